@@ -1,0 +1,199 @@
+package io.strata.testkit.internal;
+
+import io.strata.testkit.StopMode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * A {@code postgres} process this JVM started (not through {@code pg_ctl}, so the JVM holds the
+ * process handle and can signal the postmaster and its backends directly).
+ *
+ * <p>Concurrency: fault methods are {@code synchronized}; a test drives one server from one
+ * thread at a time, and the lock only keeps a start from racing a kill.
+ */
+final class LocalPgServer extends JdbcPgServer {
+
+    private final PgBinaries binaries;
+    private final Path dataDir;
+    private final Path logFile;
+    private final int port;
+    private final Duration startTimeout;
+    private Process process;
+    private List<ProcessHandle> frozen = List.of();
+
+    LocalPgServer(String name, PgBinaries binaries, Path dataDir, Path logFile, int port, Duration startTimeout) {
+        super(name);
+        this.binaries = binaries;
+        this.dataDir = dataDir;
+        this.logFile = logFile;
+        this.port = port;
+        this.startTimeout = startTimeout;
+    }
+
+    @Override
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public synchronized long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public Path dataDirectory() {
+        return dataDir;
+    }
+
+    @Override
+    public Path logFile() {
+        return logFile;
+    }
+
+    /** Launches the postmaster without waiting for it to accept connections. */
+    synchronized void launch() {
+        if (isRunning()) {
+            throw new IllegalStateException(name() + " is already running");
+        }
+        try {
+            Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
+            process = new ProcessBuilder(binaries.bin().resolve("postgres").toString(), "-D", dataDir.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start postgres for " + name(), e);
+        }
+        Processes.track(process.toHandle());
+    }
+
+    /** Waits until the server accepts connections (a standby: once it is consistent). */
+    void awaitAccepting() {
+        try {
+            Awaitility.await(name() + " accepting connections")
+                    .atMost(startTimeout)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(25))
+                    .until(this::accepting);
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException(name() + " did not accept connections within " + startTimeout
+                    + "; end of its log:\n" + logTail(), e);
+        }
+    }
+
+    private boolean accepting() {
+        Process p;
+        synchronized (this) {
+            p = process;
+        }
+        if (p == null || !p.isAlive()) {
+            throw new IllegalStateException(name() + " exited while starting; end of its log:\n" + logTail());
+        }
+        try (Connection c = connect()) {
+            return c.isValid(2);
+        } catch (java.sql.SQLException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void start() {
+        launch();
+        awaitAccepting();
+    }
+
+    @Override
+    public synchronized void stop(StopMode mode) {
+        if (!isRunning()) {
+            return;
+        }
+        thawIfFrozen();
+        List<ProcessHandle> tree = Processes.tree(process.toHandle());
+        String signal = switch (mode) {
+            case SMART -> "TERM";
+            case FAST -> "INT";
+            case IMMEDIATE -> "QUIT";
+        };
+        Processes.signal(signal, List.of(process.toHandle()));
+        if (!Processes.awaitExit(tree, 60_000)) {
+            throw new IllegalStateException(name() + " did not stop (" + mode + ") within 60 s");
+        }
+        Processes.untrack(process.toHandle());
+    }
+
+    @Override
+    public synchronized void kill() {
+        if (!isRunning()) {
+            return;
+        }
+        List<ProcessHandle> tree = Processes.tree(process.toHandle());
+        Processes.signal("KILL", tree); // SIGKILL works on stopped processes too
+        if (!Processes.awaitExit(tree, 30_000)) {
+            throw new IllegalStateException(name() + " survived SIGKILL for 30 s");
+        }
+        frozen = List.of();
+        Processes.untrack(process.toHandle());
+    }
+
+    @Override
+    public synchronized void freeze() {
+        if (!isRunning()) {
+            throw new IllegalStateException(name() + " is not running");
+        }
+        List<ProcessHandle> tree = Processes.tree(process.toHandle());
+        Processes.signal("STOP", tree);
+        frozen = tree;
+        await("frozen", () -> tree.stream().filter(ProcessHandle::isAlive)
+                .allMatch(p -> Processes.state(p.pid()) == 'T'));
+    }
+
+    @Override
+    public synchronized void thaw() {
+        thawIfFrozen();
+    }
+
+    private void thawIfFrozen() {
+        if (frozen.isEmpty()) {
+            return;
+        }
+        List<ProcessHandle> tree = frozen;
+        Processes.signal("CONT", tree);
+        frozen = List.of();
+        await("thawed", () -> tree.stream().filter(ProcessHandle::isAlive)
+                .noneMatch(p -> Processes.state(p.pid()) == 'T'));
+    }
+
+    @Override
+    public void restart() {
+        stop(StopMode.FAST);
+        start();
+    }
+
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(logFile);
+            return lines.subList(Math.max(0, lines.size() - 30), lines.size()).stream()
+                    .collect(Collectors.joining("\n"));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}
