@@ -1,0 +1,170 @@
+package io.strata.replication;
+
+import io.strata.replication.internal.ReplicaSet;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.List;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * One PostgreSQL primary and its streaming replicas as one {@link DataSource}.
+ *
+ * <h2>Routing</h2>
+ * {@link #getConnection()} returns a logical connection that borrows physical connections
+ * lazily from per-node HikariCP pools. Each statement is classified by {@link SqlClassifier}
+ * (parsed once per SQL text). A {@link StatementKind#READ} in autocommit mode, and every
+ * statement of a transaction begun read-only ({@code setReadOnly(true)} with autocommit off),
+ * goes to a replica chosen by the {@link ReadStrategy} among those that qualify for the read's
+ * {@link Consistency}; everything else, and all of a read-write transaction, goes to the
+ * primary. A logical connection keeps a replica it has bound while it still qualifies.
+ *
+ * <h2>Lag</h2>
+ * A lag monitor polls every node every {@code pollInterval} over its own connections (not the
+ * pools): {@code pg_is_in_recovery()}, the primary's {@code pg_current_wal_lsn()}, each replica's
+ * {@code pg_last_wal_replay_lsn()}. Lag in bytes is the difference. Lag in time is measured on
+ * Strata's clock from the primary's LSN samples: zero when the replica has replayed the newest
+ * sample, else {@code now - t} for the newest sample {@code (t, lsn)} the replica has replayed
+ * (an upper bound, immune to clock skew, and growing between polls). A node that does not
+ * answer within {@code nodeTimeout} is down.
+ *
+ * <h2>Read-your-writes</h2>
+ * After a commit of a transaction that wrote (or an autocommit write), the connection asks the
+ * same physical connection for {@code pg_current_wal_lsn()} ({@code pg_current_wal_insert_lsn()}
+ * when {@code synchronous_commit} is off): one extra round trip, on the primary only, and an
+ * upper bound of the commit record's end, so a replica whose replay LSN has reached it has the
+ * commit. That LSN joins the connection's {@link ConsistencyToken}
+ * ({@link ReplicaSetConnection#token()}).
+ *
+ * <h2>Faults</h2>
+ * Each node has a resilience4j circuit breaker. A read in autocommit mode that fails with a
+ * connection error (SQLState class 08) or with SQLState 40001 on a replica ("conflict with
+ * recovery") is retried once on another node. When no replica qualifies, the read goes to the
+ * primary through a rate limiter ({@link NoReplicaPolicy#PRIMARY}) or fails
+ * ({@link NoReplicaPolicy#FAIL}) with {@link #SQLSTATE_NO_ELIGIBLE_REPLICA}. When the monitor
+ * sees the primary in recovery or down and exactly one other node writable (or a writable node
+ * on a newer timeline), the roles swap; writes only ever go to one node.
+ *
+ * <h2>Metrics</h2>
+ * {@code strata.replication.statements} (tags {@code replicaSet, node, kind}),
+ * {@code strata.replication.fallbacks} ({@code replicaSet, outcome}),
+ * {@code strata.replication.retries}, {@code strata.replication.lag.bytes} and
+ * {@code strata.replication.lag.seconds} (per replica), resilience4j's circuit-breaker metrics
+ * and HikariCP's pool metrics.
+ */
+public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
+
+    /**
+     * SQLState of the error a read gets when no replica qualifies and the policy is
+     * {@link NoReplicaPolicy#FAIL} (class 53, insufficient resources; implementation-defined
+     * subclass).
+     */
+    public static final String SQLSTATE_NO_ELIGIBLE_REPLICA = "53R01";
+    /**
+     * SQLState of the error a read gets when no replica qualifies and the primary's fallback
+     * rate is used up ({@link NoReplicaPolicy#PRIMARY}).
+     */
+    public static final String SQLSTATE_FALLBACK_RATE_EXCEEDED = "53R02";
+    /** SQLState when a node's circuit breaker is open (or it is down) and no other node may serve. */
+    public static final String SQLSTATE_NODE_UNAVAILABLE = "08R01";
+
+    private final ReplicaSet set;
+
+    ReplicaSetDataSource(ReplicaSet set) {
+        this.set = set;
+    }
+
+    /** A new builder. */
+    public static ReplicaSetDataSourceBuilder builder() {
+        return new ReplicaSetDataSourceBuilder();
+    }
+
+    /** The replica set's name (its key in a {@link ConsistencyToken}). */
+    public String name() {
+        return set.name();
+    }
+
+    /**
+     * A new logical connection; no physical connection is borrowed until a statement runs.
+     * It unwraps to {@link ReplicaSetConnection}.
+     */
+    @Override
+    public Connection getConnection() throws SQLException {
+        return set.connect();
+    }
+
+    /** Not supported: credentials are per data source. */
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException("ReplicaSetDataSource takes credentials from its builder");
+    }
+
+    /**
+     * Sets {@code consistency} for reads through this data source on the current thread until
+     * the returned scope is closed (overridden by a connection's explicit setting or an SQL hint).
+     */
+    public ConsistencyScope withConsistency(Consistency consistency) {
+        return set.openScope(consistency);
+    }
+
+    /** Every node as the lag monitor sees it now. */
+    public List<NodeState> nodeStates() {
+        return set.nodeStates();
+    }
+
+    /** The name of the node writes go to now. */
+    public String primaryName() {
+        return set.primaryName();
+    }
+
+    /** The SQL classifier this data source routes with. */
+    public SqlClassifier classifier() {
+        return set.classifier();
+    }
+
+    /** Stops the lag monitor and closes every pool. */
+    @Override
+    public void close() {
+        set.close();
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return null;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+        // Logging goes through slf4j.
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) {
+        // Connection timeouts are per pool (HikariCP connectionTimeout).
+    }
+
+    @Override
+    public int getLoginTimeout() {
+        return 0;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException("slf4j is used");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        throw new SQLException("ReplicaSetDataSource does not wrap " + iface.getName());
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this);
+    }
+}

@@ -1,0 +1,887 @@
+package io.strata.replication.internal;
+
+import io.strata.replication.Consistency;
+import io.strata.replication.ConsistencyToken;
+import io.strata.replication.NodeRole;
+import io.strata.replication.ReplicaSetConnection;
+import io.strata.replication.ReplicaSetDataSource;
+import io.strata.replication.SqlClassifier;
+import io.strata.replication.StatementKind;
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.CallableStatement;
+import java.sql.Clob;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.NClob;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLClientInfoException;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.SQLWarning;
+import java.sql.SQLXML;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.sql.Struct;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A logical connection: binds physical connections (one per node at most) lazily and routes
+ * each statement. Not thread-safe, like any JDBC connection.
+ *
+ * <p>Invariants: while a transaction is open ({@code txNode != null}) every statement goes to
+ * {@code txNode}; a physical connection's autocommit flag is brought in line with the logical
+ * one before each use; the commit LSN of a write on the primary is captured lazily (when a
+ * read-your-writes read or {@link #token()} needs it, or at close) with one query on the
+ * primary: any WAL position read after the commit is an upper bound of it.
+ */
+final class LogicalConnection implements Connection, ReplicaSetConnection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogicalConnection.class);
+
+    static final String CAPTURE_SQL = "select (case when current_setting('synchronous_commit') = 'off' "
+            + "then pg_current_wal_insert_lsn() else pg_current_wal_lsn() end - '0/0'::pg_lsn)::bigint";
+    static final String REPLAY_SQL = "select (coalesce(pg_last_wal_replay_lsn(), '0/0'::pg_lsn) - '0/0'::pg_lsn)::bigint";
+
+    /** A physical connection bound to this logical one. */
+    static final class Bound {
+        final Node node;
+        final Connection connection;
+        boolean autoCommit = true;
+        boolean readOnly;
+        boolean dead;
+
+        Bound(Node node, Connection connection) {
+            this.node = node;
+            this.connection = connection;
+        }
+    }
+
+    /** Work on one physical connection. */
+    interface Op<T> {
+        T run(Bound bound) throws SQLException;
+    }
+
+    private final ReplicaSet set;
+    private final ReadRouter router;
+    private final List<Bound> bound = new ArrayList<>(3);
+    private final List<LogicalStatement> statements = new ArrayList<>();
+
+    private boolean closed;
+    private boolean autoCommit = true;
+    private boolean readOnly;
+    private Node txNode;
+    private boolean txWrote;
+    private Node pendingCapture;
+    private Node sticky;
+    private Consistency explicit;
+    private ConsistencyToken token = ConsistencyToken.empty();
+    private String lastNode;
+    private int isolation = -1;
+    private String schema;
+    private String catalog;
+    private int holdability = -1;
+    private int networkTimeoutMs = -1;
+    private Executor networkTimeoutExecutor;
+    private Map<String, Class<?>> typeMap;
+    private final Properties clientInfo = new Properties();
+
+    LogicalConnection(ReplicaSet set) {
+        this.set = set;
+        this.router = set.router();
+    }
+
+    // ---- routing ---------------------------------------------------------------------------
+
+    SqlClassifier classifier() {
+        return set.classifier();
+    }
+
+    /** Runs {@code op} where a statement of this kind and hint belongs; retries reads once. */
+    <T> T run(StatementKind kind, Consistency hint, Op<T> op) throws SQLException {
+        checkOpen();
+        if (!autoCommit) {
+            Node n = txNode;
+            if (n == null) {
+                n = readOnly ? pickRead(effective(hint), null) : writableNode();
+                txNode = n;
+            }
+            T result = execute(bind(n), kind, op);
+            if (kind == StatementKind.WRITE && n.role == NodeRole.PRIMARY) {
+                txWrote = true;
+            }
+            return result;
+        }
+        if (kind == StatementKind.WRITE) {
+            Node p = writableNode();
+            T result = execute(bind(p), kind, op);
+            pendingCapture = p;
+            return result;
+        }
+        Consistency c = effective(hint);
+        Node n = pickRead(c, null);
+        Bound b = null;
+        try {
+            b = bind(n);
+            return execute(b, kind, op);
+        } catch (SQLException e) {
+            boolean connectionFailure = Faults.isConnectionFailure(e);
+            boolean conflict = n.role != NodeRole.PRIMARY && Faults.isRecoveryConflict(e);
+            if (!connectionFailure && !conflict) {
+                throw e;
+            }
+            if (connectionFailure) {
+                n.invalidate();
+            }
+            if (b != null) {
+                drop(b, true);
+            } else {
+                dropNode(n);
+            }
+            if (sticky == n) {
+                sticky = null;
+            }
+            Node other;
+            try {
+                other = pickRead(c, n);
+            } catch (SQLException fallbackError) {
+                fallbackError.addSuppressed(e);
+                throw fallbackError;
+            }
+            if (other == n) {
+                throw e; // nowhere else to go (a STRONG read on a failing primary)
+            }
+            set.retries().increment();
+            LOG.debug("replica set {}: read on {} failed ({}), retrying on {}", set.name(), n.name(), e.getMessage(),
+                    other.name());
+            try {
+                return execute(bind(other), kind, op);
+            } catch (SQLException second) {
+                second.addSuppressed(e);
+                throw second;
+            }
+        }
+    }
+
+    private <T> T execute(Bound b, StatementKind kind, Op<T> op) throws SQLException {
+        Node n = b.node;
+        if (!n.breaker.tryAcquirePermission()) {
+            throw new SQLTransientConnectionException("replica set " + set.name() + ": circuit breaker of node "
+                    + n.name() + " is open", ReplicaSetDataSource.SQLSTATE_NODE_UNAVAILABLE);
+        }
+        long start = System.nanoTime();
+        try {
+            T result = op.run(b);
+            n.breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            (kind == StatementKind.READ ? n.reads : n.writes).increment();
+            lastNode = n.name();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            n.breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+            if (Faults.isConnectionFailure(e)) {
+                b.dead = true;
+            }
+            throw e;
+        }
+    }
+
+    private Consistency effective(Consistency hint) {
+        if (hint != null) {
+            return hint;
+        }
+        return explicit != null ? explicit : set.inheritedConsistency();
+    }
+
+    private Node writableNode() {
+        return set.primary();
+    }
+
+    /** The node for a read at {@code c}, never {@code exclude} unless it is the primary. */
+    private Node pickRead(Consistency c, Node exclude) throws SQLException {
+        if (router.primaryOnly(c)) {
+            return set.primary();
+        }
+        long required = -1;
+        if (c.level() == Consistency.Level.READ_YOUR_WRITES) {
+            required = requiredLsn();
+        }
+        Node n = router.chooseReplica(c, required, exclude, sticky);
+        if (n == null && required >= 0 && !set.config().readYourWritesWait().isZero()) {
+            n = waitForReplay(c, required, exclude);
+        }
+        if (n == null) {
+            return router.fallback(c, required);
+        }
+        sticky = n;
+        return n;
+    }
+
+    /**
+     * Waits up to readYourWritesWait for the most advanced qualifying replica to replay
+     * {@code lsn}, asking it directly (the monitor's view may be a poll behind).
+     */
+    private Node waitForReplay(Consistency c, long lsn, Node exclude) {
+        Node n = router.closestToLsn(c, exclude);
+        if (n == null) {
+            return null;
+        }
+        long deadline = System.nanoTime() + set.config().readYourWritesWait().toNanos();
+        Bound b = null;
+        try {
+            b = bind(n);
+            try (PreparedStatement ps = b.connection.prepareStatement(REPLAY_SQL)) {
+                while (true) {
+                    long replay;
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        replay = rs.getLong(1);
+                    }
+                    if (replay >= lsn) {
+                        n.observedReplay(replay);
+                        return n;
+                    }
+                    if (System.nanoTime() >= deadline) {
+                        return null;
+                    }
+                    LockSupport.parkNanos(1_000_000);
+                }
+            }
+        } catch (SQLException e) {
+            if (b != null) {
+                drop(b, Faults.isConnectionFailure(e));
+            }
+            return null;
+        }
+    }
+
+    private long requiredLsn() throws SQLException {
+        capturePending();
+        return token.lsn(set.name()).orElse(-1);
+    }
+
+    /** Reads the primary's WAL position after commits on it, and adds it to the token. */
+    private void capturePending() throws SQLException {
+        Node p = pendingCapture;
+        if (p == null) {
+            return;
+        }
+        Bound b = find(p);
+        boolean borrowed = b == null;
+        if (borrowed) {
+            b = bind(p);
+        }
+        Connection c = b.connection;
+        boolean toggle = txNode != p && !c.getAutoCommit();
+        if (toggle) {
+            c.setAutoCommit(true); // outside a transaction: no round trip, no BEGIN for our query
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(CAPTURE_SQL)) {
+            rs.next();
+            token = token.with(set.name(), rs.getLong(1));
+            pendingCapture = null;
+        } catch (SQLException e) {
+            if (Faults.isConnectionFailure(e)) {
+                drop(b, true);
+            }
+            throw e;
+        } finally {
+            if (toggle && !b.dead) {
+                c.setAutoCommit(false);
+            }
+        }
+    }
+
+    // ---- physical connections -------------------------------------------------------------
+
+    private Bound find(Node n) {
+        for (int i = 0, size = bound.size(); i < size; i++) {
+            Bound b = bound.get(i);
+            if (b.node == n) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** The physical connection to {@code n}, borrowed if needed, in the logical connection's mode. */
+    Bound bind(Node n) throws SQLException {
+        Bound b = find(n);
+        if (b == null) {
+            Connection c = n.pool.getConnection();
+            try {
+                if (isolation >= 0) {
+                    c.setTransactionIsolation(isolation);
+                }
+                if (schema != null) {
+                    c.setSchema(schema);
+                }
+                if (catalog != null) {
+                    c.setCatalog(catalog);
+                }
+                if (holdability >= 0) {
+                    c.setHoldability(holdability);
+                }
+                if (networkTimeoutMs >= 0) {
+                    c.setNetworkTimeout(networkTimeoutExecutor, networkTimeoutMs);
+                }
+                if (typeMap != null) {
+                    c.setTypeMap(typeMap);
+                }
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
+            b = new Bound(n, c);
+            bound.add(b);
+        }
+        if (b.autoCommit != autoCommit) {
+            b.connection.setAutoCommit(autoCommit);
+            b.autoCommit = autoCommit;
+        }
+        boolean ro = !autoCommit && readOnly && n.role != NodeRole.PRIMARY;
+        if (b.readOnly != ro) {
+            b.connection.setReadOnly(ro);
+            b.readOnly = ro;
+        }
+        return b;
+    }
+
+    private void drop(Bound b, boolean evict) {
+        bound.remove(b);
+        b.dead = true;
+        try {
+            if (evict) {
+                b.node.pool.evictConnection(b.connection);
+            } else {
+                b.connection.close();
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("closing a failed connection to {}: {}", b.node.name(), e.toString());
+        }
+        if (txNode == b.node) {
+            txNode = null;
+        }
+    }
+
+    private void dropNode(Node n) {
+        Bound b = find(n);
+        if (b != null) {
+            drop(b, true);
+        }
+    }
+
+    /** The physical connection of the current transaction, starting one if needed. */
+    private Bound txBound() throws SQLException {
+        checkOpen();
+        if (autoCommit) {
+            throw new SQLException("Cannot use savepoints when autoCommit is enabled.", "25P01");
+        }
+        if (txNode == null) {
+            txNode = readOnly ? pickRead(effective(null), null) : writableNode();
+        }
+        return bind(txNode);
+    }
+
+    /** A physical connection for metadata and object factories: the primary's. */
+    private Connection anyPhysical() throws SQLException {
+        checkOpen();
+        if (txNode != null) {
+            return bind(txNode).connection;
+        }
+        return bind(set.primary()).connection;
+    }
+
+    void forget(LogicalStatement s) {
+        statements.remove(s);
+    }
+
+    private void checkOpen() throws SQLException {
+        if (closed) {
+            throw new SQLException("This connection has been closed.", "08003");
+        }
+    }
+
+    // ---- ReplicaSetConnection --------------------------------------------------------------
+
+    @Override
+    public String replicaSetName() {
+        return set.name();
+    }
+
+    @Override
+    public void setConsistency(Consistency consistency) {
+        this.explicit = consistency;
+    }
+
+    @Override
+    public Consistency consistency() {
+        return effective(null);
+    }
+
+    @Override
+    public ConsistencyToken token() {
+        if (pendingCapture != null && !closed) {
+            try {
+                capturePending();
+            } catch (SQLException e) {
+                LOG.warn("replica set {}: could not read the commit LSN: {}", set.name(), e.toString());
+            }
+        }
+        return token;
+    }
+
+    @Override
+    public void requireToken(ConsistencyToken required) {
+        token = token.merge(required);
+    }
+
+    @Override
+    public Optional<String> lastNode() {
+        return Optional.ofNullable(lastNode);
+    }
+
+    // ---- Connection: statements -----------------------------------------------------------
+
+    @Override
+    public Statement createStatement() throws SQLException {
+        return createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+    }
+
+    @Override
+    public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
+        return createStatement(resultSetType, resultSetConcurrency, -1);
+    }
+
+    @Override
+    public Statement createStatement(int type, int concurrency, int holdability) throws SQLException {
+        checkOpen();
+        LogicalStatement s = new LogicalStatement(this, type, concurrency, holdability);
+        statements.add(s);
+        return s;
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql) throws SQLException {
+        return prepare(sql, c -> c.prepareStatement(sql), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY, -1);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency) throws SQLException {
+        return prepare(sql, c -> c.prepareStatement(sql, type, concurrency), type, concurrency, -1);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency, int holdability)
+            throws SQLException {
+        return prepare(sql, c -> c.prepareStatement(sql, type, concurrency, holdability), type, concurrency,
+                holdability);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
+        return prepare(sql, c -> c.prepareStatement(sql, autoGeneratedKeys), ResultSet.TYPE_FORWARD_ONLY,
+                ResultSet.CONCUR_READ_ONLY, -1);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
+        return prepare(sql, c -> c.prepareStatement(sql, columnIndexes), ResultSet.TYPE_FORWARD_ONLY,
+                ResultSet.CONCUR_READ_ONLY, -1);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
+        return prepare(sql, c -> c.prepareStatement(sql, columnNames), ResultSet.TYPE_FORWARD_ONLY,
+                ResultSet.CONCUR_READ_ONLY, -1);
+    }
+
+    private PreparedStatement prepare(String sql, LogicalPreparedStatement.Factory factory, int type,
+                                      int concurrency, int holdability) throws SQLException {
+        checkOpen();
+        LogicalPreparedStatement s = new LogicalPreparedStatement(this, sql, factory, type, concurrency, holdability);
+        statements.add(s);
+        return s;
+    }
+
+    /** Stored procedures may write: always the primary (or the open transaction's node). */
+    @Override
+    public CallableStatement prepareCall(String sql) throws SQLException {
+        return callable().prepareCall(sql);
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
+        return callable().prepareCall(sql, type, concurrency);
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability)
+            throws SQLException {
+        return callable().prepareCall(sql, type, concurrency, holdability);
+    }
+
+    private Connection callable() throws SQLException {
+        checkOpen();
+        if (!autoCommit) {
+            Bound b = txBound();
+            if (b.node.role == NodeRole.PRIMARY) {
+                txWrote = true;
+            }
+            return b.connection;
+        }
+        Node p = writableNode();
+        pendingCapture = p;
+        lastNode = p.name();
+        return bind(p).connection;
+    }
+
+    @Override
+    public String nativeSQL(String sql) throws SQLException {
+        return anyPhysical().nativeSQL(sql);
+    }
+
+    // ---- Connection: transactions ---------------------------------------------------------
+
+    @Override
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
+        checkOpen();
+        if (autoCommit == this.autoCommit) {
+            return;
+        }
+        if (autoCommit && txNode != null) {
+            commit(); // JDBC: switching autocommit on commits the open transaction
+        }
+        this.autoCommit = autoCommit;
+    }
+
+    @Override
+    public boolean getAutoCommit() throws SQLException {
+        checkOpen();
+        return autoCommit;
+    }
+
+    @Override
+    public void commit() throws SQLException {
+        checkOpen();
+        if (autoCommit) {
+            throw new SQLException("Cannot commit when autoCommit is enabled.", "25P01");
+        }
+        Node n = txNode;
+        if (n == null) {
+            return;
+        }
+        Bound b = find(n);
+        boolean wrote = txWrote;
+        txNode = null;
+        txWrote = false;
+        if (b == null) {
+            throw new SQLException("the transaction's connection to " + n.name() + " was lost", "08003");
+        }
+        b.connection.commit();
+        if (wrote) {
+            pendingCapture = n;
+        }
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        checkOpen();
+        if (autoCommit) {
+            throw new SQLException("Cannot rollback when autoCommit is enabled.", "25P01");
+        }
+        Node n = txNode;
+        txNode = null;
+        txWrote = false;
+        if (n != null) {
+            Bound b = find(n);
+            if (b != null) {
+                b.connection.rollback();
+            }
+        }
+    }
+
+    @Override
+    public Savepoint setSavepoint() throws SQLException {
+        return txBound().connection.setSavepoint();
+    }
+
+    @Override
+    public Savepoint setSavepoint(String name) throws SQLException {
+        return txBound().connection.setSavepoint(name);
+    }
+
+    @Override
+    public void rollback(Savepoint savepoint) throws SQLException {
+        txBound().connection.rollback(savepoint);
+    }
+
+    @Override
+    public void releaseSavepoint(Savepoint savepoint) throws SQLException {
+        txBound().connection.releaseSavepoint(savepoint);
+    }
+
+    @Override
+    public void setReadOnly(boolean readOnly) throws SQLException {
+        checkOpen();
+        if (txNode != null && readOnly != this.readOnly) {
+            throw new SQLException("Cannot change transaction read-only property in the middle of a transaction.",
+                    "25001");
+        }
+        this.readOnly = readOnly;
+    }
+
+    @Override
+    public boolean isReadOnly() throws SQLException {
+        checkOpen();
+        return readOnly;
+    }
+
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        checkOpen();
+        if (txNode != null) {
+            throw new SQLException("Cannot change transaction isolation level in the middle of a transaction.",
+                    "25001");
+        }
+        isolation = level;
+        for (Bound b : bound) {
+            b.connection.setTransactionIsolation(level);
+        }
+    }
+
+    @Override
+    public int getTransactionIsolation() throws SQLException {
+        checkOpen();
+        return isolation >= 0 ? isolation : Connection.TRANSACTION_READ_COMMITTED;
+    }
+
+    // ---- Connection: lifecycle --------------------------------------------------------------
+
+    @Override
+    public void close() throws SQLException {
+        if (closed) {
+            return;
+        }
+        if (pendingCapture != null) {
+            try {
+                capturePending();
+            } catch (SQLException e) {
+                LOG.debug("replica set {}: commit LSN not captured at close: {}", set.name(), e.toString());
+            }
+        }
+        closed = true;
+        for (LogicalStatement s : new ArrayList<>(statements)) {
+            s.closeQuietly();
+        }
+        statements.clear();
+        SQLException first = null;
+        for (Bound b : bound) {
+            try {
+                b.connection.close(); // HikariCP rolls back an open transaction and resets state
+            } catch (SQLException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        bound.clear();
+        txNode = null;
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        for (Bound b : new ArrayList<>(bound)) {
+            b.connection.abort(executor);
+        }
+        bound.clear();
+        closed = true;
+    }
+
+    @Override
+    public boolean isValid(int timeout) throws SQLException {
+        if (closed) {
+            return false;
+        }
+        return set.primary().pool.isRunning();
+    }
+
+    // ---- Connection: settings replayed on every physical connection --------------------------
+
+    @Override
+    public void setCatalog(String catalog) throws SQLException {
+        checkOpen();
+        this.catalog = catalog;
+        for (Bound b : bound) {
+            b.connection.setCatalog(catalog);
+        }
+    }
+
+    @Override
+    public String getCatalog() throws SQLException {
+        return catalog != null ? catalog : anyPhysical().getCatalog();
+    }
+
+    @Override
+    public void setSchema(String schema) throws SQLException {
+        checkOpen();
+        this.schema = schema;
+        for (Bound b : bound) {
+            b.connection.setSchema(schema);
+        }
+    }
+
+    @Override
+    public String getSchema() throws SQLException {
+        return schema != null ? schema : anyPhysical().getSchema();
+    }
+
+    @Override
+    public void setHoldability(int holdability) throws SQLException {
+        checkOpen();
+        this.holdability = holdability;
+        for (Bound b : bound) {
+            b.connection.setHoldability(holdability);
+        }
+    }
+
+    @Override
+    public int getHoldability() throws SQLException {
+        return holdability >= 0 ? holdability : ResultSet.HOLD_CURSORS_OVER_COMMIT;
+    }
+
+    @Override
+    public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+        checkOpen();
+        this.networkTimeoutExecutor = executor;
+        this.networkTimeoutMs = milliseconds;
+        for (Bound b : bound) {
+            b.connection.setNetworkTimeout(executor, milliseconds);
+        }
+    }
+
+    @Override
+    public int getNetworkTimeout() throws SQLException {
+        return Math.max(0, networkTimeoutMs);
+    }
+
+    @Override
+    public Map<String, Class<?>> getTypeMap() throws SQLException {
+        return typeMap != null ? typeMap : new HashMap<>();
+    }
+
+    @Override
+    public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
+        checkOpen();
+        this.typeMap = map;
+        for (Bound b : bound) {
+            b.connection.setTypeMap(map);
+        }
+    }
+
+    @Override
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        clientInfo.setProperty(name, value);
+    }
+
+    @Override
+    public void setClientInfo(Properties properties) throws SQLClientInfoException {
+        clientInfo.putAll(properties);
+    }
+
+    @Override
+    public String getClientInfo(String name) {
+        return clientInfo.getProperty(name);
+    }
+
+    @Override
+    public Properties getClientInfo() {
+        return (Properties) clientInfo.clone();
+    }
+
+    @Override
+    public SQLWarning getWarnings() throws SQLException {
+        checkOpen();
+        return null;
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        checkOpen();
+    }
+
+    // ---- Connection: factories and metadata (need no particular node) ------------------------
+
+    @Override
+    public DatabaseMetaData getMetaData() throws SQLException {
+        return anyPhysical().getMetaData();
+    }
+
+    @Override
+    public Clob createClob() throws SQLException {
+        return anyPhysical().createClob();
+    }
+
+    @Override
+    public Blob createBlob() throws SQLException {
+        return anyPhysical().createBlob();
+    }
+
+    @Override
+    public NClob createNClob() throws SQLException {
+        return anyPhysical().createNClob();
+    }
+
+    @Override
+    public SQLXML createSQLXML() throws SQLException {
+        return anyPhysical().createSQLXML();
+    }
+
+    @Override
+    public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
+        return anyPhysical().createArrayOf(typeName, elements);
+    }
+
+    @Override
+    public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
+        return anyPhysical().createStruct(typeName, attributes);
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        throw new SQLFeatureNotSupportedException("a ReplicaSetDataSource connection unwraps only to "
+                + ReplicaSetConnection.class.getName() + ", not " + iface.getName());
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this);
+    }
+
+    @Override
+    public String toString() {
+        return "ReplicaSetConnection[" + set.name() + ", bound=" + bound.stream().map(b -> b.node.name()).toList() + "]";
+    }
+}

@@ -1,0 +1,40 @@
+package io.strata.replication.internal;
+
+import com.zaxxer.hikari.HikariConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.strata.replication.Consistency;
+import io.strata.replication.NoReplicaPolicy;
+import io.strata.replication.ReadStrategy;
+import io.strata.replication.SqlClassifier;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The sealed configuration of one replica set, copied out of the builder.
+ *
+ * @param circuitBreaker null for the default
+ * @param meterRegistry null for none
+ */
+public record ReplicaSetConfig(
+        String name,
+        List<NodeSpec> nodes,
+        String username,
+        String password,
+        Consumer<HikariConfig> primaryPool,
+        Consumer<HikariConfig> replicaPool,
+        Consistency consistency,
+        Duration maxLag,
+        ReadStrategy readStrategy,
+        Duration pollInterval,
+        Duration nodeTimeout,
+        Duration readYourWritesWait,
+        NoReplicaPolicy noReplicaPolicy,
+        int primaryFallbackRate,
+        SqlClassifier classifier,
+        CircuitBreakerConfig circuitBreaker,
+        MeterRegistry meterRegistry,
+        Clock clock) {
+}
