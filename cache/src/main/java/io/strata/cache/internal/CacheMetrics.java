@@ -1,0 +1,119 @@
+package io.strata.cache.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
+
+/**
+ * The meters of one cache, all tagged {@code cache=<name>}. L1 gets, hits and evictions come from
+ * Micrometer's {@code CaffeineCacheMetrics} (names {@code cache.gets}, {@code cache.evictions});
+ * everything else is named {@code strata.cache.*}.
+ */
+public final class CacheMetrics {
+
+  private final MeterRegistry registry;
+  private final Tags tags;
+  private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Timer loadTimer;
+  private final DistributionSummary batchSize;
+
+  public CacheMetrics(MeterRegistry registry, String cacheName) {
+    this.registry = registry;
+    this.tags = Tags.of("cache", cacheName);
+    this.loadTimer = Timer.builder("strata.cache.load.latency").tags(tags)
+        .description("time to load a value from the store or loader").register(registry);
+    this.batchSize = DistributionSummary.builder("strata.cache.writebehind.batch.size").tags(tags)
+        .description("writes per write-behind store batch").register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public Tags tags() {
+    return tags;
+  }
+
+  private Counter counter(String name, String... tagPairs) {
+    String id = name + String.join(",", tagPairs);
+    return counters.computeIfAbsent(id, k -> Counter.builder(name).tags(tags).tags(tagPairs).register(registry));
+  }
+
+  /** A get answered (or not) by a remote tier: result is hit, miss, error or skipped (breaker open). */
+  public void tierGet(String tier, String result, long count) {
+    if (count > 0) {
+      counter("strata.cache.gets", "tier", tier, "result", result).increment(count);
+    }
+  }
+
+  public void tierWriteFailure(String tier) {
+    counter("strata.cache.tier.write.failures", "tier", tier).increment();
+  }
+
+  public void decodeFailure(String tier) {
+    counter("strata.cache.decode.failures", "tier", tier).increment();
+    counter("strata.cache.evictions", "tier", tier, "cause", "corrupt").increment();
+  }
+
+  public Timer.Sample startLoad() {
+    return Timer.start(registry);
+  }
+
+  public void load(Timer.Sample sample, String result) {
+    sample.stop(loadTimer);
+    counter("strata.cache.loads", "result", result).increment();
+  }
+
+  public void leaseWait() {
+    counter("strata.cache.lease.waits").increment();
+  }
+
+  public void put() {
+    counter("strata.cache.puts").increment();
+  }
+
+  public void refresh(String result) {
+    counter("strata.cache.refreshes", "result", result).increment();
+  }
+
+  public void invalidationSent() {
+    counter("strata.cache.invalidations", "direction", "sent").increment();
+  }
+
+  public void invalidationReceived() {
+    counter("strata.cache.invalidations", "direction", "received").increment();
+  }
+
+  public void invalidationGap(String reason) {
+    counter("strata.cache.invalidation.gaps", "reason", reason).increment();
+  }
+
+  public void writeBehindBatch(int size) {
+    batchSize.record(size);
+    counter("strata.cache.writebehind.flushed").increment(size);
+  }
+
+  public void writeBehindFailure() {
+    counter("strata.cache.writebehind.failures").increment();
+  }
+
+  public void writeBehindDeadLetter() {
+    counter("strata.cache.writebehind.deadletters").increment();
+  }
+
+  /** Registers a gauge computed by {@code value}, tagged with {@code tagPairs}. */
+  public void gauge(String name, Supplier<Number> value, String... tagPairs) {
+    io.micrometer.core.instrument.Gauge.builder(name, value).tags(tags).tags(tagPairs).register(registry);
+  }
+
+  /** The current count of a counter (for tests and the README's examples). */
+  public double count(String name, String... tagPairs) {
+    Counter c = counters.get(name + String.join(",", tagPairs));
+    return c == null ? 0 : c.count();
+  }
+}

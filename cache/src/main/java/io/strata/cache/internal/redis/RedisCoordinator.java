@@ -1,0 +1,48 @@
+package io.strata.cache.internal.redis;
+
+import io.strata.cache.internal.CoordinationContext;
+import io.strata.cache.internal.Coordinator;
+import io.strata.cache.internal.InvalidationTransport;
+import io.strata.cache.internal.LoadLease;
+import io.strata.cache.internal.StoreBatchWriter;
+import io.strata.cache.internal.WriteBehindQueue;
+import redis.clients.jedis.UnifiedJedis;
+
+/** Coordination over Redis: pub/sub, {@code SET NX} leases and streams. */
+public final class RedisCoordinator<K, V> implements Coordinator<K, V> {
+
+  private final CoordinationContext<K, V> context;
+  private final UnifiedJedis jedis;
+  private RedisInvalidationTransport transport;
+  private RedisLoadLease lease;
+
+  public RedisCoordinator(CoordinationContext<K, V> context, UnifiedJedis jedis) {
+    this.context = context;
+    this.jedis = jedis;
+  }
+
+  @Override
+  public synchronized InvalidationTransport invalidationTransport() {
+    if (transport == null) {
+      transport = new RedisInvalidationTransport(jedis, "strata:inval:" + context.cacheName());
+    }
+    return transport;
+  }
+
+  @Override
+  public synchronized LoadLease lease() {
+    if (lease == null) {
+      lease = new RedisLoadLease(jedis, "strata:lease:" + context.cacheName() + ":");
+    }
+    return lease;
+  }
+
+  @Override
+  public WriteBehindQueue<K, V> openWriteBehind(StoreBatchWriter<K, V> writer) {
+    return new RedisStreamWriteBehindQueue<>(context, jedis, writer);
+  }
+
+  @Override
+  public void close() {
+  }
+}
