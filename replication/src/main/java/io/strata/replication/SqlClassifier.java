@@ -142,11 +142,10 @@ public final class SqlClassifier {
         }
         if (select.getWithItemsList() != null) {
             for (WithItem<?> item : select.getWithItemsList()) {
-                if (item.getInsert() != null || item.getUpdate() != null || item.getDelete() != null) {
-                    return false;
-                }
-                if (item.getSelect() != null && !isReadOnly(item.getSelect())) {
-                    return false;
+                // WithItem.getInsert()/getUpdate()/getDelete() cast blindly; test the type instead.
+                Object body = item.getParenthesedStatement();
+                if (!(body instanceof Select sub) || !isReadOnly(sub)) {
+                    return false; // a data-modifying CTE (INSERT/UPDATE/DELETE ... RETURNING) or unknown
                 }
             }
         }

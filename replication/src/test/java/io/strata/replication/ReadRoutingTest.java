@@ -1,0 +1,288 @@
+package io.strata.replication;
+
+import static io.strata.replication.TestReplicaSets.awaitReplicasCaughtUp;
+import static io.strata.replication.TestReplicaSets.lastNode;
+import static io.strata.replication.TestReplicaSets.queryLong;
+import static io.strata.replication.TestReplicaSets.state;
+import static io.strata.replication.TestReplicaSets.update;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.strata.testkit.PgServer;
+import io.strata.testkit.PgShard;
+import io.strata.testkit.PgTopology;
+import io.strata.testkit.WithPgTopology;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Routing of reads and writes, consistency levels and lag on a real 1 primary + 2 replica set. */
+@WithPgTopology(shards = 1, replicasPerShard = 2)
+class ReadRoutingTest {
+
+    private final PgShard shard;
+    private final PgServer primary;
+    private final PgServer replicaA;
+    private final PgServer replicaB;
+
+    ReadRoutingTest(PgTopology topology) {
+        this.shard = topology.shard(0);
+        this.primary = shard.primary();
+        this.replicaA = shard.replica(0);
+        this.replicaB = shard.replica(1);
+    }
+
+    @BeforeAll
+    static void schema(PgTopology topology) {
+        PgShard s = topology.shard(0);
+        s.primary().execute("create table if not exists item (id bigint primary key, v text)");
+        s.primary().execute("insert into item values (1, 'one') on conflict do nothing");
+        s.primary().execute("create sequence if not exists seq");
+        awaitReplicasCaughtUp(s);
+    }
+
+    @AfterEach
+    void resume() {
+        for (PgServer r : shard.replicas()) {
+            r.resumeReplay();
+        }
+    }
+
+    @Test
+    void readsGoToReplicasAndWritesToThePrimary() throws SQLException {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> { })) {
+            awaitInRotation(ds);
+            Set<String> readers = new HashSet<>();
+            try (Connection c = ds.getConnection()) {
+                assertThat(queryLong(c, "select count(*) from item where id = ?", 1L)).isEqualTo(1L);
+                readers.add(lastNode(c));
+                update(c, "update item set v = 'uno' where id = ?", 1L);
+                assertThat(lastNode(c)).isEqualTo(primary.name());
+                queryLong(c, "select nextval('seq')");
+                assertThat(lastNode(c)).as("a writing function goes to the primary").isEqualTo(primary.name());
+                queryLong(c, "select id from item where id = 1 for update");
+                assertThat(lastNode(c)).as("a locking read goes to the primary").isEqualTo(primary.name());
+            }
+            for (int i = 0; i < 20; i++) {
+                try (Connection c = ds.getConnection()) {
+                    queryLong(c, "select 1");
+                    readers.add(lastNode(c));
+                }
+            }
+            assertThat(readers).as("round-robin over both replicas").containsExactlyInAnyOrder(replicaA.name(),
+                    replicaB.name());
+        }
+    }
+
+    @Test
+    void aReadWriteTransactionStaysOnThePrimaryAndAReadOnlyOneOnAReplica() throws SQLException {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> { })) {
+            awaitInRotation(ds);
+            try (Connection c = ds.getConnection()) {
+                c.setAutoCommit(false);
+                queryLong(c, "select count(*) from item");
+                assertThat(lastNode(c)).isEqualTo(primary.name());
+                assertThat(queryLong(c, "select count(*) from pg_stat_activity where pid = pg_backend_pid() "
+                        + "and backend_xid is null")).isNotNull();
+                c.commit();
+                c.setReadOnly(true);
+                queryLong(c, "select count(*) from item");
+                String node = lastNode(c);
+                assertThat(node).isIn(replicaA.name(), replicaB.name());
+                assertThatThrownBy(() -> update(c, "update item set v = 'x' where id = 1"))
+                        .as("a write in a read-only transaction goes to its replica and fails there")
+                        .isInstanceOf(SQLException.class);
+                assertThat(lastNode(c)).isEqualTo(node);
+                c.rollback();
+            }
+        }
+    }
+
+    @Test
+    void strongConsistencyReadsThePrimaryByConnectionScopeAndHint() throws SQLException {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> { })) {
+            awaitInRotation(ds);
+            try (Connection c = ds.getConnection()) {
+                ReplicaSetConnection rc = c.unwrap(ReplicaSetConnection.class);
+                rc.setConsistency(Consistency.STRONG);
+                queryLong(c, "select 1");
+                assertThat(lastNode(c)).isEqualTo(primary.name());
+                rc.setConsistency(null);
+                queryLong(c, "select 1");
+                assertThat(lastNode(c)).isNotEqualTo(primary.name());
+                queryLong(c, "/* strata:consistency=strong */ select 1");
+                assertThat(lastNode(c)).as("hint").isEqualTo(primary.name());
+            }
+            try (ConsistencyScope scope = ds.withConsistency(Consistency.STRONG); Connection c = ds.getConnection()) {
+                queryLong(c, "select 1");
+                assertThat(lastNode(c)).as("scope").isEqualTo(primary.name());
+                assertThat(c.unwrap(ReplicaSetConnection.class).consistency()).isEqualTo(Consistency.STRONG);
+            }
+            try (Connection c = ds.getConnection()) {
+                queryLong(c, "select 1");
+                assertThat(lastNode(c)).as("after the scope").isNotEqualTo(primary.name());
+            }
+        }
+    }
+
+    @Test
+    void aPausedReplicaLeavesRotationForBoundedReadsWithinAPollIntervalAndReturnsAfterResume() throws Exception {
+        Duration poll = Duration.ofMillis(100);
+        Duration bound = Duration.ofMillis(500);
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.pollInterval(poll)
+                .consistency(Consistency.boundedStaleness(bound)))) {
+            awaitInRotation(ds);
+            replicaA.pauseReplay();
+            long pausedAt = System.nanoTime();
+            Thread writer = new Thread(() -> {
+                long i = 0;
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        primary.execute("update item set v = 'w" + (i++) + "' where id = 1");
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (RuntimeException e) {
+                        return;
+                    }
+                }
+            });
+            writer.start();
+            try {
+                // Once the replica's lag exceeds the bound, within one poll interval no read goes there.
+                await().atMost(Duration.ofSeconds(10)).until(() -> state(ds, replicaA.name()).lag().compareTo(bound) > 0);
+                long leftAfter = System.nanoTime() - pausedAt;
+                assertThat(Duration.ofNanos(leftAfter)).isLessThan(bound.plus(poll).plus(poll).plus(Duration.ofMillis(500)));
+                for (int i = 0; i < 30; i++) {
+                    try (Connection c = ds.getConnection()) {
+                        queryLong(c, "select 1");
+                        assertThat(lastNode(c)).isEqualTo(replicaB.name());
+                    }
+                }
+                replicaA.resumeReplay();
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    Set<String> readers = new HashSet<>();
+                    for (int i = 0; i < 10; i++) {
+                        try (Connection c = ds.getConnection()) {
+                            queryLong(c, "select 1");
+                            readers.add(lastNode(c));
+                        }
+                    }
+                    assertThat(readers).contains(replicaA.name());
+                });
+            } finally {
+                writer.interrupt();
+                writer.join();
+            }
+        }
+    }
+
+    @Test
+    void anIdlePrimaryLeavesReplicasAtZeroLagAndInRotation() throws Exception {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.maxLag(Duration.ofSeconds(1)))) {
+            awaitInRotation(ds);
+            long start = System.nanoTime();
+            // At least 5 s without writes (the monitor itself only reads).
+            await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> true);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+            for (PgServer r : shard.replicas()) {
+                NodeState s = state(ds, r.name());
+                assertThat(s.up()).isTrue();
+                assertThat(s.lagBytes()).isZero();
+                assertThat(s.lag()).isEqualTo(Duration.ZERO);
+            }
+            Set<String> readers = new HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                try (Connection c = ds.getConnection()) {
+                    queryLong(c, "select 1");
+                    readers.add(lastNode(c));
+                }
+            }
+            assertThat(readers).containsExactlyInAnyOrder(replicaA.name(), replicaB.name());
+        }
+    }
+
+    @Test
+    void withEveryReplicaPausedReadsReachThePrimaryNoFasterThanTheFallbackRate() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        int rate = 20;
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.primaryFallbackRate(rate)
+                .consistency(Consistency.boundedStaleness(Duration.ofMillis(200))).meterRegistry(registry))) {
+            awaitInRotation(ds);
+            replicaA.pauseReplay();
+            replicaB.pauseReplay();
+            primary.execute("update item set v = 'paused' where id = 1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> ds.nodeStates().stream()
+                    .filter(s -> s.role() == NodeRole.REPLICA).allMatch(s -> s.lag().toMillis() > 200));
+            int served = 0;
+            int rejected = 0;
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < Duration.ofSeconds(2).toNanos()) {
+                try (Connection c = ds.getConnection()) {
+                    queryLong(c, "select 1");
+                    assertThat(lastNode(c)).isEqualTo(primary.name());
+                    served++;
+                } catch (SQLException e) {
+                    assertThat(e.getSQLState()).isEqualTo(ReplicaSetDataSource.SQLSTATE_FALLBACK_RATE_EXCEEDED);
+                    rejected++;
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            // The limiter refreshes rate/10 permits every 100 ms: at most one extra period's worth.
+            assertThat(served).isBetween(1, (int) Math.ceil(rate * seconds) + rate / 10 + rate / 10);
+            assertThat(rejected).isPositive();
+            assertThat(registry.get("strata.replication.fallbacks").tag("outcome", "primary").counter().count())
+                    .isEqualTo(served);
+        }
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.noReplicaPolicy(NoReplicaPolicy.FAIL)
+                .consistency(Consistency.boundedStaleness(Duration.ofMillis(200))))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> ds.nodeStates().stream()
+                    .filter(s -> s.role() == NodeRole.REPLICA).allMatch(s -> s.lag().toMillis() > 200));
+            try (Connection c = ds.getConnection()) {
+                assertThatThrownBy(() -> queryLong(c, "select 1"))
+                        .isInstanceOfSatisfying(SQLException.class, e -> {
+                            assertThat(e.getSQLState()).isEqualTo(ReplicaSetDataSource.SQLSTATE_NO_ELIGIBLE_REPLICA);
+                            assertThat(e.getMessage()).contains("no replica qualifies").contains("FAIL");
+                        });
+                update(c, "update item set v = 'still writable' where id = 1");
+                assertThat(lastNode(c)).isEqualTo(primary.name());
+            }
+        }
+    }
+
+    @Test
+    void metricsCountStatementsPerNodeAndReportLag() throws SQLException {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.meterRegistry(registry))) {
+            awaitInRotation(ds);
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                s.executeQuery("select 1").close();
+                s.executeUpdate("update item set v = 'm' where id = 1");
+            }
+            double reads = registry.find("strata.replication.statements").tag("kind", "read").counters().stream()
+                    .mapToDouble(x -> x.count()).sum();
+            double writes = registry.get("strata.replication.statements").tag("kind", "write")
+                    .tag("node", primary.name()).counter().count();
+            assertThat(reads).isEqualTo(1.0);
+            assertThat(writes).isEqualTo(1.0);
+            assertThat(registry.get("strata.replication.lag.bytes").tag("node", replicaA.name()).gauge().value())
+                    .isGreaterThanOrEqualTo(0);
+            assertThat(registry.find("resilience4j.circuitbreaker.state").gauges()).isNotEmpty();
+            assertThat(registry.find("hikaricp.connections").gauges()).isNotEmpty();
+        }
+    }
+
+    static void awaitInRotation(ReplicaSetDataSource ds) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> ds.nodeStates().stream()
+                .filter(s -> s.role() == NodeRole.REPLICA)
+                .filter(s -> s.up() && s.lag().compareTo(Duration.ofMillis(500)) < 0).count() == 2);
+    }
+}
