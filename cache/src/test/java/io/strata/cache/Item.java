@@ -1,0 +1,5 @@
+package io.strata.cache;
+
+/** A value for tests. */
+public record Item(String name, long revision) {
+}
