@@ -47,6 +47,7 @@ public final class LocalPgTopology implements PgTopology {
         s.put("shared_buffers", "32MB");
         s.put("fsync", "off"); // a process kill loses nothing with fsync off; only an OS crash would
         s.put("wal_receiver_status_interval", "1s");
+        s.put("wal_retrieve_retry_interval", "200ms"); // a replica reconnects quickly after its primary restarts
         s.put("unix_socket_directories", "");
         s.put("log_line_prefix", "%m [%p] ");
         s.put("log_min_messages", "warning");
@@ -116,7 +117,15 @@ public final class LocalPgTopology implements PgTopology {
                     PgServer primary = shardOf(shards, e.getKey()).primary();
                     primary.execute("SELECT pg_create_physical_replication_slot('" + e.getValue() + "', true)");
                 }
-                inParallel(pool, replicas, LocalPgServer::start);
+                replicas.forEach(LocalPgServer::launch);
+                // A hot standby opens for queries once it has replayed a running-xacts record; the
+                // primary logs one only every 15 s on its own, so ask for one now.
+                for (LocalPgServer primary : primaries) {
+                    if (spec.replicasPerShard() > 0) {
+                        primary.execute("SELECT pg_log_standby_snapshot()");
+                    }
+                }
+                inParallel(pool, replicas, LocalPgServer::awaitAccepting);
                 for (PgShard shard : shards) {
                     for (PgServer replica : shard.replicas()) {
                         ((JdbcPgServer) shard.primary()).await(replica.name() + " streaming",

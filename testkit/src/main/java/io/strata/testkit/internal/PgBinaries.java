@@ -68,7 +68,11 @@ public final class PgBinaries {
 
     /** A fresh data directory at {@code target}, copied from the template. */
     public void newDataDirectory(Path target) {
-        copyTree(template, target);
+        // cp -a is several times faster than a per-file Files.copy over the ~1,000 files of a
+        // fresh cluster; the Java copy is the fallback where cp is missing.
+        if (!copyWithCp(template, target)) {
+            copyTree(template, target);
+        }
         try {
             Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
         } catch (IOException e) {
@@ -203,6 +207,25 @@ public final class PgBinaries {
                 throw new UncheckedIOException(e);
             }
         }
+    }
+
+    private static boolean copyWithCp(Path from, Path to) {
+        try {
+            Process cp = new ProcessBuilder("cp", "-a", from.toString(), to.toString())
+                    .redirectErrorStream(true).start();
+            cp.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            if (cp.waitFor(120, TimeUnit.SECONDS) && cp.exitValue() == 0) {
+                return true;
+            }
+            cp.destroyForcibly();
+        } catch (IOException e) {
+            // no cp on this machine
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while copying " + from, e);
+        }
+        Processes.deleteTree(to);
+        return false;
     }
 
     static void copyTree(Path from, Path to) {
