@@ -28,7 +28,9 @@ public final class BenchmarkRunner {
             new PointSelectBenchmark(),
             new io.strata.benchmarks.cache.L1HitBenchmark(),
             new io.strata.benchmarks.cache.CacheAsideZipfBenchmark(),
-            new io.strata.benchmarks.cache.WriteBehindBenchmark()
+            new io.strata.benchmarks.cache.WriteBehindBenchmark(),
+            new io.strata.benchmarks.router.RoutedPointSelectBenchmark(),
+            new io.strata.benchmarks.router.PlanCacheBenchmark()
     );
 
     private BenchmarkRunner() {
