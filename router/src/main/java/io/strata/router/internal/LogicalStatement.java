@@ -19,7 +19,8 @@ import java.util.Map;
 class LogicalStatement extends UnsupportedStatement {
 
     final LogicalConnection connection;
-    private final Map<Object, Statement> physical = new HashMap<>();
+    // Concurrent: cancel() may be called from another thread while a statement runs.
+    private final Map<Object, Statement> physical = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<String> textBatch = new ArrayList<>();
     ResultSet resultSet;
     long updateCount = -1;
