@@ -269,6 +269,7 @@ class JdbcSurfaceTest {
         assertThat(after - before).isEqualTo(8);
         assertThat(registry.get("cache.gets").tag("cache", "strata.router.plans").tag("result", "hit")
                 .functionCounter().count()).isPositive();
+        assertThat(registry.get("strata.router.plan.cache.hit.ratio").gauge().value()).isBetween(0.01, 1.0);
     }
 
     @Test
