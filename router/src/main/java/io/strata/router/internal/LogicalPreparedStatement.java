@@ -16,11 +16,11 @@ import java.util.List;
 final class LogicalPreparedStatement extends LogicalStatement {
 
     private final Plan plan;
-    private final LogicalConnection.Keys keys;
+    private final Execution.Keys keys;
     private Param[] params;
     private final List<Param[]> batch = new ArrayList<>();
 
-    LogicalPreparedStatement(LogicalConnection connection, Plan plan, LogicalConnection.Keys keys) {
+    LogicalPreparedStatement(LogicalConnection connection, Plan plan, Execution.Keys keys) {
         super(connection);
         this.plan = plan;
         this.keys = keys;
@@ -115,7 +115,7 @@ final class LogicalPreparedStatement extends LogicalStatement {
         MergeSpec merge = plan.isWrite() ? null : plan.merge;
         String sql = merge == null ? plan.sql() : merge.shardSql();
         java.sql.PreparedStatement ps = (java.sql.PreparedStatement) physical(shard, connection.shard(shard), sql,
-                true, LogicalConnection.Keys.NONE);
+                true, Execution.Keys.NONE);
         ResultSetMetaData md = ps.getMetaData();
         if (md == null || merge == null || merge.hiddenColumns() == 0) {
             return md;
