@@ -42,10 +42,10 @@ final class MergeBuilder {
     private MergeBuilder() {
     }
 
-    static MergeSpec build(String numbered) throws Planner.Rejected {
+    static MergeSpec build(String numbered, Planner planner) throws Planner.Rejected {
         PlainSelect ps;
         try {
-            ps = (PlainSelect) Planner.parse(numbered);
+            ps = (PlainSelect) planner.parse(numbered);
         } catch (JSQLParserException e) {
             throw new Planner.Rejected("Strata: cannot re-parse the statement: " + e.getMessage());
         }

@@ -66,6 +66,13 @@ public final class Planner implements RoutePlanner {
 
     private final RoutingRules rules;
     private final Cache<String, Plan> cache;
+    // Idle threads end after a minute; daemon threads never keep the JVM alive.
+    private final java.util.concurrent.ExecutorService parserThreads = java.util.concurrent.Executors
+            .newCachedThreadPool(task -> {
+                Thread t = new Thread(task, "strata-sql-parser");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** A planner over the rules with a plan cache of at most {@code maxPlans} entries. */
     public Planner(RoutingRules rules, long maxPlans) {
@@ -144,8 +151,12 @@ public final class Planner implements RoutePlanner {
         }
     }
 
-    static Statement parse(String sql) throws JSQLParserException {
-        return CCJSqlParserUtil.parse(sql);
+    /**
+     * Parses with JSqlParser's time limit, on this planner's own daemon threads (the one-argument
+     * {@code CCJSqlParserUtil.parse} starts a new thread for every statement).
+     */
+    Statement parse(String sql) throws JSQLParserException {
+        return CCJSqlParserUtil.parse(sql, parserThreads, parser -> { });
     }
 
     /** A planning refusal, turned into a rejected plan. */
@@ -381,7 +392,7 @@ public final class Planner implements RoutePlanner {
             checkLinked(occurrences, links);
         }
         List<KeySource> keys = keys(whereConjuncts, occurrences);
-        MergeSpec merge = MergeBuilder.build(numbered);
+        MergeSpec merge = MergeBuilder.build(numbered, this);
         if (keys != null) {
             return new Plan(sql, Plan.Target.KEYED, RouteKind.SINGLE, p.names, false, true, -1, keys, keyType, merge,
                     null, null, null, hints);
