@@ -115,7 +115,7 @@ class PgTopologyTest {
         long pid = replica.pid();
         replica.kill();
         assertThat(replica.isRunning()).isFalse();
-        assertThat(ProcessHandle.of(pid)).isEmpty();
+        assertThat(io.strata.testkit.internal.Processes.alive(pid)).isFalse();
         shard.primary().execute("INSERT INTO items VALUES (2000, 'after-kill')");
         assertThat(shard.primary().queryLong("SELECT count(*) FROM items WHERE id = 2000")).isEqualTo(1);
 

@@ -3,6 +3,7 @@ package io.strata.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strata.testkit.internal.Processes;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -22,7 +23,7 @@ class RedisNodeTest {
             }
             long pid = redis.pid();
             redis.kill();
-            assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+            assertThat(Processes.alive(pid)).isFalse();
             assertThatThrownBy(() -> {
                 try (Jedis jedis = new Jedis(redis.host(), redis.port(), 500)) {
                     jedis.ping();
@@ -62,7 +63,7 @@ class RedisNodeTest {
         RedisNode redis = RedisNode.start();
         long pid = redis.pid();
         redis.close();
-        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+        assertThat(Processes.alive(pid)).isFalse();
         assertThat(redis.isRunning()).isFalse();
     }
 }

@@ -1,0 +1,408 @@
+package io.strata.router;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.strata.replication.ReplicaSetDataSource;
+import io.strata.router.internal.CoordinatorLog;
+import io.strata.router.internal.Planner;
+import io.strata.router.internal.Router;
+import io.strata.router.internal.RouterMetrics;
+import io.strata.router.internal.RoutingRules;
+import io.strata.router.internal.TwoPhaseCommit;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * Many PostgreSQL shards as one {@link DataSource}. Applications keep writing plain JDBC; each
+ * statement is routed by its shard key to the shard that owns it (see {@link ShardMap}), scattered
+ * and merged when it has no key ({@link MergedResultSet}), and transactions that write to several
+ * shards commit with two-phase commit. Each shard is normally a {@link ReplicaSetDataSource}, so
+ * reads go to fresh-enough replicas and consistency tokens span every shard.
+ *
+ * <pre>{@code
+ * ShardingDataSource ds = ShardingDataSource.builder()
+ *     .shard(shard0)                      // ReplicaSetDataSource named "shard0"
+ *     .shard(shard1)
+ *     .table(TableRule.sharded("users", "id", KeyType.LONG))
+ *     .table(TableRule.broadcast("countries"))
+ *     .coordinatorId("orders-api-1")
+ *     .build();
+ * }</pre>
+ *
+ * Or through a JDBC URL: {@code jdbc:strata:/etc/app/strata.yaml} (see {@link Driver}).
+ */
+public final class ShardingDataSource implements DataSource, AutoCloseable {
+
+    private final Router router;
+    private final ShardMap shardMap;
+    private final List<DataSource> owned;
+    private final CoordinatorLog log;
+    private volatile boolean closed;
+
+    private ShardingDataSource(Router router, ShardMap shardMap, List<DataSource> owned, CoordinatorLog log) {
+        this.router = router;
+        this.shardMap = shardMap;
+        this.owned = owned;
+        this.log = log;
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A data source configured by a YAML file (see the router README for the format). Every error
+     * in the file is reported at once, each with its path.
+     *
+     * @throws SQLException (SQLState 22023) listing every configuration error, or when a shard
+     *     cannot start
+     */
+    public static ShardingDataSource fromYaml(Path file) throws SQLException {
+        return io.strata.router.internal.YamlConfig.load(file.toString()).build();
+    }
+
+    /** A logical connection; physical connections are taken per shard when a statement needs one. */
+    @Override
+    public Connection getConnection() throws SQLException {
+        if (closed) {
+            throw new SQLException("Strata: the ShardingDataSource is closed", "08003");
+        }
+        return router.connect();
+    }
+
+    /** Not supported: credentials are configured per shard. */
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException("Strata: credentials are configured per shard", "0A000");
+    }
+
+    /** The route planner (plans are cached; useful to check how a statement will be routed). */
+    public RoutePlanner planner() {
+        return router.planner();
+    }
+
+    /** The shard map. */
+    public ShardMap shardMap() {
+        return shardMap;
+    }
+
+    /** The shard names, in slot-map order. */
+    public List<String> shards() {
+        return router.shardNames();
+    }
+
+    /**
+     * Resolves this coordinator's in-doubt two-phase transactions on every shard (done at start
+     * too). Returns how many were resolved.
+     */
+    public int recover() throws SQLException {
+        if (router.twoPhase() == null) {
+            return 0;
+        }
+        return router.twoPhase().recover(router.shardNames(), shards(router));
+    }
+
+    private static List<DataSource> shards(Router router) {
+        return io.strata.router.internal.RouterAccess.shards(router);
+    }
+
+    /** Closes the shards' data sources that this data source created (from YAML or with closeShards). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (DataSource ds : owned) {
+            if (ds instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // keep closing the others
+                }
+            }
+        }
+        if (log != null) {
+            try {
+                log.close();
+            } catch (Exception e) {
+                // nothing to do
+            }
+        }
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return null;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) {
+    }
+
+    @Override
+    public int getLoginTimeout() {
+        return 0;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException("Strata logs through slf4j");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        if (iface == TwoPhaseCommit.class && router.twoPhase() != null) {
+            return iface.cast(router.twoPhase());
+        }
+        throw new SQLException("Strata: not a wrapper for " + iface.getName(), "22023");
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this) || iface == TwoPhaseCommit.class && router.twoPhase() != null;
+    }
+
+    /**
+     * Builds a {@link ShardingDataSource}. Each setter checks its argument; {@link #build} copies
+     * the configuration, checks every shard ({@code max_prepared_transactions} under two-phase
+     * commit) and resolves in-doubt transactions left by an earlier run.
+     */
+    public static final class Builder {
+
+        private final Map<String, DataSource> shards = new LinkedHashMap<>();
+        private final Map<String, TableRule> tables = new LinkedHashMap<>();
+        private ShardMap shardMap;
+        private int slots = ShardMap.DEFAULT_SLOTS;
+        private String defaultShard;
+        private boolean keylessWritesToAllShards;
+        private TransactionPolicy transactionPolicy = TransactionPolicy.TWO_PHASE;
+        private String coordinatorId;
+        private Path coordinatorLog;
+        private long planCacheSize = 10_000;
+        private MeterRegistry meterRegistry;
+        private boolean closeShards;
+
+        private Builder() {
+        }
+
+        /** Adds a shard; its name is the replica set's {@link ReplicaSetDataSource#name()}. */
+        public Builder shard(ReplicaSetDataSource shard) {
+            Objects.requireNonNull(shard, "shard cannot be null");
+            return shard(shard.name(), shard);
+        }
+
+        /** Adds a shard with any {@link DataSource} (a {@link ReplicaSetDataSource} gives replica reads). */
+        public Builder shard(String name, DataSource dataSource) {
+            if (name == null || !name.matches("[A-Za-z0-9_-]{1,64}")) {
+                throw new IllegalArgumentException("shard name must match [A-Za-z0-9_-]{1,64} but was '" + name + "'");
+            }
+            Objects.requireNonNull(dataSource, "dataSource cannot be null");
+            if (shards.containsKey(name)) {
+                throw new IllegalArgumentException("shard '" + name + "' is already added");
+            }
+            shards.put(name, dataSource);
+            return this;
+        }
+
+        /** The number of hash slots for a uniform map (default {@value ShardMap#DEFAULT_SLOTS}). */
+        public Builder slots(int slots) {
+            if (slots < 1 || slots > 1 << 20) {
+                throw new IllegalArgumentException("slots must be in 1..1048576 but was " + slots);
+            }
+            this.slots = slots;
+            return this;
+        }
+
+        /** An explicit shard map (its shard names must be the added shards). */
+        public Builder shardMap(ShardMap shardMap) {
+            this.shardMap = Objects.requireNonNull(shardMap, "shardMap cannot be null");
+            return this;
+        }
+
+        /** Adds a table rule. */
+        public Builder table(TableRule rule) {
+            Objects.requireNonNull(rule, "rule cannot be null");
+            if (tables.containsKey(rule.table())) {
+                throw new IllegalArgumentException("table '" + rule.table() + "' already has a rule");
+            }
+            tables.put(rule.table(), rule);
+            return this;
+        }
+
+        /** Tables without a rule live on this shard (default: statements naming them are rejected). */
+        public Builder defaultShard(String shard) {
+            if (shard == null || shard.isBlank()) {
+                throw new IllegalArgumentException("defaultShard cannot be null or blank but was '" + shard + "'");
+            }
+            this.defaultShard = shard;
+            return this;
+        }
+
+        /** Whether UPDATE/DELETE without a shard key runs on every shard (default false: rejected). */
+        public Builder keylessWritesToAllShards(boolean enabled) {
+            this.keylessWritesToAllShards = enabled;
+            return this;
+        }
+
+        /** What a transaction writing to several shards does (default {@link TransactionPolicy#TWO_PHASE}). */
+        public Builder transactionPolicy(TransactionPolicy policy) {
+            this.transactionPolicy = Objects.requireNonNull(policy, "transactionPolicy cannot be null");
+            return this;
+        }
+
+        /**
+         * This JVM's coordinator id ({@code [A-Za-z0-9-]{1,64}}), part of every global transaction
+         * id. Must differ between JVMs sharing shards: recovery resolves only its own ids.
+         * Default: the host name.
+         */
+        public Builder coordinatorId(String id) {
+            if (id == null || !id.matches("[A-Za-z0-9-]{1,64}")) {
+                throw new IllegalArgumentException("coordinatorId must match [A-Za-z0-9-]{1,64} but was '" + id + "'");
+            }
+            this.coordinatorId = id;
+            return this;
+        }
+
+        /** The coordinator log file (default {@code ~/.strata/coordinator-<id>.log}); must be durable. */
+        public Builder coordinatorLog(Path file) {
+            this.coordinatorLog = Objects.requireNonNull(file, "coordinatorLog cannot be null");
+            return this;
+        }
+
+        /** Maximum cached route plans (default 10,000). */
+        public Builder planCacheSize(long size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("planCacheSize must be at least 1 but was " + size);
+            }
+            this.planCacheSize = size;
+            return this;
+        }
+
+        /** Where metrics go (default: none). */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry cannot be null");
+            return this;
+        }
+
+        /** Whether {@link ShardingDataSource#close()} closes the shards' data sources (default false). */
+        public Builder closeShards(boolean close) {
+            this.closeShards = close;
+            return this;
+        }
+
+        /**
+         * Builds and starts: checks every shard and, under two-phase commit, resolves in-doubt
+         * transactions from the coordinator log.
+         *
+         * @throws IllegalStateException when the configuration is inconsistent or a shard cannot
+         *     take part (for example {@code max_prepared_transactions = 0} under two-phase commit)
+         */
+        public ShardingDataSource build() {
+            if (shards.isEmpty()) {
+                throw new IllegalStateException("at least one shard is required");
+            }
+            List<String> names = new ArrayList<>(shards.keySet());
+            List<DataSource> sources = new ArrayList<>(shards.values());
+            ShardMap map = shardMap != null ? shardMap : ShardMap.uniform(names, slots);
+            if (!map.shards().equals(names)) {
+                throw new IllegalStateException("the shard map names shards " + map.shards()
+                        + " but the added shards are " + names);
+            }
+            int defaultIndex = -1;
+            if (defaultShard != null) {
+                defaultIndex = names.indexOf(defaultShard);
+                if (defaultIndex < 0) {
+                    throw new IllegalStateException("defaultShard '" + defaultShard + "' is not a shard; shards are "
+                            + names);
+                }
+            }
+            for (TableRule rule : tables.values()) {
+                if (rule.kind() == TableRule.Kind.SINGLE && !names.contains(rule.shard())) {
+                    throw new IllegalStateException("table '" + rule.table() + "' lives on shard '" + rule.shard()
+                            + "', which is not a shard; shards are " + names);
+                }
+            }
+            RoutingRules rules = new RoutingRules(map, Map.copyOf(tables), defaultIndex, keylessWritesToAllShards);
+            Planner planner = new Planner(rules, planCacheSize);
+            MeterRegistry registry = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
+            RouterMetrics metrics = new RouterMetrics(registry, names, planner.cache());
+            TwoPhaseCommit twoPhase = null;
+            CoordinatorLog log = null;
+            if (transactionPolicy == TransactionPolicy.TWO_PHASE) {
+                checkPreparedTransactions(names, sources);
+                String id = coordinatorId != null ? coordinatorId : defaultCoordinatorId();
+                Path file = coordinatorLog != null ? coordinatorLog
+                        : Path.of(System.getProperty("user.home"), ".strata", "coordinator-" + id + ".log");
+                log = new CoordinatorLog(file);
+                twoPhase = new TwoPhaseCommit(id, log, metrics);
+            }
+            Router router = new Router(names, sources, rules, planner, transactionPolicy, twoPhase, metrics);
+            ShardingDataSource ds = new ShardingDataSource(router, map, closeShards ? sources : List.of(), log);
+            if (twoPhase != null) {
+                try {
+                    twoPhase.recover(names, sources);
+                } catch (SQLException e) {
+                    ds.close();
+                    throw new IllegalStateException("Strata: recovery of in-doubt two-phase transactions failed: "
+                            + e.getMessage(), e);
+                }
+            }
+            return ds;
+        }
+
+        private static String defaultCoordinatorId() {
+            String host;
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (Exception e) {
+                host = "localhost";
+            }
+            String id = host.replaceAll("[^A-Za-z0-9-]", "-").toLowerCase(Locale.ROOT);
+            return id.length() > 64 ? id.substring(0, 64) : id;
+        }
+
+        private static void checkPreparedTransactions(List<String> names, List<DataSource> sources) {
+            List<String> problems = new ArrayList<>();
+            for (int s = 0; s < sources.size(); s++) {
+                try (Connection c = sources.get(s).getConnection();
+                     Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SHOW max_prepared_transactions")) {
+                    rs.next();
+                    if (Integer.parseInt(rs.getString(1).trim()) == 0) {
+                        problems.add("shard '" + names.get(s) + "' has max_prepared_transactions = 0");
+                    }
+                } catch (SQLException e) {
+                    problems.add("shard '" + names.get(s) + "' cannot be reached: " + e.getMessage());
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalStateException("Strata: two-phase commit (TransactionPolicy.TWO_PHASE) cannot start: "
+                        + String.join("; ", problems) + ". Set max_prepared_transactions > 0 in postgresql.conf"
+                        + " (a restart is needed) on every shard, or use TransactionPolicy.REJECT.");
+            }
+        }
+    }
+}

@@ -1,0 +1,787 @@
+package io.strata.router.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.strata.router.KeyType;
+import io.strata.router.RouteKind;
+import io.strata.router.RoutePlanner;
+import io.strata.router.TableRule;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import net.sf.jsqlparser.JSQLParserException;
+import net.sf.jsqlparser.expression.CastExpression;
+import net.sf.jsqlparser.expression.Expression;
+import net.sf.jsqlparser.expression.Function;
+import net.sf.jsqlparser.expression.JdbcParameter;
+import net.sf.jsqlparser.expression.LongValue;
+import net.sf.jsqlparser.expression.NullValue;
+import net.sf.jsqlparser.expression.SignedExpression;
+import net.sf.jsqlparser.expression.StringValue;
+import net.sf.jsqlparser.expression.operators.conditional.AndExpression;
+import net.sf.jsqlparser.expression.operators.relational.EqualsTo;
+import net.sf.jsqlparser.expression.operators.relational.ExpressionList;
+import net.sf.jsqlparser.expression.operators.relational.InExpression;
+import net.sf.jsqlparser.parser.CCJSqlParserUtil;
+import net.sf.jsqlparser.schema.Column;
+import net.sf.jsqlparser.schema.Table;
+import net.sf.jsqlparser.statement.Statement;
+import net.sf.jsqlparser.statement.delete.Delete;
+import net.sf.jsqlparser.statement.insert.Insert;
+import net.sf.jsqlparser.statement.select.FromItem;
+import net.sf.jsqlparser.statement.select.Join;
+import net.sf.jsqlparser.statement.select.ParenthesedSelect;
+import net.sf.jsqlparser.statement.select.PlainSelect;
+import net.sf.jsqlparser.statement.select.Select;
+import net.sf.jsqlparser.statement.select.Values;
+import net.sf.jsqlparser.statement.update.Update;
+import net.sf.jsqlparser.statement.update.UpdateSet;
+import net.sf.jsqlparser.util.TablesNamesFinder;
+
+/**
+ * The {@link RoutePlanner}: SQL text to {@link Plan}, parsed once with JSqlParser and cached in a
+ * bounded Caffeine cache keyed by the text. Rejections are cached too (they are deterministic).
+ *
+ * <p>Rules: statements on sharded tables are routed by the key found in the top-level WHERE
+ * conjuncts ({@code key = ?}, {@code key = literal}, {@code key IN (...)}, {@code key = ANY(?)});
+ * joins must link every sharded table on its key; a SELECT without a key scatters; an UPDATE or
+ * DELETE without one is refused unless configured; DDL goes to every shard. Anything the planner
+ * cannot prove safe is refused with an explanation, never guessed.
+ */
+public final class Planner implements RoutePlanner {
+
+    static final String HINT_HOWTO = " To route it explicitly, wrap the call in"
+            + " try (ShardHint h = ShardHint.shard(\"<shard>\")) { ... } or prefix the SQL with"
+            + " /* strata: shard=<shard> */.";
+
+    private static final Set<String> DDL = Set.of("CREATE", "ALTER", "DROP", "TRUNCATE", "COMMENT", "GRANT",
+            "REVOKE");
+    private static final Set<String> TX_CONTROL = Set.of("BEGIN", "START", "COMMIT", "ROLLBACK", "END", "ABORT",
+            "SAVEPOINT", "RELEASE", "PREPARE");
+
+    private final RoutingRules rules;
+    private final Cache<String, Plan> cache;
+
+    /** A planner over the rules with a plan cache of at most {@code maxPlans} entries. */
+    public Planner(RoutingRules rules, long maxPlans) {
+        this.rules = rules;
+        this.cache = Caffeine.newBuilder().maximumSize(maxPlans).recordStats().build();
+    }
+
+    /** The plan cache, for metrics. */
+    public Cache<String, Plan> cache() {
+        return cache;
+    }
+
+    @Override
+    public Plan plan(String sql) throws SQLException {
+        if (sql == null) {
+            throw new SQLException("Strata: sql cannot be null", "22004");
+        }
+        Plan plan = cache.getIfPresent(sql);
+        if (plan == null) {
+            plan = build(sql);
+            cache.put(sql, plan);
+        }
+        return plan;
+    }
+
+    Plan build(String sql) {
+        Map<String, String> hints = SqlText.hints(sql);
+        String keyword = SqlText.leadingKeyword(sql);
+        if (TX_CONTROL.contains(keyword)) {
+            return Plan.rejected(sql, "Strata: transaction control in SQL (" + keyword + ") is not routed;"
+                    + " use Connection.setAutoCommit/commit/rollback/setSavepoint instead", "0A000", hints);
+        }
+        if (DDL.contains(keyword)) {
+            Plan p = new Plan(sql, Plan.Target.ALL, RouteKind.BROADCAST, Set.of(), true, false, -1, List.of(),
+                    null, null, null, null, null, hints);
+            return p;
+        }
+        if (keyword.equals("SET") || keyword.equals("RESET")) {
+            return new Plan(sql, Plan.Target.SESSION, RouteKind.BROADCAST, Set.of(), false, false, -1, List.of(),
+                    null, null, null, null, null, hints);
+        }
+        if (keyword.equals("SHOW")) {
+            return any(sql, Set.of(), false, hints);
+        }
+        String numbered = SqlText.stripComments(SqlText.numberPlaceholders(sql));
+        Statement statement;
+        try {
+            statement = parse(numbered);
+        } catch (JSQLParserException e) {
+            String cause = e.getCause() != null && e.getCause().getMessage() != null
+                    ? e.getCause().getMessage() : String.valueOf(e.getMessage());
+            cause = cause.split("\n")[0];
+            return Plan.rejected(sql, "Strata cannot parse this statement, so it cannot route it safely ("
+                    + cause + ")." + HINT_HOWTO, "42601", hints);
+        }
+        try {
+            if (statement instanceof PlainSelect ps) {
+                return plainSelect(sql, numbered, ps, hints);
+            }
+            if (statement instanceof Select select) {
+                return otherSelect(sql, select, hints);
+            }
+            if (statement instanceof Insert insert) {
+                return insert(sql, insert, hints);
+            }
+            if (statement instanceof Update update) {
+                return update(sql, update, hints);
+            }
+            if (statement instanceof Delete delete) {
+                return delete(sql, delete, hints);
+            }
+            return Plan.rejected(sql, "Strata does not route " + statement.getClass().getSimpleName()
+                    + " statements." + HINT_HOWTO, "0A000", hints);
+        } catch (Rejected r) {
+            return Plan.rejected(sql, r.getMessage(), r.state, hints);
+        }
+    }
+
+    static Statement parse(String sql) throws JSQLParserException {
+        return CCJSqlParserUtil.parse(sql);
+    }
+
+    /** A planning refusal, turned into a rejected plan. */
+    static final class Rejected extends Exception {
+        final String state;
+
+        Rejected(String message, String state) {
+            super(message, null, false, false);
+            this.state = state;
+        }
+
+        Rejected(String message) {
+            this(message, "0A000");
+        }
+    }
+
+    // ---------------------------------------------------------------- placement
+
+    /** The tables of a statement sorted by rule. */
+    private final class Placement {
+        final Set<String> names = new LinkedHashSet<>();
+        final List<TableRule> sharded = new ArrayList<>();
+        final List<TableRule> broadcast = new ArrayList<>();
+        final Set<Integer> singleShards = new LinkedHashSet<>();
+
+        void add(String rawName) throws Rejected {
+            String name = normalize(rawName);
+            if (name == null) {
+                return; // catalog
+            }
+            names.add(name);
+            TableRule rule = rules.rule(name);
+            if (rule == null) {
+                if (rules.defaultShard() < 0) {
+                    throw new Rejected("Strata: table '" + name + "' has no table rule and unknown tables are"
+                            + " rejected; declare it sharded, broadcast or single, or configure a default shard.",
+                            "42P01");
+                }
+                singleShards.add(rules.defaultShard());
+                return;
+            }
+            switch (rule.kind()) {
+                case SHARDED -> sharded.add(rule);
+                case BROADCAST -> broadcast.add(rule);
+                default -> singleShards.add(rules.shardIndex(rule.shard()));
+            }
+        }
+
+        void addAll(Collection<String> raw) throws Rejected {
+            for (String t : raw) {
+                add(t);
+            }
+        }
+    }
+
+    /** Lower-case table name without schema or quotes; null for system catalogs. */
+    static String normalize(String raw) {
+        String[] parts = raw.split("\\.");
+        String schema = parts.length > 1 ? unquote(parts[parts.length - 2]).toLowerCase(Locale.ROOT) : null;
+        String name = unquote(parts[parts.length - 1]);
+        if (!parts[parts.length - 1].startsWith("\"")) {
+            name = name.toLowerCase(Locale.ROOT);
+        }
+        if ("pg_catalog".equals(schema) || "information_schema".equals(schema) || name.startsWith("pg_")) {
+            return null;
+        }
+        return name;
+    }
+
+    private static String unquote(String s) {
+        return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
+    }
+
+    private static Set<String> tablesOf(Statement statement) {
+        return new TablesNamesFinder<Void>().getTables(statement);
+    }
+
+    private static Set<String> tablesIn(Expression expression) {
+        if (expression == null) {
+            return Set.of();
+        }
+        return new TablesNamesFinder<Void>().getTables(expression);
+    }
+
+    private Plan any(String sql, Set<String> tables, boolean write, Map<String, String> hints) {
+        return new Plan(sql, Plan.Target.ANY, RouteKind.SINGLE, tables, write, !write, -1, List.of(), null, null,
+                null, null, null, hints);
+    }
+
+    private Plan fixed(String sql, Set<String> tables, int shard, boolean write, boolean rows,
+                       Map<String, String> hints) {
+        return new Plan(sql, Plan.Target.FIXED, RouteKind.SINGLE, tables, write, rows, shard, List.of(), null, null,
+                null, null, null, hints);
+    }
+
+    /** Placement without sharded tables: a single shard, or any shard for broadcast/catalog reads. */
+    private Plan unsharded(String sql, Placement p, boolean write, boolean rows, Map<String, String> hints)
+            throws Rejected {
+        if (p.singleShards.size() > 1) {
+            throw new Rejected("Strata: the statement joins tables that live on different shards "
+                    + names(p.singleShards) + "; cross-shard joins are not supported." + HINT_HOWTO);
+        }
+        if (p.singleShards.size() == 1) {
+            return fixed(sql, p.names, p.singleShards.iterator().next(), write, rows, hints);
+        }
+        if (write && !p.broadcast.isEmpty()) {
+            Plan plan = new Plan(sql, Plan.Target.ALL, RouteKind.BROADCAST, p.names, true, rows, -1, List.of(), null,
+                    null, null, null, null, hints);
+            plan.broadcastCopies = true;
+            return plan;
+        }
+        if (write) {
+            // A write that names no table we know (a function call, say) cannot be placed.
+            throw new Rejected("Strata: cannot tell which shard this write belongs to." + HINT_HOWTO);
+        }
+        Plan plan = any(sql, p.names, false, hints);
+        return plan;
+    }
+
+    private String names(Set<Integer> shards) {
+        List<String> out = new ArrayList<>();
+        for (int s : shards) {
+            out.add(rules.shardNames().get(s));
+        }
+        return out.toString();
+    }
+
+    // ---------------------------------------------------------------- SELECT
+
+    private Plan otherSelect(String sql, Select select, Map<String, String> hints) throws Rejected {
+        Placement p = new Placement();
+        p.addAll(tablesOf(select));
+        if (!p.sharded.isEmpty()) {
+            throw new Rejected("Strata: set operations (UNION/INTERSECT/EXCEPT), WITH queries and VALUES over"
+                    + " sharded tables " + shardedNames(p) + " cannot be routed safely." + HINT_HOWTO);
+        }
+        return unsharded(sql, p, false, true, hints);
+    }
+
+    private static Set<String> shardedNames(Placement p) {
+        Set<String> out = new LinkedHashSet<>();
+        for (TableRule r : p.sharded) {
+            out.add(r.table());
+        }
+        return out;
+    }
+
+    /** A sharded table as it appears in FROM/JOIN. */
+    private record Occurrence(String name, String alias, TableRule rule) {
+        boolean matches(String qualifier) {
+            String q = normalizeIdentifier(qualifier);
+            return q.equals(alias) || (alias == null && q.equals(name)) || q.equals(name) && alias == null;
+        }
+    }
+
+    static String normalizeIdentifier(String s) {
+        if (s == null) {
+            return null;
+        }
+        int dot = s.lastIndexOf('.');
+        String last = dot >= 0 ? s.substring(dot + 1) : s;
+        return last.startsWith("\"") ? unquote(last) : last.toLowerCase(Locale.ROOT);
+    }
+
+    private Plan plainSelect(String sql, String numbered, PlainSelect ps, Map<String, String> hints)
+            throws Rejected {
+        Placement p = new Placement();
+        p.addAll(tablesOf(ps));
+        if (ps.getWithItemsList() != null && !ps.getWithItemsList().isEmpty() && !p.sharded.isEmpty()) {
+            throw new Rejected("Strata: WITH queries over sharded tables " + shardedNames(p)
+                    + " cannot be routed safely." + HINT_HOWTO);
+        }
+        if (p.sharded.isEmpty()) {
+            return unsharded(sql, p, false, true, hints);
+        }
+        if (!p.singleShards.isEmpty()) {
+            throw new Rejected("Strata: the statement joins sharded tables " + shardedNames(p)
+                    + " with tables that live on one shard; cross-shard joins are not supported." + HINT_HOWTO);
+        }
+        List<Occurrence> occurrences = new ArrayList<>();
+        List<Expression> joinConditions = new ArrayList<>();
+        fromItem(ps.getFromItem(), occurrences);
+        if (ps.getJoins() != null) {
+            for (Join join : ps.getJoins()) {
+                fromItem(join.getRightItem(), occurrences);
+                if (join.getOnExpressions() != null) {
+                    joinConditions.addAll(join.getOnExpressions());
+                }
+                if (join.getUsingColumns() != null) {
+                    for (Column c : join.getUsingColumns()) {
+                        joinConditions.add(new UsingMarker(c.getColumnName()));
+                    }
+                }
+            }
+        }
+        // Sharded tables anywhere but the main FROM/JOIN list (subqueries) would be read on one shard only.
+        Set<String> nested = new LinkedHashSet<>();
+        nested.addAll(tablesIn(ps.getWhere()));
+        nested.addAll(tablesIn(ps.getHaving()));
+        for (var item : ps.getSelectItems()) {
+            if (item.getExpression() != null && !(item.getExpression() instanceof net.sf.jsqlparser.statement.select.AllColumns)) {
+                nested.addAll(tablesIn(item.getExpression()));
+            }
+        }
+        for (Expression e : joinConditions) {
+            if (!(e instanceof UsingMarker)) {
+                nested.addAll(tablesIn(e));
+            }
+        }
+        for (String t : nested) {
+            String n = normalize(t);
+            TableRule r = n == null ? null : rules.rule(n);
+            if (r != null && r.kind() == TableRule.Kind.SHARDED) {
+                throw new Rejected("Strata: sharded table '" + n + "' is read in a subquery; a subquery would see"
+                        + " one shard's rows only, so the statement is not routed." + HINT_HOWTO);
+            }
+        }
+        if (occurrences.isEmpty()) {
+            throw new Rejected("Strata: sharded tables " + shardedNames(p) + " are read through a derived table;"
+                    + " that cannot be routed safely." + HINT_HOWTO);
+        }
+        KeyType keyType = occurrences.get(0).rule().keyType();
+        for (Occurrence o : occurrences) {
+            if (o.rule().keyType() != keyType) {
+                throw new Rejected("Strata: joined sharded tables have different key types; they are not"
+                        + " co-located." + HINT_HOWTO);
+            }
+        }
+        List<Expression> whereConjuncts = conjuncts(ps.getWhere());
+        if (occurrences.size() > 1) {
+            List<Expression> links = new ArrayList<>(joinConditions);
+            links.addAll(whereConjuncts);
+            checkLinked(occurrences, links);
+        }
+        List<KeySource> keys = keys(whereConjuncts, occurrences);
+        MergeSpec merge = MergeBuilder.build(numbered);
+        if (keys != null) {
+            return new Plan(sql, Plan.Target.KEYED, RouteKind.SINGLE, p.names, false, true, -1, keys, keyType, merge,
+                    null, null, null, hints);
+        }
+        return new Plan(sql, Plan.Target.ALL, RouteKind.SCATTER, p.names, false, true, -1, List.of(), keyType, merge,
+                null, null, null, hints);
+    }
+
+    /** A USING (col) join condition. */
+    private static final class UsingMarker extends Column {
+        UsingMarker(String column) {
+            super(column);
+        }
+    }
+
+    private void fromItem(FromItem item, List<Occurrence> occurrences) throws Rejected {
+        if (item instanceof Table t) {
+            String name = normalize(t.getFullyQualifiedName());
+            if (name == null) {
+                return;
+            }
+            TableRule rule = rules.rule(name);
+            if (rule != null && rule.kind() == TableRule.Kind.SHARDED) {
+                String alias = t.getAlias() == null ? null : normalizeIdentifier(t.getAlias().getName());
+                occurrences.add(new Occurrence(name, alias, rule));
+            }
+            return;
+        }
+        if (item == null) {
+            return;
+        }
+        // Derived tables, lateral subqueries, table functions: fine only without sharded tables inside.
+        Set<String> inner = item instanceof ParenthesedSelect s ? tablesOf(s) : Set.of();
+        if (!(item instanceof ParenthesedSelect)) {
+            inner = new TablesNamesFinder<Void>().getTables((Expression) (item instanceof Expression e ? e : null));
+        }
+        for (String t : inner) {
+            String n = normalize(t);
+            TableRule r = n == null ? null : rules.rule(n);
+            if (r != null && r.kind() == TableRule.Kind.SHARDED) {
+                throw new Rejected("Strata: sharded table '" + n + "' is read in a derived table; that cannot be"
+                        + " routed safely." + HINT_HOWTO);
+            }
+        }
+    }
+
+    private static List<Expression> conjuncts(Expression where) {
+        List<Expression> out = new ArrayList<>();
+        collectConjuncts(where, out);
+        return out;
+    }
+
+    private static void collectConjuncts(Expression e, List<Expression> out) {
+        if (e == null) {
+            return;
+        }
+        if (e instanceof AndExpression and) {
+            collectConjuncts(and.getLeftExpression(), out);
+            collectConjuncts(and.getRightExpression(), out);
+        } else if (e instanceof net.sf.jsqlparser.expression.Parenthesis par) {
+            collectConjuncts(par.getExpression(), out);
+        } else if (e instanceof net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList<?> list
+                && list.size() == 1) {
+            collectConjuncts(list.get(0), out);
+        } else {
+            out.add(e);
+        }
+    }
+
+    /** The occurrence whose key a column names, or null. */
+    private static Occurrence keyOf(Column c, List<Occurrence> occurrences) {
+        String column = normalizeIdentifier(c.getColumnName());
+        Table t = c.getTable();
+        String qualifier = t == null || t.getName() == null ? null : t.getName();
+        for (Occurrence o : occurrences) {
+            if (!o.rule().keyColumn().equals(column)) {
+                continue;
+            }
+            if (qualifier == null || o.matches(qualifier)) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    private static void checkLinked(List<Occurrence> occurrences, List<Expression> links) throws Rejected {
+        int n = occurrences.size();
+        int[] parent = new int[n];
+        for (int i = 0; i < n; i++) {
+            parent[i] = i;
+        }
+        for (Expression e : links) {
+            if (e instanceof UsingMarker u) {
+                // USING (key): every occurrence whose key column has that name is linked.
+                String col = normalizeIdentifier(u.getColumnName());
+                int first = -1;
+                for (int i = 0; i < n; i++) {
+                    if (occurrences.get(i).rule().keyColumn().equals(col)) {
+                        if (first < 0) {
+                            first = i;
+                        } else {
+                            union(parent, first, i);
+                        }
+                    }
+                }
+                continue;
+            }
+            for (Expression c : conjuncts(e)) {
+                if (c instanceof EqualsTo eq && eq.getLeftExpression() instanceof Column l
+                        && eq.getRightExpression() instanceof Column r
+                        && l.getTable() != null && l.getTable().getName() != null
+                        && r.getTable() != null && r.getTable().getName() != null) {
+                    Occurrence a = keyOf(l, occurrences);
+                    Occurrence b = keyOf(r, occurrences);
+                    if (a != null && b != null) {
+                        union(parent, occurrences.indexOf(a), occurrences.indexOf(b));
+                    }
+                }
+            }
+        }
+        int root = find(parent, 0);
+        for (int i = 1; i < n; i++) {
+            if (find(parent, i) != root) {
+                throw new Rejected("Strata: the statement joins sharded tables that are not joined on their shard"
+                        + " keys (" + occurrences.get(0).name() + " and " + occurrences.get(i).name()
+                        + "); cross-shard joins are not supported. Join them with qualified key columns,"
+                        + " e.g. a.key = b.key." + HINT_HOWTO);
+            }
+        }
+    }
+
+    private static int find(int[] parent, int i) {
+        while (parent[i] != i) {
+            i = parent[i];
+        }
+        return i;
+    }
+
+    private static void union(int[] parent, int a, int b) {
+        parent[find(parent, a)] = find(parent, b);
+    }
+
+    /** The key sources of the first conjunct that pins the shard key, or null when none does. */
+    private static List<KeySource> keys(List<Expression> conjuncts, List<Occurrence> occurrences) {
+        for (Expression e : conjuncts) {
+            if (e instanceof EqualsTo eq) {
+                Expression l = eq.getLeftExpression();
+                Expression r = eq.getRightExpression();
+                if (r instanceof Column && !(l instanceof Column)) {
+                    Expression t = l;
+                    l = r;
+                    r = t;
+                }
+                if (l instanceof Column c && keyOf(c, occurrences) != null) {
+                    if (r instanceof Function f && f.getName() != null
+                            && f.getName().equalsIgnoreCase("any") && f.getParameters() != null
+                            && f.getParameters().size() == 1) {
+                        Expression arg = stripCast(f.getParameters().get(0));
+                        if (arg instanceof JdbcParameter jp) {
+                            return List.of(KeySource.parameter(jp.getIndex(), true));
+                        }
+                        continue;
+                    }
+                    KeySource k = keySource(r);
+                    if (k != null) {
+                        return List.of(k);
+                    }
+                }
+            } else if (e instanceof InExpression in && !in.isNot()
+                    && in.getLeftExpression() instanceof Column c && keyOf(c, occurrences) != null
+                    && in.getRightExpression() instanceof ExpressionList<?> list) {
+                List<KeySource> out = new ArrayList<>();
+                for (Expression v : list) {
+                    KeySource k = keySource(v);
+                    if (k == null) {
+                        out = null;
+                        break;
+                    }
+                    out.add(k);
+                }
+                if (out != null && !out.isEmpty()) {
+                    return out;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Expression stripCast(Expression e) {
+        while (e instanceof CastExpression cast) {
+            e = cast.getLeftExpression();
+        }
+        return e;
+    }
+
+    /** A key value expression: a parameter, or a numeric or string literal (possibly cast). */
+    private static KeySource keySource(Expression e) {
+        e = stripCast(e);
+        if (e instanceof JdbcParameter jp) {
+            return KeySource.parameter(jp.getIndex(), false);
+        }
+        if (e instanceof LongValue lv) {
+            return KeySource.literal(lv.getBigIntegerValue());
+        }
+        if (e instanceof StringValue sv) {
+            return KeySource.literal(sv.getValue().replace("''", "'"));
+        }
+        if (e instanceof SignedExpression se && se.getSign() == '-' && se.getExpression() instanceof LongValue lv) {
+            return KeySource.literal(lv.getBigIntegerValue().negate());
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- INSERT / UPDATE / DELETE
+
+    private Plan insert(String sql, Insert insert, Map<String, String> hints) throws Rejected {
+        Placement target = new Placement();
+        target.add(insert.getTable().getFullyQualifiedName());
+        Placement p = new Placement();
+        p.addAll(tablesOf(insert));
+        boolean rows = insert.getReturningClause() != null;
+        if (target.names.isEmpty()) {
+            throw new Rejected("Strata: writes to system catalogs are not routed." + HINT_HOWTO);
+        }
+        if (target.sharded.isEmpty()) {
+            if (!p.sharded.isEmpty()) {
+                throw new Rejected("Strata: INSERT ... SELECT from sharded tables " + shardedNames(p)
+                        + " into a table that is not sharded the same way cannot be routed safely." + HINT_HOWTO);
+            }
+            if (!target.broadcast.isEmpty()) {
+                // broadcast target: every shard, whatever it reads must be on every shard too
+                if (!p.singleShards.isEmpty()) {
+                    throw new Rejected("Strata: INSERT into broadcast table reads a table that lives on one shard."
+                            + HINT_HOWTO);
+                }
+                Plan plan = new Plan(sql, Plan.Target.ALL, RouteKind.BROADCAST, p.names, true, rows, -1, List.of(),
+                        null, null, null, null, null, hints);
+                plan.broadcastCopies = true;
+                return plan;
+            }
+            return unsharded(sql, p, true, rows, hints);
+        }
+        TableRule rule = target.sharded.get(0);
+        if (p.sharded.size() > 1 || !p.singleShards.isEmpty()) {
+            throw new Rejected("Strata: INSERT into sharded table '" + rule.table() + "' reads other tables that are"
+                    + " not broadcast; that cannot be routed safely." + HINT_HOWTO);
+        }
+        if (!(insert.getSelect() instanceof Values values)) {
+            throw new Rejected("Strata: INSERT ... SELECT into sharded table '" + rule.table() + "' cannot be"
+                    + " routed; use INSERT ... VALUES with the shard key '" + rule.keyColumn() + "'." + HINT_HOWTO);
+        }
+        if (insert.getColumns() == null || insert.getColumns().isEmpty()) {
+            throw new Rejected("Strata: INSERT into sharded table '" + rule.table() + "' must list its columns so"
+                    + " that the shard key '" + rule.keyColumn() + "' can be found.");
+        }
+        int keyPosition = -1;
+        for (int i = 0; i < insert.getColumns().size(); i++) {
+            if (normalizeIdentifier(insert.getColumns().get(i).getColumnName()).equals(rule.keyColumn())) {
+                keyPosition = i;
+            }
+        }
+        if (keyPosition < 0) {
+            throw new Rejected("Strata: INSERT into sharded table '" + rule.table() + "' must give the shard key"
+                    + " column '" + rule.keyColumn() + "'.", "23502");
+        }
+        if (insert.getConflictAction() != null && insert.getConflictAction().getUpdateSets() != null) {
+            for (UpdateSet set : insert.getConflictAction().getUpdateSets()) {
+                for (Column c : set.getColumns()) {
+                    if (normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
+                        throw new Rejected("Strata: ON CONFLICT DO UPDATE would change shard key '"
+                                + rule.keyColumn() + "' of sharded table '" + rule.table() + "'; moving a row"
+                                + " between shards is not supported.");
+                    }
+                }
+            }
+        }
+        ExpressionList<?> list = values.getExpressions();
+        List<ExpressionList<?>> rowLists = new ArrayList<>();
+        boolean multi = !list.isEmpty();
+        for (Expression e : list) {
+            multi &= e instanceof ExpressionList<?>;
+        }
+        if (multi) {
+            for (Expression e : list) {
+                rowLists.add((ExpressionList<?>) e);
+            }
+        } else {
+            rowLists.add(list);
+        }
+        List<KeySource> rowKeys = new ArrayList<>();
+        for (ExpressionList<?> row : rowLists) {
+            if (row.size() != insert.getColumns().size()) {
+                throw new Rejected("Strata: INSERT has " + insert.getColumns().size() + " columns but a row has "
+                        + row.size() + " values.", "42601");
+            }
+            Expression v = row.get(keyPosition);
+            if (stripCast(v) instanceof NullValue) {
+                throw new Rejected("Strata: the shard key '" + rule.keyColumn() + "' of an inserted row is NULL.",
+                        "23502");
+            }
+            KeySource k = keySource(v);
+            if (k == null) {
+                throw new Rejected("Strata: the shard key '" + rule.keyColumn() + "' of every inserted row must be a"
+                        + " literal or a parameter, but was " + v + ".");
+            }
+            rowKeys.add(k);
+        }
+        if (rowLists.size() == 1) {
+            return new Plan(sql, Plan.Target.KEYED, RouteKind.SINGLE, p.names, true, rows, -1, rowKeys,
+                    rule.keyType(), null, null, null, null, hints);
+        }
+        List<String> rowTexts = new ArrayList<>();
+        for (ExpressionList<?> row : rowLists) {
+            rowTexts.add(row.toString());
+        }
+        String marker = "__strata_rows__";
+        values.setExpressions(new ExpressionList<Expression>(new Column(marker)));
+        String text = insert.toString();
+        int at = text.indexOf(marker);
+        String prefix = text.substring(0, at);
+        String suffix = text.substring(at + marker.length());
+        if (prefix.endsWith("(") && suffix.startsWith(")")) {
+            prefix = prefix.substring(0, prefix.length() - 1);
+            suffix = suffix.substring(1);
+        }
+        Plan.InsertSplit split = new Plan.InsertSplit(prefix, suffix, rowTexts, rowKeys, rule.keyType());
+        return new Plan(sql, Plan.Target.INSERT_ROWS, RouteKind.SINGLE, p.names, true, rows, -1, List.of(),
+                rule.keyType(), null, split, null, null, hints);
+    }
+
+    private Plan update(String sql, Update update, Map<String, String> hints) throws Rejected {
+        Placement p = new Placement();
+        p.addAll(tablesOf(update));
+        Placement target = new Placement();
+        target.add(update.getTable().getFullyQualifiedName());
+        boolean rows = update.getReturningClause() != null;
+        if (!target.sharded.isEmpty()) {
+            TableRule rule = target.sharded.get(0);
+            for (UpdateSet set : update.getUpdateSets()) {
+                for (Column c : set.getColumns()) {
+                    if (normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
+                        throw new Rejected("Strata: the UPDATE changes shard key '" + rule.keyColumn()
+                                + "' of sharded table '" + rule.table() + "'; moving a row between shards is not"
+                                + " supported. Delete and re-insert it instead.");
+                    }
+                }
+            }
+        }
+        return write(sql, "UPDATE", update.getTable(), update.getWhere(), p, target, rows, hints);
+    }
+
+    private Plan delete(String sql, Delete delete, Map<String, String> hints) throws Rejected {
+        Placement p = new Placement();
+        p.addAll(tablesOf(delete));
+        Placement target = new Placement();
+        target.add(delete.getTable().getFullyQualifiedName());
+        boolean rows = delete.getReturningClause() != null;
+        return write(sql, "DELETE", delete.getTable(), delete.getWhere(), p, target, rows, hints);
+    }
+
+    private Plan write(String sql, String verb, Table table, Expression where, Placement all, Placement target,
+                       boolean rows, Map<String, String> hints) throws Rejected {
+        if (target.names.isEmpty()) {
+            throw new Rejected("Strata: writes to system catalogs are not routed." + HINT_HOWTO);
+        }
+        if (target.sharded.isEmpty()) {
+            if (!all.sharded.isEmpty()) {
+                throw new Rejected("Strata: the " + verb + " reads sharded tables " + shardedNames(all)
+                        + " to write a table that is not sharded; that cannot be routed safely." + HINT_HOWTO);
+            }
+            if (!target.broadcast.isEmpty()) {
+                if (!all.singleShards.isEmpty()) {
+                    throw new Rejected("Strata: the " + verb + " of a broadcast table reads a table that lives on one"
+                            + " shard." + HINT_HOWTO);
+                }
+                Plan plan = new Plan(sql, Plan.Target.ALL, RouteKind.BROADCAST, all.names, true, rows, -1, List.of(),
+                        null, null, null, null, null, hints);
+                plan.broadcastCopies = true;
+                return plan;
+            }
+            return unsharded(sql, all, true, rows, hints);
+        }
+        TableRule rule = target.sharded.get(0);
+        if (all.sharded.size() > 1 || !all.singleShards.isEmpty()) {
+            throw new Rejected("Strata: the " + verb + " of sharded table '" + rule.table() + "' reads other tables"
+                    + " that are not broadcast; that cannot be routed safely." + HINT_HOWTO);
+        }
+        String alias = table.getAlias() == null ? null : normalizeIdentifier(table.getAlias().getName());
+        List<Occurrence> occurrences = List.of(new Occurrence(rule.table(), alias, rule));
+        List<KeySource> keys = keys(conjuncts(where), occurrences);
+        if (keys != null) {
+            return new Plan(sql, Plan.Target.KEYED, RouteKind.SINGLE, all.names, true, rows, -1, keys, rule.keyType(),
+                    null, null, null, null, hints);
+        }
+        if (!rules.keylessWritesToAllShards()) {
+            throw new Rejected("Strata: the " + verb + " of sharded table '" + rule.table() + "' has no condition on"
+                    + " its shard key '" + rule.keyColumn() + "' (key = ?, key IN (...), key = ANY(?)), and writes"
+                    + " to all shards are not enabled (keylessWrites: all-shards)." + HINT_HOWTO);
+        }
+        return new Plan(sql, Plan.Target.ALL, RouteKind.BROADCAST, all.names, true, rows, -1, List.of(),
+                rule.keyType(), null, null, null, null, hints);
+    }
+}

@@ -1,0 +1,63 @@
+package io.strata.router.internal;
+
+import io.strata.router.TransactionPolicy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The running router behind a {@code ShardingDataSource}: the shards' data sources, the planner,
+ * the transaction policy and coordinator, the metrics. Sealed once built; shared by every logical
+ * connection.
+ */
+public final class Router {
+
+    final List<String> shardNames;
+    final List<DataSource> shards;
+    final RoutingRules rules;
+    final Planner planner;
+    final TransactionPolicy policy;
+    final TwoPhaseCommit twoPhase;
+    final RouterMetrics metrics;
+
+    /** Assembles a router; {@code twoPhase} is null under {@link TransactionPolicy#REJECT}. */
+    public Router(List<String> shardNames, List<DataSource> shards, RoutingRules rules, Planner planner,
+                  TransactionPolicy policy, TwoPhaseCommit twoPhase, RouterMetrics metrics) {
+        this.shardNames = List.copyOf(shardNames);
+        this.shards = List.copyOf(shards);
+        this.rules = rules;
+        this.planner = planner;
+        this.policy = policy;
+        this.twoPhase = twoPhase;
+        this.metrics = metrics;
+    }
+
+    /** A new logical connection; no physical connection is taken until a statement needs one. */
+    public Connection connect() {
+        return new LogicalConnection(this);
+    }
+
+    /** The planner. */
+    public Planner planner() {
+        return planner;
+    }
+
+    /** The two-phase coordinator, or null. */
+    public TwoPhaseCommit twoPhase() {
+        return twoPhase;
+    }
+
+    /** The shard names. */
+    public List<String> shardNames() {
+        return shardNames;
+    }
+
+    int shardIndex(String name) throws SQLException {
+        int i = shardNames.indexOf(name);
+        if (i < 0) {
+            throw new SQLException("Strata: unknown shard '" + name + "'; shards are " + shardNames, "22023");
+        }
+        return i;
+    }
+}
