@@ -23,7 +23,8 @@ public final class BenchmarkRunner {
 
     /** Every benchmark, in the order BENCHMARKS.md lists them. */
     static final List<Benchmark> BENCHMARKS = List.of(
-            new TopologyStartupBenchmark()
+            new TopologyStartupBenchmark(),
+            new io.strata.benchmarks.annotation.ProxyHitBenchmark()
     );
 
     private BenchmarkRunner() {
