@@ -1,5 +1,6 @@
 package io.strata.benchmarks;
 
+import io.strata.benchmarks.replication.PointSelectBenchmark;
 import io.strata.benchmarks.testkit.TopologyStartupBenchmark;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ public final class BenchmarkRunner {
     /** Every benchmark, in the order BENCHMARKS.md lists them. */
     static final List<Benchmark> BENCHMARKS = List.of(
             new TopologyStartupBenchmark(),
+            new PointSelectBenchmark(),
             new io.strata.benchmarks.annotation.ProxyHitBenchmark()
     );
 
