@@ -198,7 +198,7 @@ class ReadRoutingTest {
             // Server clocks play no part: only Strata's clock moves, by exactly 3 s.
             clock.add(Duration.ofSeconds(3));
             await().atMost(Duration.ofSeconds(10)).until(() -> state(ds, replicaA.name()).up()
-                    && state(ds, replicaB.name()).up());
+                    && state(ds, replicaB.name()).up() && state(ds, primary.name()).up());
             assertThat(state(ds, replicaA.name()).lag()).isEqualTo(Duration.ofSeconds(3));
             assertThat(state(ds, replicaB.name()).lag()).isEqualTo(Duration.ZERO);
             try (Connection c = ds.getConnection()) {
@@ -208,6 +208,32 @@ class ReadRoutingTest {
                 }
             } catch (SQLException e) {
                 throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Test
+    void aCaughtUpReplicaAgesWhenThePrimaryStopsAnsweringTheMonitor() throws Exception {
+        MockClock clock = new MockClock();
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.clock(clock)
+                .maxLag(Duration.ofSeconds(1)).nodeTimeout(Duration.ofMillis(500))
+                .noReplicaPolicy(NoReplicaPolicy.FAIL))) {
+            awaitInRotation(ds);
+            await().atMost(Duration.ofSeconds(10)).until(() -> state(ds, replicaB.name()).lag().isZero());
+            primary.freeze();
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> !state(ds, primary.name()).up());
+                clock.add(Duration.ofSeconds(3));
+                // B has replayed all the primary had at the last sample, but that sample is 3 s old:
+                // the primary may have taken writes since that B will never see.
+                assertThat(state(ds, replicaB.name()).lag()).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+                try (Connection c = ds.getConnection()) {
+                    assertThatThrownBy(() -> queryLong(c, "select 1"))
+                            .isInstanceOfSatisfying(SQLException.class,
+                                    e -> assertThat(e.getSQLState()).isEqualTo("53R01"));
+                }
+            } finally {
+                primary.thaw();
             }
         }
     }
