@@ -74,25 +74,16 @@ final class Signals {
     if (v != null) {
       return v;
     }
-    while (true) {
-      try {
-        return cache.get(key, k -> {
-          throw Miss.INSTANCE;
-        });
-      } catch (CacheException e) {
-        RuntimeException s = signalOf(e);
-        if (s == Miss.INSTANCE) {
-          return ABSENT;
-        }
-        if (s instanceof Uncached u) {
-          return u.value; // joined another caller's load
-        }
-        if (s == null) {
-          throw e;
-        }
-        // joined a load that failed or is still running: nothing is cached yet
-        return ABSENT;
+    try {
+      return cache.get(key, k -> {
+        throw Miss.INSTANCE;
+      });
+    } catch (CacheException e) {
+      if (e.getCause() instanceof Uncached u) {
+        return u.value; // joined another caller's load, whose result is not stored
       }
+      // our miss, or a load we joined that failed or is still running: nothing is cached
+      return ABSENT;
     }
   }
 }

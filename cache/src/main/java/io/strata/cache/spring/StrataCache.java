@@ -60,10 +60,7 @@ public final class StrataCache extends AbstractValueAdaptingCache {
       });
       return toStoreValue(loaded);
     } catch (CacheException e) {
-      if (e.getCause() == Miss.INSTANCE || e.getCause() instanceof Miss) {
-        return null;
-      }
-      throw e;
+      return null; // our probe's miss, or a load we joined that failed: nothing is cached
     }
   }
 
@@ -155,11 +152,12 @@ public final class StrataCache extends AbstractValueAdaptingCache {
     cache.invalidate(key);
   }
 
-  /** Evicts and reports {@code true}: the tiers do not say whether the key was present. */
+  /** Evicts; {@code true} if a value or negative entry was present just before (a lookup first). */
   @Override
   public boolean evictIfPresent(Object key) {
+    boolean present = lookup(key) != null;
     cache.invalidate(key);
-    return true;
+    return present;
   }
 
   @Override
@@ -167,10 +165,11 @@ public final class StrataCache extends AbstractValueAdaptingCache {
     cache.invalidateAll();
   }
 
+  /** Clears; {@code false}, as the tiers cannot say whether they held entries. */
   @Override
   public boolean invalidate() {
     cache.invalidateAll();
-    return true;
+    return false;
   }
 
   /** A probe's miss; no stack trace. */

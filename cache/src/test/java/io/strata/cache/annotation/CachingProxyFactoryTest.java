@@ -464,4 +464,24 @@ class CachingProxyFactoryTest {
     assertThat(proxy.shortLived(1)).isEqualTo("short-4");
     assertThat(proxy.longLived(2)).isEqualTo("long-5");
   }
+
+  interface Quotes {
+    @Cached(cache = "quotes", refreshAfter = "PT5S")
+    String quote(String symbol);
+  }
+
+  @Test
+  void refreshAfterOverride_reloadsInTheBackground_whileReadersKeepTheOldValue() {
+    AtomicInteger calls = new AtomicInteger();
+    CachingProxyFactory f = CachingProxyFactory.builder()
+        .cacheTemplate(() -> builder("quotes", Duration.ZERO).expireAfterWrite(Duration.ofMinutes(1)))
+        .build();
+    closeables.add(f);
+    Quotes proxy = f.proxy(Quotes.class, symbol -> symbol + "-" + calls.incrementAndGet());
+    assertThat(proxy.quote("ACME")).isEqualTo("ACME-1");
+    clock.advance(Duration.ofSeconds(6));
+    assertThat(proxy.quote("ACME")).isEqualTo("ACME-1"); // served at once; a reload starts behind it
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> proxy.quote("ACME").equals("ACME-2"));
+    assertThat(calls).hasValue(2);
+  }
 }

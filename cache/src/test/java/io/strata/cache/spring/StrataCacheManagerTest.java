@@ -88,6 +88,7 @@ class StrataCacheManagerTest {
     cache.put("b", "B");
     assertThat(cache.evictIfPresent("a")).isTrue();
     assertThat(cache.get("a")).isNull();
+    assertThat(cache.evictIfPresent("a")).isFalse();
     cache.clear();
     assertThat(cache.get("b")).isNull();
   }
