@@ -58,6 +58,28 @@ class ReadRoutingTest {
     }
 
     @Test
+    void serializableReadsGoToThePrimaryBecauseAStandbyRefusesThem() throws SQLException {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> { })) {
+            awaitInRotation(ds);
+            try (Connection c = ds.getConnection()) {
+                c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+                assertThat(queryLong(c, "select count(*) from item where id = ?", 1L)).isEqualTo(1L);
+                assertThat(lastNode(c)).isEqualTo(primary.name());
+                c.setReadOnly(true);
+                c.setAutoCommit(false);
+                assertThat(queryLong(c, "select count(*) from item where id = ?", 1L)).isEqualTo(1L);
+                assertThat(lastNode(c)).isEqualTo(primary.name());
+                c.commit();
+            }
+            try (Connection c = ds.getConnection()) {
+                c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                queryLong(c, "select 1");
+                assertThat(lastNode(c)).as("repeatable read runs on a standby").isNotEqualTo(primary.name());
+            }
+        }
+    }
+
+    @Test
     void readsGoToReplicasAndWritesToThePrimary() throws SQLException {
         try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> { })) {
             awaitInRotation(ds);

@@ -214,6 +214,12 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
     }
 
     private Consistency effective(Consistency hint) {
+        if (isolation == Connection.TRANSACTION_SERIALIZABLE) {
+            // A hot standby refuses serializable mode ("cannot use serializable mode in a hot
+            // standby"), and SERIALIZABLE read-only is only meaningful against the primary's
+            // predicate locks anyway: such reads are STRONG, whatever else was asked.
+            return Consistency.STRONG;
+        }
         if (hint != null) {
             return hint;
         }
