@@ -1,0 +1,10 @@
+package io.strata.sample;
+
+/** How often a product page was viewed (a write-behind counter). */
+public record ViewCount(long productId, long views) {
+
+    /** One more view. */
+    public ViewCount plusOne() {
+        return new ViewCount(productId, views + 1);
+    }
+}
