@@ -85,14 +85,14 @@ public final class StoreBatchWriter<K, V> {
       metrics.writeBehindBatch(writes.size());
       forget(writes.keySet());
       return new Outcome<>(writes.keySet(), Set.of(), false);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError e) {
       metrics.writeBehindFailure();
       if (unreachable(e)) {
         LOG.warn("cache {}: store unreachable, write-behind paused: {}", cacheName, e.toString());
         return new Outcome<>(Set.of(), Set.of(), true);
       }
       if (writes.size() == 1) {
-        return single(writes, e);
+        return single(writes, (RuntimeException) e);
       }
       LOG.warn("cache {}: batch of {} failed, retrying one by one: {}", cacheName, writes.size(), e.toString());
     }
@@ -106,12 +106,12 @@ public final class StoreBatchWriter<K, V> {
         forget(Set.of(w.getKey()));
         written.add(w.getKey());
         continue;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | AssertionError e) {
         metrics.writeBehindFailure();
         if (unreachable(e)) {
           return new Outcome<>(written, dead, true);
         }
-        one = single(Map.of(w.getKey(), w.getValue()), e);
+        one = single(Map.of(w.getKey(), w.getValue()), (RuntimeException) e);
       }
       dead.addAll(one.dead());
     }
@@ -142,6 +142,9 @@ public final class StoreBatchWriter<K, V> {
 
   /** Whether {@code e} says the store could not be reached at all (as opposed to refusing this write). */
   static boolean unreachable(Throwable e) {
+    if (e instanceof Error) {
+      return true; // e.g. a driver's assertion on a broken connection: not a property of the data
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof ConnectException || t instanceof SQLTransientException
           || t instanceof SQLRecoverableException) {

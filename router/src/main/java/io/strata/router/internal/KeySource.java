@@ -23,7 +23,7 @@ record KeySource(Object literal, int parameter, boolean array) {
     /** The key values this source stands for under the bound parameters. */
     List<Object> values(Param[] params) throws SQLException {
         if (parameter == 0) {
-            return List.of(literal);
+            return java.util.Collections.singletonList(literal);
         }
         if (params == null || parameter > params.length || params[parameter - 1] == null) {
             throw new SQLException("Strata: no value specified for parameter " + parameter, "07001");

@@ -53,6 +53,7 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
   private final CacheMetrics metrics;
   private final Clock clock;
   private final Thread flusher;
+  private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
   private volatile boolean closing;
   private volatile long oldestAgeMillis;
 
@@ -180,7 +181,7 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
         } else {
           pauseStreak = 0;
         }
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) { // the flusher must outlive any failure
         if (!instanceRunning()) {
           return;
         }
@@ -265,9 +266,10 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
     }
   }
 
-  private static void sleep(long millis) {
+  /** Waits {@code millis}, or less if {@link #close()} wakes the flusher. */
+  private void sleep(long millis) {
     try {
-      TimeUnit.MILLISECONDS.sleep(millis);
+      wake.tryAcquire(millis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -276,6 +278,7 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
   @Override
   public void close() {
     closing = true;
+    wake.release(1_000_000);
     if (flusher != null) {
       try {
         flusher.join(CLOSE_DEADLINE_MILLIS + 5_000);

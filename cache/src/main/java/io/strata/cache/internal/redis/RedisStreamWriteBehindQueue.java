@@ -65,6 +65,7 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
   private final String me = UUID.randomUUID().toString();
   private final boolean[] owned;
   private final Thread flusher;
+  private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
   private volatile boolean closing;
   private volatile long oldestAgeMillis;
 
@@ -193,7 +194,7 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
             didWork = true;
           }
         }
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) { // the flusher must outlive any failure
         LOG.debug("cache {}: write-behind round failed: {}", context.cacheName(), e.toString());
         paused = true;
       }
@@ -306,9 +307,10 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
     jedis.xdel(s, array);
   }
 
-  private static void sleep(long millis) {
+  /** Waits {@code millis}, or less if {@link #close()} wakes the flusher. */
+  private void sleep(long millis) {
     try {
-      TimeUnit.MILLISECONDS.sleep(millis);
+      wake.tryAcquire(millis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -317,6 +319,7 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
   @Override
   public void close() {
     closing = true;
+    wake.release(1_000_000);
     try {
       flusher.join(CLOSE_DEADLINE_MILLIS + 5_000);
     } catch (InterruptedException e) {
