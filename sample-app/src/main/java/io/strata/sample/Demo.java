@@ -16,9 +16,18 @@ public final class Demo {
     public static void main(String[] args) throws Exception {
         System.setProperty("hazelcast.logging.type", "slf4j");
         DemoOptions options = DemoOptions.from(System.getProperties());
-        Summary summary = EmbeddedDemo.run(options, System.out, DemoEvents.NONE);
-        System.out.println(summary.staleReads() == 0 && summary.errors() == 0
-                ? "\nNo stale read, no error. All servers stopped."
-                : "\nCHECK FAILED: " + summary.staleReads() + " stale reads, " + summary.errors() + " errors.");
+        boolean ok;
+        if (options.members() > 1) {
+            ClusterDemo.Outcome outcome = ClusterDemo.run(options, System.out, DemoEvents.NONE);
+            ok = verdict(outcome.summary()) && outcome.check().missing() == 0;
+        } else {
+            ok = verdict(EmbeddedDemo.run(options, System.out, DemoEvents.NONE));
+        }
+        System.out.println(ok ? "\nEvery check held. All servers and members stopped."
+                : "\nCHECK FAILED (see above). All servers and members stopped.");
+    }
+
+    private static boolean verdict(Summary summary) {
+        return summary.staleReads() == 0 && summary.errors() == 0;
     }
 }
