@@ -1,5 +1,7 @@
 package io.strata.sample;
 
+import java.time.Duration;
+
 /**
  * The demo a newcomer runs first: {@code mvn -B -q -pl sample-app -am package -DskipTests exec:java}.
  * A small shop embedding Strata runs a mixed workload against real PostgreSQL shards with streaming
@@ -17,7 +19,12 @@ public final class Demo {
         System.setProperty("hazelcast.logging.type", "slf4j");
         DemoOptions options = DemoOptions.from(System.getProperties());
         boolean ok;
-        if (options.members() > 1) {
+        if (options.config() != null) {
+            ShopConfig config = ShopConfig.load(options.config());
+            Duration duration = System.getProperty("duration") == null ? null : options.duration();
+            ok = verdict(ExternalDemo.run(config, Integer.getInteger("member", 1), duration, System.out,
+                    DemoEvents.NONE));
+        } else if (options.members() > 1) {
             ClusterDemo.Outcome outcome = ClusterDemo.run(options, System.out, DemoEvents.NONE);
             ok = verdict(outcome.summary()) && outcome.check().missing() == 0;
         } else {

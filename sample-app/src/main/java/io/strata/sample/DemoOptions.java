@@ -53,7 +53,7 @@ public record DemoOptions(Duration duration, int threads, int customers, int pro
                 config == null ? null : Path.of(config), statusPort);
     }
 
-    /** Parses {@code 20s}, {@code 1m}, {@code 500ms} or an ISO-8601 duration. */
+    /** Parses {@code 20s}, {@code 1m}, {@code 1h}, {@code 500ms} or an ISO-8601 duration. */
     static Duration duration(String text, List<String> errors) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         try {
@@ -64,6 +64,8 @@ public record DemoOptions(Duration duration, int threads, int customers, int pro
                 d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
             } else if (t.endsWith("m")) {
                 d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            } else if (t.endsWith("h")) {
+                d = Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
             } else {
                 d = Duration.parse(text.trim());
             }
@@ -72,7 +74,7 @@ public record DemoOptions(Duration duration, int threads, int customers, int pro
             }
             return d;
         } catch (RuntimeException e) {
-            errors.add("duration must look like 20s, 1m or 500ms but was '" + text + "'");
+            errors.add("duration must look like 20s, 1m, 1h or 500ms but was '" + text + "'");
             return Duration.ofSeconds(1);
         }
     }
