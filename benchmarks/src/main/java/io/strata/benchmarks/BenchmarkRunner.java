@@ -1,5 +1,6 @@
 package io.strata.benchmarks;
 
+import io.strata.benchmarks.replication.PointSelectBenchmark;
 import io.strata.benchmarks.testkit.TopologyStartupBenchmark;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +24,8 @@ public final class BenchmarkRunner {
 
     /** Every benchmark, in the order BENCHMARKS.md lists them. */
     static final List<Benchmark> BENCHMARKS = List.of(
-            new TopologyStartupBenchmark()
+            new TopologyStartupBenchmark(),
+            new PointSelectBenchmark()
     );
 
     private BenchmarkRunner() {

@@ -159,6 +159,43 @@ class HazelcastClusterTest {
   }
 
   @Test
+  void refreshAhead_reloadsOnceAcrossTheCluster_andEveryMemberGetsTheNewValue() {
+    FakeClock clock = new FakeClock();
+    java.util.concurrent.atomic.AtomicInteger loads = new java.util.concurrent.atomic.AtomicInteger();
+    List<TieredCache<Long, Item>> c = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      TieredCache<Long, Item> cache = TieredCache.builder("refresh", Long.class, Item.class)
+          .tier(LocalTier.builder().expireAfterWrite(Duration.ofHours(1)).build())
+          .tier(HazelcastTier.of(members.member(i)))
+          .coordination(HazelcastCoordination.of(members.member(i)))
+          .clock(clock)
+          .ttlJitter(0)
+          .expireAfterWrite(Duration.ofMinutes(10))
+          .refreshAfter(Duration.ofMinutes(1))
+          .invalidationHeartbeat(HEARTBEAT)
+          .build();
+      caches.add(cache);
+      c.add(cache);
+    }
+    java.util.function.Function<Long, Item> loader = k -> new Item("v", loads.incrementAndGet());
+    for (TieredCache<Long, Item> cache : c) {
+      assertThat(cache.get(5L, loader)).isEqualTo(new Item("v", 1)); // one load, the others from L2
+    }
+    clock.advance(Duration.ofMinutes(2));
+    for (int round = 0; round < 20; round++) {
+      for (TieredCache<Long, Item> cache : c) {
+        assertThat(cache.get(5L, loader).name()).isEqualTo("v"); // never blocks, old or new value
+      }
+    }
+    await().untilAsserted(() -> {
+      for (TieredCache<Long, Item> cache : c) {
+        assertThat(cache.get(5L, loader)).isEqualTo(new Item("v", 2));
+      }
+    });
+    assertThat(loads).hasValue(2);
+  }
+
+  @Test
   void invalidate_reachesEveryMembersL1_andTheSharedTier() {
     List<TieredCache<Long, Item>> c = cachesOnEveryMember("inval", store("inval"), WriteStrategy.cacheAside(),
         Duration.ofSeconds(10), null);

@@ -16,6 +16,9 @@ import java.util.concurrent.CompletableFuture;
 public final class HazelcastMembers implements AutoCloseable {
 
   private final List<HazelcastInstance> members = new ArrayList<>();
+  private final List<com.hazelcast.core.HazelcastInstance> clients = new ArrayList<>();
+  private String clusterName;
+  private int[] ports;
 
   private HazelcastMembers() {
   }
@@ -24,6 +27,8 @@ public final class HazelcastMembers implements AutoCloseable {
     HazelcastMembers m = new HazelcastMembers();
     String cluster = "strata-test-" + UUID.randomUUID();
     int[] ports = freePorts(n);
+    m.clusterName = cluster;
+    m.ports = ports;
     List<CompletableFuture<HazelcastInstance>> starting = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Config c = config(cluster, ports, i);
@@ -84,12 +89,32 @@ public final class HazelcastMembers implements AutoCloseable {
     return members.get(i);
   }
 
+  /** A client instance connected to these members (closed with them). */
+  public HazelcastInstance client() {
+    com.hazelcast.client.config.ClientConfig c = new com.hazelcast.client.config.ClientConfig();
+    c.setClusterName(clusterName);
+    c.setProperty("hazelcast.logging.type", "slf4j");
+    for (int p : ports) {
+      c.getNetworkConfig().addAddress("127.0.0.1:" + p);
+    }
+    HazelcastInstance client = com.hazelcast.client.HazelcastClient.newHazelcastClient(c);
+    clients.add(client);
+    return client;
+  }
+
   public List<HazelcastInstance> all() {
     return members;
   }
 
   @Override
   public void close() {
+    clients.forEach(c -> {
+      try {
+        c.shutdown();
+      } catch (RuntimeException e) {
+        // already gone
+      }
+    });
     members.parallelStream().forEach(h -> {
       try {
         h.getLifecycleService().terminate();

@@ -124,6 +124,20 @@ public final class SqlClassifier {
         return StatementKind.READ;
     }
 
+    /**
+     * Classifies a parsed statement with only {@link #DEFAULT_WRITING_FUNCTIONS}; for a caller
+     * that has no configured instance at hand. Prefer {@link #classify(Statement)} on the
+     * instance a data source uses ({@link ReplicaSetDataSource#classifier()}).
+     */
+    public static StatementKind kindOf(Statement statement) {
+        return Defaults.INSTANCE.classify(statement);
+    }
+
+    private static final class Defaults {
+        // Immutable; its cache is never used (classify(Statement) does not cache).
+        static final SqlClassifier INSTANCE = create(Set.of(), 1);
+    }
+
     /** Classifies a statement the caller has already parsed with JSqlParser. Not cached. */
     public StatementKind classify(Statement statement) {
         if (!(statement instanceof Select select) || !isReadOnly(select)) {

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.strata.testkit.PgServer;
 import io.strata.testkit.PgShard;
@@ -186,6 +187,58 @@ class ReadRoutingTest {
     }
 
     @Test
+    void lagInTimeIsMeasuredOnTheInjectedClockFromLsnSamples() {
+        MockClock clock = new MockClock();
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.clock(clock))) {
+            awaitInRotation(ds);
+            replicaA.pauseReplay();
+            primary.execute("update item set v = 'clocked' where id = 1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> state(ds, replicaA.name()).lagBytes() > 0
+                    && state(ds, replicaB.name()).lagBytes() == 0);
+            // Server clocks play no part: only Strata's clock moves, by exactly 3 s.
+            clock.add(Duration.ofSeconds(3));
+            await().atMost(Duration.ofSeconds(10)).until(() -> state(ds, replicaA.name()).up()
+                    && state(ds, replicaB.name()).up() && state(ds, primary.name()).up());
+            assertThat(state(ds, replicaA.name()).lag()).isEqualTo(Duration.ofSeconds(3));
+            assertThat(state(ds, replicaB.name()).lag()).isEqualTo(Duration.ZERO);
+            try (Connection c = ds.getConnection()) {
+                for (int i = 0; i < 5; i++) {
+                    queryLong(c, "select 1");
+                    assertThat(lastNode(c)).as("A lags 3 s > maxLag 1 s").isEqualTo(replicaB.name());
+                }
+            } catch (SQLException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Test
+    void aCaughtUpReplicaAgesWhenThePrimaryStopsAnsweringTheMonitor() throws Exception {
+        MockClock clock = new MockClock();
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.clock(clock)
+                .maxLag(Duration.ofSeconds(1)).nodeTimeout(Duration.ofMillis(500))
+                .noReplicaPolicy(NoReplicaPolicy.FAIL))) {
+            awaitInRotation(ds);
+            await().atMost(Duration.ofSeconds(10)).until(() -> state(ds, replicaB.name()).lag().isZero());
+            primary.freeze();
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> !state(ds, primary.name()).up());
+                clock.add(Duration.ofSeconds(3));
+                // B has replayed all the primary had at the last sample, but that sample is 3 s old:
+                // the primary may have taken writes since that B will never see.
+                assertThat(state(ds, replicaB.name()).lag()).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+                try (Connection c = ds.getConnection()) {
+                    assertThatThrownBy(() -> queryLong(c, "select 1"))
+                            .isInstanceOfSatisfying(SQLException.class,
+                                    e -> assertThat(e.getSQLState()).isEqualTo("53R01"));
+                }
+            } finally {
+                primary.thaw();
+            }
+        }
+    }
+
+    @Test
     void anIdlePrimaryLeavesReplicasAtZeroLagAndInRotation() throws Exception {
         try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.maxLag(Duration.ofSeconds(1)))) {
             awaitInRotation(ds);
@@ -278,6 +331,11 @@ class ReadRoutingTest {
             assertThat(registry.find("resilience4j.circuitbreaker.state").gauges()).isNotEmpty();
             assertThat(registry.find("hikaricp.connections").gauges()).isNotEmpty();
         }
+    }
+
+    static void awaitInRotation1(ReplicaSetDataSource ds) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> ds.nodeStates().stream()
+                .filter(s -> s.role() == NodeRole.REPLICA).anyMatch(s -> s.up() && s.lag().isZero()));
     }
 
     static void awaitInRotation(ReplicaSetDataSource ds) {

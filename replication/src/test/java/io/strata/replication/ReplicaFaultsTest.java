@@ -153,7 +153,11 @@ class ReplicaFaultsTest {
                 replicaA.kill();
                 int atKill = ok.get();
                 await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() > atKill + 500);
-                assertThat(TestReplicaSets.state(ds, replicaA.name()).up()).isFalse();
+                // The monitor sees it down within a poll interval (its connection breaks at once).
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> !TestReplicaSets.state(ds, replicaA.name()).up());
+                int atDown = ok.get();
+                await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() > atDown + 200);
                 replicaA.start();
                 restarted.set(true);
                 await().atMost(Duration.ofSeconds(30)).until(() -> servedAfterRestart.contains(replicaA.name()));

@@ -58,6 +58,8 @@ class SqlClassifierTest {
         assertThat(classifier.classify(CCJSqlParserUtil.parse("select * from t where k = ?"))).isEqualTo(StatementKind.READ);
         assertThat(classifier.classify(CCJSqlParserUtil.parse("select nextval('s')"))).isEqualTo(StatementKind.WRITE);
         assertThat(classifier.classify(CCJSqlParserUtil.parse("update t set a = 1"))).isEqualTo(StatementKind.WRITE);
+        assertThat(SqlClassifier.kindOf(CCJSqlParserUtil.parse("select 1"))).isEqualTo(StatementKind.READ);
+        assertThat(SqlClassifier.kindOf(CCJSqlParserUtil.parse("select setval('s', 1)"))).isEqualTo(StatementKind.WRITE);
     }
 
     @Test

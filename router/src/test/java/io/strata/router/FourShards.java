@@ -50,7 +50,7 @@ public final class FourShards implements BeforeAllCallback, ParameterResolver {
     }
 
     @SuppressWarnings("deprecation")
-    private record Closing(PgTopology topology) implements ExtensionContext.Store.CloseableResource {
+    private record Closing(PgTopology topology) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
         public void close() {
             topology.close();

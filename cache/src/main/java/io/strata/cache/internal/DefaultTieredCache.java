@@ -62,6 +62,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
   private final VersionClock versions;
   private final boolean leaseEnabled;
   private final long refreshAfterMillis;
+  private final boolean timeChecksOnL1Hit;
   private final ConcurrentHashMap<K, CompletableFuture<Entry<V>>> flights = new ConcurrentHashMap<>();
   private final Set<K> refreshing = ConcurrentHashMap.newKeySet();
   private final ExecutorService background;
@@ -78,6 +79,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     this.kind = config.writeStrategy().kind();
     this.versions = new VersionClock(clock);
     this.refreshAfterMillis = config.refreshAfter() == null ? -1 : config.refreshAfter().toMillis();
+    this.timeChecksOnL1Hit = refreshAfterMillis >= 0 || !config.staleWhileRevalidate().isZero();
     List<TierStore<K, V>> list = new ArrayList<>();
     CaffeineTierStore<K, V> l1 = null;
     for (TierStore<K, V> t : opened) {
@@ -175,7 +177,17 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
 
   /** The first live entry in the tiers, promoted into the tiers above it; refreshes scheduled. */
   private Entry<V> lookup(K key, Function<? super K, ? extends V> loader) {
-    for (int i = 0; i < tiers.size(); i++) {
+    int start = 0;
+    if (local != null && !timeChecksOnL1Hit) {
+      // L1 entries expire physically no later than their staleUntil, which without a stale window
+      // is their freshUntil: an L1 hit is fresh, and with no refresh-ahead nothing else to check
+      Entry<V> e = local.get(key);
+      if (e != null) {
+        return e;
+      }
+      start = 1;
+    }
+    for (int i = start; i < tiers.size(); i++) {
       Entry<V> e = tiers.get(i).get(key);
       if (e == null) {
         continue;

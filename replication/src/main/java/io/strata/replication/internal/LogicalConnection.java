@@ -114,11 +114,27 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
         checkOpen();
         if (!autoCommit) {
             Node n = txNode;
+            Bound b;
             if (n == null) {
                 n = readOnly ? pickRead(effective(hint), null) : writableNode();
+                b = bind(n);
                 txNode = n;
+            } else {
+                b = find(n);
+                if (b == null || b.dead) {
+                    // Never continue a transaction on a fresh connection: its first part is gone.
+                    txNode = null;
+                    txWrote = false;
+                    if (b != null) {
+                        drop(b, true);
+                    }
+                    throw new SQLTransientConnectionException("replica set " + set.name()
+                            + ": the connection of the open transaction (node " + n.name() + ") was lost; "
+                            + "the transaction is rolled back", "08003");
+                }
+                b = bind(n);
             }
-            T result = execute(bind(n), kind, op);
+            T result = execute(b, kind, op);
             if (kind == StatementKind.WRITE && n.role == NodeRole.PRIMARY) {
                 txWrote = true;
             }
@@ -318,6 +334,10 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
     /** The physical connection to {@code n}, borrowed if needed, in the logical connection's mode. */
     Bound bind(Node n) throws SQLException {
         Bound b = find(n);
+        if (b != null && b.dead) {
+            drop(b, true); // broken earlier (outside a transaction): replace it
+            b = null;
+        }
         if (b == null) {
             Connection c = n.pool.getConnection();
             try {

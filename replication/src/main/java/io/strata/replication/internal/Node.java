@@ -77,11 +77,18 @@ final class Node implements ReadCandidate {
         if (role == NodeRole.PRIMARY) {
             return 0;
         }
-        if (caughtUp) {
+        long fresh = freshAsOfNanos;
+        if (fresh == Long.MIN_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        // Caught up to the primary's newest sample counts as no lag only while that sample is
+        // recent. When the primary stops answering the monitor (down, frozen, cut off) the
+        // newest sample ages, and so must the replica's lag: the primary may still be taking
+        // writes that never reach this replica.
+        if (caughtUp && nowNanos - fresh <= set.staleAfterNanos()) {
             return 0;
         }
-        long fresh = freshAsOfNanos;
-        return fresh == Long.MIN_VALUE ? Long.MAX_VALUE : Math.max(0, nowNanos - fresh);
+        return Math.max(0, nowNanos - fresh);
     }
 
     /** Forget what is known of the replay position (after a connection error or restart). */

@@ -50,7 +50,7 @@ public final class ReplicaSet implements AutoCloseable {
     private final ReadRouter router;
     private final MeterRegistry registry;
     private final Counter retries;
-    private final ThreadLocal<ArrayDeque<Consistency>> scopes = ThreadLocal.withInitial(ArrayDeque::new);
+    private final ThreadLocal<ArrayDeque<Consistency>> scopes = new ThreadLocal<>();
     private final long staleAfterNanos;
 
     private volatile Node primary;
@@ -200,7 +200,11 @@ public final class ReplicaSet implements AutoCloseable {
 
     public ConsistencyScope openScope(Consistency consistency) {
         Objects.requireNonNull(consistency, "consistency");
-        ArrayDeque<Consistency> stack = scopes.get();
+        ArrayDeque<Consistency> existing = scopes.get();
+        ArrayDeque<Consistency> stack = existing != null ? existing : new ArrayDeque<>(4);
+        if (existing == null) {
+            scopes.set(stack);
+        }
         stack.push(consistency);
         Thread owner = Thread.currentThread();
         return new ConsistencyScope() {
@@ -230,13 +234,10 @@ public final class ReplicaSet implements AutoCloseable {
 
     /** The innermost scope's consistency on this thread, else the configured default. */
     Consistency inheritedConsistency() {
+        // No allocation on the statement path: the thread-local is absent outside scopes.
         ArrayDeque<Consistency> stack = scopes.get();
-        Consistency c = stack.peek();
-        if (c == null) {
-            scopes.remove();
-            return config.consistency();
-        }
-        return c;
+        Consistency c = stack == null ? null : stack.peek();
+        return c != null ? c : config.consistency();
     }
 
     // ---- observations --------------------------------------------------------------------

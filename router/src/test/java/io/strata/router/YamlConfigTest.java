@@ -1,0 +1,90 @@
+package io.strata.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.router.internal.YamlConfig;
+import java.sql.SQLException;
+import org.junit.jupiter.api.Test;
+
+class YamlConfigTest {
+
+    @Test
+    void aBadFileReportsEveryErrorAtOnceWithItsPath() {
+        String yaml = """
+                shards:
+                  - name: shard0
+                    primary: jdbc:postgresql://h/db
+                    pool: { maximumPoolSize: 0, minimumIdle: 3, color: red }
+                  - name: shard0
+                    primary: mysql://nope
+                    replicas: [jdbc:postgresql://r/db, 42]
+                    maxLag: soon
+                  - primary: jdbc:postgresql://h2/db
+                slots: -4
+                tables:
+                  users: { sharded: id, type: money }
+                  settings: { single: shard9 }
+                  countries: everywhere
+                unknownTables: { defaultShard: nowhere }
+                keylessWrites: sometimes
+                transactions: { policy: three-phase, coordinatorId: "bad id" }
+                consistency: psychic
+                colour: blue
+                """;
+        assertThatThrownBy(() -> YamlConfig.parse(yaml, "test.yaml"))
+                .isInstanceOf(SQLException.class)
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"))
+                .hasMessageContaining("test.yaml has 17 errors")
+                .hasMessageContaining("shards[0].pool.maximumPoolSize: must be in 1..10000 but was 0")
+                .hasMessageContaining("shards[0].pool.color: unknown key")
+                .hasMessageContaining("shards[1].name: duplicate shard name 'shard0'")
+                .hasMessageContaining("shards[1].primary: must be a jdbc:postgresql: URL but was 'mysql://nope'")
+                .hasMessageContaining("shards[1].replicas[1]: must be a jdbc:postgresql: URL but was '42'")
+                .hasMessageContaining("shards[1].maxLag: must be a duration")
+                .hasMessageContaining("shards[2].name: required")
+                .hasMessageContaining("slots: must be in 1..1048576 but was -4")
+                .hasMessageContaining("tables.users.type: must be bigint")
+                .hasMessageContaining("tables.settings.single: must name a shard")
+                .hasMessageContaining("tables.countries: must be 'broadcast'")
+                .hasMessageContaining("unknownTables.defaultShard: must name a shard")
+                .hasMessageContaining("keylessWrites: must be 'reject' or 'all-shards'")
+                .hasMessageContaining("transactions.policy: must be 'two-phase' or 'reject'")
+                .hasMessageContaining("transactions.coordinatorId: coordinatorId must match")
+                .hasMessageContaining("consistency: consistency must be one of")
+                .hasMessageContaining("colour: unknown key");
+    }
+
+    @Test
+    void anEmptyFileSaysWhatIsRequired() {
+        assertThatThrownBy(() -> YamlConfig.parse("", "empty.yaml")).hasMessageContaining("'shards' is required");
+        assertThatThrownBy(() -> YamlConfig.parse("shards: [", "broken.yaml")).hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void aGoodFileParses() throws SQLException {
+        assertThat(YamlConfig.parse("""
+                shards:
+                  - { name: a, primary: "jdbc:postgresql://h/db", replicas: ["jdbc:postgresql://r/db"], maxLag: 2s }
+                  - { name: b, primary: "jdbc:postgresql://h2/db" }
+                tables:
+                  users: { sharded: id, type: bigint }
+                  countries: broadcast
+                  settings: { single: b }
+                unknownTables: { defaultShard: a }
+                keylessWrites: all-shards
+                transactions: { policy: reject }
+                consistency: bounded_staleness(2s)
+                """, "good.yaml")).isNotNull();
+    }
+
+    @Test
+    void theDriverAcceptsOnlyStrataUrls() {
+        Driver d = new Driver();
+        assertThat(d.acceptsURL("jdbc:strata:/etc/x.yaml")).isTrue();
+        assertThat(d.acceptsURL("jdbc:strata:classpath:x.yaml")).isTrue();
+        assertThat(d.acceptsURL("jdbc:postgresql://h/db")).isFalse();
+        assertThatThrownBy(() -> d.connect("jdbc:strata:classpath:missing.yaml", new java.util.Properties()))
+                .hasMessageContaining("not on the class path");
+    }
+}
