@@ -25,7 +25,12 @@ public final class BenchmarkRunner {
     /** Every benchmark, in the order BENCHMARKS.md lists them. */
     static final List<Benchmark> BENCHMARKS = List.of(
             new TopologyStartupBenchmark(),
-            new PointSelectBenchmark()
+            new PointSelectBenchmark(),
+            new io.strata.benchmarks.cache.L1HitBenchmark(),
+            new io.strata.benchmarks.cache.CacheAsideZipfBenchmark(),
+            new io.strata.benchmarks.cache.WriteBehindBenchmark(),
+            new io.strata.benchmarks.router.RoutedPointSelectBenchmark(),
+            new io.strata.benchmarks.router.PlanCacheBenchmark()
     );
 
     private BenchmarkRunner() {

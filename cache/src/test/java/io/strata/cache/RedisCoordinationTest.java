@@ -77,6 +77,34 @@ class RedisCoordinationTest {
   }
 
   @Test
+  void concurrentGetsOfAMissingKeyOnTwoMembers_loadOnce_withTheRedisLease() throws Exception {
+    JdbcStore<Long, Item> jdbc = store("rlease");
+    jdbc.write(1L, new Item("hot", 1), 1);
+    CountingStore<Long, Item> counting = new CountingStore<>(jdbc, () -> pg.execute("SELECT pg_sleep(0.3)"));
+    List<TieredCache<Long, Item>> members = List.of(member("rlease", counting, WriteStrategy.cacheAside()),
+        member("rlease", counting, WriteStrategy.cacheAside()));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<Item>> gets = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        TieredCache<Long, Item> m = members.get(i % 2);
+        gets.add(pool.submit(() -> {
+          go.await();
+          return m.get(1L);
+        }));
+      }
+      go.countDown();
+      for (java.util.concurrent.Future<Item> f : gets) {
+        assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(new Item("hot", 1));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(counting.loads).hasValue(1);
+  }
+
+  @Test
   void writeBehindOnRedisStreams_flushesEverything_andReadsSeeUnflushedWrites() {
     JdbcStore<Long, Item> store = store("rwb");
     TieredCache<Long, Item> a = member("rwb", store, WriteStrategy.writeBehind().withPartitions(4));

@@ -42,6 +42,18 @@ class ShardMapTest {
     }
 
     @Test
+    void theReadmeTestVectorsHold() throws SQLException {
+        assertThat(ShardMap.hash(ByteBuffer.allocate(8).putLong(42L).array())).isEqualTo(3197703871L);
+        assertThat(map.slotOf(42L, KeyType.LONG)).isEqualTo(1727);
+        assertThat(map.shardOf(42L, KeyType.LONG)).isEqualTo("shard1");
+        assertThat(map.slotOf(1L, KeyType.LONG)).isEqualTo(4095);
+        assertThat(map.slotOf(-7L, KeyType.LONG)).isEqualTo(2601);
+        assertThat(map.slotOf("alice", KeyType.TEXT)).isEqualTo(3143);
+        assertThat(map.slotOf(UUID.fromString("123e4567-e89b-12d3-a456-426614174000"), KeyType.UUID))
+                .isEqualTo(1520);
+    }
+
+    @Test
     void uniformMapGivesEachShardAContiguousQuarter() {
         assertThat(map.slotsOf("shard0")).hasSize(1024).startsWith(0).endsWith(1023);
         assertThat(map.slotsOf("shard3")).hasSize(1024).startsWith(3072).endsWith(4095);

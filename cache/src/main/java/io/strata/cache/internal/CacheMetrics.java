@@ -20,6 +20,7 @@ public final class CacheMetrics {
   private final Tags tags;
   private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final Timer loadTimer;
+  private final Counter puts;
   private final DistributionSummary batchSize;
 
   public CacheMetrics(MeterRegistry registry, String cacheName) {
@@ -29,6 +30,7 @@ public final class CacheMetrics {
         .description("time to load a value from the store or loader").register(registry);
     this.batchSize = DistributionSummary.builder("strata.cache.writebehind.batch.size").tags(tags)
         .description("writes per write-behind store batch").register(registry);
+    this.puts = Counter.builder("strata.cache.puts").tags(tags).register(registry);
   }
 
   public MeterRegistry registry() {
@@ -74,7 +76,12 @@ public final class CacheMetrics {
   }
 
   public void put() {
-    counter("strata.cache.puts").increment();
+    puts.increment();
+  }
+
+  /** A counter of remote-tier gets, for callers that keep it (the hot path avoids the lookup). */
+  public Counter tierGetCounter(String tier, String result) {
+    return counter("strata.cache.gets", "tier", tier, "result", result);
   }
 
   public void refresh(String result) {

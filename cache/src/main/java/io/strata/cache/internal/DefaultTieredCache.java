@@ -1,15 +1,13 @@
 package io.strata.cache.internal;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Timer;
 import io.strata.cache.CacheException;
 import io.strata.cache.Store;
 import io.strata.cache.TieredCache;
 import io.strata.cache.WriteStrategy;
 import io.strata.cache.internal.postgres.PgNotifyListener;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -19,28 +17,18 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link TieredCache}: the read path (tiers in order, promotion, stale-while-revalidate,
- * refresh-ahead, single-flight loads with an optional cluster lease) and the write path (the
- * strategy, the tiers from the farthest to the nearest, then an invalidation to other members).
- *
- * <p>Concurrency: loads of one key in this JVM share one future ({@code flights}); a load stores
- * its result with put-if-absent so that it never overwrites a newer put that raced it; puts and
- * refreshes overwrite. Background refreshes of one key run at most once at a time here
- * ({@code refreshing}) and once cluster-wide (a lease that is left to expire, not released, so a
- * member that still holds the old copy does not refresh again right after).
+ * The {@link TieredCache}: the read path (tiers in order, promotion, stale-while-revalidate and
+ * refresh-ahead through the {@link Refresher}, misses through the {@link LoadCoordinator}) and the
+ * write path (the strategy, then the {@link TierChain} from the farthest tier to the nearest, then
+ * an invalidation to the other members through the {@link InvalidationChannel}).
  */
 public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
 
@@ -50,9 +38,8 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
   private final String name;
   private final Clock clock;
   private final CacheMetrics metrics;
-  private final List<TierStore<K, V>> tiers;
+  private final TierChain<K, V> chain;
   private final CaffeineTierStore<K, V> local;
-  private final List<GuardedTier<K, V>> remotes = new ArrayList<>();
   private final Coordinator<K, V> coordinator;
   private final InvalidationChannel invalidations;
   private final WriteBehindQueue<K, V> writeBehind;
@@ -60,12 +47,11 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
   private final Store<K, V> store;
   private final WriteStrategy.Kind kind;
   private final VersionClock versions;
-  private final boolean leaseEnabled;
+  private final EntryFactory<K, V> entries;
+  private final LoadCoordinator<K, V> loads;
+  private final Refresher<K, V> refresher;
   private final long refreshAfterMillis;
   private final boolean timeChecksOnL1Hit;
-  private final ConcurrentHashMap<K, CompletableFuture<Entry<V>>> flights = new ConcurrentHashMap<>();
-  private final Set<K> refreshing = ConcurrentHashMap.newKeySet();
-  private final ExecutorService background;
   private final ScheduledExecutorService scheduler;
   private volatile boolean closed;
 
@@ -78,43 +64,18 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     this.store = config.store();
     this.kind = config.writeStrategy().kind();
     this.versions = new VersionClock(clock);
+    this.entries = new EntryFactory<>(config);
     this.refreshAfterMillis = config.refreshAfter() == null ? -1 : config.refreshAfter().toMillis();
     this.timeChecksOnL1Hit = refreshAfterMillis >= 0 || !config.staleWhileRevalidate().isZero();
-    List<TierStore<K, V>> list = new ArrayList<>();
-    CaffeineTierStore<K, V> l1 = null;
-    for (TierStore<K, V> t : opened) {
-      if (t instanceof CaffeineTierStore<K, V> c) {
-        l1 = c;
-        list.add(c);
-      } else {
-        CircuitBreaker breaker = CircuitBreaker.of(name + "." + t.name(), config.circuitBreaker());
-        GuardedTier<K, V> g = new GuardedTier<>(t, breaker, metrics);
-        remotes.add(g);
-        list.add(g);
-      }
-    }
-    this.tiers = List.copyOf(list);
-    this.local = l1;
+    this.chain = new TierChain<>(name, opened, config, metrics);
+    this.local = chain.local();
     this.coordinator = coordinator;
-    this.leaseEnabled = coordinator != null && !remotes.isEmpty() && !config.clusterLease().isZero();
-    AtomicInteger threads = new AtomicInteger();
-    this.background = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "strata-cache-" + name + "-refresh-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "strata-cache-" + name + "-scheduler");
-      t.setDaemon(true);
-      return t;
-    });
-    if (!remotes.isEmpty()) {
-      scheduler.scheduleWithFixedDelay(this::payTierDebts, 1, 1, TimeUnit.SECONDS);
-    }
+
     if (coordinator != null && local != null) {
       this.invalidations = new InvalidationChannel(name, coordinator.invalidationTransport(), clock,
           config.invalidationHeartbeat(), metrics);
-      invalidations.start(this::invalidateLocalEncoded, local::invalidateAll, local::invalidateAll);
+      invalidations.start(k -> local.invalidate(config.keyCodec().decode(k)), local::invalidateAll,
+          local::invalidateAll);
     } else {
       this.invalidations = null;
     }
@@ -125,9 +86,22 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     } else {
       this.writeBehind = null;
     }
+    boolean leased = coordinator != null && chain.hasRemote() && !config.clusterLease().isZero();
+    LoadLease lease = leased ? coordinator.lease() : null;
+    this.loads = new LoadCoordinator<>(config, chain, entries, metrics, writeBehind, lease, this::keyString);
+    this.refresher = new Refresher<>(config, chain, entries, metrics, loads, lease, this::keyString, this::announce);
+
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "strata-cache-" + name + "-scheduler");
+      t.setDaemon(true);
+      return t;
+    });
+    if (chain.hasRemote()) {
+      scheduler.scheduleWithFixedDelay(this::payTierDebts, 1, 1, TimeUnit.SECONDS);
+    }
     if (config.notifyDataSource() != null) {
       this.notifyListener = new PgNotifyListener(config.notifyDataSource(), config.notifyChannel(), name,
-          this::invalidateNotified, () -> {
+          k -> chain.invalidate(config.keyCodec().decode(k)), () -> {
             if (local != null) {
               local.invalidateAll();
             }
@@ -162,10 +136,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     Objects.requireNonNull(key, "key cannot be null");
     Objects.requireNonNull(loader, "loader cannot be null");
     Entry<V> e = lookup(key, loader);
-    if (e != null) {
-      return e.value();
-    }
-    return load(key, loader).value();
+    return e != null ? e.value() : loads.load(key, loader).value();
   }
 
   @Override
@@ -187,43 +158,28 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
       }
       start = 1;
     }
-    for (int i = start; i < tiers.size(); i++) {
-      Entry<V> e = tiers.get(i).get(key);
+    for (int i = start; i < chain.size(); i++) {
+      Entry<V> e = chain.get(i).get(key);
       if (e == null) {
         continue;
       }
       long now = clock.millis();
-      if (e.fresh(now)) {
-        if (i > 0) {
-          promote(key, e, i);
-        }
-        if (refreshAfterMillis >= 0 && loader != null && now - e.createdAt() >= refreshAfterMillis) {
-          scheduleRefresh(key, e, loader);
-        }
-        return e;
+      if (!e.alive(now)) {
+        continue;
       }
-      if (e.alive(now)) {
-        if (i > 0) {
-          promote(key, e, i);
-        }
-        if (loader != null) {
-          scheduleRefresh(key, e, loader);
-        }
-        return e;
+      if (i > 0) {
+        chain.promote(key, e, i);
       }
+      if (loader != null && needsRefresh(e, now)) {
+        refresher.schedule(key, e, loader);
+      }
+      return e;
     }
     return null;
   }
 
-  private void promote(K key, Entry<V> e, int foundAt) {
-    for (int j = foundAt - 1; j >= 0; j--) {
-      TierStore<K, V> t = tiers.get(j);
-      if (t.remote()) {
-        t.putIfAbsent(key, e);
-      } else {
-        t.put(key, e);
-      }
-    }
+  private boolean needsRefresh(Entry<V> e, long now) {
+    return !e.fresh(now) || (refreshAfterMillis >= 0 && now - e.createdAt() >= refreshAfterMillis);
   }
 
   @Override
@@ -243,8 +199,9 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     Objects.requireNonNull(loader, "loader cannot be null");
     Set<K> missing = new LinkedHashSet<>(keys);
     Map<K, Entry<V>> found = new HashMap<>();
-    for (int i = 0; i < tiers.size() && !missing.isEmpty(); i++) {
-      Map<K, Entry<V>> hits = tiers.get(i).getAll(missing);
+    Function<K, V> single = k -> loader.apply(Set.of(k)).get(k);
+    for (int i = 0; i < chain.size() && !missing.isEmpty(); i++) {
+      Map<K, Entry<V>> hits = chain.get(i).getAll(missing);
       long now = clock.millis();
       for (Map.Entry<K, Entry<V>> h : hits.entrySet()) {
         Entry<V> e = h.getValue();
@@ -255,25 +212,19 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         found.put(key, e);
         missing.remove(key);
         if (i > 0) {
-          promote(key, e, i);
+          chain.promote(key, e, i);
         }
-        if (!e.fresh(now) || (refreshAfterMillis >= 0 && now - e.createdAt() >= refreshAfterMillis)) {
-          scheduleRefresh(key, e, k -> {
-            Map<? extends K, ? extends V> m = loader.apply(Set.of(k));
-            return m.get(k);
-          });
+        if (needsRefresh(e, now)) {
+          refresher.schedule(key, e, single);
         }
       }
     }
-    if (!missing.isEmpty()) {
-      if (writeBehind != null) {
-        Map<K, Entry<V>> pending = writeBehind.pendingAll(missing);
-        for (Map.Entry<K, Entry<V>> p : pending.entrySet()) {
-          Entry<V> e = reissue(p.getValue());
-          storeLoaded(p.getKey(), e);
-          found.put(p.getKey(), e);
-          missing.remove(p.getKey());
-        }
+    if (!missing.isEmpty() && writeBehind != null) {
+      for (Map.Entry<K, Entry<V>> p : writeBehind.pendingAll(missing).entrySet()) {
+        Entry<V> e = entries.reissue(p.getValue());
+        chain.putIfAbsent(p.getKey(), e);
+        found.put(p.getKey(), e);
+        missing.remove(p.getKey());
       }
     }
     if (!missing.isEmpty()) {
@@ -288,9 +239,9 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
       }
       for (K key : missing) {
         V v = loaded == null ? null : loaded.get(key);
-        Entry<V> e = newEntry(v, 0);
-        if (v != null || !config.negativeTtl().isZero()) {
-          storeLoaded(key, e);
+        Entry<V> e = entries.create(v, 0);
+        if (v != null || entries.cachesAbsence()) {
+          chain.putIfAbsent(key, e);
         }
         found.put(key, e);
       }
@@ -305,221 +256,11 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     return result;
   }
 
-  // ---- loads -------------------------------------------------------------------------------
-
-  private Entry<V> load(K key, Function<? super K, ? extends V> loader) {
-    CompletableFuture<Entry<V>> mine = new CompletableFuture<>();
-    CompletableFuture<Entry<V>> theirs = flights.putIfAbsent(key, mine);
-    if (theirs != null) {
-      return join(key, theirs);
-    }
-    try {
-      Entry<V> e = leaseEnabled ? loadUnderLease(key, loader) : loadAndStore(key, loader);
-      mine.complete(e);
-      return e;
-    } catch (RuntimeException | Error ex) {
-      mine.completeExceptionally(ex);
-      throw ex;
-    } finally {
-      flights.remove(key, mine);
-    }
-  }
-
-  private Entry<V> join(K key, CompletableFuture<Entry<V>> flight) {
-    try {
-      return flight.get();
-    } catch (InterruptedException ex) {
-      Thread.currentThread().interrupt();
-      throw new CacheException("cache " + name + ": interrupted waiting for the load of " + key, ex);
-    } catch (ExecutionException ex) {
-      Throwable cause = ex.getCause();
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new CacheException("cache " + name + ": load of " + key + " failed", cause);
-    }
-  }
-
-  /**
-   * One load cluster-wide: the lease holder loads (after checking that nobody stored the value
-   * meanwhile); the others poll the shared tiers until the value appears or the lease could have
-   * expired twice, and then load themselves rather than wait forever.
-   */
-  private Entry<V> loadUnderLease(K key, Function<? super K, ? extends V> loader) {
-    String leaseName = "load:" + keyString(key);
-    LoadLease lease = coordinator.lease();
-    Duration hold = config.clusterLease();
-    long deadline = System.nanoTime() + 2 * hold.toNanos();
-    long pauseMillis = 2;
-    boolean waited = false;
-    while (true) {
-      boolean acquired;
-      try {
-        acquired = lease.tryAcquire(leaseName, hold);
-      } catch (RuntimeException ex) {
-        LOG.debug("cache {}: lease service down, loading without it: {}", name, ex.toString());
-        return loadAndStore(key, loader);
-      }
-      if (acquired) {
-        try {
-          Entry<V> shared = sharedLookup(key);
-          if (shared != null) {
-            return shared;
-          }
-          return loadAndStore(key, loader);
-        } finally {
-          try {
-            lease.release(leaseName);
-          } catch (RuntimeException ex) {
-            LOG.debug("cache {}: lease release failed (it will expire): {}", name, ex.toString());
-          }
-        }
-      }
-      if (!waited) {
-        metrics.leaseWait();
-        waited = true;
-      }
-      sleep(ThreadLocalRandom.current().nextLong(pauseMillis, pauseMillis * 2 + 1));
-      pauseMillis = Math.min(50, pauseMillis * 2);
-      Entry<V> shared = sharedLookup(key);
-      if (shared != null) {
-        return shared;
-      }
-      if (System.nanoTime() - deadline > 0) {
-        return loadAndStore(key, loader);
-      }
-    }
-  }
-
-  /** A fresh entry from the shared (remote) tiers, promoted into the tiers above it. */
-  private Entry<V> sharedLookup(K key) {
-    long now = clock.millis();
-    for (int i = 0; i < tiers.size(); i++) {
-      TierStore<K, V> t = tiers.get(i);
-      if (!t.remote()) {
-        continue;
-      }
-      Entry<V> e = t.get(key);
-      if (e != null && e.fresh(now)) {
-        promote(key, e, i);
-        return e;
-      }
-    }
-    return null;
-  }
-
-  private Entry<V> loadAndStore(K key, Function<? super K, ? extends V> loader) {
-    if (writeBehind != null) {
-      Entry<V> pending = writeBehind.pending(key);
-      if (pending != null) {
-        Entry<V> e = reissue(pending);
-        storeLoaded(key, e);
-        return e;
-      }
-    }
-    V value = callLoader(key, loader);
-    Entry<V> e = newEntry(value, 0);
-    if (value != null || !config.negativeTtl().isZero()) {
-      storeLoaded(key, e);
-    }
-    return e;
-  }
-
-  private V callLoader(K key, Function<? super K, ? extends V> loader) {
-    Timer.Sample sample = metrics.startLoad();
-    try {
-      V value = loader.apply(key);
-      metrics.load(sample, "success");
-      return value;
-    } catch (RuntimeException ex) {
-      metrics.load(sample, "failure");
-      throw new CacheException("cache " + name + ": load of " + key + " failed", ex);
-    }
-  }
-
-  /** Stores a loaded entry without overwriting anything newer a racing put stored. */
-  private void storeLoaded(K key, Entry<V> e) {
-    for (int i = tiers.size() - 1; i >= 0; i--) {
-      tiers.get(i).putIfAbsent(key, e);
-    }
-  }
-
-  // ---- refresh -----------------------------------------------------------------------------
-
-  private void scheduleRefresh(K key, Entry<V> current, Function<? super K, ? extends V> loader) {
-    if (closed || !refreshing.add(key)) {
-      return;
-    }
-    try {
-      background.execute(() -> {
-        try {
-          refreshNow(key, current, loader, true);
-        } catch (RuntimeException ex) {
-          LOG.debug("cache {}: refresh of {} failed, keeping the old value: {}", name, key, ex.toString());
-        } finally {
-          refreshing.remove(key);
-        }
-      });
-    } catch (RuntimeException rejected) {
-      refreshing.remove(key);
-    }
-  }
-
-  private Entry<V> refreshNow(K key, Entry<V> current, Function<? super K, ? extends V> loader, boolean once) {
-    if (once && leaseEnabled) {
-      boolean acquired;
-      try {
-        acquired = coordinator.lease().tryAcquire("refresh:" + keyString(key), refreshLeaseTime());
-      } catch (RuntimeException ex) {
-        acquired = true; // the lease service is down: refreshing here too is the lesser harm
-      }
-      if (!acquired) {
-        return current;
-      }
-      Entry<V> shared = sharedLookup(key);
-      if (shared != null && current != null && shared.createdAt() > current.createdAt()) {
-        return shared; // another member refreshed it already; promoted into L1 above
-      }
-    }
-    V value;
-    try {
-      if (writeBehind != null) {
-        Entry<V> pending = writeBehind.pending(key);
-        if (pending != null) {
-          Entry<V> e = reissue(pending);
-          writeTiers(key, e);
-          metrics.refresh("success");
-          return e;
-        }
-      }
-      value = callLoader(key, loader);
-    } catch (RuntimeException ex) {
-      metrics.refresh("failure");
-      throw ex;
-    }
-    Entry<V> e = newEntry(value, 0);
-    if (value == null && config.negativeTtl().isZero()) {
-      invalidateTiers(key);
-    } else {
-      writeTiers(key, e);
-    }
-    if (invalidations != null) {
-      invalidations.send(encodeKey(key));
-    }
-    metrics.refresh("success");
-    return e;
-  }
-
-  private Duration refreshLeaseTime() {
-    Duration r = config.refreshAfter() != null ? config.refreshAfter() : config.clusterLease();
-    return r.compareTo(config.clusterLease()) < 0 ? r : config.clusterLease();
-  }
-
   @Override
   public CompletableFuture<V> refresh(K key) {
     Objects.requireNonNull(key, "key cannot be null");
     checkOpen();
-    return CompletableFuture.supplyAsync(() -> refreshNow(key, null, this::loadFromStore, false).value(), background);
+    return refresher.refresh(key, this::loadFromStore);
   }
 
   // ---- writes ------------------------------------------------------------------------------
@@ -530,7 +271,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     Objects.requireNonNull(value, "value cannot be null");
     checkOpen();
     long version = versions.next();
-    Entry<V> e = newEntry(value, version);
+    Entry<V> e = entries.create(value, version);
     switch (kind) {
       case WRITE_THROUGH -> {
         try {
@@ -543,87 +284,42 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         try {
           writeBehind.enqueue(key, e);
         } catch (RuntimeException ex) {
-          throw new CacheException("cache " + name + ": write-behind enqueue of " + key + " failed, not acknowledged", ex);
+          throw new CacheException("cache " + name + ": write-behind enqueue of " + key + " failed, not acknowledged",
+              ex);
         }
       }
       default -> {
       }
     }
-    writeTiers(key, e);
-    if (invalidations != null) {
-      invalidations.send(encodeKey(key));
-    }
+    chain.put(key, e);
+    announce(key);
     metrics.put();
-  }
-
-  private void writeTiers(K key, Entry<V> e) {
-    for (int i = tiers.size() - 1; i >= 0; i--) {
-      tiers.get(i).put(key, e);
-    }
-  }
-
-  private void invalidateTiers(K key) {
-    for (int i = tiers.size() - 1; i >= 0; i--) {
-      tiers.get(i).invalidate(key);
-    }
   }
 
   @Override
   public void invalidate(K key) {
     Objects.requireNonNull(key, "key cannot be null");
-    invalidateTiers(key);
-    if (invalidations != null) {
-      invalidations.send(encodeKey(key));
-    }
+    chain.invalidate(key);
+    announce(key);
   }
 
   @Override
   public void invalidateAll() {
-    for (int i = tiers.size() - 1; i >= 0; i--) {
-      tiers.get(i).invalidateAll();
-    }
+    chain.invalidateAll();
     if (invalidations != null) {
       invalidations.sendAll();
     }
   }
 
-  private void invalidateLocalEncoded(byte[] encodedKey) {
-    local.invalidate(config.keyCodec().decode(encodedKey));
-  }
-
-  private void invalidateNotified(byte[] encodedKey) {
-    K key = config.keyCodec().decode(encodedKey);
-    invalidateTiers(key);
-  }
-
-  // ---- entries and keys --------------------------------------------------------------------
-
-  private Entry<V> newEntry(V value, long version) {
-    long now = clock.millis();
-    Duration ttl = value == null ? config.negativeTtl() : config.expireAfterWrite();
-    long ttlMillis = jitter(ttl.toMillis());
-    long fresh = now + Math.max(1, ttlMillis);
-    long stale = value == null ? fresh : fresh + config.staleWhileRevalidate().toMillis();
-    return new Entry<>(value, version, now, fresh, stale);
-  }
-
-  /** A queued write turned into a cache entry with a fresh TTL. */
-  private Entry<V> reissue(Entry<V> queued) {
-    Entry<V> e = newEntry(queued.value(), queued.version());
-    return e;
-  }
-
-  private long jitter(long ttlMillis) {
-    double j = config.ttlJitter();
-    return j == 0 ? ttlMillis : (long) (ttlMillis * (1 - j * ThreadLocalRandom.current().nextDouble()));
-  }
-
-  private byte[] encodeKey(K key) {
-    return config.keyCodec().encode(key);
+  /** Tells the other members to drop {@code key} from their L1. */
+  private void announce(K key) {
+    if (invalidations != null) {
+      invalidations.send(config.keyCodec().encode(key));
+    }
   }
 
   private String keyString(K key) {
-    return new String(encodeKey(key), java.nio.charset.StandardCharsets.UTF_8);
+    return new String(config.keyCodec().encode(key), StandardCharsets.UTF_8);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -635,23 +331,10 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
   }
 
   private void payTierDebts() {
-    for (GuardedTier<K, V> g : remotes) {
-      if (g.inDebt()) {
-        try {
-          g.payDebt();
-        } catch (RuntimeException ex) {
-          LOG.debug("cache {}: paying tier debt failed: {}", name, ex.toString());
-        }
-      }
-    }
-  }
-
-  private static void sleep(long millis) {
     try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CacheException("interrupted");
+      chain.payDebts();
+    } catch (RuntimeException ex) {
+      LOG.debug("cache {}: paying tier debt failed: {}", name, ex.toString());
     }
   }
 
@@ -674,20 +357,18 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
       coordinator.close();
     }
     scheduler.shutdownNow();
-    background.shutdownNow();
-    for (TierStore<K, V> t : tiers) {
-      t.close();
-    }
+    refresher.close();
+    chain.close();
   }
 
-  // ---- for tests in this package -----------------------------------------------------------
+  // ---- for tests in this module ------------------------------------------------------------
 
   public InvalidationChannel invalidationChannel() {
     return invalidations;
   }
 
   public List<TierStore<K, V>> tiers() {
-    return tiers;
+    return chain.all();
   }
 
   public WriteBehindQueue<K, V> writeBehindQueue() {

@@ -29,11 +29,15 @@ public final class GuardedTier<K, V> implements TierStore<K, V> {
   private final CacheMetrics metrics;
   private final Set<K> debt = ConcurrentHashMap.newKeySet();
   private volatile boolean debtAll;
+  private final io.micrometer.core.instrument.Counter hits;
+  private final io.micrometer.core.instrument.Counter misses;
 
   public GuardedTier(TierStore<K, V> tier, CircuitBreaker breaker, CacheMetrics metrics) {
     this.tier = tier;
     this.breaker = breaker;
     this.metrics = metrics;
+    this.hits = metrics.tierGetCounter(tier.name(), "hit");
+    this.misses = metrics.tierGetCounter(tier.name(), "miss");
     metrics.gauge("strata.cache.circuit.state", () -> stateCode(breaker.getState()), "tier", tier.name());
     metrics.gauge("strata.cache.tier.debt", () -> debtAll ? -1 : debt.size(), "tier", tier.name());
   }
@@ -84,7 +88,7 @@ public final class GuardedTier<K, V> implements TierStore<K, V> {
     }
     @SuppressWarnings("unchecked")
     Entry<V> entry = (Entry<V>) result;
-    metrics.tierGet(name(), entry == null ? "miss" : "hit", 1);
+    (entry == null ? misses : hits).increment();
     return entry;
   }
 

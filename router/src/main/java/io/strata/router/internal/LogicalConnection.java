@@ -42,6 +42,8 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
 
     private final Router router;
     private final Connection[] physical;
+    /** Per shard: the physical connection is a ReplicaSetConnection (checked once, at open). */
+    private final ReplicaSetConnection[] replicaSets;
     private final BitSet touched = new BitSet();
     private final BitSet written = new BitSet();
     private final List<String> sessionCommands = new ArrayList<>();
@@ -59,6 +61,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     LogicalConnection(Router router) {
         this.router = router;
         this.physical = new Connection[router.shards.size()];
+        this.replicaSets = new ReplicaSetConnection[router.shards.size()];
     }
 
     Router router() {
@@ -75,6 +78,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
             try {
                 if (c.isWrapperFor(ReplicaSetConnection.class)) {
                     ReplicaSetConnection rs = c.unwrap(ReplicaSetConnection.class);
+                    replicaSets[index] = rs;
                     if (consistency != null) {
                         rs.setConsistency(consistency);
                     }
@@ -111,10 +115,6 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
             touched.set(index);
         }
         return c;
-    }
-
-    private static ReplicaSetConnection replicaSet(Connection c) throws SQLException {
-        return c.isWrapperFor(ReplicaSetConnection.class) ? c.unwrap(ReplicaSetConnection.class) : null;
     }
 
     // ---------------------------------------------------------------- execution
@@ -214,7 +214,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
                 if (!autoCommit && write && !ddl) {
                     bindSavepoints(call.shard(), c);
                 }
-                ReplicaSetConnection rs = statementConsistency == null ? null : replicaSet(c);
+                ReplicaSetConnection rs = statementConsistency == null ? null : replicaSets[call.shard()];
                 if (rs != null) {
                     rs.setConsistency(statementConsistency);
                 }
@@ -480,10 +480,14 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
             return results.get(0);
         }
         MergeSpec spec = plan.isWrite() ? null : plan.merge;
+        long maxRows = owner.getLargeMaxRows();
         if (spec == null) {
-            return new StreamingMerge(results, names(calls), owner, null, 0, -1);
+            return new StreamingMerge(results, names(calls), owner, null, 0, maxRows > 0 ? maxRows : -1);
         }
         long limit = spec.limit() == null ? -1 : Plan.number(spec.limit(), params, "LIMIT");
+        if (maxRows > 0) {
+            limit = limit < 0 ? maxRows : Math.min(limit, maxRows);
+        }
         long offset = spec.offset() == null ? 0 : Math.max(0, Plan.number(spec.offset(), params, "OFFSET"));
         if (spec.grouping()) {
             return new GroupedMerge(results, names(calls), owner, spec, offset, limit);
@@ -916,14 +920,9 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     @Override
     public void setConsistency(Consistency value) {
         consistency = value;
-        for (Connection c : physical) {
-            try {
-                ReplicaSetConnection rs = c == null ? null : replicaSet(c);
-                if (rs != null) {
-                    rs.setConsistency(value);
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
+        for (ReplicaSetConnection rs : replicaSets) {
+            if (rs != null) {
+                rs.setConsistency(value);
             }
         }
     }
@@ -936,14 +935,9 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     @Override
     public ConsistencyToken token() {
         ConsistencyToken t = retained.merge(required);
-        for (Connection c : physical) {
-            try {
-                ReplicaSetConnection rs = c == null ? null : replicaSet(c);
-                if (rs != null) {
-                    t = t.merge(rs.token());
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
+        for (ReplicaSetConnection rs : replicaSets) {
+            if (rs != null) {
+                t = t.merge(rs.token());
             }
         }
         return t;
@@ -952,14 +946,9 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     @Override
     public void requireToken(ConsistencyToken token) {
         required = required.merge(token);
-        for (Connection c : physical) {
-            try {
-                ReplicaSetConnection rs = c == null ? null : replicaSet(c);
-                if (rs != null) {
-                    rs.requireToken(token);
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
+        for (ReplicaSetConnection rs : replicaSets) {
+            if (rs != null) {
+                rs.requireToken(token);
             }
         }
     }
@@ -1128,7 +1117,13 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
                 }
             }
         }
-        retained = token();
+        boolean anyReplicaSet = false;
+        for (ReplicaSetConnection rs : replicaSets) {
+            anyReplicaSet |= rs != null;
+        }
+        if (anyReplicaSet) {
+            retained = token();
+        }
         closed = true;
         for (int s = 0; s < physical.length; s++) {
             if (physical[s] != null) {
@@ -1143,6 +1138,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
                     first = first == null ? e : first;
                 }
                 physical[s] = null;
+                replicaSets[s] = null;
             }
         }
         if (first != null) {

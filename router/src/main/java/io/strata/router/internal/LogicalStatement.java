@@ -19,7 +19,7 @@ import java.util.Map;
 class LogicalStatement extends UnsupportedStatement {
 
     final LogicalConnection connection;
-    private final Map<String, Statement> physical = new HashMap<>();
+    private final Map<Object, Statement> physical = new HashMap<>();
     private final List<String> textBatch = new ArrayList<>();
     ResultSet resultSet;
     long updateCount = -1;
@@ -38,7 +38,7 @@ class LogicalStatement extends UnsupportedStatement {
     /** The physical statement for a shard call, created on first use. */
     Statement physical(int shard, Connection c, String sql, boolean prepared, LogicalConnection.Keys keys)
             throws SQLException {
-        String key = prepared ? shard + "\u0000" + sql : String.valueOf(shard);
+        Object key = prepared ? new Key(shard, sql) : Integer.valueOf(shard);
         Statement st = physical.get(key);
         if (st != null && st.isClosed()) {
             physical.remove(key);
@@ -67,8 +67,14 @@ class LogicalStatement extends UnsupportedStatement {
         if (maxRows > 0) {
             st.setLargeMaxRows(maxRows);
         }
-        st.setEscapeProcessing(escapeProcessing);
+        if (!escapeProcessing) {
+            st.setEscapeProcessing(false);
+        }
         return st;
+    }
+
+    /** A physical prepared statement's identity: shard and SQL text (whose hash String caches). */
+    private record Key(int shard, String sql) {
     }
 
     void checkOpen() throws SQLException {
@@ -443,7 +449,7 @@ class LogicalStatement extends UnsupportedStatement {
     }
 
     /** The physical prepared statements, for batches. */
-    Map<String, Statement> physicalStatements() {
+    Map<Object, Statement> physicalStatements() {
         return physical;
     }
 

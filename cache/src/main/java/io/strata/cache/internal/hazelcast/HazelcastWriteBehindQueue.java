@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * key, a later put replaces an earlier one. Ownership: each member flushes only the keys of the
  * partitions it owns ({@code localKeySet}); when a member leaves, its partitions and their backups
  * move to the survivors, whose flushers pick them up. An entry is removed after its store write
- * only if it is still the same bytes ({@code remove(key, value)}), so a put that arrived during
- * the write stays queued. A member that dies between the store write and the remove makes the new
+ * only if it still has the version that was written ({@link RemoveIfUnchanged}, one operation per
+ * partition), so a put that arrived during the write stays queued. A member that dies between the store write and the remove makes the new
  * owner write the entry again, which the store's versioned upsert ignores.
  *
  * <p>Close: the flusher empties this member's partitions, then makes one pass over all keys left
@@ -237,9 +237,12 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
       }
       oldestAgeMillis = oldest;
       StoreBatchWriter.Outcome<K> outcome = writer.write(batch);
-      for (K k : outcome.written()) {
-        String ks = keyString(k);
-        queue.remove(ks, raw.get(ks));
+      if (!outcome.written().isEmpty()) {
+        Map<String, Long> flushed = new HashMap<>();
+        for (K k : outcome.written()) {
+          flushed.put(keyString(k), batch.get(k).version());
+        }
+        queue.executeOnKeys(flushed.keySet(), new RemoveIfUnchanged(flushed));
       }
       for (K k : outcome.dead()) {
         String ks = keyString(k);

@@ -1,0 +1,171 @@
+package io.strata.cache.internal;
+
+import io.micrometer.core.instrument.Timer;
+import io.strata.cache.CacheException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads of missing keys: once per key in this JVM (concurrent callers share one future) and, with
+ * a lease, once per key across the cluster. A load checks the write-behind queue first (an
+ * unflushed write is newer than the store) and stores its result with put-if-absent.
+ *
+ * <p>Concurrency: the lease holder re-reads the shared tiers before it loads (another member may
+ * have finished just before); the others poll the shared tiers with growing pauses until the value
+ * appears, or load themselves once the lease could have expired twice: a dead holder delays a
+ * load, it never blocks it.
+ */
+public final class LoadCoordinator<K, V> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LoadCoordinator.class);
+
+  private final String name;
+  private final Clock clock;
+  private final TierChain<K, V> chain;
+  private final EntryFactory<K, V> entries;
+  private final CacheMetrics metrics;
+  private final WriteBehindQueue<K, V> writeBehind;
+  private final LoadLease lease;
+  private final Duration leaseTime;
+  private final Function<K, String> keyString;
+  private final ConcurrentHashMap<K, CompletableFuture<Entry<V>>> flights = new ConcurrentHashMap<>();
+
+  /** {@code lease} is {@code null} when loads are single-flighted in this JVM only. */
+  public LoadCoordinator(CacheConfig<K, V> config, TierChain<K, V> chain, EntryFactory<K, V> entries,
+      CacheMetrics metrics, WriteBehindQueue<K, V> writeBehind, LoadLease lease, Function<K, String> keyString) {
+    this.name = config.name();
+    this.clock = config.clock();
+    this.chain = chain;
+    this.entries = entries;
+    this.metrics = metrics;
+    this.writeBehind = writeBehind;
+    this.lease = lease;
+    this.leaseTime = config.clusterLease();
+    this.keyString = keyString;
+  }
+
+  public Entry<V> load(K key, Function<? super K, ? extends V> loader) {
+    CompletableFuture<Entry<V>> mine = new CompletableFuture<>();
+    CompletableFuture<Entry<V>> theirs = flights.putIfAbsent(key, mine);
+    if (theirs != null) {
+      return join(key, theirs);
+    }
+    try {
+      Entry<V> e = lease != null ? loadUnderLease(key, loader) : loadAndStore(key, loader);
+      mine.complete(e);
+      return e;
+    } catch (RuntimeException | Error ex) {
+      mine.completeExceptionally(ex);
+      throw ex;
+    } finally {
+      flights.remove(key, mine);
+    }
+  }
+
+  private Entry<V> join(K key, CompletableFuture<Entry<V>> flight) {
+    try {
+      return flight.get();
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      throw new CacheException("cache " + name + ": interrupted waiting for the load of " + key, ex);
+    } catch (ExecutionException ex) {
+      if (ex.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new CacheException("cache " + name + ": load of " + key + " failed", ex.getCause());
+    }
+  }
+
+  private Entry<V> loadUnderLease(K key, Function<? super K, ? extends V> loader) {
+    String leaseName = "load:" + keyString.apply(key);
+    long deadline = System.nanoTime() + 2 * leaseTime.toNanos();
+    long pauseMillis = 2;
+    boolean waited = false;
+    while (true) {
+      boolean acquired;
+      try {
+        acquired = lease.tryAcquire(leaseName, leaseTime);
+      } catch (RuntimeException ex) {
+        LOG.debug("cache {}: lease service down, loading without it: {}", name, ex.toString());
+        return loadAndStore(key, loader);
+      }
+      if (acquired) {
+        try {
+          Entry<V> shared = chain.sharedFresh(key, clock.millis());
+          return shared != null ? shared : loadAndStore(key, loader);
+        } finally {
+          try {
+            lease.release(leaseName);
+          } catch (RuntimeException ex) {
+            LOG.debug("cache {}: lease release failed (it will expire): {}", name, ex.toString());
+          }
+        }
+      }
+      if (!waited) {
+        metrics.leaseWait();
+        waited = true;
+      }
+      pause(ThreadLocalRandom.current().nextLong(pauseMillis, pauseMillis * 2 + 1));
+      pauseMillis = Math.min(50, pauseMillis * 2);
+      Entry<V> shared = chain.sharedFresh(key, clock.millis());
+      if (shared != null) {
+        return shared;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        return loadAndStore(key, loader);
+      }
+    }
+  }
+
+  private Entry<V> loadAndStore(K key, Function<? super K, ? extends V> loader) {
+    Entry<V> pending = pending(key);
+    if (pending != null) {
+      chain.putIfAbsent(key, pending);
+      return pending;
+    }
+    V value = callLoader(key, loader);
+    Entry<V> e = entries.create(value, 0);
+    if (value != null || entries.cachesAbsence()) {
+      chain.putIfAbsent(key, e);
+    }
+    return e;
+  }
+
+  /** The unflushed write-behind value of {@code key} as a cache entry, or {@code null}. */
+  public Entry<V> pending(K key) {
+    if (writeBehind == null) {
+      return null;
+    }
+    Entry<V> queued = writeBehind.pending(key);
+    return queued == null ? null : entries.reissue(queued);
+  }
+
+  /** Calls the loader, timed and counted; its failure is a {@link CacheException}. */
+  public V callLoader(K key, Function<? super K, ? extends V> loader) {
+    Timer.Sample sample = metrics.startLoad();
+    try {
+      V value = loader.apply(key);
+      metrics.load(sample, "success");
+      return value;
+    } catch (RuntimeException ex) {
+      metrics.load(sample, "failure");
+      throw new CacheException("cache " + name + ": load of " + key + " failed", ex);
+    }
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CacheException("interrupted while waiting for another member's load");
+    }
+  }
+}

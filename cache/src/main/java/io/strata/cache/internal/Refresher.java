@@ -1,0 +1,131 @@
+package io.strata.cache.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Background reloads (refresh-ahead, stale-while-revalidate, {@code refresh(key)}). Readers never
+ * wait for one: they keep the current value. A key is refreshed at most once at a time in this JVM
+ * ({@code refreshing}) and once across the cluster: the refresh lease is not released but left to
+ * expire, so a member still holding the old copy does not refresh again right after; and a member
+ * that gets the lease first checks whether the shared tiers already hold a newer entry. A failed
+ * reload keeps the old value (until it expires) and is counted.
+ */
+public final class Refresher<K, V> implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Refresher.class);
+
+  private final String name;
+  private final Clock clock;
+  private final TierChain<K, V> chain;
+  private final EntryFactory<K, V> entries;
+  private final CacheMetrics metrics;
+  private final LoadCoordinator<K, V> loads;
+  private final LoadLease lease;
+  private final Duration leaseTime;
+  private final Function<K, String> keyString;
+  private final Consumer<K> announce;
+  private final Set<K> refreshing = ConcurrentHashMap.newKeySet();
+  private final ExecutorService background;
+  private volatile boolean closed;
+
+  /** {@code lease} is {@code null} without a coordination; {@code announce} tells other members' L1. */
+  public Refresher(CacheConfig<K, V> config, TierChain<K, V> chain, EntryFactory<K, V> entries,
+      CacheMetrics metrics, LoadCoordinator<K, V> loads, LoadLease lease, Function<K, String> keyString,
+      Consumer<K> announce) {
+    this.name = config.name();
+    this.clock = config.clock();
+    this.chain = chain;
+    this.entries = entries;
+    this.metrics = metrics;
+    this.loads = loads;
+    this.lease = lease;
+    Duration r = config.refreshAfter() != null ? config.refreshAfter() : config.clusterLease();
+    this.leaseTime = r.compareTo(config.clusterLease()) < 0 ? r : config.clusterLease();
+    this.keyString = keyString;
+    this.announce = announce;
+    AtomicInteger threads = new AtomicInteger();
+    this.background = Executors.newFixedThreadPool(2, task -> {
+      Thread t = new Thread(task, "strata-cache-" + name + "-refresh-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Reloads {@code key} in the background unless a reload of it is already under way. */
+  public void schedule(K key, Entry<V> current, Function<? super K, ? extends V> loader) {
+    if (closed || !refreshing.add(key)) {
+      return;
+    }
+    try {
+      background.execute(() -> {
+        try {
+          reload(key, current, loader, true);
+        } catch (RuntimeException ex) {
+          LOG.debug("cache {}: refresh of {} failed, keeping the old value: {}", name, key, ex.toString());
+        } finally {
+          refreshing.remove(key);
+        }
+      });
+    } catch (RuntimeException rejected) {
+      refreshing.remove(key);
+    }
+  }
+
+  /** Reloads {@code key} now on a background thread, without the once-only rules; the new value. */
+  public CompletableFuture<V> refresh(K key, Function<? super K, ? extends V> loader) {
+    return CompletableFuture.supplyAsync(() -> reload(key, null, loader, false).value(), background);
+  }
+
+  private Entry<V> reload(K key, Entry<V> current, Function<? super K, ? extends V> loader, boolean once) {
+    if (once && lease != null) {
+      boolean acquired;
+      try {
+        acquired = lease.tryAcquire("refresh:" + keyString.apply(key), leaseTime);
+      } catch (RuntimeException ex) {
+        acquired = true; // the lease service is down: refreshing here too is the lesser harm
+      }
+      if (!acquired) {
+        return current;
+      }
+      Entry<V> shared = chain.sharedFresh(key, clock.millis());
+      if (shared != null && current != null && shared.createdAt() > current.createdAt()) {
+        return shared; // another member refreshed it already (and it is now promoted here)
+      }
+    }
+    Entry<V> e;
+    try {
+      e = loads.pending(key);
+      if (e == null) {
+        e = entries.create(loads.callLoader(key, loader), 0);
+      }
+    } catch (RuntimeException ex) {
+      metrics.refresh("failure");
+      throw ex;
+    }
+    if (e.negative() && !entries.cachesAbsence()) {
+      chain.invalidate(key);
+    } else {
+      chain.put(key, e);
+    }
+    announce.accept(key);
+    metrics.refresh("success");
+    return e;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    background.shutdownNow();
+  }
+}
