@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 final class ClusterDemo {
 
     /** What a cluster run showed. */
-    record Outcome(Summary summary, AcknowledgedWrites.Check check, List<Long> memberPids, long pendingAfterDrain) {
+    record Outcome(Summary summary, AcknowledgedWrites.Check check, List<Long> memberPids, long pendingAfterDrain,
+                   long killedMemberStaleReads) {
     }
 
     private ClusterDemo() {
@@ -32,8 +34,11 @@ final class ClusterDemo {
         long t0 = System.nanoTime();
         out.printf("Starting 2 shards x (1 primary + 1 streaming replica), Redis and %d member processes ...%n", n);
         Path workDir = Files.createTempDirectory("strata-cluster-");
-        List<MemberProcess> members = new ArrayList<>();
+        List<MemberProcess> members = new java.util.concurrent.CopyOnWriteArrayList<>();
         AcknowledgedWrites acknowledged = new AcknowledgedWrites();
+        // Ctrl-C ends the members too (the testkit's own hook stops the servers).
+        Thread reaper = new Thread(() -> members.forEach(MemberProcess::close), "shop-member-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
         try (LocalServers servers = LocalServers.start();
              ShopDatabase db = ShopDatabase.open(servers.shards(), "demo-parent", workDir, new SimpleMeterRegistry())) {
             events.serversStarted(servers.pids());
@@ -52,11 +57,7 @@ final class ClusterDemo {
                 members.add(MemberProcess.start(settings, workDir.resolve("member-" + (i + 1) + ".properties"),
                         acknowledged));
             }
-            for (MemberProcess m : members) {
-                if (!m.awaitReady(180)) {
-                    throw new IllegalStateException(m.name + " did not join the cluster; its log:\n" + m.logTail());
-                }
-            }
+            awaitReady(members, Duration.ofSeconds(180));
             out.printf("Started in %.1f s: %d members in one Hazelcast cluster.%n", (System.nanoTime() - t0) / 1e9, n);
             for (MemberProcess m : members) {
                 m.send("go");
@@ -79,7 +80,12 @@ final class ClusterDemo {
             List<Summary> parts = new ArrayList<>();
             for (MemberProcess m : members) {
                 if (m != killed) {
-                    parts.add(m.summary.get(options.duration().toSeconds() + 120, TimeUnit.SECONDS));
+                    try {
+                        parts.add(m.summary.get(options.duration().toSeconds() + 120, TimeUnit.SECONDS));
+                    } catch (ExecutionException e) {
+                        throw new IllegalStateException(m.name + " failed: " + e.getCause().getMessage()
+                                + "; its log:\n" + m.logTail(), e);
+                    }
                 }
             }
             long pending = -1;
@@ -99,12 +105,39 @@ final class ClusterDemo {
             out.printf("  acknowledged writes %,d by all members%s: %,d missing from PostgreSQL%n", check.acknowledged(),
                     killed == null ? "" : " (" + killed.name + "'s included)", check.missing());
             check.examples().forEach(e -> out.println("    missing: " + e));
+            if (killed != null) {
+                out.printf("  %-19s %,d operations, %d stale reads, %d errors before it was killed%n", killed.name,
+                        killed.operations, killed.staleReads, killed.errors);
+            }
             List<Long> pids = new ArrayList<>();
             members.forEach(m -> pids.add(m.pid()));
-            return new Outcome(summary, check, pids, pending);
+            return new Outcome(summary, check, pids, pending, killed == null ? 0 : killed.staleReads);
         } finally {
             members.forEach(MemberProcess::close);
+            try {
+                Runtime.getRuntime().removeShutdownHook(reaper);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook runs anyway
+            }
             EmbeddedDemo.deleteQuietly(workDir);
+        }
+    }
+
+    /** Waits until every member joined the full cluster; fails as soon as one of them has ended. */
+    private static void awaitReady(List<MemberProcess> members, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!members.stream().allMatch(MemberProcess::ready)) {
+            for (MemberProcess m : members) {
+                if (!m.ready() && !m.isAlive()) {
+                    throw new IllegalStateException(m.name + " ended before joining the cluster; its log:\n"
+                            + m.logTail());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(m.name + " did not join the cluster within " + timeout
+                            + "; its log:\n" + m.logTail());
+                }
+            }
+            Thread.sleep(100);
         }
     }
 

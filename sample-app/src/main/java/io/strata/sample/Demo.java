@@ -32,6 +32,9 @@ public final class Demo {
         }
         System.out.println(ok ? "\nEvery check held. All servers and members stopped."
                 : "\nCHECK FAILED (see above). All servers and members stopped.");
+        if (!ok) {
+            throw new IllegalStateException("the demo's checks failed: see the summary");
+        }
     }
 
     private static boolean verdict(Summary summary) {

@@ -68,8 +68,16 @@ final class ShopDatabase implements AutoCloseable {
                 .primary(shard.name() + "-primary", shard.primaryUrl())
                 .username(shard.user())
                 .password(shard.password())
-                .primaryPool(pool -> pool.setMaximumPoolSize(12))
-                .replicaPool(pool -> pool.setMaximumPoolSize(12))
+                // Connection timeout 5 s instead of the node timeout (1 s): several member JVMs start at once
+                // on a small, shared machine, and the demo injects no node faults that a short timeout would catch.
+                .primaryPool(pool -> {
+                    pool.setMaximumPoolSize(12);
+                    pool.setConnectionTimeout(5000);
+                })
+                .replicaPool(pool -> {
+                    pool.setMaximumPoolSize(12);
+                    pool.setConnectionTimeout(5000);
+                })
                 .readStrategy(ReadStrategy.roundRobin())
                 .maxLag(Duration.ofSeconds(1))
                 .pollInterval(Duration.ofMillis(50))

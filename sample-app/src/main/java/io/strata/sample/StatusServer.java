@@ -8,15 +8,19 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * Serves {@code /metrics} (Prometheus text format) and {@code /status} (the summary so far, JSON)
- * with the JDK's HTTP server, on one daemon thread.
+ * with the JDK's HTTP server, on two daemon threads.
  */
 final class StatusServer implements AutoCloseable {
 
     private final HttpServer server;
+    private final ExecutorService executor;
 
     /**
      * Starts serving.
@@ -30,7 +34,12 @@ final class StatusServer implements AutoCloseable {
         server.createContext("/metrics", exchange -> respond(exchange, "text/plain; version=0.0.4; charset=utf-8",
                 registry.scrape()));
         server.createContext("/status", exchange -> respond(exchange, "application/json", statusJson.get()));
-        server.setExecutor(null);
+        executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "shop-status-server");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
         server.start();
     }
 
@@ -53,5 +62,11 @@ final class StatusServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
