@@ -6,6 +6,10 @@ import java.util.List;
 /**
  * A customer's cart (cached write-behind). {@code revision} grows with every change, so a
  * stored cart can be compared with the last one whose write was acknowledged.
+ *
+ * @param customerId the customer
+ * @param productIds the products in the cart, oldest first
+ * @param revision grows with every change
  */
 public record Cart(long customerId, List<Long> productIds, long revision) {
 

@@ -58,7 +58,9 @@ public record DemoOptions(Duration duration, int threads, int customers, int pro
         String t = text.trim().toLowerCase(Locale.ROOT);
         try {
             Duration d;
-            if (t.endsWith("ms")) {
+            if (t.startsWith("p")) {
+                d = Duration.parse(text.trim());
+            } else if (t.endsWith("ms")) {
                 d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
             } else if (t.endsWith("s")) {
                 d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
