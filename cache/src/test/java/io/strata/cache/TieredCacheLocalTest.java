@@ -305,6 +305,20 @@ class TieredCacheLocalTest {
   }
 
   @Test
+  void weightBoundedL1_evictsByWeight_andWeighsNegativeEntriesAsOne() {
+    TieredCache<Long, Item> cache = track(TieredCache.builder("weighed", Long.class, Item.class)
+        .tier(LocalTier.builder().maximumWeight(100, (Long k, Item v) -> (int) v.revision()).build())
+        .clock(clock).build());
+    cache.get(0L, k -> null); // negative
+    for (long k = 1; k <= 10; k++) {
+      cache.put(k, new Item("heavy", 30));
+    }
+    L1Access.cleanUp(cache);
+    long resident = java.util.stream.LongStream.rangeClosed(1, 10).filter(k -> cache.getIfPresent(k) != null).count();
+    assertThat(resident).isLessThanOrEqualTo(3);
+  }
+
+  @Test
   void closedCache_refusesPuts() {
     TieredCache<Long, Item> cache = builder().build();
     cache.close();

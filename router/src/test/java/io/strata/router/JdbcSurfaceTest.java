@@ -272,6 +272,59 @@ class JdbcSurfaceTest {
     }
 
     @Test
+    void cancelStopsARunningStatementFromAnotherThread() throws Exception {
+        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+            java.util.concurrent.CompletableFuture<Throwable> running = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        try {
+                            st.executeQuery("select pg_sleep(20)");
+                            return null;
+                        } catch (Throwable e) {
+                            return e;
+                        }
+                    });
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+                st.cancel();
+                assertThat(running).isDone();
+            });
+            assertThat(running.get()).isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57014"));
+        }
+    }
+
+    @Test
+    void aScatteredReadStreamsWithAFetchSizeInsideATransaction() throws SQLException {
+        try (Connection c = strong()) {
+            try (PreparedStatement ps = c.prepareStatement("insert into s_items (user_id, title) values (?, ?)")) {
+                for (int i = 0; i < 400; i++) {
+                    ps.setLong(1, 10_000 + i);
+                    ps.setString(2, "stream" + i);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.setFetchSize(16);
+                try (ResultSet rs = st.executeQuery("select user_id from s_items where title like 'stream%'"
+                        + " order by user_id desc")) {
+                    assertThat(rs.getFetchSize()).isEqualTo(16);
+                    long previous = Long.MAX_VALUE;
+                    int n = 0;
+                    while (rs.next()) {
+                        long id = rs.getLong(1);
+                        assertThat(id).isLessThan(previous);
+                        previous = id;
+                        n++;
+                    }
+                    assertThat(n).isEqualTo(400);
+                }
+            }
+            c.commit();
+        }
+    }
+
+    @Test
     void readOnlyTimeoutsAndMetadataBehaveLikeJdbc() throws SQLException {
         try (Connection c = router.getConnection()) {
             assertThat(c.getMetaData().getDatabaseProductName()).isEqualTo("PostgreSQL");

@@ -58,7 +58,10 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
           }
         });
     if (maximumWeight > 0) {
-      builder.maximumWeight(maximumWeight).weigher((Object k, Object v) -> weigher.weigh(k, ((Entry<?>) v).value()));
+      builder.maximumWeight(maximumWeight).weigher((Object k, Object v) -> {
+        Object value = ((Entry<?>) v).value();
+        return value == null ? 1 : weigher.weigh(k, value); // a negative entry weighs 1
+      });
     } else {
       builder.maximumSize(maximumSize);
     }

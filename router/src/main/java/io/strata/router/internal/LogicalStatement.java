@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +18,8 @@ import java.util.Map;
 class LogicalStatement extends UnsupportedStatement {
 
     final LogicalConnection connection;
-    private final Map<Object, Statement> physical = new HashMap<>();
+    // Concurrent: cancel() may be called from another thread while a statement runs.
+    private final Map<Object, Statement> physical = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<String> textBatch = new ArrayList<>();
     ResultSet resultSet;
     long updateCount = -1;

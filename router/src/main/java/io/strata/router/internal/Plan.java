@@ -49,6 +49,8 @@ public final class Plan implements RoutePlan {
     final String rejectionState;
     final Map<String, String> hints;
     final int parameterCount;
+    /** True for INSERT plans, whose NULL keys are errors rather than matching nothing. */
+    boolean isInsert;
 
     Plan(String sql, Target target, RouteKind kind, Set<String> tables, boolean write, boolean returnsRows,
          int fixedShard, List<KeySource> keys, KeyType keyType, MergeSpec merge, InsertSplit insert,
@@ -175,11 +177,14 @@ public final class Plan implements RoutePlan {
                 BitSet shards = new BitSet(shardCount);
                 for (KeySource key : keys) {
                     for (Object v : key.values(params)) {
+                        if (v == null && insert == null && !isInsert) {
+                            continue; // key = NULL matches no row anywhere
+                        }
                         shards.set(map.shardIndexOf(v, keyType));
                     }
                 }
                 if (shards.isEmpty()) {
-                    // key IN () over an empty array: no row can match; any one shard answers that.
+                    // key = NULL, or key = ANY of an empty array: no row can match; any one shard answers that.
                     shards.set(hintShard >= 0 ? hintShard : anyShard);
                 }
                 if (hintShard >= 0 && (shards.cardinality() != 1 || !shards.get(hintShard))) {

@@ -690,8 +690,10 @@ public final class Planner implements RoutePlanner {
             rowKeys.add(k);
         }
         if (rowLists.size() == 1) {
-            return new Plan(sql, Plan.Target.KEYED, RouteKind.SINGLE, p.names, true, rows, -1, rowKeys,
+            Plan plan = new Plan(sql, Plan.Target.KEYED, RouteKind.SINGLE, p.names, true, rows, -1, rowKeys,
                     rule.keyType(), null, null, null, null, hints);
+            plan.isInsert = true;
+            return plan;
         }
         List<String> rowTexts = new ArrayList<>();
         for (ExpressionList<?> row : rowLists) {

@@ -57,6 +57,15 @@ class PlannerTest {
     }
 
     @Test
+    void aNullKeyMatchesNothingOnReadsButIsAnErrorOnInserts() throws SQLException {
+        assertThat(calls("select * from users where id = ?", (Object) null)).hasSize(1);
+        assertThat(calls("select * from users where id in (?, ?)", null, 42L)).singleElement()
+                .extracting(Call::shard).isEqualTo(map.shardIndexOf(42L, KeyType.LONG));
+        assertThatThrownBy(() -> calls("insert into users (id, name) values (?, 'x')", (Object) null))
+                .isInstanceOf(SQLException.class).hasMessageContaining("NULL");
+    }
+
+    @Test
     void keylessSelectScattersAndRewritesLimitAndAvg() throws SQLException {
         List<Call> c = calls("select name, avg(score) from users group by name order by 2 desc limit 5 offset 2");
         assertThat(c).hasSize(4);

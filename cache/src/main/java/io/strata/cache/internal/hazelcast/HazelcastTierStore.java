@@ -29,6 +29,13 @@ public final class HazelcastTierStore<K, V> implements TierStore<K, V> {
   private final EntryCodec<V> codec;
   private final Clock clock;
   private final long timeoutMillis;
+  /** Runs the calls Hazelcast offers no async form of, so that they too wait at most the timeout. */
+  private final java.util.concurrent.ThreadPoolExecutor blocking = new java.util.concurrent.ThreadPoolExecutor(
+      0, 16, 30, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "strata-hazelcast-tier");
+        t.setDaemon(true);
+        return t;
+      });
 
   public HazelcastTierStore(TierContext<K, V> context, HazelcastInstance hazelcast, String mapName) {
     this.context = context;
@@ -66,6 +73,10 @@ public final class HazelcastTierStore<K, V> implements TierStore<K, V> {
     }
   }
 
+  private <T> T timed(java.util.function.Supplier<T> call) {
+    return await(java.util.concurrent.CompletableFuture.supplyAsync(call, blocking));
+  }
+
   private Entry<V> decode(String key, byte[] bytes) {
     if (bytes == null) {
       return null;
@@ -91,7 +102,7 @@ public final class HazelcastTierStore<K, V> implements TierStore<K, V> {
     for (K key : keys) {
       byString.put(context.keyString(key), key);
     }
-    Map<String, byte[]> raw = map.getAll(byString.keySet());
+    Map<String, byte[]> raw = timed(() -> map.getAll(byString.keySet()));
     Map<K, Entry<V>> result = new HashMap<>();
     for (Map.Entry<String, byte[]> r : raw.entrySet()) {
       Entry<V> e = decode(r.getKey(), r.getValue());
@@ -110,6 +121,13 @@ public final class HazelcastTierStore<K, V> implements TierStore<K, V> {
 
   @Override
   public void putIfAbsent(K key, Entry<V> entry) {
+    timed(() -> {
+      putIfAbsentNow(key, entry);
+      return null;
+    });
+  }
+
+  private void putIfAbsentNow(K key, Entry<V> entry) {
     String k = context.keyString(key);
     byte[] bytes = codec.encode(entry);
     long ttl = entry.ttlMillis(clock.millis());
@@ -131,6 +149,14 @@ public final class HazelcastTierStore<K, V> implements TierStore<K, V> {
 
   @Override
   public void invalidateAll() {
-    map.clear();
+    timed(() -> {
+      map.clear();
+      return null;
+    });
+  }
+
+  @Override
+  public void close() {
+    blocking.shutdown();
   }
 }
