@@ -102,7 +102,8 @@ final class ClusterDemo {
             summary.print(out);
             out.printf("  after shutdown      %d write-behind entries left in the queue (the last member drained it)%n",
                     pending);
-            out.printf("  acknowledged writes %,d by all members%s: %,d missing from PostgreSQL%n", check.acknowledged(),
+            out.printf("  durability          %,d writes acknowledged by all members%s: %,d missing from PostgreSQL%n",
+                    check.acknowledged(),
                     killed == null ? "" : " (" + killed.name + "'s included)", check.missing());
             check.examples().forEach(e -> out.println("    missing: " + e));
             if (killed != null) {
