@@ -1,6 +1,7 @@
 package io.strata.sample;
 
 import io.strata.replication.Consistency;
+import io.strata.replication.ConsistencyToken;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,7 +140,7 @@ final class Workload {
             case "place-order" -> {
                 long orderId = shop.nextOrderId();
                 ordersBefore(s);
-                s.token = shop.placeOrder(orderId, s.customerId, product, 1 + random.nextInt(3), s.token);
+                s.token(shop.placeOrder(orderId, s.customerId, product, 1 + random.nextInt(3), s.token()));
                 s.ordersPlaced++;
                 acknowledge("order " + s.customerId + " " + orderId);
             }
@@ -172,16 +173,17 @@ final class Workload {
 
     private void ordersBefore(CustomerSession s) throws Exception {
         if (s.ordersBefore < 0) {
-            s.ordersBefore = shop.orderCount(s.customerId, Consistency.STRONG, s.token);
+            s.ordersBefore = shop.orderCount(s.customerId, Consistency.STRONG, s.token());
         }
     }
 
     private void checkOrders(CustomerSession s, Consistency consistency) throws Exception {
         ordersBefore(s);
-        long seen = shop.orderCount(s.customerId, consistency, s.token);
+        ConsistencyToken token = s.token();
+        long seen = shop.orderCount(s.customerId, consistency, token);
         long expected = s.ordersBefore + s.ordersPlaced;
         stats.checked(seen < expected, consistency + " read of customer " + s.customerId + "'s orders saw " + seen
-                + ", expected at least " + expected + " (token " + s.token + ")");
+                + ", expected at least " + expected + " (token " + token + ")");
     }
 
     private void acknowledge(String write) {

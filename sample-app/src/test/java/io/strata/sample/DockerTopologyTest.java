@@ -98,6 +98,22 @@ class DockerTopologyTest {
     }
 
     @Test
+    void everyMountedPathExistsAndTheScriptsParse() throws Exception {
+        for (String service : services.keySet()) {
+            for (String volume : volumes(service)) {
+                String source = volume.substring(0, volume.indexOf(':'));
+                assertThat(DOCKER.resolve(source)).as(service + " mounts " + source).exists();
+            }
+        }
+        for (String script : List.of("initdb/primary/10-replication.sh", "replica/bootstrap.sh")) {
+            Process bash = new ProcessBuilder("bash", "-n", DOCKER.resolve(script).toString())
+                    .redirectErrorStream(true).start();
+            String output = new String(bash.getInputStream().readAllBytes());
+            assertThat(bash.waitFor()).as(script + ": " + output).isZero();
+        }
+    }
+
+    @Test
     void theInitSchemaIsTheShopsSchemaAndStrataRoutesItsTables() throws Exception {
         String sql = Files.readString(DOCKER.resolve("initdb/primary/20-shop-schema.sql"));
         List<String> statements = new ArrayList<>();
