@@ -14,7 +14,7 @@ import java.util.Properties;
  * duration   how long the workload runs: 20s, 1m, 500ms (default 20s)
  * threads    workload threads per member (default 8)
  * customers  customers in the shop (default 400)
- * products   products in the catalogue (default 200)
+ * products   products in the catalogue (default 2000)
  * members    1: everything in this JVM; n &gt; 1: n member processes forming one cluster (default 1)
  * kill       in cluster mode, the member (1..n) to kill -9 half-way through (default: none)
  * config     external mode: the shop's YAML file (PostgreSQL through jdbc:strata:, Redis, Hazelcast)
@@ -32,7 +32,7 @@ public record DemoOptions(Duration duration, int threads, int customers, int pro
         Duration duration = duration(properties.getProperty("duration", "20s"), errors);
         int threads = integer(properties, "threads", 8, 1, 256, errors);
         int customers = integer(properties, "customers", 400, 1, 10_000_000, errors);
-        int products = integer(properties, "products", 200, 1, 1_000_000, errors);
+        int products = integer(properties, "products", 2000, 1, 1_000_000, errors);
         int members = integer(properties, "members", 1, 1, 16, errors);
         int kill = integer(properties, "kill", 0, 0, 16, errors);
         int statusPort = integer(properties, "statusPort", 0, 0, 65535, errors);

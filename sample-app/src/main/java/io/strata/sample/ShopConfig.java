@@ -23,7 +23,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * hazelcast: { cluster: shop, bind: 0.0.0.0, port: 5701, members: [app1:5701, app2:5701] }
  * members: 2                       # how many members share the customers
  * status: { bind: 0.0.0.0, port: 8080 }
- * workload: { customers: 400, products: 200, threads: 4, duration: 10m }
+ * workload: { customers: 400, products: 2000, threads: 4, duration: 10m }
  * </pre>
  *
  * Every error is reported at once, each with its path in the file. Which member this JVM is comes
@@ -89,7 +89,7 @@ public record ShopConfig(String database, String redis, String cluster, String b
                 r.string(hz, "bind", "hazelcast."), r.integer(hz, "port", "hazelcast.", null),
                 List.copyOf(hzMembers), r.integer(top, "members", "", 1),
                 String.valueOf(status.getOrDefault("bind", "127.0.0.1")), r.integer(status, "port", "status.", 0),
-                r.integer(workload, "customers", "workload.", 400), r.integer(workload, "products", "workload.", 200),
+                r.integer(workload, "customers", "workload.", 400), r.integer(workload, "products", "workload.", 2000),
                 r.integer(workload, "threads", "workload.", 4), duration);
         if (!r.errors.isEmpty()) {
             throw new IllegalArgumentException(file + " has " + r.errors.size() + " error"

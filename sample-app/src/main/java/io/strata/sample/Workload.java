@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  *   0.5% reprice a product        broadcast UPDATE (two-phase commit) + cluster-wide invalidation
  * </pre>
  *
- * Every acknowledged write is reported to an acknowledgement sink (a member process prints them so
+ * Products are picked with a popularity skew (see {@link #popularProduct}). Every acknowledged write is reported to an acknowledgement sink (a member process prints them so
  * that a test can check PostgreSQL after killing it).
  */
 final class Workload {
@@ -125,7 +125,7 @@ final class Workload {
     }
 
     private void run(String operation, CustomerSession s, SplittableRandom random) throws Exception {
-        long product = 1 + random.nextInt(products);
+        long product = popularProduct(random);
         switch (operation) {
             case "view-product" -> {
                 if (shop.viewProduct(product) == null) {
@@ -169,6 +169,16 @@ final class Workload {
             case "reprice" -> shop.reprice(product, 100 + random.nextInt(9_900));
             default -> throw new IllegalArgumentException(operation);
         }
+    }
+
+    /**
+     * A product id with a shop's skew: P(id <= k) = ln(k + 1) / ln(products + 1), so a few products
+     * are read all the time and a long tail now and then. At any rate of operations some products are
+     * read often enough to stay in Caffeine, some often enough to stay in Hazelcast, and some so
+     * rarely that only Redis still has them.
+     */
+    private long popularProduct(SplittableRandom random) {
+        return Math.min(products, (long) Math.pow(products + 1, random.nextDouble()));
     }
 
     private void ordersBefore(CustomerSession s) throws Exception {

@@ -22,7 +22,6 @@ class DemoClusterTest {
         p.setProperty("kill", "2");
         p.setProperty("threads", "3");
         p.setProperty("customers", "60");
-        p.setProperty("products", "20");
         List<Long> serverPids = new CopyOnWriteArrayList<>();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
 

@@ -25,9 +25,8 @@ class DemoTest {
         Properties p = new Properties();
         p.setProperty("duration", "8s");
         p.setProperty("threads", "4");
-        // Few keys, so that they repeat even when a loaded machine runs few operations.
+        // Few customers, so that sessions read back what they wrote even when a loaded machine runs few operations.
         p.setProperty("customers", "40");
-        p.setProperty("products", "20");
         DemoOptions options = DemoOptions.from(p);
         List<Long> serverPids = new CopyOnWriteArrayList<>();
         List<String> scraped = new CopyOnWriteArrayList<>();
