@@ -269,6 +269,7 @@ class JdbcSurfaceTest {
         assertThat(after - before).isEqualTo(8);
         assertThat(registry.get("cache.gets").tag("cache", "strata.router.plans").tag("result", "hit")
                 .functionCounter().count()).isPositive();
+        assertThat(registry.get("strata.router.plan.cache.hit.ratio").gauge().value()).isBetween(0.01, 1.0);
     }
 
     @Test
@@ -328,6 +329,10 @@ class JdbcSurfaceTest {
     void readOnlyTimeoutsAndMetadataBehaveLikeJdbc() throws SQLException {
         try (Connection c = router.getConnection()) {
             assertThat(c.getMetaData().getDatabaseProductName()).isEqualTo("PostgreSQL");
+            try (PreparedStatement ps = c.prepareStatement("select id, note from s_types order by n limit ?")) {
+                assertThat(ps.getMetaData().getColumnCount()).isEqualTo(2); // the hidden sort column is not shown
+                assertThat(ps.getMetaData().getColumnLabel(2)).isEqualTo("note");
+            }
             assertThat(c.isWrapperFor(ShardingConnection.class)).isTrue();
             c.setReadOnly(true);
             assertThatThrownBy(() -> c.createStatement().executeUpdate("insert into s_types (id) values (9)"))

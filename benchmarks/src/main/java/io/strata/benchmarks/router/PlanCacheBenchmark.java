@@ -51,7 +51,8 @@ public final class PlanCacheBenchmark implements Benchmark {
 
                 `RoutePlanner.plan(sql)` for a statement already planned (a two-table join on the shard key,
                 %d characters), against a raw Caffeine `getIfPresent` with an equal String key (the floor:
-                hashing the SQL text) and against the JSqlParser parse a miss would pay. JMH average time,
+                hashing the SQL text) and against the JSqlParser parse a miss pays (with JSqlParser's time limit, on a
+                reused thread, as the planner parses). JMH average time,
                 1 thread, 2 forks x 5 x 1 s after 3 x 1 s warm-up.
 
                 | benchmark | ns/op | ratio vs raw Caffeine |

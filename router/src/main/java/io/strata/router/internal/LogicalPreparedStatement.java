@@ -16,11 +16,11 @@ import java.util.List;
 final class LogicalPreparedStatement extends LogicalStatement {
 
     private final Plan plan;
-    private final LogicalConnection.Keys keys;
+    private final Execution.Keys keys;
     private Param[] params;
     private final List<Param[]> batch = new ArrayList<>();
 
-    LogicalPreparedStatement(LogicalConnection connection, Plan plan, LogicalConnection.Keys keys) {
+    LogicalPreparedStatement(LogicalConnection connection, Plan plan, Execution.Keys keys) {
         super(connection);
         this.plan = plan;
         this.keys = keys;
@@ -103,8 +103,24 @@ final class LogicalPreparedStatement extends LogicalStatement {
     @Override
     public ResultSetMetaData getMetaData() throws SQLException {
         checkOpen();
-        // Describing needs a shard; a result is shaped the same on every shard.
-        return null;
+        if (plan.isRejected()) {
+            throw plan.rejection();
+        }
+        if (!plan.returnsRows()) {
+            return null;
+        }
+        // A result is shaped the same on every shard: describe the shard SQL on one of them.
+        int hint = connection.hintShard(plan);
+        int shard = hint >= 0 ? hint : 0;
+        MergeSpec merge = plan.isWrite() ? null : plan.merge;
+        String sql = merge == null ? plan.sql() : merge.shardSql();
+        java.sql.PreparedStatement ps = (java.sql.PreparedStatement) physical(shard, connection.shard(shard), sql,
+                true, Execution.Keys.NONE);
+        ResultSetMetaData md = ps.getMetaData();
+        if (md == null || merge == null || merge.hiddenColumns() == 0) {
+            return md;
+        }
+        return new VisibleMetaData(md, md.getColumnCount() - merge.hiddenColumns(), null);
     }
 
     @Override

@@ -17,7 +17,6 @@ import net.sf.jsqlparser.expression.JdbcParameter;
 import net.sf.jsqlparser.expression.LongValue;
 import net.sf.jsqlparser.expression.NullValue;
 import net.sf.jsqlparser.expression.operators.relational.ExpressionList;
-import net.sf.jsqlparser.schema.Column.*;
 import net.sf.jsqlparser.statement.select.AllColumns;
 import net.sf.jsqlparser.statement.select.Limit;
 import net.sf.jsqlparser.statement.select.OrderByElement;
@@ -42,10 +41,10 @@ final class MergeBuilder {
     private MergeBuilder() {
     }
 
-    static MergeSpec build(String numbered) throws Planner.Rejected {
+    static MergeSpec build(String numbered, Planner planner) throws Planner.Rejected {
         PlainSelect ps;
         try {
-            ps = (PlainSelect) Planner.parse(numbered);
+            ps = (PlainSelect) planner.parse(numbered);
         } catch (JSQLParserException e) {
             throw new Planner.Rejected("Strata: cannot re-parse the statement: " + e.getMessage());
         }
@@ -208,10 +207,10 @@ final class MergeBuilder {
         }
         String text = e.toString();
         if (e instanceof net.sf.jsqlparser.schema.Column c && (c.getTable() == null || c.getTable().getName() == null)) {
-            String name = Planner.normalizeIdentifier(c.getColumnName());
+            String name = KeyConditions.normalizeIdentifier(c.getColumnName());
             for (int i = 0; i < items.size(); i++) {
                 Alias a = items.get(i).getAlias();
-                if (a != null && Planner.normalizeIdentifier(a.getName()).equals(name)) {
+                if (a != null && KeyConditions.normalizeIdentifier(a.getName()).equals(name)) {
                     return visible > 0 ? i + 1 : 0;
                 }
             }

@@ -15,18 +15,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import net.sf.jsqlparser.JSQLParserException;
-import net.sf.jsqlparser.expression.CastExpression;
 import net.sf.jsqlparser.expression.Expression;
-import net.sf.jsqlparser.expression.Function;
-import net.sf.jsqlparser.expression.JdbcParameter;
-import net.sf.jsqlparser.expression.LongValue;
 import net.sf.jsqlparser.expression.NullValue;
-import net.sf.jsqlparser.expression.SignedExpression;
-import net.sf.jsqlparser.expression.StringValue;
-import net.sf.jsqlparser.expression.operators.conditional.AndExpression;
-import net.sf.jsqlparser.expression.operators.relational.EqualsTo;
 import net.sf.jsqlparser.expression.operators.relational.ExpressionList;
-import net.sf.jsqlparser.expression.operators.relational.InExpression;
 import net.sf.jsqlparser.parser.CCJSqlParserUtil;
 import net.sf.jsqlparser.schema.Column;
 import net.sf.jsqlparser.schema.Table;
@@ -66,6 +57,13 @@ public final class Planner implements RoutePlanner {
 
     private final RoutingRules rules;
     private final Cache<String, Plan> cache;
+    // Idle threads end after a minute; daemon threads never keep the JVM alive.
+    private final java.util.concurrent.ExecutorService parserThreads = java.util.concurrent.Executors
+            .newCachedThreadPool(task -> {
+                Thread t = new Thread(task, "strata-sql-parser");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** A planner over the rules with a plan cache of at most {@code maxPlans} entries. */
     public Planner(RoutingRules rules, long maxPlans) {
@@ -144,8 +142,12 @@ public final class Planner implements RoutePlanner {
         }
     }
 
-    static Statement parse(String sql) throws JSQLParserException {
-        return CCJSqlParserUtil.parse(sql);
+    /**
+     * Parses with JSqlParser's time limit, on this planner's own daemon threads (the one-argument
+     * {@code CCJSqlParserUtil.parse} starts a new thread for every statement).
+     */
+    Statement parse(String sql) throws JSQLParserException {
+        return CCJSqlParserUtil.parse(sql, parserThreads, parser -> { });
     }
 
     /** A planning refusal, turned into a rejected plan. */
@@ -215,7 +217,7 @@ public final class Planner implements RoutePlanner {
         return name;
     }
 
-    private static String unquote(String s) {
+    static String unquote(String s) {
         return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
     }
 
@@ -293,23 +295,6 @@ public final class Planner implements RoutePlanner {
         return out;
     }
 
-    /** A sharded table as it appears in FROM/JOIN. */
-    private record Occurrence(String name, String alias, TableRule rule) {
-        boolean matches(String qualifier) {
-            String q = normalizeIdentifier(qualifier);
-            return q.equals(alias) || (alias == null && q.equals(name)) || q.equals(name) && alias == null;
-        }
-    }
-
-    static String normalizeIdentifier(String s) {
-        if (s == null) {
-            return null;
-        }
-        int dot = s.lastIndexOf('.');
-        String last = dot >= 0 ? s.substring(dot + 1) : s;
-        return last.startsWith("\"") ? unquote(last) : last.toLowerCase(Locale.ROOT);
-    }
-
     private Plan plainSelect(String sql, String numbered, PlainSelect ps, Map<String, String> hints)
             throws Rejected {
         Placement p = new Placement();
@@ -325,7 +310,7 @@ public final class Planner implements RoutePlanner {
             throw new Rejected("Strata: the statement joins sharded tables " + shardedNames(p)
                     + " with tables that live on one shard; cross-shard joins are not supported." + HINT_HOWTO);
         }
-        List<Occurrence> occurrences = new ArrayList<>();
+        List<KeyConditions.Occurrence> occurrences = new ArrayList<>();
         List<Expression> joinConditions = new ArrayList<>();
         fromItem(ps.getFromItem(), occurrences);
         if (ps.getJoins() != null) {
@@ -336,7 +321,7 @@ public final class Planner implements RoutePlanner {
                 }
                 if (join.getUsingColumns() != null) {
                     for (Column c : join.getUsingColumns()) {
-                        joinConditions.add(new UsingMarker(c.getColumnName()));
+                        joinConditions.add(new KeyConditions.UsingMarker(c.getColumnName()));
                     }
                 }
             }
@@ -351,7 +336,7 @@ public final class Planner implements RoutePlanner {
             }
         }
         for (Expression e : joinConditions) {
-            if (!(e instanceof UsingMarker)) {
+            if (!(e instanceof KeyConditions.UsingMarker)) {
                 nested.addAll(tablesIn(e));
             }
         }
@@ -368,20 +353,20 @@ public final class Planner implements RoutePlanner {
                     + " that cannot be routed safely." + HINT_HOWTO);
         }
         KeyType keyType = occurrences.get(0).rule().keyType();
-        for (Occurrence o : occurrences) {
+        for (KeyConditions.Occurrence o : occurrences) {
             if (o.rule().keyType() != keyType) {
                 throw new Rejected("Strata: joined sharded tables have different key types; they are not"
                         + " co-located." + HINT_HOWTO);
             }
         }
-        List<Expression> whereConjuncts = conjuncts(ps.getWhere());
+        List<Expression> whereConjuncts = KeyConditions.conjuncts(ps.getWhere());
         if (occurrences.size() > 1) {
             List<Expression> links = new ArrayList<>(joinConditions);
             links.addAll(whereConjuncts);
-            checkLinked(occurrences, links);
+            KeyConditions.checkLinked(occurrences, links);
         }
-        List<KeySource> keys = keys(whereConjuncts, occurrences);
-        MergeSpec merge = MergeBuilder.build(numbered);
+        List<KeySource> keys = KeyConditions.keys(whereConjuncts, occurrences);
+        MergeSpec merge = MergeBuilder.build(numbered, this);
         if (keys != null) {
             return new Plan(sql, Plan.Target.KEYED, RouteKind.SINGLE, p.names, false, true, -1, keys, keyType, merge,
                     null, null, null, hints);
@@ -390,14 +375,7 @@ public final class Planner implements RoutePlanner {
                 null, null, null, hints);
     }
 
-    /** A USING (col) join condition. */
-    private static final class UsingMarker extends Column {
-        UsingMarker(String column) {
-            super(column);
-        }
-    }
-
-    private void fromItem(FromItem item, List<Occurrence> occurrences) throws Rejected {
+    private void fromItem(FromItem item, List<KeyConditions.Occurrence> occurrences) throws Rejected {
         if (item instanceof Table t) {
             String name = normalize(t.getFullyQualifiedName());
             if (name == null) {
@@ -405,8 +383,8 @@ public final class Planner implements RoutePlanner {
             }
             TableRule rule = rules.rule(name);
             if (rule != null && rule.kind() == TableRule.Kind.SHARDED) {
-                String alias = t.getAlias() == null ? null : normalizeIdentifier(t.getAlias().getName());
-                occurrences.add(new Occurrence(name, alias, rule));
+                String alias = t.getAlias() == null ? null : KeyConditions.normalizeIdentifier(t.getAlias().getName());
+                occurrences.add(new KeyConditions.Occurrence(name, alias, rule));
             }
             return;
         }
@@ -426,173 +404,6 @@ public final class Planner implements RoutePlanner {
                         + " routed safely." + HINT_HOWTO);
             }
         }
-    }
-
-    private static List<Expression> conjuncts(Expression where) {
-        List<Expression> out = new ArrayList<>();
-        collectConjuncts(where, out);
-        return out;
-    }
-
-    private static void collectConjuncts(Expression e, List<Expression> out) {
-        if (e == null) {
-            return;
-        }
-        if (e instanceof AndExpression and) {
-            collectConjuncts(and.getLeftExpression(), out);
-            collectConjuncts(and.getRightExpression(), out);
-        } else if (e instanceof net.sf.jsqlparser.expression.Parenthesis par) {
-            collectConjuncts(par.getExpression(), out);
-        } else if (e instanceof net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList<?> list
-                && list.size() == 1) {
-            collectConjuncts(list.get(0), out);
-        } else {
-            out.add(e);
-        }
-    }
-
-    /** The occurrence whose key a column names, or null. */
-    private static Occurrence keyOf(Column c, List<Occurrence> occurrences) {
-        String column = normalizeIdentifier(c.getColumnName());
-        Table t = c.getTable();
-        String qualifier = t == null || t.getName() == null ? null : t.getName();
-        for (Occurrence o : occurrences) {
-            if (!o.rule().keyColumn().equals(column)) {
-                continue;
-            }
-            if (qualifier == null || o.matches(qualifier)) {
-                return o;
-            }
-        }
-        return null;
-    }
-
-    private static void checkLinked(List<Occurrence> occurrences, List<Expression> links) throws Rejected {
-        int n = occurrences.size();
-        int[] parent = new int[n];
-        for (int i = 0; i < n; i++) {
-            parent[i] = i;
-        }
-        for (Expression e : links) {
-            if (e instanceof UsingMarker u) {
-                // USING (key): every occurrence whose key column has that name is linked.
-                String col = normalizeIdentifier(u.getColumnName());
-                int first = -1;
-                for (int i = 0; i < n; i++) {
-                    if (occurrences.get(i).rule().keyColumn().equals(col)) {
-                        if (first < 0) {
-                            first = i;
-                        } else {
-                            union(parent, first, i);
-                        }
-                    }
-                }
-                continue;
-            }
-            for (Expression c : conjuncts(e)) {
-                if (c instanceof EqualsTo eq && eq.getLeftExpression() instanceof Column l
-                        && eq.getRightExpression() instanceof Column r
-                        && l.getTable() != null && l.getTable().getName() != null
-                        && r.getTable() != null && r.getTable().getName() != null) {
-                    Occurrence a = keyOf(l, occurrences);
-                    Occurrence b = keyOf(r, occurrences);
-                    if (a != null && b != null) {
-                        union(parent, occurrences.indexOf(a), occurrences.indexOf(b));
-                    }
-                }
-            }
-        }
-        int root = find(parent, 0);
-        for (int i = 1; i < n; i++) {
-            if (find(parent, i) != root) {
-                throw new Rejected("Strata: the statement joins sharded tables that are not joined on their shard"
-                        + " keys (" + occurrences.get(0).name() + " and " + occurrences.get(i).name()
-                        + "); cross-shard joins are not supported. Join them with qualified key columns,"
-                        + " e.g. a.key = b.key." + HINT_HOWTO);
-            }
-        }
-    }
-
-    private static int find(int[] parent, int i) {
-        while (parent[i] != i) {
-            i = parent[i];
-        }
-        return i;
-    }
-
-    private static void union(int[] parent, int a, int b) {
-        parent[find(parent, a)] = find(parent, b);
-    }
-
-    /** The key sources of the first conjunct that pins the shard key, or null when none does. */
-    private static List<KeySource> keys(List<Expression> conjuncts, List<Occurrence> occurrences) {
-        for (Expression e : conjuncts) {
-            if (e instanceof EqualsTo eq) {
-                Expression l = eq.getLeftExpression();
-                Expression r = eq.getRightExpression();
-                if (r instanceof Column && !(l instanceof Column)) {
-                    Expression t = l;
-                    l = r;
-                    r = t;
-                }
-                if (l instanceof Column c && keyOf(c, occurrences) != null) {
-                    if (r instanceof Function f && f.getName() != null
-                            && f.getName().equalsIgnoreCase("any") && f.getParameters() != null
-                            && f.getParameters().size() == 1) {
-                        Expression arg = stripCast(f.getParameters().get(0));
-                        if (arg instanceof JdbcParameter jp) {
-                            return List.of(KeySource.parameter(jp.getIndex(), true));
-                        }
-                        continue;
-                    }
-                    KeySource k = keySource(r);
-                    if (k != null) {
-                        return List.of(k);
-                    }
-                }
-            } else if (e instanceof InExpression in && !in.isNot()
-                    && in.getLeftExpression() instanceof Column c && keyOf(c, occurrences) != null
-                    && in.getRightExpression() instanceof ExpressionList<?> list) {
-                List<KeySource> out = new ArrayList<>();
-                for (Expression v : list) {
-                    KeySource k = keySource(v);
-                    if (k == null) {
-                        out = null;
-                        break;
-                    }
-                    out.add(k);
-                }
-                if (out != null && !out.isEmpty()) {
-                    return out;
-                }
-            }
-        }
-        return null;
-    }
-
-    private static Expression stripCast(Expression e) {
-        while (e instanceof CastExpression cast) {
-            e = cast.getLeftExpression();
-        }
-        return e;
-    }
-
-    /** A key value expression: a parameter, or a numeric or string literal (possibly cast). */
-    private static KeySource keySource(Expression e) {
-        e = stripCast(e);
-        if (e instanceof JdbcParameter jp) {
-            return KeySource.parameter(jp.getIndex(), false);
-        }
-        if (e instanceof LongValue lv) {
-            return KeySource.literal(lv.getBigIntegerValue());
-        }
-        if (e instanceof StringValue sv) {
-            return KeySource.literal(sv.getValue().replace("''", "'"));
-        }
-        if (e instanceof SignedExpression se && se.getSign() == '-' && se.getExpression() instanceof LongValue lv) {
-            return KeySource.literal(lv.getBigIntegerValue().negate());
-        }
-        return null;
     }
 
     // ---------------------------------------------------------------- INSERT / UPDATE / DELETE
@@ -639,7 +450,7 @@ public final class Planner implements RoutePlanner {
         }
         int keyPosition = -1;
         for (int i = 0; i < insert.getColumns().size(); i++) {
-            if (normalizeIdentifier(insert.getColumns().get(i).getColumnName()).equals(rule.keyColumn())) {
+            if (KeyConditions.normalizeIdentifier(insert.getColumns().get(i).getColumnName()).equals(rule.keyColumn())) {
                 keyPosition = i;
             }
         }
@@ -650,7 +461,7 @@ public final class Planner implements RoutePlanner {
         if (insert.getConflictAction() != null && insert.getConflictAction().getUpdateSets() != null) {
             for (UpdateSet set : insert.getConflictAction().getUpdateSets()) {
                 for (Column c : set.getColumns()) {
-                    if (normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
+                    if (KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
                         throw new Rejected("Strata: ON CONFLICT DO UPDATE would change shard key '"
                                 + rule.keyColumn() + "' of sharded table '" + rule.table() + "'; moving a row"
                                 + " between shards is not supported.");
@@ -678,11 +489,11 @@ public final class Planner implements RoutePlanner {
                         + row.size() + " values.", "42601");
             }
             Expression v = row.get(keyPosition);
-            if (stripCast(v) instanceof NullValue) {
+            if (KeyConditions.stripCast(v) instanceof NullValue) {
                 throw new Rejected("Strata: the shard key '" + rule.keyColumn() + "' of an inserted row is NULL.",
                         "23502");
             }
-            KeySource k = keySource(v);
+            KeySource k = KeyConditions.keySource(v);
             if (k == null) {
                 throw new Rejected("Strata: the shard key '" + rule.keyColumn() + "' of every inserted row must be a"
                         + " literal or a parameter, but was " + v + ".");
@@ -724,7 +535,7 @@ public final class Planner implements RoutePlanner {
             TableRule rule = target.sharded.get(0);
             for (UpdateSet set : update.getUpdateSets()) {
                 for (Column c : set.getColumns()) {
-                    if (normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
+                    if (KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
                         throw new Rejected("Strata: the UPDATE changes shard key '" + rule.keyColumn()
                                 + "' of sharded table '" + rule.table() + "'; moving a row between shards is not"
                                 + " supported. Delete and re-insert it instead.");
@@ -771,9 +582,9 @@ public final class Planner implements RoutePlanner {
             throw new Rejected("Strata: the " + verb + " of sharded table '" + rule.table() + "' reads other tables"
                     + " that are not broadcast; that cannot be routed safely." + HINT_HOWTO);
         }
-        String alias = table.getAlias() == null ? null : normalizeIdentifier(table.getAlias().getName());
-        List<Occurrence> occurrences = List.of(new Occurrence(rule.table(), alias, rule));
-        List<KeySource> keys = keys(conjuncts(where), occurrences);
+        String alias = table.getAlias() == null ? null : KeyConditions.normalizeIdentifier(table.getAlias().getName());
+        List<KeyConditions.Occurrence> occurrences = List.of(new KeyConditions.Occurrence(rule.table(), alias, rule));
+        List<KeySource> keys = KeyConditions.keys(KeyConditions.conjuncts(where), occurrences);
         if (keys != null) {
             return new Plan(sql, Plan.Target.KEYED, RouteKind.SINGLE, all.names, true, rows, -1, keys, rule.keyType(),
                     null, null, null, null, hints);

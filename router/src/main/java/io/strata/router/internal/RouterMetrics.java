@@ -11,7 +11,8 @@ import java.util.Locale;
 /**
  * The router's meters: {@code strata.router.statements} (counter; tags {@code kind} = single,
  * multi, scatter, broadcast and {@code shard}), the plan cache through Micrometer's own
- * {@link CaffeineCacheMetrics} ({@code cache.gets{cache=strata.router.plans,result=hit|miss}} etc.),
+ * {@link CaffeineCacheMetrics} ({@code cache.gets{cache=strata.router.plans,result=hit|miss}} etc.) plus
+ * {@code strata.router.plan.cache.hit.ratio} (gauge),
  * and {@code strata.router.2pc} (counter; tag {@code outcome} = committed, aborted,
  * recovered_commit, recovered_rollback).
  */
@@ -35,6 +36,10 @@ public final class RouterMetrics {
             }
         }
         CaffeineCacheMetrics.monitor(registry, planCache, "strata.router.plans");
+        io.micrometer.core.instrument.Gauge.builder("strata.router.plan.cache.hit.ratio", planCache,
+                        c -> c.stats().hitRate())
+                .description("Share of plan lookups answered from the plan cache")
+                .register(registry);
     }
 
     void statement(RouteKind kind, int shard) {
