@@ -22,6 +22,7 @@ import org.HdrHistogram.Histogram;
  * @param seconds how long the workload ran
  * @param operations operations completed
  * @param operationsByKind operations per kind
+ * @param latencyByKind each kind's latency histogram (microseconds), compressed and Base64-encoded
  * @param latencyHistogram the latency histogram (microseconds), compressed and Base64-encoded
  * @param p50Millis median latency
  * @param p95Millis 95th percentile latency
@@ -44,7 +45,7 @@ import org.HdrHistogram.Histogram;
  * @param invalidationsReceived L1 invalidations received from other members
  */
 public record Summary(int members, double seconds, long operations, Map<String, Long> operationsByKind,
-                      String latencyHistogram, double p50Millis, double p95Millis, double p99Millis,
+                      Map<String, String> latencyByKind, String latencyHistogram, double p50Millis, double p95Millis, double p99Millis,
                       Map<String, Long> tierHits, Map<String, Long> tierLookups,
                       Map<String, Long> readsPerNode, Map<String, Long> writesPerNode,
                       long maxLagBytes, long maxLagMillis, long checkedReads, long staleReads, String lastStaleRead,
@@ -56,6 +57,12 @@ public record Summary(int members, double seconds, long operations, Map<String, 
     /** A summary of one member's run so far. */
     static Summary of(WorkloadStats stats, MeterRegistry registry, ReplicaLagWatch lag, double seconds) {
         Histogram latency = stats.latency();
+        Map<String, Long> ops = new TreeMap<>();
+        Map<String, String> byKind = new TreeMap<>();
+        stats.latencyByKind().forEach((kind, h) -> {
+            ops.put(kind, h.getTotalCount());
+            byKind.put(kind, encode(h));
+        });
         Map<String, Long> hits = new TreeMap<>();
         Map<String, Long> lookups = new TreeMap<>();
         hits.put("caffeine", Meters.sum(registry, "cache.gets", "tier", "caffeine", "result", "hit"));
@@ -64,7 +71,7 @@ public record Summary(int members, double seconds, long operations, Map<String, 
             hits.put(tier, Meters.sum(registry, "strata.cache.gets", "tier", tier, "result", "hit"));
             lookups.put(tier, Meters.sum(registry, "strata.cache.gets", "tier", tier));
         }
-        return new Summary(1, seconds, stats.operations(), stats.operationsByKind(), encode(latency),
+        return new Summary(1, seconds, stats.operations(), ops, byKind, encode(latency),
                 millis(latency, 50), millis(latency, 95), millis(latency, 99), hits, lookups,
                 Meters.sumBy(registry, "strata.replication.statements", "node", "kind", "read"),
                 Meters.sumBy(registry, "strata.replication.statements", "node", "kind", "write"),
@@ -83,6 +90,7 @@ public record Summary(int members, double seconds, long operations, Map<String, 
      */
     static Summary merge(List<Summary> parts) {
         Histogram latency = new Histogram(3);
+        Map<String, Histogram> kinds = new TreeMap<>();
         Map<String, Long> ops = new TreeMap<>();
         Map<String, Long> hits = new TreeMap<>();
         Map<String, Long> lookups = new TreeMap<>();
@@ -105,6 +113,7 @@ public record Summary(int members, double seconds, long operations, Map<String, 
         for (Summary s : parts) {
             latency.add(decode(s.latencyHistogram));
             s.operationsByKind.forEach((k, v) -> ops.merge(k, v, Long::sum));
+            s.latencyByKind.forEach((k, v) -> kinds.computeIfAbsent(k, x -> new Histogram(3)).add(decode(v)));
             s.tierHits.forEach((k, v) -> hits.merge(k, v, Long::sum));
             s.tierLookups.forEach((k, v) -> lookups.merge(k, v, Long::sum));
             s.readsPerNode.forEach((k, v) -> reads.merge(k, v, Long::sum));
@@ -124,7 +133,9 @@ public record Summary(int members, double seconds, long operations, Map<String, 
             lastStale = s.lastStaleRead != null ? s.lastStaleRead : lastStale;
             lastError = s.lastError != null ? s.lastError : lastError;
         }
-        return new Summary(parts.size(), seconds, operations, ops, encode(latency), millis(latency, 50),
+        Map<String, String> byKind = new TreeMap<>();
+        kinds.forEach((k, h) -> byKind.put(k, encode(h)));
+        return new Summary(parts.size(), seconds, operations, ops, byKind, encode(latency), millis(latency, 50),
                 millis(latency, 95), millis(latency, 99), hits, lookups, reads, writes, lagBytes, lagMillis,
                 checked, stale, lastStale, acked, errors, lastError, flushed, pending, sent, received);
     }
@@ -191,9 +202,11 @@ public record Summary(int members, double seconds, long operations, Map<String, 
         out.printf("  invalidations       %,d sent, %,d received from other members%n", invalidationsSent,
                 invalidationsReceived);
         out.printf("  acknowledged writes %,d%n", acknowledgedWrites);
-        List<String> kinds = new ArrayList<>();
-        operationsByKind.forEach((k, v) -> kinds.add(k + " " + v));
-        out.printf("  operations          %s%n", String.join(", ", kinds));
+        out.println("  by operation        count      p50 ms    p99 ms");
+        latencyByKind.forEach((kind, encoded) -> {
+            Histogram h = decode(encoded);
+            out.printf("    %-18s %,8d  %8.2f  %8.2f%n", kind, h.getTotalCount(), millis(h, 50), millis(h, 99));
+        });
         if (lastStaleRead != null) {
             out.printf("  last stale read     %s%n", lastStaleRead);
         }

@@ -15,7 +15,7 @@ import org.HdrHistogram.Histogram;
 final class WorkloadStats {
 
     private final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(3);
-    private final Map<String, LongAdder> operations = new ConcurrentHashMap<>();
+    private final Map<String, ConcurrentHistogram> latencyByKind = new ConcurrentHashMap<>();
     private final LongAdder checkedReads = new LongAdder();
     private final LongAdder staleReads = new LongAdder();
     private final LongAdder errors = new LongAdder();
@@ -24,8 +24,9 @@ final class WorkloadStats {
     private volatile String lastStaleRead;
 
     void record(String operation, long nanos) {
-        latencyMicros.recordValue(Math.max(1, nanos / 1000));
-        operations.computeIfAbsent(operation, k -> new LongAdder()).increment();
+        long micros = Math.max(1, nanos / 1000);
+        latencyMicros.recordValue(micros);
+        latencyByKind.computeIfAbsent(operation, k -> new ConcurrentHistogram(3)).recordValue(micros);
     }
 
     /** A read compared with what the session wrote; {@code stale} when it showed less. */
@@ -54,9 +55,9 @@ final class WorkloadStats {
         return latencyMicros.copy();
     }
 
-    Map<String, Long> operationsByKind() {
-        Map<String, Long> m = new TreeMap<>();
-        operations.forEach((k, v) -> m.put(k, v.sum()));
+    Map<String, Histogram> latencyByKind() {
+        Map<String, Histogram> m = new TreeMap<>();
+        latencyByKind.forEach((k, v) -> m.put(k, v.copy()));
         return m;
     }
 

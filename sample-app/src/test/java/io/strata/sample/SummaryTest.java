@@ -18,6 +18,7 @@ class SummaryTest {
         assertThat(merged.members()).isEqualTo(2);
         assertThat(merged.operations()).isEqualTo(200);
         assertThat(merged.operationsByKind()).containsEntry("view-product", 200L);
+        assertThat(merged.latencyByKind()).containsOnlyKeys("view-product");
         assertThat(merged.checkedReads()).isEqualTo(200);
         assertThat(merged.staleReads()).isEqualTo(1);
         assertThat(merged.lastStaleRead()).isEqualTo("stale!");
