@@ -78,7 +78,10 @@ public final class LocalTier extends Tier {
       return this;
     }
 
-    /** How long an entry stays in L1 after it was put there (jittered like every TTL). */
+    /**
+     * How long an entry stays in L1 after it was put there (never longer than the entry's own
+     * life). Not jittered: the cache's TTL is.
+     */
     public Builder expireAfterWrite(Duration expireAfterWrite) {
       Objects.requireNonNull(expireAfterWrite, "expireAfterWrite cannot be null");
       if (expireAfterWrite.isNegative() || expireAfterWrite.isZero()) {

@@ -2,8 +2,9 @@ package io.strata.benchmarks.cache;
 
 import io.strata.benchmarks.Benchmark;
 import io.strata.benchmarks.BenchmarkContext;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.results.RunResult;
@@ -11,9 +12,19 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
-/** L1 hit through TieredCache vs raw Caffeine getIfPresent, JMH, 2 threads. */
+/**
+ * L1 hit through TieredCache vs raw Caffeine getIfPresent, JMH, 2 threads: one thread on the
+ * baseline and one on the subject at the same time (a JMH group), several short forks per group.
+ */
 public final class L1HitBenchmark implements Benchmark {
+
+  private static final String[][] GROUPS = {
+      {"getIfPresent", "getIfPresentBaseline", "getIfPresentTiered", "`TieredCache.getIfPresent(k)`"},
+      {"getWithLoader", "getWithLoaderBaseline", "getWithLoaderTiered", "`TieredCache.get(k, loader)` (hit)"},
+      {"stats", "statsBaseline", "statsCaffeine", "raw Caffeine + `recordStats()` (L1's own configuration)"}};
+  private static final int FORKS = 4;
 
   @Override
   public String name() {
@@ -22,47 +33,60 @@ public final class L1HitBenchmark implements Benchmark {
 
   @Override
   public String run(BenchmarkContext context) throws Exception {
-    Options options = new OptionsBuilder()
-        .include(L1HitJmh.class.getName() + "\\.")
-        .threads(2)
-        .forks(2)
-        .warmupIterations(3)
-        .warmupTime(TimeValue.seconds(2))
-        .measurementIterations(5)
-        .measurementTime(TimeValue.seconds(2))
-        .mode(Mode.Throughput)
-        .timeUnit(TimeUnit.MICROSECONDS)
-        .jvmArgsAppend("-Xmx512m")
-        .build();
-    Map<String, double[]> scores = new HashMap<>();
-    for (RunResult r : new Runner(options).run()) {
-      String method = r.getParams().getBenchmark();
-      method = method.substring(method.lastIndexOf('.') + 1);
-      scores.put(method, new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
-    }
-    double[] base = scores.get("caffeineGetIfPresent");
     StringBuilder rows = new StringBuilder();
-    for (String m : new String[] {"caffeineGetIfPresent", "tieredGetIfPresent", "tieredGetWithLoader"}) {
-      double[] s = scores.get(m);
-      rows.append("| `%s` | %,.1f ± %,.1f | %.2fx | %.1f |%n".formatted(m, s[0], s[1], s[0] / base[0],
-          2_000.0 / s[0]));
+    for (String[] g : GROUPS) {
+      List<Double> ratios = new ArrayList<>();
+      List<Double> base = new ArrayList<>();
+      List<Double> subject = new ArrayList<>();
+      for (int fork = 0; fork < FORKS; fork++) {
+        Options options = new OptionsBuilder()
+            .include(L1HitJmh.class.getName() + "\\." + g[0] + "$")
+            .forks(1)
+            .warmupIterations(3)
+            .warmupTime(TimeValue.seconds(1))
+            .measurementIterations(4)
+            .measurementTime(TimeValue.seconds(1))
+            .mode(Mode.Throughput)
+            .timeUnit(TimeUnit.MICROSECONDS)
+            .jvmArgsAppend("-Xmx512m")
+            .verbosity(VerboseMode.SILENT)
+            .build();
+        RunResult r = new Runner(options).runSingle();
+        double b = r.getSecondaryResults().get(g[1]).getScore();
+        double s = r.getSecondaryResults().get(g[2]).getScore();
+        base.add(b);
+        subject.add(s);
+        ratios.add(s / b);
+      }
+      Collections.sort(ratios);
+      Collections.sort(base);
+      Collections.sort(subject);
+      double medianRatio = (ratios.get(FORKS / 2 - 1) + ratios.get(FORKS / 2)) / 2;
+      rows.append("| %s | %,.1f | %,.1f | **%.2fx** | %.2f-%.2f |%n".formatted(g[3],
+          (base.get(FORKS / 2 - 1) + base.get(FORKS / 2)) / 2, (subject.get(FORKS / 2 - 1) + subject.get(FORKS / 2)) / 2,
+          medianRatio, ratios.get(0), ratios.get(FORKS - 1)));
     }
     return """
         ### Cache: L1 hit through TieredCache vs raw Caffeine `getIfPresent` (JMH, 2 threads)
 
-        Both caches hold the same 8,192 resident `Long -> String` entries and have the same bounds
-        (`maximumSize(100_000)`, 10 minute expiry). TieredCache has only its L1 (`LocalTier`),
-        default settings (TTL jitter on, Caffeine stats on for Micrometer's binder). JMH throughput
-        mode, 2 threads, 2 forks x 5 x 2 s after 3 x 2 s warm-up.
+        Every cache holds the same 8,192 resident `Long -> String` entries, bounded by
+        `maximumSize(100_000)` and a 1 minute `expireAfterWrite`. The baseline is raw Caffeine
+        `getIfPresent` (no stats). TieredCache has only its `LocalTier` (1 minute) and default settings
+        (10 minute cache TTL, jitter on). JMH throughput mode with 2 threads as a group: one thread
+        runs the baseline and the other the subject, at the same time, so the load of the shared
+        machine hits both alike. %d forks per row (3 x 1 s warm-up, 4 x 1 s measured); medians.
 
-        | benchmark | ops/us (both threads) | ratio vs raw Caffeine | ~ns per op per thread |
-        |---|---|---|---|
+        | subject (thread 2) | baseline ops/us (thread 1) | subject ops/us | ratio (median) | ratio min-max |
+        |---|---|---|---|---|
         %s
 
-        Goal: at least 0.8x of raw Caffeine. The L1 hit path is one Caffeine `getIfPresent` (with
-        stats recording) and no clock read unless refresh-ahead or stale-while-revalidate is on.
+        Goal: at least 0.8x of raw Caffeine. An L1 hit is one Caffeine `getIfPresent` on a cache with
+        stats on (Micrometer's `CaffeineCacheMetrics` needs them) and no clock read unless
+        refresh-ahead or stale-while-revalidate is on or the entry dies before the L1 TTL (negative
+        entries, entries promoted near their end). The last row shows what the stats alone cost.
+        An earlier L1 built on Caffeine's per-entry (variable) expiry measured about 0.46x.
         %s
         Rerun: `mvn -B -q -pl benchmarks exec:exec -Dbench=cache-l1-hit`
-        """.formatted(rows.toString().strip(), context.machineLine());
+        """.formatted(FORKS, rows.toString().strip(), context.machineLine());
   }
 }

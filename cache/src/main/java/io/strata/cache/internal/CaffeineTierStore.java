@@ -2,7 +2,6 @@ package io.strata.cache.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.Weigher;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -10,56 +9,41 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
- * L1: a Caffeine cache of entries. An entry lives for the shorter of the tier's own (jittered)
- * TTL and the entry's remaining life; Caffeine's clock is the cache's clock, so a fake clock
- * drives expiry in tests. Gets, hits and evictions are counted by Caffeine and published by
- * Micrometer's {@link CaffeineCacheMetrics}.
+ * L1: a Caffeine cache of entries with a fixed time-to-live (the tier's own), on the cache's clock,
+ * so a fake clock drives expiry in tests. Gets, hits and evictions are counted by Caffeine and
+ * published by Micrometer's {@link CaffeineCacheMetrics}.
+ *
+ * <p>Invariant: L1 never serves an entry past its {@code staleUntil}. Most entries outlive the
+ * L1 TTL (the cache TTL is longer), so Caffeine's expiry alone keeps the invariant and a hit costs
+ * no clock read. An entry with less life left than the L1 TTL (a negative entry, one promoted from
+ * a remote tier near its end) is stored wrapped as {@link ShortLived} and its time is checked on
+ * each read. This is cheaper than Caffeine's per-entry (variable) expiry on the hit path.
  */
 public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
 
-  private final Cache<K, Entry<V>> cache;
+  /** An entry that dies before the L1 TTL: checked against the clock when read. */
+  private record ShortLived<V>(Entry<V> entry) {
+  }
+
+  private final Cache<K, Object> cache;
   private final Clock clock;
+  private final long ttlMillis;
 
   public CaffeineTierStore(TierContext<K, V> context, long maximumSize, long maximumWeight,
       Weigher<Object, Object> weigher, Duration expireAfterWrite) {
-    Clock clock = context.config().clock();
-    this.clock = clock;
-    double jitter = context.config().ttlJitter();
-    long ttlNanos = expireAfterWrite.toNanos();
+    this.clock = context.config().clock();
+    this.ttlMillis = expireAfterWrite.toMillis();
     Caffeine<Object, Object> builder = Caffeine.newBuilder()
         .ticker(ticker(clock))
         .recordStats()
-        .expireAfter(new Expiry<Object, Object>() {
-          @Override
-          public long expireAfterCreate(Object key, Object value, long currentTime) {
-            return life(value);
-          }
-
-          @Override
-          public long expireAfterUpdate(Object key, Object value, long currentTime, long currentDuration) {
-            return life(value);
-          }
-
-          @Override
-          public long expireAfterRead(Object key, Object value, long currentTime, long currentDuration) {
-            return currentDuration;
-          }
-
-          private long life(Object value) {
-            long own = jitter == 0 ? ttlNanos
-                : (long) (ttlNanos * (1 - jitter * ThreadLocalRandom.current().nextDouble()));
-            long left = TimeUnit.MILLISECONDS.toNanos(((Entry<?>) value).ttlMillis(clock.millis()));
-            return Math.min(own, left);
-          }
-        });
+        .expireAfterWrite(expireAfterWrite);
     if (maximumWeight > 0) {
       builder.maximumWeight(maximumWeight).weigher((Object k, Object v) -> {
-        Object value = ((Entry<?>) v).value();
+        Object value = unwrap(v).value();
         return value == null ? 1 : weigher.weigh(k, value); // a negative entry weighs 1
       });
     } else {
@@ -79,6 +63,32 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
     };
   }
 
+  @SuppressWarnings("unchecked")
+  private static <V> Entry<V> unwrap(Object stored) {
+    return stored instanceof ShortLived<?> s ? (Entry<V>) s.entry() : (Entry<V>) stored;
+  }
+
+  private Object wrap(Entry<V> entry) {
+    return entry.staleUntil() - clock.millis() >= ttlMillis ? entry : new ShortLived<>(entry);
+  }
+
+  /** The entry if it is still alive; a dead short-lived one is removed. */
+  @SuppressWarnings("unchecked")
+  private Entry<V> live(K key, Object stored) {
+    if (stored == null) {
+      return null;
+    }
+    if (!(stored instanceof ShortLived<?> s)) {
+      return (Entry<V>) stored;
+    }
+    Entry<V> e = (Entry<V>) s.entry();
+    if (e.alive(clock.millis())) {
+      return e;
+    }
+    cache.asMap().remove(key, stored);
+    return null;
+  }
+
   @Override
   public String name() {
     return "caffeine";
@@ -91,24 +101,32 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
 
   @Override
   public Entry<V> get(K key) {
-    return cache.getIfPresent(key);
+    return live(key, cache.getIfPresent(key));
   }
 
   @Override
   public Map<K, Entry<V>> getAll(Collection<K> keys) {
-    return cache.getAllPresent(keys);
+    Map<K, Entry<V>> result = new HashMap<>();
+    cache.getAllPresent(keys).forEach((k, stored) -> {
+      Entry<V> e = live(k, stored);
+      if (e != null) {
+        result.put(k, e);
+      }
+    });
+    return result;
   }
 
   @Override
   public void put(K key, Entry<V> entry) {
-    cache.put(key, entry);
+    cache.put(key, wrap(entry));
   }
 
   @Override
   public void putIfAbsent(K key, Entry<V> entry) {
-    Entry<V> old = cache.asMap().putIfAbsent(key, entry);
-    if (old != null && !old.alive(clock.millis())) {
-      cache.asMap().replace(key, old, entry);
+    Object wrapped = wrap(entry);
+    Object old = cache.asMap().putIfAbsent(key, wrapped);
+    if (old != null && !unwrap(old).alive(clock.millis())) {
+      cache.asMap().replace(key, old, wrapped);
     }
   }
 
@@ -123,7 +141,7 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
   }
 
   /** Caffeine's own view, for tests. */
-  public Cache<K, Entry<V>> caffeine() {
+  public Cache<K, Object> caffeine() {
     return cache;
   }
 }

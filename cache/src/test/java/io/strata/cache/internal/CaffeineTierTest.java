@@ -30,6 +30,16 @@ class CaffeineTierTest extends TierContract {
   }
 
   @Test
+  void entryOutlivingTheL1Ttl_expiresAtTheL1Ttl() {
+    long now = fake.millis();
+    tier.put(1L, new Entry<>(new Item("long", 1), 1, now, now + 3_600_000, now + 3_600_000));
+    fake.advance(Duration.ofMinutes(4));
+    assertThat(tier.get(1L)).isNotNull();
+    fake.advance(Duration.ofMinutes(2));
+    assertThat(tier.get(1L)).isNull();
+  }
+
+  @Test
   void gets_areCountedByMicrometersCaffeineBinder() {
     tier.put(1L, entry("a", 1));
     tier.get(1L);
