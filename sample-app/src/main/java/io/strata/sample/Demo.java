@@ -1,62 +1,44 @@
 package io.strata.sample;
 
-import io.strata.testkit.PgServer;
-import io.strata.testkit.PgShard;
-import io.strata.testkit.PgTopology;
-import io.strata.testkit.RedisNode;
 import java.time.Duration;
-import java.time.Instant;
-import redis.clients.jedis.Jedis;
 
 /**
- * The demo a newcomer runs first. Everything is embedded: a 2-shard topology, each shard a
- * primary with a streaming replica, and a Redis node, all real processes that end with the demo.
+ * The demo a newcomer runs first: {@code mvn -B -q -pl sample-app -am package -DskipTests exec:java}.
+ * A small shop embedding Strata runs a mixed workload against real PostgreSQL shards with streaming
+ * replicas, Redis and Hazelcast, then prints what happened. Options are system properties (see
+ * {@link DemoOptions}): {@code -Dduration=20s}, {@code -Dmembers=3 -Dkill=2} for the cluster mode,
+ * {@code -Dconfig=shop.yaml} for the external mode.
  */
 public final class Demo {
 
     private Demo() {
     }
 
+    /** Runs the demo; the summary says whether every check held. */
     public static void main(String[] args) throws Exception {
-        Instant t0 = Instant.now();
-        System.out.println("Strata demo: starting 2 shards x (1 primary + 1 streaming replica) and Redis ...");
-        try (PgTopology topology = PgTopology.builder().shards(2).replicasPerShard(1).start();
-             RedisNode redis = RedisNode.start()) {
-            System.out.printf("  started in %d ms%n", Duration.between(t0, Instant.now()).toMillis());
-            for (PgShard shard : topology.shards()) {
-                for (PgServer server : shard.servers()) {
-                    System.out.printf("  %-16s %s (pid %d)%n", server.name(), server.jdbcUrl(), server.pid());
-                }
-            }
-            System.out.printf("  %-16s %s (pid %d)%n", "redis", redis.uri(), redis.pid());
-
-            for (PgShard shard : topology.shards()) {
-                PgServer primary = shard.primary();
-                PgServer replica = shard.replica(0);
-                primary.execute("CREATE TABLE orders (id bigint PRIMARY KEY, customer text)");
-                replica.pauseReplay();
-                primary.execute("INSERT INTO orders SELECT g, 'customer-' || g FROM generate_series(1, 1000) g");
-                long lag = primary.queryLong("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '" + replica.replayLsn() + "')::bigint");
-                System.out.printf("%n%s: 1000 rows written on the primary with the replica's replay paused%n", shard.name());
-                System.out.printf("  replica sees %d rows, %d bytes of WAL behind%n",
-                        replica.queryLong("SELECT count(*) FROM orders"), lag);
-                replica.resumeReplay();
-                long seen = 0;
-                for (int i = 0; i < 500 && seen < 1000; i++) {
-                    seen = replica.queryLong("SELECT count(*) FROM orders");
-                    if (seen < 1000) {
-                        Thread.onSpinWait();
-                    }
-                }
-                System.out.printf("  replay resumed: replica sees %d rows%n", seen);
-            }
-
-            try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
-                jedis.set("strata:demo", "hello");
-                System.out.printf("%nredis: SET/GET strata:demo -> %s%n", jedis.get("strata:demo"));
-            }
+        System.setProperty("hazelcast.logging.type", "slf4j");
+        DemoOptions options = DemoOptions.from(System.getProperties());
+        boolean ok;
+        if (options.config() != null) {
+            ShopConfig config = ShopConfig.load(options.config());
+            Duration duration = System.getProperty("duration") == null ? null : options.duration();
+            ok = verdict(ExternalDemo.run(config, Integer.getInteger("member", 1), duration, System.out,
+                    DemoEvents.NONE));
+        } else if (options.members() > 1) {
+            ClusterDemo.Outcome outcome = ClusterDemo.run(options, System.out, DemoEvents.NONE);
+            ok = verdict(outcome.summary()) && outcome.check().missing() == 0
+                    && outcome.killedMemberStaleReads() == 0;
+        } else {
+            ok = verdict(EmbeddedDemo.run(options, System.out, DemoEvents.NONE));
         }
-        System.out.printf("%nAll servers stopped; demo finished in %d ms.%n", Duration.between(t0, Instant.now()).toMillis());
-        System.out.println("The full shop workload (sharding, replica routing, tiered caches) arrives with the sample app.");
+        System.out.println(ok ? "\nEvery check held. Everything the demo started has stopped."
+                : "\nCHECK FAILED (see above). Everything the demo started has stopped.");
+        if (!ok) {
+            throw new IllegalStateException("the demo's checks failed: see the summary");
+        }
+    }
+
+    private static boolean verdict(Summary summary) {
+        return summary.staleReads() == 0 && summary.errors() == 0;
     }
 }

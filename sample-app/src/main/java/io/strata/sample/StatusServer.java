@@ -1,0 +1,72 @@
+package io.strata.sample;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Serves {@code /metrics} (Prometheus text format) and {@code /status} (the summary so far, JSON)
+ * with the JDK's HTTP server, on two daemon threads.
+ */
+final class StatusServer implements AutoCloseable {
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    /**
+     * Starts serving.
+     *
+     * @param bindAddress the interface ({@code 127.0.0.1} for the demo, {@code 0.0.0.0} in a container)
+     * @param port the port, 0 for a free one
+     */
+    StatusServer(String bindAddress, int port, PrometheusMeterRegistry registry, Supplier<String> statusJson)
+            throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 16);
+        server.createContext("/metrics", exchange -> respond(exchange, "text/plain; version=0.0.4; charset=utf-8",
+                registry.scrape()));
+        server.createContext("/status", exchange -> respond(exchange, "application/json", statusJson.get()));
+        executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "shop-status-server");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    /** The base URL, e.g. {@code http://127.0.0.1:41234}. */
+    String url() {
+        InetSocketAddress a = server.getAddress();
+        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        return "http://" + host + ":" + a.getPort();
+    }
+
+    private static void respond(HttpExchange exchange, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

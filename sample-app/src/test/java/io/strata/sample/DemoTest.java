@@ -1,0 +1,97 @@
+package io.strata.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** The demo's workload, run briefly: what the README promises a newcomer holds. */
+class DemoTest {
+
+    @Test
+    void aShortDemoRunHasNoStaleReadHitsEveryTierReadsEveryNodeAndLeavesNoProcess() throws Exception {
+        Properties p = new Properties();
+        p.setProperty("duration", "8s");
+        p.setProperty("threads", "4");
+        // Few customers, so that sessions read back what they wrote even when a loaded machine runs few operations.
+        p.setProperty("customers", "40");
+        DemoOptions options = DemoOptions.from(p);
+        List<Long> serverPids = new CopyOnWriteArrayList<>();
+        List<String> scraped = new CopyOnWriteArrayList<>();
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+
+        Summary summary = EmbeddedDemo.run(options, new PrintStream(console, true, StandardCharsets.UTF_8),
+                new DemoEvents() {
+                    @Override
+                    public void serversStarted(List<Long> pids) {
+                        serverPids.addAll(pids);
+                    }
+
+                    @Override
+                    public void memberServing(String url, long pid) {
+                        // Scraped while the workload runs, as Prometheus would, once operations are counted.
+                        Thread t = new Thread(() -> {
+                            try {
+                                await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(200)).until(
+                                        () -> Summary.fromJson(get(url + "/status")).operations() > 0);
+                                scraped.add(get(url + "/status"));
+                                scraped.add(get(url + "/metrics"));
+                            } catch (Exception | AssertionError e) {
+                                scraped.add("failed: " + e);
+                            }
+                        });
+                        t.setDaemon(true);
+                        t.start();
+                    }
+                });
+
+        String out = console.toString(StandardCharsets.UTF_8);
+        assertThat(summary.errors()).as(out).isZero();
+        assertThat(summary.staleReads()).as(out).isZero();
+        assertThat(summary.checkedReads()).as(out).isPositive();
+        for (String tier : List.of("caffeine", "hazelcast", "redis")) {
+            assertThat(summary.hitRatio(tier)).as(tier + " hit ratio\n" + out).isGreaterThan(0);
+        }
+        assertThat(summary.readsPerNode()).as(out).containsOnlyKeys(
+                "shard0-primary", "shard0-replica0", "shard1-primary", "shard1-replica0");
+        assertThat(summary.readsPerNode().values()).allSatisfy(n -> assertThat(n).isPositive());
+        assertThat(summary.writeBehindFlushed()).isPositive();
+        assertThat(summary.p99Millis()).isGreaterThanOrEqualTo(summary.p50Millis()).isPositive();
+        assertThat(out).contains("stale reads         0 of").contains("after shutdown      0 write-behind entries");
+
+        assertThat(scraped).hasSize(2);
+        assertThat(scraped.get(0)).startsWith("{");
+        assertThat(Summary.fromJson(scraped.get(0)).operations()).isPositive();
+        assertThat(scraped.get(1)).contains("strata_replication_statements_total", "strata_cache_gets_total");
+        assertThat(scraped.get(1).lines()).as("Caffeine tier meters exported")
+                .anyMatch(l -> l.startsWith("cache_gets_total{") && l.contains("tier=\"caffeine\""));
+
+        assertThat(serverPids).hasSize(5);
+        List<Long> alive = new ArrayList<>();
+        for (long pid : serverPids) {
+            ProcessHandle.of(pid).filter(ProcessHandle::isAlive).ifPresent(h -> alive.add(pid));
+        }
+        assertThat(alive).as("server processes left running").isEmpty();
+        assertThat(Thread.getAllStackTraces().keySet()).as("threads left running")
+                .noneMatch(t -> t.getName().startsWith("hz.") || t.getName().startsWith("shop-"));
+    }
+
+    private static String get(String url) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+}
