@@ -76,6 +76,15 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         return io.strata.router.internal.YamlConfig.load(file.toString()).build();
     }
 
+    /**
+     * As {@link #fromYaml(Path)}, with the router's meters and every shard's replication meters
+     * (statements per node, lag, fallbacks, pools) reported to {@code registry}.
+     */
+    public static ShardingDataSource fromYaml(Path file, MeterRegistry registry) throws SQLException {
+        Objects.requireNonNull(registry, "registry cannot be null");
+        return io.strata.router.internal.YamlConfig.load(file.toString()).build(registry);
+    }
+
     /** A logical connection; physical connections are taken per shard when a statement needs one. */
     @Override
     public Connection getConnection() throws SQLException {

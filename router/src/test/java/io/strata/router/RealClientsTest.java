@@ -2,6 +2,7 @@ package io.strata.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.strata.testkit.PgShard;
 import io.strata.testkit.PgTopology;
 import java.nio.file.Path;
@@ -35,12 +36,13 @@ class RealClientsTest {
 
     private PgTopology topology;
     private String url;
+    private Path yaml;
     private ShardMap shardMap;
 
     @BeforeAll
     void setUp(PgTopology topology) throws Exception {
         this.topology = topology;
-        Path yaml = FourShards.yaml(topology, """
+        yaml = FourShards.yaml(topology, """
                   c_users: { sharded: id, type: bigint }
                   c_items: { sharded: user_id, type: bigint }
                   c_events: { sharded: id, type: bigint }
@@ -153,5 +155,21 @@ class RealClientsTest {
             total += here;
         }
         assertThat(total).isEqualTo(n);
+    }
+
+    @Test
+    @Order(10)
+    void aYamlDataSourceReportsRouterAndShardMetersToTheGivenRegistry() throws SQLException {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ShardingDataSource ds = ShardingDataSource.fromYaml(yaml, registry);
+             Connection c = ds.getConnection();
+             Statement s = c.createStatement()) {
+            s.executeQuery("select count(*) from c_plans").close();
+        }
+        assertThat(registry.find("strata.router.statements").counters())
+                .anySatisfy(counter -> assertThat(counter.count()).isPositive());
+        assertThat(registry.find("strata.replication.statements").counters())
+                .anySatisfy(counter -> assertThat(counter.count()).isPositive());
+        assertThat(registry.find("strata.replication.lag.bytes").gauges()).hasSize(4);
     }
 }

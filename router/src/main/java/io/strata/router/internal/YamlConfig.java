@@ -80,6 +80,18 @@ public final class YamlConfig {
 
         /** Starts the shards' replica sets and the router; on failure closes what it started. */
         public ShardingDataSource build() throws SQLException {
+            return build(null);
+        }
+
+        /**
+         * As {@link #build()}, reporting the router's and every shard's meters to {@code registry}
+         * (no metrics when null).
+         */
+        public ShardingDataSource build(io.micrometer.core.instrument.MeterRegistry registry) throws SQLException {
+            if (registry != null) {
+                builder.meterRegistry(registry);
+                shards.forEach(b -> b.meterRegistry(registry));
+            }
             List<ReplicaSetDataSource> started = new ArrayList<>();
             try {
                 for (ReplicaSetDataSourceBuilder b : shards) {
