@@ -56,8 +56,17 @@ final class ShopDatabase implements AutoCloseable {
         }
     }
 
-    /** The data source the {@code jdbc:strata:} driver starts for {@code url}. */
-    static ShopDatabase open(String url) throws SQLException {
+    /**
+     * The data source for a {@code jdbc:strata:} URL. A file URL is opened through
+     * {@link ShardingDataSource#fromYaml(Path, MeterRegistry)} (the same YAML the driver reads) so
+     * that the shards' meters reach this member's registry; a {@code classpath:} URL goes through
+     * the driver, without per-node meters.
+     */
+    static ShopDatabase open(String url, MeterRegistry registry) throws SQLException {
+        String location = url.substring("jdbc:strata:".length());
+        if (!location.startsWith("classpath:")) {
+            return new ShopDatabase(ShardingDataSource.fromYaml(Path.of(location), registry), List.of(), null);
+        }
         Driver driver = (Driver) DriverManager.getDriver(url);
         return new ShopDatabase(driver.dataSource(url), List.of(), url);
     }

@@ -68,7 +68,7 @@ final class ShopNode implements AutoCloseable {
                     settings.hazelcastPort(), settings.hazelcastMembers());
             started.add(() -> hazelcast.getLifecycleService().terminate());
             ShopDatabase database = settings.strataUrl() != null
-                    ? ShopDatabase.open(settings.strataUrl())
+                    ? ShopDatabase.open(settings.strataUrl(), registry)
                     : ShopDatabase.open(settings.shards(), settings.memberName(), settings.workDir(), registry);
             started.add(database);
             return new ShopNode(settings, registry, hazelcast, redis, database);

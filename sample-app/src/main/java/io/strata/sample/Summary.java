@@ -181,7 +181,7 @@ public record Summary(int members, double seconds, long operations, Map<String, 
         }
         out.printf("  cache hit ratio     %s%n", String.join("   ", ratios));
         if (readsPerNode.isEmpty()) {
-            out.println("  reads per node      not available (a data source from YAML takes no MeterRegistry)");
+            out.println("  reads per node      not available (a classpath: jdbc:strata: URL reports no per-node meters)");
         } else {
             List<String> nodes = new ArrayList<>();
             readsPerNode.forEach((node, n) -> nodes.add(String.format("%s %,d", node, n)));

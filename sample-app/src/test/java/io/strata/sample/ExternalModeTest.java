@@ -68,6 +68,8 @@ class ExternalModeTest {
             assertThat(summary.checkedReads()).as(out).isPositive();
             assertThat(summary.hitRatio("caffeine")).as(out).isPositive();
             assertThat(summary.writeBehindFlushed()).as(out).isPositive();
+            assertThat(summary.readsPerNode()).as("per-node meters from the YAML-built data source: " + out)
+                    .isNotEmpty();
             assertThat(servers.topology.shard(0).primary().queryLong("SELECT count(*) FROM customers")
                     + servers.topology.shard(1).primary().queryLong("SELECT count(*) FROM customers")).isEqualTo(100);
         }
