@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,21 @@ class RoutingTest {
             assertThat(onShard(s, "select count(*) from r_settings")).as("shard%d", s).isEqualTo(s == 3 ? 1 : 0);
             assertThat(onShard(s, "select count(*) from r_misc")).as("shard%d", s).isEqualTo(s == 2 ? 1 : 0);
         }
+    }
+
+    @Test
+    void broadcastReadsSpreadOverTheShards() throws SQLException {
+        java.util.Set<String> served = new java.util.HashSet<>();
+        for (int i = 0; i < 64; i++) {
+            try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+                st.executeQuery("select count(*) from r_countries").close();
+                List<String> open = c.unwrap(ShardingConnection.class).openShards();
+                assertThat(open).as("one shard answers a broadcast read").hasSize(1);
+                served.addAll(open);
+            }
+        }
+        // 64 connections each picking one of 4 shards at random: all on one shard has odds of 4^-63.
+        assertThat(served).hasSizeGreaterThan(1);
     }
 
     @Test

@@ -44,6 +44,8 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     /** Per shard: the physical connection is a ReplicaSetConnection (checked once, at open). */
     final ReplicaSetConnection[] replicaSets;
     private final BitSet touched = new BitSet();
+    /** The shard for reads any shard can answer, once chosen; -1 before. */
+    private int anyShard = -1;
     final BitSet written = new BitSet();
     private final List<String> sessionCommands = new ArrayList<>();
     private final List<LogicalSavepoint> savepoints = new ArrayList<>();
@@ -156,9 +158,17 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     }
 
     int anyShard() {
-        // Reads that any shard can answer stay on a shard this transaction already uses.
+        // Reads that any shard can answer (broadcast tables, catalog queries) stay on a shard this
+        // transaction already uses; otherwise on one shard chosen at random per connection, so
+        // that broadcast reads spread over every shard's replicas instead of piling onto shard 0.
         int open = touched.nextSetBit(0);
-        return open >= 0 ? open : 0;
+        if (open >= 0) {
+            return open;
+        }
+        if (anyShard < 0) {
+            anyShard = java.util.concurrent.ThreadLocalRandom.current().nextInt(physical.length);
+        }
+        return anyShard;
     }
 
     /** Runs a planned statement (see {@link Execution#execute}). */
