@@ -1,16 +1,18 @@
 package io.strata.benchmarks.replication;
 
+import static io.strata.benchmarks.ClosedLoop.median;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.strata.benchmarks.Benchmark;
 import io.strata.benchmarks.BenchmarkContext;
+import io.strata.benchmarks.ClosedLoop;
+import io.strata.benchmarks.ClosedLoop.Result;
 import io.strata.replication.ReplicaSetConnection;
 import io.strata.replication.ReplicaSetDataSource;
 import io.strata.testkit.PgServer;
 import io.strata.testkit.PgShard;
 import io.strata.testkit.PgTopology;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,11 +20,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 /**
  * A point select by primary key, end to end over loopback: through {@link ReplicaSetDataSource}
@@ -81,13 +80,13 @@ public final class PointSelectBenchmark implements Benchmark {
                             s = measure(strata, threads, ROUND_NANOS);
                             b = measure(direct, threads, ROUND_NANOS);
                         }
-                        baseLatency.add(b.latency);
-                        subjectLatency.add(s.latency);
-                        baseOps.add(b.opsPerSecond);
-                        subjectOps.add(s.opsPerSecond);
-                        ratios.add(s.opsPerSecond / b.opsPerSecond);
-                        baseCpu.add(b.cpuNanosPerOp / 1000);
-                        subjectCpu.add(s.cpuNanosPerOp / 1000);
+                        baseLatency.add(b.latency());
+                        subjectLatency.add(s.latency());
+                        baseOps.add(b.opsPerSecond());
+                        subjectOps.add(s.opsPerSecond());
+                        ratios.add(s.opsPerSecond() / b.opsPerSecond());
+                        baseCpu.add(b.cpuNanosPerOp() / 1000);
+                        subjectCpu.add(s.cpuNanosPerOp() / 1000);
                     }
                     Collections.sort(ratios);
                     double bp50 = baseLatency.getValueAtPercentile(50);
@@ -171,72 +170,19 @@ public final class PointSelectBenchmark implements Benchmark {
         }
     }
 
-    /** Throughput, latency, and CPU time the client threads spent per operation (nanoseconds). */
-    private record Result(double opsPerSecond, Histogram latency, double cpuNanosPerOp) {
-    }
 
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
 
     private static Result measure(DataSource ds, int threads, long nanos) throws Exception {
-        Recorder recorder = new Recorder(3);
-        AtomicBoolean stop = new AtomicBoolean();
-        List<Thread> workers = new ArrayList<>();
-        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
-        long[] counts = new long[threads];
-        long[] cpu = new long[threads];
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        for (int t = 0; t < threads; t++) {
-            int index = t;
-            Thread w = new Thread(() -> {
-                ThreadLocalRandom random = ThreadLocalRandom.current();
-                long cpu0 = mx.getCurrentThreadCpuTime();
-                long n = 0;
-                while (!stop.get()) {
-                    long start = System.nanoTime();
-                    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(SQL)) {
-                        ps.setLong(1, 1 + random.nextInt(ROWS));
-                        try (ResultSet rs = ps.executeQuery()) {
-                            if (!rs.next()) {
-                                throw new IllegalStateException("row missing");
-                            }
-                            rs.getString(1);
-                        }
-                    } catch (Throwable e) {
-                        errors.add(e);
-                        return;
+        return ClosedLoop.run(threads, nanos, random -> {
+            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(SQL)) {
+                ps.setLong(1, 1 + random.nextInt(ROWS));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalStateException("row missing");
                     }
-                    recorder.recordValue((System.nanoTime() - start) / 1000);
-                    n++;
+                    rs.getString(1);
                 }
-                counts[index] = n;
-                cpu[index] = mx.getCurrentThreadCpuTime() - cpu0;
-            });
-            workers.add(w);
-        }
-        long t0 = System.nanoTime();
-        workers.forEach(Thread::start);
-        while (System.nanoTime() - t0 < nanos) {
-            Thread.sleep(50);
-        }
-        stop.set(true);
-        for (Thread w : workers) {
-            w.join();
-        }
-        long elapsed = System.nanoTime() - t0;
-        if (!errors.isEmpty()) {
-            throw new IllegalStateException("benchmark operation failed", errors.get(0));
-        }
-        long total = 0;
-        long cpuTotal = 0;
-        for (int t = 0; t < threads; t++) {
-            total += counts[t];
-            cpuTotal += cpu[t];
-        }
-        return new Result(total / (elapsed / 1e9), recorder.getIntervalHistogram(), (double) cpuTotal / total);
+            }
+        });
     }
 }

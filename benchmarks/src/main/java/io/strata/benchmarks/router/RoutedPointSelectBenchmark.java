@@ -1,9 +1,13 @@
 package io.strata.benchmarks.router;
 
+import static io.strata.benchmarks.ClosedLoop.median;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.strata.benchmarks.Benchmark;
 import io.strata.benchmarks.BenchmarkContext;
+import io.strata.benchmarks.ClosedLoop;
+import io.strata.benchmarks.ClosedLoop.Result;
 import io.strata.router.KeyType;
 import io.strata.router.ShardMap;
 import io.strata.router.ShardingDataSource;
@@ -11,8 +15,6 @@ import io.strata.router.TableRule;
 import io.strata.router.TransactionPolicy;
 import io.strata.testkit.PgServer;
 import io.strata.testkit.PgTopology;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,11 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 import org.apache.shardingsphere.driver.api.ShardingSphereDataSourceFactory;
 import org.apache.shardingsphere.infra.algorithm.core.config.AlgorithmConfiguration;
 import org.apache.shardingsphere.infra.config.mode.ModeConfiguration;
@@ -132,13 +131,13 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                             String p = order.get((i + r) % order.size());
                             round.put(p, measure(paths.get(p), threads, ROUND_NANOS));
                         }
-                        double base = round.get(order.get(0)).opsPerSecond;
+                        double base = round.get(order.get(0)).opsPerSecond();
                         for (String p : order) {
                             Result res = round.get(p);
-                            latency.get(p).add(res.latency);
-                            ops.get(p).add(res.opsPerSecond);
-                            ratio.get(p).add(res.opsPerSecond / base);
-                            cpu.get(p).add(res.cpuNanosPerOp / 1000);
+                            latency.get(p).add(res.latency());
+                            ops.get(p).add(res.opsPerSecond());
+                            ratio.get(p).add(res.opsPerSecond() / base);
+                            cpu.get(p).add(res.cpuNanosPerOp() / 1000);
                         }
                     }
                     double baseP50 = latency.get(order.get(0)).getValueAtPercentile(50);
@@ -231,72 +230,20 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
         return new HikariDataSource(c);
     }
 
-    private record Result(double opsPerSecond, Histogram latency, double cpuNanosPerOp) {
-    }
 
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
 
     private static Result measure(Path path, int threads, long nanos) throws Exception {
-        Recorder recorder = new Recorder(3);
-        AtomicBoolean stop = new AtomicBoolean();
-        List<Thread> workers = new ArrayList<>();
-        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
-        long[] counts = new long[threads];
-        long[] cpu = new long[threads];
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        for (int t = 0; t < threads; t++) {
-            int index = t;
-            workers.add(new Thread(() -> {
-                ThreadLocalRandom random = ThreadLocalRandom.current();
-                long cpu0 = mx.getCurrentThreadCpuTime();
-                long n = 0;
-                while (!stop.get()) {
-                    long key = 1 + random.nextInt(ROWS);
-                    long start = System.nanoTime();
-                    try (Connection c = path.dataSourceFor(key).getConnection();
-                         PreparedStatement ps = c.prepareStatement(SQL)) {
-                        ps.setLong(1, key);
-                        try (ResultSet rs = ps.executeQuery()) {
-                            if (!rs.next()) {
-                                throw new IllegalStateException("row missing: " + key);
-                            }
-                            rs.getString(1);
-                        }
-                    } catch (Throwable e) {
-                        errors.add(e);
-                        return;
+        return ClosedLoop.run(threads, nanos, random -> {
+            long key = 1 + random.nextInt(ROWS);
+            try (Connection c = path.dataSourceFor(key).getConnection(); PreparedStatement ps = c.prepareStatement(SQL)) {
+                ps.setLong(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalStateException("row missing: " + key);
                     }
-                    recorder.recordValue((System.nanoTime() - start) / 1000);
-                    n++;
+                    rs.getString(1);
                 }
-                counts[index] = n;
-                cpu[index] = mx.getCurrentThreadCpuTime() - cpu0;
-            }));
-        }
-        long t0 = System.nanoTime();
-        workers.forEach(Thread::start);
-        while (System.nanoTime() - t0 < nanos) {
-            Thread.sleep(50);
-        }
-        stop.set(true);
-        for (Thread w : workers) {
-            w.join();
-        }
-        long elapsed = System.nanoTime() - t0;
-        if (!errors.isEmpty()) {
-            throw new IllegalStateException("benchmark operation failed", errors.get(0));
-        }
-        long total = 0;
-        long cpuTotal = 0;
-        for (int t = 0; t < threads; t++) {
-            total += counts[t];
-            cpuTotal += cpu[t];
-        }
-        return new Result(total / (elapsed / 1e9), recorder.getIntervalHistogram(), (double) cpuTotal / total);
+            }
+        });
     }
 }
