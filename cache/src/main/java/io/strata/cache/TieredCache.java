@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A cache over an ordered list of tiers (Caffeine L1, Hazelcast L2, Redis L3, any subset) in front
@@ -43,8 +44,26 @@ public interface TieredCache<K, V> extends AutoCloseable {
   /** The value for {@code key}, computing it with {@code loader} on a miss; {@code null} if absent. */
   V get(K key, Function<? super K, ? extends V> loader);
 
-  /** The cached value for {@code key} from any tier, without loading; {@code null} on a miss. */
+  /**
+   * As {@link #get(Object, Function)}, but the loaded value is stored only if {@code cacheIf}
+   * accepts it (it is also asked about {@code null}, which is stored as a negative entry only if the
+   * cache keeps them). A value it rejects is still returned, to this caller and to every caller that
+   * joined the load, and counts as a successful load. A refresh-ahead reload whose value is
+   * rejected drops the entry instead of replacing it. A hit is served without asking.
+   */
+  V get(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf);
+
+  /**
+   * The cached value for {@code key} from any tier, without loading; {@code null} on a miss and for
+   * a negative entry (use {@link #lookup} to tell them apart).
+   */
   V getIfPresent(K key);
+
+  /**
+   * What the tiers hold for {@code key}, without loading: a value, a negative entry, or a miss.
+   * Refreshes are scheduled as for {@link #getIfPresent}.
+   */
+  CacheLookup<V> lookup(K key);
 
   /** The values for {@code keys} (absent keys left out), each tier asked once for all its misses. */
   Map<K, V> getAll(Collection<? extends K> keys);
@@ -60,6 +79,21 @@ public interface TieredCache<K, V> extends AutoCloseable {
    * write is in the durable queue. Other members' L1 copies are invalidated.
    */
   void put(K key, V value);
+
+  /**
+   * Stores a value the caller loaded itself, as a load would: the {@link Store} is not written (the
+   * write strategy does not apply) and nothing live is overwritten, so a concurrent put wins. An
+   * unflushed write-behind value of {@code key} is newer and is stored instead. {@code null} is
+   * stored as a negative entry if the cache keeps them. Other members' L1 copies are not touched.
+   */
+  void putLoaded(K key, V value);
+
+  /**
+   * Replaces the entry of {@code key} in every tier with a negative entry for the negative TTL (or,
+   * with a negative TTL of zero, removes it), and invalidates every other member's L1 copy. The
+   * {@link Store} is untouched.
+   */
+  void putNegative(K key);
 
   /** Removes {@code key} from every tier here and from every member's L1. The store is untouched. */
   void invalidate(K key);

@@ -77,15 +77,6 @@ final class CacheGroup {
     return c;
   }
 
-  /**
-   * Stores a loaded value without writing the store and without overwriting a newer put (the
-   * cache's own load path: a loader that returns the value); {@code null} becomes a negative entry
-   * where the cache keeps them.
-   */
-  static void storeLoaded(TieredCache<Object, Object> cache, Object key, Object value) {
-    cache.get(key, k -> value);
-  }
-
   /** Puts {@code value} through the base cache's write strategy; other variants drop their copy first. */
   void put(Object key, Object value) {
     List<TieredCache<Object, Object>> caches = all;
@@ -95,8 +86,7 @@ final class CacheGroup {
       }
     }
     if (value == null) {
-      base.invalidate(key);
-      storeLoaded(base, key, null);
+      base.putNegative(key);
     } else {
       base.put(key, value);
     }

@@ -1,11 +1,9 @@
 package io.strata.cache.annotation;
 
 import io.strata.cache.CacheException;
+import io.strata.cache.CacheLookup;
 import io.strata.cache.TieredCache;
 import io.strata.cache.annotation.MethodPlan.Op;
-import io.strata.cache.annotation.Signals.Pending;
-import io.strata.cache.annotation.Signals.TargetFailure;
-import io.strata.cache.annotation.Signals.Uncached;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -15,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * <p>Order per call, as in Spring: an eviction before the invocation, then the cached read (or the
  * invocation), then the put, then an eviction after it. A {@code @Cached} miss calls the target
  * inside {@link TieredCache#get(Object, java.util.function.Function)}, so the cache's own
- * single-flight, cluster lease, negative caching and refresh-ahead apply to it.
+ * single-flight, cluster lease, negative caching and refresh-ahead apply to it. A result that
+ * must not be stored ({@code unless}, a future still running) is returned through the load without
+ * being cached ({@link TieredCache#get(Object, java.util.function.Function,
+ * java.util.function.Predicate)}); the target's own exception is the load's failure.
  *
  * <p>Concurrency: plans are looked up by the proxy's {@code Method} objects, which the proxy class
  * keeps in static fields, so an identity map (copied on write) answers after the first call of each
@@ -34,6 +37,40 @@ final class CachingInvocationHandler implements InvocationHandler {
 
   private static final Logger LOG = LoggerFactory.getLogger(CachingInvocationHandler.class);
   private static final Object[] NO_ARGS = new Object[0];
+
+  /**
+   * An asynchronous result not yet stored: a future still running (its value is stored when it
+   * completes) or one that failed. Returned through a load uncached, so callers that joined the
+   * load share the future.
+   */
+  private record InFlight(CompletableFuture<Object> future) {
+  }
+
+  /**
+   * One call's load through the cache: the loader, and whether its result may be stored. Loader and
+   * predicate are one object so that a hit allocates no more than a single capturing lambda would.
+   */
+  private final class TargetLoad implements Function<Object, Object>, Predicate<Object> {
+    private final MethodPlan plan;
+    private final Op op;
+    private final Object[] a;
+
+    TargetLoad(MethodPlan plan, Op op, Object[] a) {
+      this.plan = plan;
+      this.op = op;
+      this.a = a;
+    }
+
+    @Override
+    public Object apply(Object key) {
+      return plan.returns().async() ? loadAsync(plan, op, key, a, op.group().flights) : call(plan, a);
+    }
+
+    @Override
+    public boolean test(Object result) {
+      return !(result instanceof InFlight) && !op.vetoes(a, result);
+    }
+  }
 
   private final Class<?> type;
   private final Object target;
@@ -129,39 +166,26 @@ final class CachingInvocationHandler implements InvocationHandler {
   }
 
   private Object readThrough(MethodPlan plan, Op op, Object key, Object[] a) {
-    while (true) {
-      try {
-        return op.cache().get(key, k -> {
-          Object r = call(plan, a);
-          if (op.vetoes(a, r)) {
-            throw new Uncached(r);
-          }
-          return r;
-        });
-      } catch (CacheException e) {
-        RuntimeException s = Signals.signalOf(e);
-        if (s == null || s instanceof TargetFailure) {
-          throw s == null ? e : s;
-        }
-        if (s instanceof Uncached u) {
-          return u.value;
-        }
-        if (s instanceof Pending p) {
-          return joinValue(p.future); // the same key is loading through an asynchronous method
-        }
-        // joined a probe's flight (a Miss): nothing was loaded, load again
-      }
+    Object v;
+    try {
+      TargetLoad load = new TargetLoad(plan, op, a);
+      v = op.cache().get(key, load, load);
+    } catch (CacheException e) {
+      TargetFailure f = TargetFailure.in(e);
+      throw f != null ? f : e;
     }
+    // joined a load of the same key through an asynchronous method, whose future is still running
+    return v instanceof InFlight f ? joinValue(f.future()) : v;
   }
 
   private Object readAside(MethodPlan plan, Op op, Object key, Object[] a) {
-    Object v = Signals.find(op.cache(), key);
-    if (v != Signals.ABSENT) {
-      return v;
+    CacheLookup<Object> found = op.cache().lookup(key);
+    if (found.present()) {
+      return found.value();
     }
     Object r = call(plan, a);
     if (!op.vetoes(a, r)) {
-      CacheGroup.storeLoaded(op.cache(), key, r);
+      op.cache().putLoaded(key, r);
     }
     return r;
   }
@@ -237,48 +261,37 @@ final class CachingInvocationHandler implements InvocationHandler {
     if (inFlight != null) {
       return inFlight.thenApply(v -> v);
     }
-    while (true) {
-      try {
-        Object v = op.cache().get(key, k -> loadAsync(plan, op, k, a, flights));
-        return CompletableFuture.completedFuture(v);
-      } catch (CacheException e) {
-        RuntimeException s = Signals.signalOf(e);
-        if (s == null || s instanceof TargetFailure) {
-          throw s == null ? e : s;
-        }
-        if (s instanceof Uncached u) {
-          return CompletableFuture.completedFuture(u.value);
-        }
-        if (s instanceof Pending p) {
-          return p.future.thenApply(v -> v);
-        }
-      }
+    Object v;
+    try {
+      TargetLoad load = new TargetLoad(plan, op, a);
+      v = op.cache().get(key, load, load);
+    } catch (CacheException e) {
+      TargetFailure f = TargetFailure.in(e);
+      throw f != null ? f : e;
     }
+    return v instanceof InFlight f ? f.future().thenApply(x -> x) : CompletableFuture.completedFuture(v);
   }
 
+  /** The loaded value, or an {@link InFlight} for a future not completed normally yet. */
   private Object loadAsync(MethodPlan plan, Op op, Object key, Object[] a,
       ConcurrentHashMap<Object, CompletableFuture<Object>> flights) {
     CompletableFuture<Object> existing = flights.get(key);
     if (existing != null) {
-      throw new Pending(existing);
+      return new InFlight(existing);
     }
     CompletableFuture<Object> f = future(plan, call(plan, a));
     if (f.isDone() && !f.isCompletedExceptionally()) {
-      Object v = f.join();
-      if (op.vetoes(a, v)) {
-        throw new Uncached(v);
-      }
-      return v;
+      return f.join();
     }
     if (f.isCompletedExceptionally()) {
-      throw new Pending(f);
+      return new InFlight(f);
     }
     CompletableFuture<Object> shared = new CompletableFuture<>();
     flights.put(key, shared);
     f.whenComplete((v, ex) -> {
       try {
         if (ex == null && !op.vetoes(a, v)) {
-          CacheGroup.storeLoaded(op.cache(), key, v);
+          op.cache().putLoaded(key, v);
         }
       } catch (RuntimeException storeFailure) {
         LOG.warn("cache {}: storing the value of {} for {} failed: {}", op.group().name(),
@@ -292,6 +305,6 @@ final class CachingInvocationHandler implements InvocationHandler {
         }
       }
     });
-    throw new Pending(shared);
+    return new InFlight(shared);
   }
 }

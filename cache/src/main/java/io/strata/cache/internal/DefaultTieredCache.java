@@ -2,6 +2,7 @@ package io.strata.cache.internal;
 
 import io.micrometer.core.instrument.Timer;
 import io.strata.cache.CacheException;
+import io.strata.cache.CacheLookup;
 import io.strata.cache.Store;
 import io.strata.cache.TieredCache;
 import io.strata.cache.WriteStrategy;
@@ -21,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,29 @@ import org.slf4j.LoggerFactory;
 public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
 
   private static final Logger LOG = LoggerFactory.getLogger(DefaultTieredCache.class);
+
+  /** The answer of a {@link #lookup} miss; a hit answers with the entry itself. */
+  private static final CacheLookup<Object> MISS = new CacheLookup<>() {
+    @Override
+    public boolean present() {
+      return false;
+    }
+
+    @Override
+    public boolean negative() {
+      return false;
+    }
+
+    @Override
+    public Object value() {
+      return null;
+    }
+
+    @Override
+    public String toString() {
+      return "CacheLookup[miss]";
+    }
+  };
 
   private final CacheConfig<K, V> config;
   private final String name;
@@ -135,19 +160,39 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
   public V get(K key, Function<? super K, ? extends V> loader) {
     Objects.requireNonNull(key, "key cannot be null");
     Objects.requireNonNull(loader, "loader cannot be null");
-    Entry<V> e = lookup(key, loader);
+    Entry<V> e = find(key, loader, null);
     return e != null ? e.value() : loads.load(key, loader).value();
+  }
+
+  @Override
+  public V get(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+    Objects.requireNonNull(key, "key cannot be null");
+    Objects.requireNonNull(loader, "loader cannot be null");
+    Objects.requireNonNull(cacheIf, "cacheIf cannot be null");
+    Entry<V> e = find(key, loader, cacheIf);
+    return e != null ? e.value() : loads.load(key, loader, cacheIf).value();
   }
 
   @Override
   public V getIfPresent(K key) {
     Objects.requireNonNull(key, "key cannot be null");
-    Entry<V> e = lookup(key, store == null ? null : this::loadFromStore);
+    Entry<V> e = find(key, store == null ? null : this::loadFromStore, null);
     return e == null ? null : e.value();
   }
 
-  /** The first live entry in the tiers, promoted into the tiers above it; refreshes scheduled. */
-  private Entry<V> lookup(K key, Function<? super K, ? extends V> loader) {
+  @Override
+  @SuppressWarnings("unchecked")
+  public CacheLookup<V> lookup(K key) {
+    Objects.requireNonNull(key, "key cannot be null");
+    Entry<V> e = find(key, store == null ? null : this::loadFromStore, null);
+    return e != null ? e : (CacheLookup<V>) MISS;
+  }
+
+  /**
+   * The first live entry in the tiers, promoted into the tiers above it; refreshes scheduled with
+   * {@code loader} and {@code cacheIf} (both may be {@code null}).
+   */
+  private Entry<V> find(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
     int start = 0;
     if (local != null && !timeChecksOnL1Hit) {
       // L1 entries expire physically no later than their staleUntil, which without a stale window
@@ -171,7 +216,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         chain.promote(key, e, i);
       }
       if (loader != null && needsRefresh(e, now)) {
-        refresher.schedule(key, e, loader);
+        refresher.schedule(key, e, loader, cacheIf);
       }
       return e;
     }
@@ -292,6 +337,31 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
       }
     }
     chain.put(key, e);
+    announce(key);
+    metrics.put();
+  }
+
+  @Override
+  public void putLoaded(K key, V value) {
+    Objects.requireNonNull(key, "key cannot be null");
+    checkOpen();
+    Entry<V> pending = loads.pending(key);
+    if (pending != null) {
+      chain.putIfAbsent(key, pending); // an unflushed write is newer than what the caller loaded
+    } else {
+      loads.storeLoaded(key, value);
+    }
+  }
+
+  @Override
+  public void putNegative(K key) {
+    Objects.requireNonNull(key, "key cannot be null");
+    checkOpen();
+    if (entries.cachesAbsence()) {
+      chain.put(key, entries.create(null, versions.next()));
+    } else {
+      chain.invalidate(key);
+    }
     announce(key);
     metrics.put();
   }

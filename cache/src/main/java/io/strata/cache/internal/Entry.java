@@ -1,8 +1,11 @@
 package io.strata.cache.internal;
 
+import io.strata.cache.CacheLookup;
+
 /**
  * One cached value with its metadata, as every tier holds it. Times are epoch milliseconds of the
- * cache's clock so that they mean the same on every member.
+ * cache's clock so that they mean the same on every member. An entry is also the answer of a
+ * {@link io.strata.cache.TieredCache#lookup} hit, so that a lookup allocates nothing.
  *
  * @param value      the value, or {@code null} for a cached "absent" (negative entry)
  * @param version    the write's version (0 for a value loaded from the store)
@@ -10,9 +13,17 @@ package io.strata.cache.internal;
  * @param freshUntil after this the entry is stale
  * @param staleUntil after this the entry is gone (== freshUntil without stale-while-revalidate)
  */
-public record Entry<V>(V value, long version, long createdAt, long freshUntil, long staleUntil) {
+public record Entry<V>(V value, long version, long createdAt, long freshUntil, long staleUntil)
+    implements CacheLookup<V> {
+
+  /** Always {@code true}: an entry is a value or a negative entry. */
+  @Override
+  public boolean present() {
+    return true;
+  }
 
   /** Whether this entry records that the key has no value. */
+  @Override
   public boolean negative() {
     return value == null;
   }

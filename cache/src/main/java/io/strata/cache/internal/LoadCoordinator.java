@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,14 +52,23 @@ public final class LoadCoordinator<K, V> {
     this.keyString = keyString;
   }
 
+  /** Every value is cached. */
   public Entry<V> load(K key, Function<? super K, ? extends V> loader) {
+    return load(key, loader, null);
+  }
+
+  /**
+   * The entry for {@code key}, loaded once; the loaded value is stored only if {@code cacheIf} is
+   * {@code null} or accepts it. Callers that joined the load get the same entry, stored or not.
+   */
+  public Entry<V> load(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
     CompletableFuture<Entry<V>> mine = new CompletableFuture<>();
     CompletableFuture<Entry<V>> theirs = flights.putIfAbsent(key, mine);
     if (theirs != null) {
       return join(key, theirs);
     }
     try {
-      Entry<V> e = lease != null ? loadUnderLease(key, loader) : loadAndStore(key, loader);
+      Entry<V> e = lease != null ? loadUnderLease(key, loader, cacheIf) : loadAndStore(key, loader, cacheIf);
       mine.complete(e);
       return e;
     } catch (RuntimeException | Error ex) {
@@ -83,7 +93,7 @@ public final class LoadCoordinator<K, V> {
     }
   }
 
-  private Entry<V> loadUnderLease(K key, Function<? super K, ? extends V> loader) {
+  private Entry<V> loadUnderLease(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
     String leaseName = "load:" + keyString.apply(key);
     long deadline = System.nanoTime() + 2 * leaseTime.toNanos();
     long pauseMillis = 2;
@@ -94,12 +104,12 @@ public final class LoadCoordinator<K, V> {
         acquired = lease.tryAcquire(leaseName, leaseTime);
       } catch (RuntimeException ex) {
         LOG.debug("cache {}: lease service down, loading without it: {}", name, ex.toString());
-        return loadAndStore(key, loader);
+        return loadAndStore(key, loader, cacheIf);
       }
       if (acquired) {
         try {
           Entry<V> shared = chain.sharedFresh(key, clock.millis());
-          return shared != null ? shared : loadAndStore(key, loader);
+          return shared != null ? shared : loadAndStore(key, loader, cacheIf);
         } finally {
           try {
             lease.release(leaseName);
@@ -119,18 +129,26 @@ public final class LoadCoordinator<K, V> {
         return shared;
       }
       if (System.nanoTime() - deadline > 0) {
-        return loadAndStore(key, loader);
+        return loadAndStore(key, loader, cacheIf);
       }
     }
   }
 
-  private Entry<V> loadAndStore(K key, Function<? super K, ? extends V> loader) {
+  private Entry<V> loadAndStore(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
     Entry<V> pending = pending(key);
     if (pending != null) {
       chain.putIfAbsent(key, pending);
       return pending;
     }
     V value = callLoader(key, loader);
+    return (cacheIf == null || cacheIf.test(value)) ? storeLoaded(key, value) : entries.create(value, 0);
+  }
+
+  /**
+   * Stores a loaded value without overwriting anything live; {@code null} only where negative
+   * entries are kept. The entry made for it.
+   */
+  public Entry<V> storeLoaded(K key, V value) {
     Entry<V> e = entries.create(value, 0);
     if (value != null || entries.cachesAbsence()) {
       chain.putIfAbsent(key, e);

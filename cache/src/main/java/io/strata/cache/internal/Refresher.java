@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,13 +65,23 @@ public final class Refresher<K, V> implements AutoCloseable {
 
   /** Reloads {@code key} in the background unless a reload of it is already under way. */
   public void schedule(K key, Entry<V> current, Function<? super K, ? extends V> loader) {
+    schedule(key, current, loader, null);
+  }
+
+  /**
+   * As {@link #schedule(Object, Entry, Function)}; a reloaded value that {@code cacheIf} (if not
+   * {@code null}) rejects drops the entry: the newest answer must not be cached, so neither may the
+   * older one be served any longer.
+   */
+  public void schedule(K key, Entry<V> current, Function<? super K, ? extends V> loader,
+      Predicate<? super V> cacheIf) {
     if (closed || !refreshing.add(key)) {
       return;
     }
     try {
       background.execute(() -> {
         try {
-          reload(key, current, loader, true);
+          reload(key, current, loader, cacheIf, true);
         } catch (RuntimeException ex) {
           LOG.debug("cache {}: refresh of {} failed, keeping the old value: {}", name, key, ex.toString());
         } finally {
@@ -84,10 +95,11 @@ public final class Refresher<K, V> implements AutoCloseable {
 
   /** Reloads {@code key} now on a background thread, without the once-only rules; the new value. */
   public CompletableFuture<V> refresh(K key, Function<? super K, ? extends V> loader) {
-    return CompletableFuture.supplyAsync(() -> reload(key, null, loader, false).value(), background);
+    return CompletableFuture.supplyAsync(() -> reload(key, null, loader, null, false).value(), background);
   }
 
-  private Entry<V> reload(K key, Entry<V> current, Function<? super K, ? extends V> loader, boolean once) {
+  private Entry<V> reload(K key, Entry<V> current, Function<? super K, ? extends V> loader,
+      Predicate<? super V> cacheIf, boolean once) {
     if (once && lease != null) {
       boolean acquired;
       try {
@@ -104,16 +116,19 @@ public final class Refresher<K, V> implements AutoCloseable {
       }
     }
     Entry<V> e;
+    boolean cacheable = true;
     try {
       e = loads.pending(key);
       if (e == null) {
-        e = entries.create(loads.callLoader(key, loader), 0);
+        V value = loads.callLoader(key, loader);
+        cacheable = cacheIf == null || cacheIf.test(value);
+        e = entries.create(value, 0);
       }
     } catch (RuntimeException ex) {
       metrics.refresh("failure");
       throw ex;
     }
-    if (e.negative() && !entries.cachesAbsence()) {
+    if (!cacheable || (e.negative() && !entries.cachesAbsence())) {
       chain.invalidate(key);
     } else {
       chain.put(key, e);

@@ -1,6 +1,7 @@
 package io.strata.cache.spring;
 
 import io.strata.cache.CacheException;
+import io.strata.cache.CacheLookup;
 import io.strata.cache.TieredCache;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -43,48 +44,29 @@ public final class StrataCache extends AbstractValueAdaptingCache {
     return cache;
   }
 
-  /**
-   * The store value: the cached value, {@code NullValue} for a negative entry, {@code null} for a
-   * miss. {@code TieredCache.getIfPresent} answers {@code null} for both of the latter, so that
-   * answer is followed by a load whose loader reports the miss.
-   */
+  /** The store value: the cached value, {@code NullValue} for a negative entry, {@code null} for a miss. */
   @Override
   protected Object lookup(Object key) {
-    Object v = cache.getIfPresent(key);
-    if (v != null) {
-      return v;
-    }
-    try {
-      Object loaded = cache.get(key, k -> {
-        throw Miss.INSTANCE;
-      });
-      return toStoreValue(loaded);
-    } catch (CacheException e) {
-      return null; // our probe's miss, or a load we joined that failed: nothing is cached
-    }
+    CacheLookup<Object> found = cache.lookup(key);
+    return found.present() ? toStoreValue(found.value()) : null;
   }
 
   @Override
   @SuppressWarnings("unchecked")
   public <T> T get(Object key, Callable<T> valueLoader) {
-    while (true) {
-      try {
-        return (T) cache.get(key, k -> {
-          try {
-            return valueLoader.call();
-          } catch (Exception ex) {
-            throw new LoaderFailure(ex);
-          }
-        });
-      } catch (CacheException e) {
-        if (e.getCause() instanceof LoaderFailure f) {
-          throw new ValueRetrievalException(key, valueLoader, f.getCause());
+    try {
+      return (T) cache.get(key, k -> {
+        try {
+          return valueLoader.call();
+        } catch (Exception ex) {
+          throw new LoaderFailure(ex);
         }
-        if (!(e.getCause() instanceof Miss)) {
-          throw e;
-        }
-        // joined a concurrent lookup's probe: nothing was loaded, load again
+      });
+    } catch (CacheException e) {
+      if (e.getCause() instanceof LoaderFailure f) {
+        throw new ValueRetrievalException(key, valueLoader, f.getCause());
       }
+      throw e;
     }
   }
 
@@ -122,7 +104,7 @@ public final class StrataCache extends AbstractValueAdaptingCache {
     loading.whenComplete((v, ex) -> {
       try {
         if (ex == null) {
-          cache.get(key, k -> v); // stored as a load: no store write, no overwrite of a newer put
+          cache.putLoaded(key, v); // no store write, no overwrite of a newer put
         }
       } finally {
         flights.remove(key, mine);
@@ -140,8 +122,7 @@ public final class StrataCache extends AbstractValueAdaptingCache {
   @Override
   public void put(Object key, Object value) {
     if (value == null) {
-      cache.invalidate(key);
-      cache.get(key, k -> null);
+      cache.putNegative(key);
     } else {
       cache.put(key, value);
     }
@@ -172,16 +153,7 @@ public final class StrataCache extends AbstractValueAdaptingCache {
     return false;
   }
 
-  /** A probe's miss; no stack trace. */
-  private static final class Miss extends RuntimeException {
-    static final Miss INSTANCE = new Miss();
-
-    private Miss() {
-      super(null, null, false, false);
-    }
-  }
-
-  /** A checked exception of the value loader, carried through the tiered cache's load. */
+  /** An exception of the value loader (the load's failure), carried through the tiered cache's load. */
   private static final class LoaderFailure extends RuntimeException {
     LoaderFailure(Exception cause) {
       super(null, cause, false, false);

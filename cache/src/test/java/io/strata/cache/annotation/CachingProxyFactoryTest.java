@@ -3,6 +3,8 @@ package io.strata.cache.annotation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.strata.cache.FakeClock;
 import io.strata.cache.Item;
 import io.strata.cache.LocalTier;
@@ -483,5 +485,89 @@ class CachingProxyFactoryTest {
     assertThat(proxy.quote("ACME")).isEqualTo("ACME-1"); // served at once; a reload starts behind it
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> proxy.quote("ACME").equals("ACME-2"));
     assertThat(calls).hasValue(2);
+  }
+
+  // ---- metrics: only the target's own failures are failed loads -----------------------------
+
+  /** Holds for a result whose name starts with "draft". */
+  static final class IsDraft implements CachePredicate {
+    @Override
+    public boolean test(Object[] arguments, Object result) {
+      return result instanceof Item i && i.name().startsWith("draft");
+    }
+  }
+
+  interface Drafts {
+    @Cached(cache = "drafts", unless = IsDraft.class)
+    Item find(long id) throws IOException;
+
+    @Cached(cache = "drafts", unless = IsDraft.class)
+    CompletableFuture<Item> findAsync(long id);
+
+    @Cached(cache = "drafts", sync = false)
+    Item findAside(long id) throws IOException;
+  }
+
+  @Test
+  void unlessRejections_cachedNullReads_andFuturesInFlight_countNoFailedLoad() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    TieredCache<Object, Object> drafts = builder("drafts", Duration.ofSeconds(30)).meterRegistry(registry).build();
+    closeables.add(drafts);
+    AtomicInteger calls = new AtomicInteger();
+    CompletableFuture<Item> running = new CompletableFuture<>();
+    Drafts proxy = factory(drafts).proxy(Drafts.class, new Drafts() {
+      @Override
+      public Item find(long id) throws IOException {
+        calls.incrementAndGet();
+        if (id == 13) {
+          throw new IOException("disk on fire");
+        }
+        return id == 0 ? null : new Item(id == 1 ? "draft" : "final", id);
+      }
+
+      @Override
+      public CompletableFuture<Item> findAsync(long id) {
+        calls.incrementAndGet();
+        return id == 3 ? running : CompletableFuture.completedFuture(new Item("draft", id));
+      }
+
+      @Override
+      public Item findAside(long id) throws IOException {
+        return find(id);
+      }
+    });
+
+    // unless rejects: returned every time, never stored
+    assertThat(proxy.find(1)).isEqualTo(new Item("draft", 1));
+    assertThat(proxy.find(1)).isEqualTo(new Item("draft", 1));
+    assertThat(drafts.lookup(1L).present()).isFalse();
+    assertThat(proxy.findAsync(4)).isCompletedWithValue(new Item("draft", 4));
+    assertThat(drafts.lookup(4L).present()).isFalse();
+    // a null result, then reads of the cached null, through both read paths
+    assertThat(proxy.find(0)).isNull();
+    assertThat(proxy.find(0)).isNull();
+    assertThat(proxy.findAside(0)).isNull();
+    assertThat(drafts.lookup(0L).negative()).isTrue();
+    // a miss and a hit read aside
+    assertThat(proxy.findAside(2)).isEqualTo(new Item("final", 2));
+    assertThat(proxy.findAside(2)).isEqualTo(new Item("final", 2));
+    // a future in flight, shared, then stored
+    CompletableFuture<Item> first = proxy.findAsync(3);
+    CompletableFuture<Item> second = proxy.findAsync(3);
+    running.complete(new Item("final", 3));
+    assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(new Item("final", 3));
+    assertThat(second.get(5, TimeUnit.SECONDS)).isEqualTo(new Item("final", 3));
+    assertThat(drafts.lookup(3L).value()).isEqualTo(new Item("final", 3));
+    assertThat(calls).hasValue(6); // find(1) twice, findAsync(4), find(0), findAside(2), findAsync(3)
+    assertThat(loads(registry, "failure")).isZero();
+
+    // the target's own exception is a failed load, counted once, and reaches the caller unchanged
+    assertThatThrownBy(() -> proxy.find(13)).isExactlyInstanceOf(IOException.class);
+    assertThat(loads(registry, "failure")).isEqualTo(1);
+  }
+
+  private static double loads(SimpleMeterRegistry registry, String result) {
+    Counter c = registry.find("strata.cache.loads").tag("result", result).counter();
+    return c == null ? 0 : c.count();
   }
 }

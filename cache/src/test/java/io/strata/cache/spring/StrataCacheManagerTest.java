@@ -3,6 +3,8 @@ package io.strata.cache.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.strata.cache.LocalTier;
 import io.strata.cache.TieredCache;
 import java.io.IOException;
@@ -114,6 +116,25 @@ class StrataCacheManagerTest {
     CompletableFuture<String> failed = cache.retrieve("b", () -> CompletableFuture.failedFuture(new IllegalStateException("x")));
     assertThatThrownBy(() -> failed.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
     assertThat(cache.get("b")).isNull();
+  }
+
+  @Test
+  void lookupsOfMissesAndCachedNulls_andPutsOfNull_countNoLoad() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (TieredCache<Object, Object> counted = TieredCache.builder("counted", Object.class, Object.class)
+        .tier(LocalTier.builder().build()).negativeTtl(Duration.ofSeconds(30)).meterRegistry(registry).build()) {
+      Cache c = new StrataCache(counted);
+      assertThat(c.get("a")).isNull();
+      assertThat(c.retrieve("a")).isNull();
+      c.put("a", null);
+      assertThat(c.get("a").get()).isNull();
+      assertThat(c.evictIfPresent("a")).isTrue();
+      assertThat(c.retrieve("b", () -> CompletableFuture.completedFuture("B")).get(5, TimeUnit.SECONDS))
+          .isEqualTo("B");
+      assertThat(c.get("b").get()).isEqualTo("B");
+      Counter loads = registry.find("strata.cache.loads").counter();
+      assertThat(loads).isNull(); // not one load, failed or not
+    }
   }
 
   /** Spring reports an unknown cache name at the first call (the Strata proxy does it at creation). */
