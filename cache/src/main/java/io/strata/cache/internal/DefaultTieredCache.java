@@ -78,6 +78,10 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
   private final long refreshAfterMillis;
   private final boolean timeChecksOnL1Hit;
   private final ScheduledExecutorService scheduler;
+  /** {@link #loadFromStore}, made once: a method reference to it would be a new object per read. */
+  private final Function<K, V> storeLoader;
+  /** {@link #storeLoader}, or {@code null} without a store (reads without a loader refresh nothing). */
+  private final Function<K, V> refreshLoader;
   private volatile boolean closed;
 
   public DefaultTieredCache(CacheConfig<K, V> config, List<TierStore<K, V>> opened, Coordinator<K, V> coordinator,
@@ -87,6 +91,8 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     this.clock = config.clock();
     this.metrics = metrics;
     this.store = config.store();
+    this.storeLoader = this::loadFromStore;
+    this.refreshLoader = store == null ? null : storeLoader;
     this.kind = config.writeStrategy().kind();
     this.versions = new VersionClock(clock);
     this.entries = new EntryFactory<>(config);
@@ -146,7 +152,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
 
   @Override
   public V get(K key) {
-    return get(key, this::loadFromStore);
+    return get(key, storeLoader);
   }
 
   private V loadFromStore(K key) {
@@ -176,7 +182,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
   @Override
   public V getIfPresent(K key) {
     Objects.requireNonNull(key, "key cannot be null");
-    Entry<V> e = find(key, store == null ? null : this::loadFromStore, null);
+    Entry<V> e = find(key, refreshLoader, null);
     return e == null ? null : e.value();
   }
 
@@ -184,7 +190,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
   @SuppressWarnings("unchecked")
   public CacheLookup<V> lookup(K key) {
     Objects.requireNonNull(key, "key cannot be null");
-    Entry<V> e = find(key, store == null ? null : this::loadFromStore, null);
+    Entry<V> e = find(key, refreshLoader, null);
     return e != null ? e : (CacheLookup<V>) MISS;
   }
 
@@ -305,7 +311,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
   public CompletableFuture<V> refresh(K key) {
     Objects.requireNonNull(key, "key cannot be null");
     checkOpen();
-    return refresher.refresh(key, this::loadFromStore);
+    return refresher.refresh(key, storeLoader);
   }
 
   // ---- writes ------------------------------------------------------------------------------
