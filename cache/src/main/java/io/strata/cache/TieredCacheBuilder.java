@@ -232,7 +232,7 @@ public final class TieredCacheBuilder<K, V> {
         clock, invalidationHeartbeat, notifyDataSource, notifyChannel);
     CacheMetrics metrics = new CacheMetrics(registry, name);
     EntryCodec<V> entryCodec = new EntryCodec<>(vc);
-    TierContext<K, V> tierContext = new TierContext<>(config, entryCodec, metrics, registry);
+    TierContext<K, V> tierContext = new TierContext<>(config, entryCodec, metrics, registry, meterRegistry != null);
     List<TierStore<K, V>> stores = new ArrayList<>();
     for (Tier tier : tiers) {
       stores.add(tier.open(tierContext));

@@ -324,4 +324,15 @@ class TieredCacheLocalTest {
     cache.close();
     assertThatThrownBy(() -> cache.put(1L, new Item("a", 1))).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void l1MetersUseOnlyTheStandardCacheTagsSoTheySitBesideOtherCacheMeters() {
+    TieredCache<Long, Item> cache = track(builder().build());
+    cache.get(1L, k -> new Item("one", 1));
+    cache.getIfPresent(1L);
+    io.micrometer.core.instrument.Meter hits = registry.get("cache.gets").tags("cache", "local", "result", "hit").meter();
+    assertThat(hits.getId().getTags()).extracting(io.micrometer.core.instrument.Tag::getKey)
+        .containsExactlyInAnyOrder("cache", "result");
+    assertThat(hits.measure().iterator().next().getValue()).isEqualTo(1.0);
+  }
 }

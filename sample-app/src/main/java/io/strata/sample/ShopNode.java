@@ -1,9 +1,6 @@
 package io.strata.sample;
 
 import com.hazelcast.core.HazelcastInstance;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.Tag;
-import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -46,17 +43,6 @@ final class ShopNode implements AutoCloseable {
     /** Starts a member; on failure closes what it started. */
     static ShopNode start(MemberSettings settings) throws SQLException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // The router's plan cache and the caches' Caffeine tier both report through Micrometer's
-        // CaffeineCacheMetrics (cache.gets, cache.size, ...), the first tagged {cache}, the second
-        // {cache, tier}. Prometheus rejects one name with two sets of tag keys, so give every cache.*
-        // meter a tier tag.
-        registry.config().meterFilter(new MeterFilter() {
-            @Override
-            public Meter.Id map(Meter.Id id) {
-                return id.getName().startsWith("cache.") && id.getTag("tier") == null
-                        ? id.withTag(Tag.of("tier", "none")) : id;
-            }
-        });
         List<AutoCloseable> started = new ArrayList<>();
         started.add(registry::close);
         try {

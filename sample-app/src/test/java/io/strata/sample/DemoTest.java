@@ -75,8 +75,12 @@ class DemoTest {
         assertThat(scraped.get(0)).startsWith("{");
         assertThat(Summary.fromJson(scraped.get(0)).operations()).isPositive();
         assertThat(scraped.get(1)).contains("strata_replication_statements_total", "strata_cache_gets_total");
-        assertThat(scraped.get(1).lines()).as("Caffeine tier meters exported")
-                .anyMatch(l -> l.startsWith("cache_gets_total{") && l.contains("tier=\"caffeine\""));
+        // The caches' Caffeine L1 and the router's plan cache both export Micrometer's standard
+        // cache_gets_total with the same tag keys; Prometheus would drop a second set of keys.
+        assertThat(scraped.get(1).lines()).as("Caffeine L1 meters exported")
+                .anyMatch(l -> l.startsWith("cache_gets_total{") && l.contains("cache=\"products\""));
+        assertThat(scraped.get(1).lines()).as("plan cache meters exported beside them")
+                .anyMatch(l -> l.startsWith("cache_gets_total{") && l.contains("cache=\"strata.router.plans\""));
 
         assertThat(serverPids).hasSize(5);
         List<Long> alive = new ArrayList<>();

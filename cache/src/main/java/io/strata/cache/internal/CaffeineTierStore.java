@@ -39,8 +39,11 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
     this.ttlMillis = expireAfterWrite.toMillis();
     Caffeine<Object, Object> builder = Caffeine.newBuilder()
         .ticker(ticker(clock))
-        .recordStats()
         .expireAfterWrite(expireAfterWrite);
+    if (context.metricsRequested()) {
+      // Stats cost every hit a few contended counter updates; pay them only when meters are read.
+      builder.recordStats();
+    }
     if (maximumWeight > 0) {
       builder.maximumWeight(maximumWeight).weigher((Object k, Object v) -> {
         Object value = unwrap(v).value();
@@ -50,7 +53,12 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
       builder.maximumSize(maximumSize);
     }
     this.cache = builder.build();
-    CaffeineCacheMetrics.monitor(context.registry(), cache, context.cacheName(), "tier", "caffeine");
+    if (context.metricsRequested()) {
+      // Micrometer's standard cache meters with only the standard {cache} tag: every cache.* meter
+      // in an application (Spring Boot's, the router's plan cache) must carry the same tag keys,
+      // or Prometheus rejects all but the first set. Only L1 is Caffeine, so no tier tag is needed.
+      CaffeineCacheMetrics.monitor(context.registry(), cache, context.cacheName());
+    }
   }
 
   private static Ticker ticker(Clock clock) {

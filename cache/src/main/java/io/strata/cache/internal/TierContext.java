@@ -10,13 +10,29 @@ public final class TierContext<K, V> {
   private final EntryCodec<V> entryCodec;
   private final CacheMetrics metrics;
   private final MeterRegistry registry;
+  private final boolean metricsRequested;
 
   public TierContext(CacheConfig<K, V> config, EntryCodec<V> entryCodec, CacheMetrics metrics,
       MeterRegistry registry) {
+    this(config, entryCodec, metrics, registry, true);
+  }
+
+  /**
+   * @param metricsRequested whether the user gave the cache a registry; tiers skip bookkeeping
+   *     that only feeds meters (Caffeine's stats) when nobody collects them
+   */
+  public TierContext(CacheConfig<K, V> config, EntryCodec<V> entryCodec, CacheMetrics metrics,
+      MeterRegistry registry, boolean metricsRequested) {
     this.config = config;
     this.entryCodec = entryCodec;
     this.metrics = metrics;
     this.registry = registry;
+    this.metricsRequested = metricsRequested;
+  }
+
+  /** Whether the cache was built with a {@code MeterRegistry} of the user's. */
+  public boolean metricsRequested() {
+    return metricsRequested;
   }
 
   public String cacheName() {
