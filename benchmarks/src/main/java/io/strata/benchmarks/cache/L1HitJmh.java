@@ -30,6 +30,7 @@ public class L1HitJmh {
   Cache<Long, String> caffeine;
   Cache<Long, String> caffeineWithStats;
   TieredCache<Long, String> tiered;
+  TieredCache<Long, String> tieredMetered;
   Long[] keys;
   final Function<Long, String> loader = k -> "v" + k;
 
@@ -39,19 +40,25 @@ public class L1HitJmh {
     caffeineWithStats = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(L1_TTL).recordStats().build();
     tiered = TieredCache.builder("bench-l1", Long.class, String.class)
         .tier(LocalTier.builder().maximumSize(100_000).expireAfterWrite(L1_TTL).build())
-        .build(); // cache TTL: the default 10 minutes
+        .build(); // cache TTL: the default 10 minutes; no registry, so no Caffeine stats
+    tieredMetered = TieredCache.builder("bench-l1-metered", Long.class, String.class)
+        .tier(LocalTier.builder().maximumSize(100_000).expireAfterWrite(L1_TTL).build())
+        .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+        .build();
     keys = new Long[KEYS];
     for (int i = 0; i < KEYS; i++) {
       keys[i] = (long) i;
       caffeine.put(keys[i], "v" + i);
       caffeineWithStats.put(keys[i], "v" + i);
       tiered.put(keys[i], "v" + i);
+      tieredMetered.put(keys[i], "v" + i);
     }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
     tiered.close();
+    tieredMetered.close();
   }
 
   /** Per-thread key cursor, so threads do not share a counter. */
@@ -105,5 +112,19 @@ public class L1HitJmh {
   @GroupThreads(1)
   public String statsCaffeine(Cursor c) {
     return caffeineWithStats.getIfPresent(c.next(keys));
+  }
+
+  @Benchmark
+  @Group("metered")
+  @GroupThreads(1)
+  public String meteredBaseline(Cursor c) {
+    return caffeineWithStats.getIfPresent(c.next(keys));
+  }
+
+  @Benchmark
+  @Group("metered")
+  @GroupThreads(1)
+  public String meteredTiered(Cursor c) {
+    return tieredMetered.getIfPresent(c.next(keys));
   }
 }
