@@ -7,7 +7,7 @@ import java.sql.SQLException;
  * A merged result whose current row is a row of one shard's result: every getter is answered by
  * that shard's own {@link ResultSet}, so values keep the driver's exact types and text forms.
  */
-abstract class DelegatingResultSet extends UnsupportedResultSet {
+abstract class DelegatingResultSet extends MergedCursor {
 
     /** The shard result positioned on the current row. */
     abstract ResultSet current() throws SQLException;

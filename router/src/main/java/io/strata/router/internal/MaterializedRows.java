@@ -27,7 +27,7 @@ import java.util.List;
  * its values and their text forms (taken from the shards' own {@code getString} where a value
  * came from a shard unchanged), and the JDBC getters over them.
  */
-abstract class MaterializedRows extends UnsupportedResultSet implements MergedResultSet {
+abstract class MaterializedRows extends MergedCursor implements MergedResultSet {
 
     List<String> shardNames;
     Statement owner;
@@ -479,33 +479,6 @@ abstract class MaterializedRows extends UnsupportedResultSet implements MergedRe
     @Override
     public boolean isLast() {
         return index == rows.size() - 1 && !rows.isEmpty();
-    }
-
-    @Override
-    public int getType() {
-        return TYPE_FORWARD_ONLY;
-    }
-
-    @Override
-    public int getConcurrency() {
-        return CONCUR_READ_ONLY;
-    }
-
-    @Override
-    public int getHoldability() {
-        return HOLD_CURSORS_OVER_COMMIT;
-    }
-
-    @Override
-    public int getFetchDirection() {
-        return FETCH_FORWARD;
-    }
-
-    @Override
-    public void setFetchDirection(int direction) throws SQLException {
-        if (direction != FETCH_FORWARD) {
-            throw unsupported("setFetchDirection");
-        }
     }
 
     @Override

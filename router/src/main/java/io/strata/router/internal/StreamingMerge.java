@@ -242,33 +242,6 @@ final class StreamingMerge extends DelegatingResultSet implements MergedResultSe
     }
 
     @Override
-    public int getType() {
-        return TYPE_FORWARD_ONLY;
-    }
-
-    @Override
-    public int getConcurrency() {
-        return CONCUR_READ_ONLY;
-    }
-
-    @Override
-    public int getHoldability() {
-        return HOLD_CURSORS_OVER_COMMIT;
-    }
-
-    @Override
-    public int getFetchDirection() {
-        return FETCH_FORWARD;
-    }
-
-    @Override
-    public void setFetchDirection(int direction) throws SQLException {
-        if (direction != FETCH_FORWARD) {
-            throw unsupported("setFetchDirection");
-        }
-    }
-
-    @Override
     public int getFetchSize() throws SQLException {
         return sources.get(0).getFetchSize();
     }
