@@ -124,12 +124,6 @@ abstract class JdbcPgServer implements PgServer {
                 + "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'");
     }
 
-    /** Waits until every client backend but ours is gone. */
-    void awaitNoOtherBackends() {
-        await("backends gone", () -> queryLong("SELECT count(*) FROM pg_stat_activity "
-                + "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'") == 0);
-    }
-
     private void requireReplica(String operation) {
         if (!inRecovery()) {
             throw new IllegalStateException(operation + " needs a server in recovery, and " + name + " is not");

@@ -181,12 +181,6 @@ final class LocalPgServer extends JdbcPgServer {
                 .noneMatch(p -> Processes.state(p.pid()) == 'T'));
     }
 
-    @Override
-    public void restart() {
-        stop(StopMode.FAST);
-        start();
-    }
-
     String logTail() {
         try {
             List<String> lines = Files.readAllLines(logFile);
