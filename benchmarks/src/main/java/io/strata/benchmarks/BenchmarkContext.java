@@ -6,13 +6,15 @@ import java.time.Instant;
 public record BenchmarkContext(Instant started, int cores, String jvm) {
 
     static BenchmarkContext current() {
-        return new BenchmarkContext(Instant.now(), Runtime.getRuntime().availableProcessors(),
+        return new BenchmarkContext(
+                Instant.now(),
+                Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     }
 
     /** One line saying where and when the figures were taken. */
     public String machineLine() {
-        return "_Measured " + started.toString().substring(0, 16).replace('T', ' ') + " UTC on " + cores
-                + " cores, " + jvm + "._";
+        return "_Measured " + started.toString().substring(0, 16).replace('T', ' ') + " UTC on " + cores + " cores, "
+                + jvm + "._";
     }
 }

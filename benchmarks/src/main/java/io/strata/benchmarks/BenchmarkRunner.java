@@ -31,17 +31,19 @@ public final class BenchmarkRunner {
             new io.strata.benchmarks.cache.WriteBehindBenchmark(),
             new io.strata.benchmarks.router.RoutedPointSelectBenchmark(),
             new io.strata.benchmarks.router.PlanCacheBenchmark(),
-            new io.strata.benchmarks.annotation.ProxyHitBenchmark()
-    );
+            new io.strata.benchmarks.annotation.ProxyHitBenchmark());
 
-    private BenchmarkRunner() {
-    }
+    private BenchmarkRunner() {}
 
     public static void main(String[] args) throws Exception {
         String which = args.length == 0 || args[0].isBlank() ? "all" : args[0].trim();
         Set<String> names = which.equals("all")
-                ? BENCHMARKS.stream().map(Benchmark::name).collect(Collectors.toCollection(java.util.LinkedHashSet::new))
-                : Arrays.stream(which.split(",")).map(String::trim).collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+                ? BENCHMARKS.stream()
+                        .map(Benchmark::name)
+                        .collect(Collectors.toCollection(java.util.LinkedHashSet::new))
+                : Arrays.stream(which.split(","))
+                        .map(String::trim)
+                        .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
         List<String> unknown = new ArrayList<>(names);
         unknown.removeAll(BENCHMARKS.stream().map(Benchmark::name).toList());
         if (!unknown.isEmpty()) {

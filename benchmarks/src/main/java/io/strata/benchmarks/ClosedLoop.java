@@ -25,11 +25,9 @@ public final class ClosedLoop {
     }
 
     /** Throughput, latency, and CPU time the client threads spent per operation (nanoseconds). */
-    public record Result(double opsPerSecond, Histogram latency, double cpuNanosPerOp) {
-    }
+    public record Result(double opsPerSecond, Histogram latency, double cpuNanosPerOp) {}
 
-    private ClosedLoop() {
-    }
+    private ClosedLoop() {}
 
     /** Runs {@code operation} on {@code threads} threads for {@code nanos}; fails on the first error. */
     public static Result run(int threads, long nanos, Operation operation) throws Exception {

@@ -10,12 +10,12 @@ package io.strata.cache;
  */
 public interface CacheLookup<V> {
 
-  /** Whether the cache holds an entry for the key: a value or a negative entry; {@code false} on a miss. */
-  boolean present();
+    /** Whether the cache holds an entry for the key: a value or a negative entry; {@code false} on a miss. */
+    boolean present();
 
-  /** Whether the entry records that the key has no value; {@code false} on a miss and on a value. */
-  boolean negative();
+    /** Whether the entry records that the key has no value; {@code false} on a miss and on a value. */
+    boolean negative();
 
-  /** The cached value; {@code null} for a negative entry and on a miss. */
-  V value();
+    /** The cached value; {@code null} for a negative entry and on a miss. */
+    V value();
 }

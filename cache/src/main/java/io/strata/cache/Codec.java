@@ -10,14 +10,14 @@ import io.strata.cache.internal.JsonCodec;
  */
 public interface Codec<T> {
 
-  /** JSON through Jackson into exactly {@code type}: no polymorphic typing, no Java serialization. */
-  static <T> Codec<T> json(Class<T> type) {
-    return new JsonCodec<>(type);
-  }
+    /** JSON through Jackson into exactly {@code type}: no polymorphic typing, no Java serialization. */
+    static <T> Codec<T> json(Class<T> type) {
+        return new JsonCodec<>(type);
+    }
 
-  /** The bytes for {@code value}, never {@code null}. */
-  byte[] encode(T value);
+    /** The bytes for {@code value}, never {@code null}. */
+    byte[] encode(T value);
 
-  /** The value for {@code bytes}; throws any {@link RuntimeException} if they are not a valid value. */
-  T decode(byte[] bytes);
+    /** The value for {@code bytes}; throws any {@link RuntimeException} if they are not a valid value. */
+    T decode(byte[] bytes);
 }

@@ -11,9 +11,9 @@ import io.strata.cache.internal.Coordinator;
  */
 public abstract class Coordination {
 
-  Coordination() {
-    // only the coordinations of this package
-  }
+    Coordination() {
+        // only the coordinations of this package
+    }
 
-  abstract <K, V> Coordinator<K, V> open(CoordinationContext<K, V> context);
+    abstract <K, V> Coordinator<K, V> open(CoordinationContext<K, V> context);
 }

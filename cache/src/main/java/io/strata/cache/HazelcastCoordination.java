@@ -16,19 +16,19 @@ import java.util.Objects;
  */
 public final class HazelcastCoordination extends Coordination {
 
-  private final HazelcastInstance hazelcast;
+    private final HazelcastInstance hazelcast;
 
-  private HazelcastCoordination(HazelcastInstance hazelcast) {
-    this.hazelcast = hazelcast;
-  }
+    private HazelcastCoordination(HazelcastInstance hazelcast) {
+        this.hazelcast = hazelcast;
+    }
 
-  /** Coordination over {@code hazelcast}, a member or a client instance the caller owns. */
-  public static HazelcastCoordination of(HazelcastInstance hazelcast) {
-    return new HazelcastCoordination(Objects.requireNonNull(hazelcast, "hazelcast cannot be null"));
-  }
+    /** Coordination over {@code hazelcast}, a member or a client instance the caller owns. */
+    public static HazelcastCoordination of(HazelcastInstance hazelcast) {
+        return new HazelcastCoordination(Objects.requireNonNull(hazelcast, "hazelcast cannot be null"));
+    }
 
-  @Override
-  <K, V> Coordinator<K, V> open(CoordinationContext<K, V> context) {
-    return new HazelcastCoordinator<>(context, hazelcast);
-  }
+    @Override
+    <K, V> Coordinator<K, V> open(CoordinationContext<K, V> context) {
+        return new HazelcastCoordinator<>(context, hazelcast);
+    }
 }

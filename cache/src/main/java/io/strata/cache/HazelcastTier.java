@@ -13,41 +13,41 @@ import java.util.Objects;
  */
 public final class HazelcastTier extends Tier {
 
-  private final HazelcastInstance hazelcast;
-  private final String mapName;
+    private final HazelcastInstance hazelcast;
+    private final String mapName;
 
-  private HazelcastTier(HazelcastInstance hazelcast, String mapName) {
-    this.hazelcast = hazelcast;
-    this.mapName = mapName;
-  }
-
-  /** A tier on {@code hazelcast} with the default map name. */
-  public static HazelcastTier of(HazelcastInstance hazelcast) {
-    return new HazelcastTier(Objects.requireNonNull(hazelcast, "hazelcast cannot be null"), null);
-  }
-
-  /** The same tier on an explicitly named map. */
-  public HazelcastTier mapName(String mapName) {
-    Objects.requireNonNull(mapName, "mapName cannot be null");
-    if (mapName.isBlank()) {
-      throw new IllegalArgumentException("mapName cannot be blank, was '" + mapName + "'");
+    private HazelcastTier(HazelcastInstance hazelcast, String mapName) {
+        this.hazelcast = hazelcast;
+        this.mapName = mapName;
     }
-    return new HazelcastTier(hazelcast, mapName);
-  }
 
-  @Override
-  public String name() {
-    return "hazelcast";
-  }
+    /** A tier on {@code hazelcast} with the default map name. */
+    public static HazelcastTier of(HazelcastInstance hazelcast) {
+        return new HazelcastTier(Objects.requireNonNull(hazelcast, "hazelcast cannot be null"), null);
+    }
 
-  @Override
-  public boolean remote() {
-    return true;
-  }
+    /** The same tier on an explicitly named map. */
+    public HazelcastTier mapName(String mapName) {
+        Objects.requireNonNull(mapName, "mapName cannot be null");
+        if (mapName.isBlank()) {
+            throw new IllegalArgumentException("mapName cannot be blank, was '" + mapName + "'");
+        }
+        return new HazelcastTier(hazelcast, mapName);
+    }
 
-  @Override
-  <K, V> TierStore<K, V> open(TierContext<K, V> context) {
-    String name = mapName != null ? mapName : "strata-cache." + context.cacheName();
-    return new HazelcastTierStore<>(context, hazelcast, name);
-  }
+    @Override
+    public String name() {
+        return "hazelcast";
+    }
+
+    @Override
+    public boolean remote() {
+        return true;
+    }
+
+    @Override
+    <K, V> TierStore<K, V> open(TierContext<K, V> context) {
+        String name = mapName != null ? mapName : "strata-cache." + context.cacheName();
+        return new HazelcastTierStore<>(context, hazelcast, name);
+    }
 }

@@ -15,19 +15,19 @@ import redis.clients.jedis.UnifiedJedis;
  */
 public final class RedisCoordination extends Coordination {
 
-  private final UnifiedJedis jedis;
+    private final UnifiedJedis jedis;
 
-  private RedisCoordination(UnifiedJedis jedis) {
-    this.jedis = jedis;
-  }
+    private RedisCoordination(UnifiedJedis jedis) {
+        this.jedis = jedis;
+    }
 
-  /** Coordination over {@code jedis} (owned and closed by the caller). */
-  public static RedisCoordination of(UnifiedJedis jedis) {
-    return new RedisCoordination(Objects.requireNonNull(jedis, "jedis cannot be null"));
-  }
+    /** Coordination over {@code jedis} (owned and closed by the caller). */
+    public static RedisCoordination of(UnifiedJedis jedis) {
+        return new RedisCoordination(Objects.requireNonNull(jedis, "jedis cannot be null"));
+    }
 
-  @Override
-  <K, V> Coordinator<K, V> open(CoordinationContext<K, V> context) {
-    return new RedisCoordinator<>(context, jedis);
-  }
+    @Override
+    <K, V> Coordinator<K, V> open(CoordinationContext<K, V> context) {
+        return new RedisCoordinator<>(context, jedis);
+    }
 }

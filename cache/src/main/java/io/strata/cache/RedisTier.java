@@ -13,37 +13,37 @@ import redis.clients.jedis.UnifiedJedis;
  */
 public final class RedisTier extends Tier {
 
-  private final UnifiedJedis jedis;
-  private final String keyPrefix;
+    private final UnifiedJedis jedis;
+    private final String keyPrefix;
 
-  private RedisTier(UnifiedJedis jedis, String keyPrefix) {
-    this.jedis = jedis;
-    this.keyPrefix = keyPrefix;
-  }
+    private RedisTier(UnifiedJedis jedis, String keyPrefix) {
+        this.jedis = jedis;
+        this.keyPrefix = keyPrefix;
+    }
 
-  /** A tier on {@code jedis}. */
-  public static RedisTier of(UnifiedJedis jedis) {
-    return new RedisTier(Objects.requireNonNull(jedis, "jedis cannot be null"), "strata:");
-  }
+    /** A tier on {@code jedis}. */
+    public static RedisTier of(UnifiedJedis jedis) {
+        return new RedisTier(Objects.requireNonNull(jedis, "jedis cannot be null"), "strata:");
+    }
 
-  /** The same tier with keys prefixed by {@code keyPrefix} instead of {@code "strata:"}. */
-  public RedisTier keyPrefix(String keyPrefix) {
-    Objects.requireNonNull(keyPrefix, "keyPrefix cannot be null");
-    return new RedisTier(jedis, keyPrefix);
-  }
+    /** The same tier with keys prefixed by {@code keyPrefix} instead of {@code "strata:"}. */
+    public RedisTier keyPrefix(String keyPrefix) {
+        Objects.requireNonNull(keyPrefix, "keyPrefix cannot be null");
+        return new RedisTier(jedis, keyPrefix);
+    }
 
-  @Override
-  public String name() {
-    return "redis";
-  }
+    @Override
+    public String name() {
+        return "redis";
+    }
 
-  @Override
-  public boolean remote() {
-    return true;
-  }
+    @Override
+    public boolean remote() {
+        return true;
+    }
 
-  @Override
-  <K, V> TierStore<K, V> open(TierContext<K, V> context) {
-    return new RedisTierStore<>(context, jedis, keyPrefix + context.cacheName() + ":");
-  }
+    @Override
+    <K, V> TierStore<K, V> open(TierContext<K, V> context) {
+        return new RedisTierStore<>(context, jedis, keyPrefix + context.cacheName() + ":");
+    }
 }

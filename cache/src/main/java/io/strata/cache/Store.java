@@ -13,29 +13,29 @@ import java.util.Map;
  */
 public interface Store<K, V> {
 
-  /** The stored value for {@code key}, or {@code null} if there is none. */
-  V load(K key);
+    /** The stored value for {@code key}, or {@code null} if there is none. */
+    V load(K key);
 
-  /** The stored values for {@code keys}; absent keys are left out. */
-  default Map<K, V> loadAll(Collection<? extends K> keys) {
-    Map<K, V> result = new HashMap<>();
-    for (K key : keys) {
-      V value = load(key);
-      if (value != null) {
-        result.put(key, value);
-      }
+    /** The stored values for {@code keys}; absent keys are left out. */
+    default Map<K, V> loadAll(Collection<? extends K> keys) {
+        Map<K, V> result = new HashMap<>();
+        for (K key : keys) {
+            V value = load(key);
+            if (value != null) {
+                result.put(key, value);
+            }
+        }
+        return result;
     }
-    return result;
-  }
 
-  /** Stores {@code value} for {@code key} unless a write with a version >= {@code version} is stored. */
-  void write(K key, V value, long version);
+    /** Stores {@code value} for {@code key} unless a write with a version >= {@code version} is stored. */
+    void write(K key, V value, long version);
 
-  /** Writes every entry as {@link #write} would, ideally in one round trip. */
-  default void writeAll(Map<? extends K, Versioned<V>> entries) {
-    entries.forEach((key, versioned) -> write(key, versioned.value(), versioned.version()));
-  }
+    /** Writes every entry as {@link #write} would, ideally in one round trip. */
+    default void writeAll(Map<? extends K, Versioned<V>> entries) {
+        entries.forEach((key, versioned) -> write(key, versioned.value(), versioned.version()));
+    }
 
-  /** Deletes {@code key}. */
-  void delete(K key);
+    /** Deletes {@code key}. */
+    void delete(K key);
 }

@@ -10,15 +10,15 @@ import io.strata.cache.internal.TierStore;
  */
 public abstract class Tier {
 
-  Tier() {
-    // only the tiers of this package
-  }
+    Tier() {
+        // only the tiers of this package
+    }
 
-  /** A short name for metrics and logs: "caffeine", "hazelcast" or "redis". */
-  public abstract String name();
+    /** A short name for metrics and logs: "caffeine", "hazelcast" or "redis". */
+    public abstract String name();
 
-  /** Whether values cross the network (and so go through the codec and are untrusted on the way back). */
-  public abstract boolean remote();
+    /** Whether values cross the network (and so go through the codec and are untrusted on the way back). */
+    public abstract boolean remote();
 
-  abstract <K, V> TierStore<K, V> open(TierContext<K, V> context);
+    abstract <K, V> TierStore<K, V> open(TierContext<K, V> context);
 }

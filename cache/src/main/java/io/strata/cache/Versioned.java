@@ -12,8 +12,8 @@ import java.util.Objects;
  */
 public record Versioned<V>(V value, long version) {
 
-  /** Checks that {@code value} is not null. */
-  public Versioned {
-    Objects.requireNonNull(value, "value cannot be null");
-  }
+    /** Checks that {@code value} is not null. */
+    public Versioned {
+        Objects.requireNonNull(value, "value cannot be null");
+    }
 }

@@ -1,5 +1,4 @@
 package io.strata.cache;
 
 /** A value for tests. */
-public record Item(String name, long revision) {
-}
+public record Item(String name, long revision) {}

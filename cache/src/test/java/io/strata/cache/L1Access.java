@@ -6,11 +6,12 @@ import io.strata.cache.internal.DefaultTieredCache;
 /** Reaches into a cache's L1 for tests. */
 final class L1Access {
 
-  private L1Access() {
-  }
+    private L1Access() {}
 
-  /** Runs Caffeine's pending maintenance (evictions) now. */
-  static void cleanUp(TieredCache<?, ?> cache) {
-    ((CaffeineTierStore<?, ?>) ((DefaultTieredCache<?, ?>) cache).tiers().get(0)).caffeine().cleanUp();
-  }
+    /** Runs Caffeine's pending maintenance (evictions) now. */
+    static void cleanUp(TieredCache<?, ?> cache) {
+        ((CaffeineTierStore<?, ?>) ((DefaultTieredCache<?, ?>) cache).tiers().get(0))
+                .caffeine()
+                .cleanUp();
+    }
 }

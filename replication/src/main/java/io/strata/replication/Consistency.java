@@ -26,7 +26,12 @@ import java.util.regex.Pattern;
 public final class Consistency {
 
     /** The kinds of consistency. */
-    public enum Level { EVENTUAL, BOUNDED_STALENESS, READ_YOUR_WRITES, STRONG }
+    public enum Level {
+        EVENTUAL,
+        BOUNDED_STALENESS,
+        READ_YOUR_WRITES,
+        STRONG
+    }
 
     /** Any replica within the set's max lag. */
     public static final Consistency EVENTUAL = new Consistency(Level.EVENTUAL, null);
@@ -35,8 +40,7 @@ public final class Consistency {
     /** The primary. */
     public static final Consistency STRONG = new Consistency(Level.STRONG, null);
 
-    private static final Pattern BOUNDED =
-            Pattern.compile("bounded_staleness\\(\\s*(\\d+)\\s*(ms|s)\\s*\\)");
+    private static final Pattern BOUNDED = Pattern.compile("bounded_staleness\\(\\s*(\\d+)\\s*(ms|s)\\s*\\)");
 
     private final Level level;
     private final Duration maxStaleness;
@@ -78,9 +82,12 @@ public final class Consistency {
         Objects.requireNonNull(text, "text");
         String t = text.trim().toLowerCase(Locale.ROOT);
         switch (t) {
-            case "eventual": return EVENTUAL;
-            case "read_your_writes": return READ_YOUR_WRITES;
-            case "strong": return STRONG;
+            case "eventual":
+                return EVENTUAL;
+            case "read_your_writes":
+                return READ_YOUR_WRITES;
+            case "strong":
+                return STRONG;
             default:
                 Matcher m = BOUNDED.matcher(t);
                 if (m.matches()) {

@@ -55,8 +55,7 @@ public final class ConsistencyToken {
     /** This token with {@code replicaSet} raised to at least {@code lsn}. */
     public ConsistencyToken with(String replicaSet, long lsn) {
         if (!isValidName(replicaSet)) {
-            throw new IllegalArgumentException(
-                    "replicaSet must match [A-Za-z0-9_-]{1,64}, was " + replicaSet);
+            throw new IllegalArgumentException("replicaSet must match [A-Za-z0-9_-]{1,64}, was " + replicaSet);
         }
         if (lsn < 0) {
             throw new IllegalArgumentException("lsn must be >= 0, was " + lsn);
@@ -137,7 +136,8 @@ public final class ConsistencyToken {
 
     /** Formats a byte offset in PostgreSQL's LSN notation, e.g. {@code 0/16B3748}. */
     public static String formatLsn(long lsn) {
-        return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
+        return Long.toHexString(lsn >>> 32).toUpperCase() + "/"
+                + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
     }
 
     /** Parses PostgreSQL's LSN notation ({@code HI/LO}, hexadecimal) to a byte offset. */

@@ -13,6 +13,5 @@ import java.time.Duration;
  * @param lag the replica's time lag on Strata's clock (zero when caught up; see {@link ReplicaSetDataSource})
  * @param circuitOpen whether the node's circuit breaker currently refuses calls
  */
-public record NodeState(String name, NodeRole role, boolean up, long lsn, long lagBytes, Duration lag,
-                        boolean circuitOpen) {
-}
+public record NodeState(
+        String name, NodeRole role, boolean up, long lsn, long lagBytes, Duration lag, boolean circuitOpen) {}

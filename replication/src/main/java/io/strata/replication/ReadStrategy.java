@@ -57,11 +57,16 @@ public interface ReadStrategy {
     static ReadStrategy named(String name) {
         Objects.requireNonNull(name, "readStrategy");
         switch (name.trim().toLowerCase(Locale.ROOT).replace('_', '-')) {
-            case "round-robin": return roundRobin();
-            case "least-connections": return leastConnections();
-            case "lowest-lag": return lowestLag();
-            case "weighted-random": return weightedRandom();
-            case "health-weighted": return healthWeighted();
+            case "round-robin":
+                return roundRobin();
+            case "least-connections":
+                return leastConnections();
+            case "lowest-lag":
+                return lowestLag();
+            case "weighted-random":
+                return weightedRandom();
+            case "health-weighted":
+                return healthWeighted();
             default:
                 throw new IllegalArgumentException("readStrategy must be one of round-robin, least-connections, "
                         + "lowest-lag, weighted-random, health-weighted, was '" + name + "'");

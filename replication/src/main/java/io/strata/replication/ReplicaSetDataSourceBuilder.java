@@ -45,8 +45,8 @@ public final class ReplicaSetDataSourceBuilder {
     private final Map<String, Double> weights = new HashMap<>();
     private String username;
     private String password;
-    private Consumer<HikariConfig> primaryPool = c -> { };
-    private Consumer<HikariConfig> replicaPool = c -> { };
+    private Consumer<HikariConfig> primaryPool = c -> {};
+    private Consumer<HikariConfig> replicaPool = c -> {};
     private Consistency consistency = Consistency.EVENTUAL;
     private Duration maxLag = Duration.ofSeconds(1);
     private ReadStrategy readStrategy = ReadStrategy.roundRobin();
@@ -61,8 +61,7 @@ public final class ReplicaSetDataSourceBuilder {
     private Clock clock = Clock.SYSTEM;
     private int replicaCount;
 
-    ReplicaSetDataSourceBuilder() {
-    }
+    ReplicaSetDataSourceBuilder() {}
 
     /**
      * The replica set's name ({@code [A-Za-z0-9_-]{1,64}}, default {@code "default"}): the key
@@ -117,7 +116,11 @@ public final class ReplicaSetDataSourceBuilder {
         }
         if (primary && nodes.stream().anyMatch(NodeSpec::primary)) {
             throw new IllegalArgumentException("primary: already set to "
-                    + nodes.stream().filter(NodeSpec::primary).findFirst().orElseThrow().name()
+                    + nodes.stream()
+                            .filter(NodeSpec::primary)
+                            .findFirst()
+                            .orElseThrow()
+                            .name()
                     + ", cannot also be " + quote(nodeName) + " (a replica set has exactly one primary)");
         }
         if (nodes.stream().anyMatch(n -> n.name().equals(nodeName))) {
@@ -192,7 +195,8 @@ public final class ReplicaSetDataSourceBuilder {
     public ReplicaSetDataSourceBuilder replicaWeight(String nodeName, double weight) {
         Objects.requireNonNull(nodeName, "replicaWeight nodeName cannot be null");
         if (!(weight > 0) || Double.isInfinite(weight)) {
-            throw new IllegalArgumentException("replicaWeight of " + nodeName + " must be positive and finite, was " + weight);
+            throw new IllegalArgumentException(
+                    "replicaWeight of " + nodeName + " must be positive and finite, was " + weight);
         }
         weights.put(nodeName, weight);
         return this;
@@ -239,7 +243,8 @@ public final class ReplicaSetDataSourceBuilder {
     /** How many fallback reads per second the primary takes (default 100). */
     public ReplicaSetDataSourceBuilder primaryFallbackRate(int readsPerSecond) {
         if (readsPerSecond < 1) {
-            throw new IllegalArgumentException("primaryFallbackRate must be >= 1 read per second, was " + readsPerSecond);
+            throw new IllegalArgumentException(
+                    "primaryFallbackRate must be >= 1 read per second, was " + readsPerSecond);
         }
         this.primaryFallbackRate = readsPerSecond;
         return this;
@@ -298,10 +303,25 @@ public final class ReplicaSetDataSourceBuilder {
                 throw new IllegalStateException("replicaWeight: no replica named " + quote(w));
             }
         }
-        ReplicaSetConfig config = new ReplicaSetConfig(name, List.copyOf(specs), username, password,
-                primaryPool, replicaPool, consistency, maxLag, readStrategy, pollInterval, nodeTimeout,
-                readYourWritesWait, noReplicaPolicy, primaryFallbackRate,
-                SqlClassifier.create(writingFunctions, 10_000), circuitBreaker, meterRegistry, clock);
+        ReplicaSetConfig config = new ReplicaSetConfig(
+                name,
+                List.copyOf(specs),
+                username,
+                password,
+                primaryPool,
+                replicaPool,
+                consistency,
+                maxLag,
+                readStrategy,
+                pollInterval,
+                nodeTimeout,
+                readYourWritesWait,
+                noReplicaPolicy,
+                primaryFallbackRate,
+                SqlClassifier.create(writingFunctions, 10_000),
+                circuitBreaker,
+                meterRegistry,
+                clock);
         return new ReplicaSetDataSource(ReplicaSet.start(config));
     }
 

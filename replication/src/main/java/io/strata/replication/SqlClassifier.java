@@ -38,9 +38,20 @@ public final class SqlClassifier {
 
     /** Functions that write or need a writable server, treated as writes by default. */
     public static final Set<String> DEFAULT_WRITING_FUNCTIONS = Set.of(
-            "nextval", "setval", "txid_current", "pg_current_xact_id", "pg_notify",
-            "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock", "pg_try_advisory_xact_lock",
-            "lo_create", "lo_import", "lo_unlink", "pg_create_restore_point", "pg_switch_wal");
+            "nextval",
+            "setval",
+            "txid_current",
+            "pg_current_xact_id",
+            "pg_notify",
+            "pg_advisory_lock",
+            "pg_advisory_xact_lock",
+            "pg_try_advisory_lock",
+            "pg_try_advisory_xact_lock",
+            "lo_create",
+            "lo_import",
+            "lo_unlink",
+            "pg_create_restore_point",
+            "pg_switch_wal");
 
     private static final Pattern HINT = Pattern.compile(
             "/\\*\\s*strata:consistency\\s*=\\s*([A-Za-z_]+(?:\\(\\s*\\d+\\s*(?:ms|s)\\s*\\))?)\\s*\\*/",
@@ -62,8 +73,8 @@ public final class SqlClassifier {
             alternatives.append(Pattern.quote(f));
         }
         // An optional schema qualifier and optional quotes before the opening parenthesis.
-        this.writingCall = Pattern.compile("(?<![A-Za-z0-9_$])\"?(?:" + alternatives + ")\"?\\s*\\(",
-                Pattern.CASE_INSENSITIVE);
+        this.writingCall =
+                Pattern.compile("(?<![A-Za-z0-9_$])\"?(?:" + alternatives + ")\"?\\s*\\(", Pattern.CASE_INSENSITIVE);
         this.cache = Caffeine.newBuilder().maximumSize(cacheSize).build();
     }
 

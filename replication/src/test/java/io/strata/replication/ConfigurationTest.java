@@ -10,9 +10,12 @@ class ConfigurationTest {
 
     @Test
     void build_withoutPrimary_namesTheSetting() {
-        assertThatThrownBy(() -> ReplicaSetDataSource.builder().replica("jdbc:postgresql://h:5432/db").build())
+        assertThatThrownBy(() -> ReplicaSetDataSource.builder()
+                        .replica("jdbc:postgresql://h:5432/db")
+                        .build())
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("primary: not set").hasMessageContaining("replica0");
+                .hasMessageContaining("primary: not set")
+                .hasMessageContaining("replica0");
     }
 
     @Test
@@ -26,33 +29,46 @@ class ConfigurationTest {
     void readStrategy_unknown_namesSettingAndValue() {
         assertThatThrownBy(() -> ReplicaSetDataSource.builder().readStrategy("fastest-first"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("readStrategy").hasMessageContaining("'fastest-first'");
+                .hasMessageContaining("readStrategy")
+                .hasMessageContaining("'fastest-first'");
     }
 
     @Test
     void otherSettings_areCheckedWhenSet() {
         ReplicaSetDataSourceBuilder b = ReplicaSetDataSource.builder();
         assertThatThrownBy(() -> b.name("shard 0")).hasMessageContaining("name").hasMessageContaining("'shard 0'");
-        assertThatThrownBy(() -> b.primary("mysql://x")).hasMessageContaining("primary").hasMessageContaining("'mysql://x'");
-        assertThatThrownBy(() -> b.pollInterval(Duration.ofMillis(1))).hasMessageContaining("pollInterval")
+        assertThatThrownBy(() -> b.primary("mysql://x"))
+                .hasMessageContaining("primary")
+                .hasMessageContaining("'mysql://x'");
+        assertThatThrownBy(() -> b.pollInterval(Duration.ofMillis(1)))
+                .hasMessageContaining("pollInterval")
                 .hasMessageContaining("PT0.001S");
         assertThatThrownBy(() -> b.nodeTimeout(Duration.ZERO)).hasMessageContaining("nodeTimeout");
-        assertThatThrownBy(() -> b.primaryFallbackRate(0)).hasMessageContaining("primaryFallbackRate")
+        assertThatThrownBy(() -> b.primaryFallbackRate(0))
+                .hasMessageContaining("primaryFallbackRate")
                 .hasMessageContaining("0");
-        assertThatThrownBy(() -> b.readYourWritesWait(Duration.ofMillis(-1))).hasMessageContaining("readYourWritesWait");
-        assertThatThrownBy(() -> b.replicaWeight("r", -2)).hasMessageContaining("replicaWeight").hasMessageContaining("-2");
+        assertThatThrownBy(() -> b.readYourWritesWait(Duration.ofMillis(-1)))
+                .hasMessageContaining("readYourWritesWait");
+        assertThatThrownBy(() -> b.replicaWeight("r", -2))
+                .hasMessageContaining("replicaWeight")
+                .hasMessageContaining("-2");
         assertThatThrownBy(() -> b.writingFunctions("drop table")).hasMessageContaining("'drop table'");
         b.primary("jdbc:postgresql://h:5432/db");
         assertThatThrownBy(() -> b.primary("p2", "jdbc:postgresql://h2:5432/db"))
-                .hasMessageContaining("primary: already set").hasMessageContaining("'p2'");
+                .hasMessageContaining("primary: already set")
+                .hasMessageContaining("'p2'");
         assertThatThrownBy(() -> b.replica("primary", "jdbc:postgresql://h3:5432/db"))
-                .hasMessageContaining("unique").hasMessageContaining("'primary'");
+                .hasMessageContaining("unique")
+                .hasMessageContaining("'primary'");
     }
 
     @Test
     void build_weightForAnUnknownReplica_namesIt() {
-        assertThatThrownBy(() -> ReplicaSetDataSource.builder().primary("jdbc:postgresql://h:5432/db")
-                .replicaWeight("ghost", 2).build())
-                .hasMessageContaining("replicaWeight").hasMessageContaining("'ghost'");
+        assertThatThrownBy(() -> ReplicaSetDataSource.builder()
+                        .primary("jdbc:postgresql://h:5432/db")
+                        .replicaWeight("ghost", 2)
+                        .build())
+                .hasMessageContaining("replicaWeight")
+                .hasMessageContaining("'ghost'");
     }
 }

@@ -16,7 +16,8 @@ class ConsistencyTest {
         assertThat(Consistency.parse("bounded_staleness(250ms)"))
                 .isEqualTo(Consistency.boundedStaleness(Duration.ofMillis(250)));
         assertThat(Consistency.parse("bounded_staleness(2s)").maxStaleness()).hasValue(Duration.ofSeconds(2));
-        assertThat(Consistency.parse(Consistency.boundedStaleness(Duration.ofMillis(75)).toString()))
+        assertThat(Consistency.parse(
+                        Consistency.boundedStaleness(Duration.ofMillis(75)).toString()))
                 .isEqualTo(Consistency.boundedStaleness(Duration.ofMillis(75)));
     }
 
@@ -24,12 +25,14 @@ class ConsistencyTest {
     void parse_rejectsUnknownNamingTheValue() {
         assertThatThrownBy(() -> Consistency.parse("linearizable")).hasMessageContaining("'linearizable'");
         assertThatThrownBy(() -> Consistency.boundedStaleness(Duration.ofMillis(-1)))
-                .hasMessageContaining("maxStaleness").hasMessageContaining("PT-0.001S");
+                .hasMessageContaining("maxStaleness")
+                .hasMessageContaining("PT-0.001S");
     }
 
     @Test
     void hint_isFoundInAComment() {
-        assertThat(SqlClassifier.hint("/* strata:consistency=strong */ select 1")).hasValue(Consistency.STRONG);
+        assertThat(SqlClassifier.hint("/* strata:consistency=strong */ select 1"))
+                .hasValue(Consistency.STRONG);
         assertThat(SqlClassifier.hint("select 1 /*strata:consistency=bounded_staleness(100ms)*/"))
                 .hasValue(Consistency.boundedStaleness(Duration.ofMillis(100)));
         assertThat(SqlClassifier.hint("select 1")).isEmpty();

@@ -44,7 +44,8 @@ class ConsistencyTokenTest {
 
     @Test
     void equals_ignoresInsertionOrder() {
-        assertThat(ConsistencyToken.of("a", 1).with("b", 2)).isEqualTo(ConsistencyToken.of("b", 2).with("a", 1))
+        assertThat(ConsistencyToken.of("a", 1).with("b", 2))
+                .isEqualTo(ConsistencyToken.of("b", 2).with("a", 1))
                 .hasSameHashCodeAs(ConsistencyToken.of("b", 2).with("a", 1));
     }
 

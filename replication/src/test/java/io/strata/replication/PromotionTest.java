@@ -27,15 +27,15 @@ class PromotionTest {
     private static final Duration NODE_TIMEOUT = Duration.ofMillis(500);
 
     @Test
-    void thePromotedReplicaTakesWritesAndAnOldPrimaryOrASecondPromotionIsFenced(PgTopology topology)
-            throws Exception {
+    void thePromotedReplicaTakesWritesAndAnOldPrimaryOrASecondPromotionIsFenced(PgTopology topology) throws Exception {
         PgShard shard = topology.shard(0);
         PgServer oldPrimary = shard.primary();
         PgServer a = shard.replica(0);
         PgServer b = shard.replica(1);
         oldPrimary.execute("create table promo (id bigint primary key)");
         awaitReplicasCaughtUp(shard);
-        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, x -> x.pollInterval(POLL).nodeTimeout(NODE_TIMEOUT))) {
+        try (ReplicaSetDataSource ds =
+                TestReplicaSets.build(shard, x -> x.pollInterval(POLL).nodeTimeout(NODE_TIMEOUT))) {
             ReadRoutingTest.awaitInRotation(ds);
             try (Connection c = ds.getConnection()) {
                 update(c, "insert into promo values (1)");
@@ -47,10 +47,12 @@ class PromotionTest {
             oldPrimary.stop();
             a.promote();
             long promotedAt = System.nanoTime();
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(10))
                     .until(() -> ds.primaryName().equals(a.name()));
             Duration followed = Duration.ofNanos(System.nanoTime() - promotedAt);
-            assertThat(followed).as("documented bound: pollInterval + nodeTimeout")
+            assertThat(followed)
+                    .as("documented bound: pollInterval + nodeTimeout")
                     .isLessThanOrEqualTo(POLL.plus(NODE_TIMEOUT).plus(Duration.ofMillis(200)));
             try (Connection c = ds.getConnection()) {
                 update(c, "insert into promo values (2)");
@@ -62,19 +64,25 @@ class PromotionTest {
             // A second promotion while A is alive: B is writable too, on the same timeline.
             // Writes keep one target (A) and B is fenced: nothing is routed to it.
             b.promote();
-            await().atMost(Duration.ofSeconds(5)).until(() -> state(ds, b.name()).role() == NodeRole.FENCED);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> state(ds, b.name()).role() == NodeRole.FENCED);
             assertThat(ds.primaryName()).isEqualTo(a.name());
-            assertThat(ds.nodeStates().stream().filter(s -> s.role() == NodeRole.PRIMARY).count()).isEqualTo(1);
+            assertThat(ds.nodeStates().stream()
+                            .filter(s -> s.role() == NodeRole.PRIMARY)
+                            .count())
+                    .isEqualTo(1);
             for (int i = 0; i < 10; i++) {
                 try (Connection c = ds.getConnection()) {
                     update(c, "insert into promo values (?)", 100L + i);
                     assertThat(lastNode(c)).isEqualTo(a.name());
                     queryLong(c, "select count(*) from promo");
-                    assertThat(lastNode(c)).as("no replica is left: reads fall back to the primary, never to B")
+                    assertThat(lastNode(c))
+                            .as("no replica is left: reads fall back to the primary, never to B")
                             .isEqualTo(a.name());
                 }
             }
-            assertThat(b.queryLong("select count(*) from promo where id >= 100")).isZero();
+            assertThat(b.queryLong("select count(*) from promo where id >= 100"))
+                    .isZero();
         }
     }
 }

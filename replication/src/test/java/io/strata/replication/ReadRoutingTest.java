@@ -59,15 +59,17 @@ class ReadRoutingTest {
 
     @Test
     void serializableReadsGoToThePrimaryBecauseAStandbyRefusesThem() throws SQLException {
-        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> { })) {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> {})) {
             awaitInRotation(ds);
             try (Connection c = ds.getConnection()) {
                 c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
-                assertThat(queryLong(c, "select count(*) from item where id = ?", 1L)).isEqualTo(1L);
+                assertThat(queryLong(c, "select count(*) from item where id = ?", 1L))
+                        .isEqualTo(1L);
                 assertThat(lastNode(c)).isEqualTo(primary.name());
                 c.setReadOnly(true);
                 c.setAutoCommit(false);
-                assertThat(queryLong(c, "select count(*) from item where id = ?", 1L)).isEqualTo(1L);
+                assertThat(queryLong(c, "select count(*) from item where id = ?", 1L))
+                        .isEqualTo(1L);
                 assertThat(lastNode(c)).isEqualTo(primary.name());
                 c.commit();
             }
@@ -81,16 +83,19 @@ class ReadRoutingTest {
 
     @Test
     void readsGoToReplicasAndWritesToThePrimary() throws SQLException {
-        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> { })) {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> {})) {
             awaitInRotation(ds);
             Set<String> readers = new HashSet<>();
             try (Connection c = ds.getConnection()) {
-                assertThat(queryLong(c, "select count(*) from item where id = ?", 1L)).isEqualTo(1L);
+                assertThat(queryLong(c, "select count(*) from item where id = ?", 1L))
+                        .isEqualTo(1L);
                 readers.add(lastNode(c));
                 update(c, "update item set v = 'uno' where id = ?", 1L);
                 assertThat(lastNode(c)).isEqualTo(primary.name());
                 queryLong(c, "select nextval('seq')");
-                assertThat(lastNode(c)).as("a writing function goes to the primary").isEqualTo(primary.name());
+                assertThat(lastNode(c))
+                        .as("a writing function goes to the primary")
+                        .isEqualTo(primary.name());
                 queryLong(c, "select id from item where id = 1 for update");
                 assertThat(lastNode(c)).as("a locking read goes to the primary").isEqualTo(primary.name());
             }
@@ -100,21 +105,25 @@ class ReadRoutingTest {
                     readers.add(lastNode(c));
                 }
             }
-            assertThat(readers).as("round-robin over both replicas").containsExactlyInAnyOrder(replicaA.name(),
-                    replicaB.name());
+            assertThat(readers)
+                    .as("round-robin over both replicas")
+                    .containsExactlyInAnyOrder(replicaA.name(), replicaB.name());
         }
     }
 
     @Test
     void aReadWriteTransactionStaysOnThePrimaryAndAReadOnlyOneOnAReplica() throws SQLException {
-        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> { })) {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> {})) {
             awaitInRotation(ds);
             try (Connection c = ds.getConnection()) {
                 c.setAutoCommit(false);
                 queryLong(c, "select count(*) from item");
                 assertThat(lastNode(c)).isEqualTo(primary.name());
-                assertThat(queryLong(c, "select count(*) from pg_stat_activity where pid = pg_backend_pid() "
-                        + "and backend_xid is null")).isNotNull();
+                assertThat(queryLong(
+                                c,
+                                "select count(*) from pg_stat_activity where pid = pg_backend_pid() "
+                                        + "and backend_xid is null"))
+                        .isNotNull();
                 c.commit();
                 c.setReadOnly(true);
                 queryLong(c, "select count(*) from item");
@@ -131,7 +140,7 @@ class ReadRoutingTest {
 
     @Test
     void strongConsistencyReadsThePrimaryByConnectionScopeAndHint() throws SQLException {
-        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> { })) {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> {})) {
             awaitInRotation(ds);
             try (Connection c = ds.getConnection()) {
                 ReplicaSetConnection rc = c.unwrap(ReplicaSetConnection.class);
@@ -144,7 +153,8 @@ class ReadRoutingTest {
                 queryLong(c, "/* strata:consistency=strong */ select 1");
                 assertThat(lastNode(c)).as("hint").isEqualTo(primary.name());
             }
-            try (ConsistencyScope scope = ds.withConsistency(Consistency.STRONG); Connection c = ds.getConnection()) {
+            try (ConsistencyScope scope = ds.withConsistency(Consistency.STRONG);
+                    Connection c = ds.getConnection()) {
                 queryLong(c, "select 1");
                 assertThat(lastNode(c)).as("scope").isEqualTo(primary.name());
                 assertThat(c.unwrap(ReplicaSetConnection.class).consistency()).isEqualTo(Consistency.STRONG);
@@ -160,8 +170,8 @@ class ReadRoutingTest {
     void aPausedReplicaLeavesRotationForBoundedReadsWithinAPollIntervalAndReturnsAfterResume() throws Exception {
         Duration poll = Duration.ofMillis(100);
         Duration bound = Duration.ofMillis(500);
-        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.pollInterval(poll)
-                .consistency(Consistency.boundedStaleness(bound)))) {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(
+                shard, b -> b.pollInterval(poll).consistency(Consistency.boundedStaleness(bound)))) {
             awaitInRotation(ds);
             replicaA.pauseReplay();
             long pausedAt = System.nanoTime();
@@ -181,9 +191,11 @@ class ReadRoutingTest {
             writer.start();
             try {
                 // Once the replica's lag exceeds the bound, within one poll interval no read goes there.
-                await().atMost(Duration.ofSeconds(10)).until(() -> state(ds, replicaA.name()).lag().compareTo(bound) > 0);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> state(ds, replicaA.name()).lag().compareTo(bound) > 0);
                 long leftAfter = System.nanoTime() - pausedAt;
-                assertThat(Duration.ofNanos(leftAfter)).isLessThan(bound.plus(poll).plus(poll).plus(Duration.ofMillis(500)));
+                assertThat(Duration.ofNanos(leftAfter))
+                        .isLessThan(bound.plus(poll).plus(poll).plus(Duration.ofMillis(500)));
                 for (int i = 0; i < 30; i++) {
                     try (Connection c = ds.getConnection()) {
                         queryLong(c, "select 1");
@@ -215,12 +227,15 @@ class ReadRoutingTest {
             awaitInRotation(ds);
             replicaA.pauseReplay();
             primary.execute("update item set v = 'clocked' where id = 1");
-            await().atMost(Duration.ofSeconds(10)).until(() -> state(ds, replicaA.name()).lagBytes() > 0
-                    && state(ds, replicaB.name()).lagBytes() == 0);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> state(ds, replicaA.name()).lagBytes() > 0
+                            && state(ds, replicaB.name()).lagBytes() == 0);
             // Server clocks play no part: only Strata's clock moves, by exactly 3 s.
             clock.add(Duration.ofSeconds(3));
-            await().atMost(Duration.ofSeconds(10)).until(() -> state(ds, replicaA.name()).up()
-                    && state(ds, replicaB.name()).up() && state(ds, primary.name()).up());
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> state(ds, replicaA.name()).up()
+                            && state(ds, replicaB.name()).up()
+                            && state(ds, primary.name()).up());
             assertThat(state(ds, replicaA.name()).lag()).isEqualTo(Duration.ofSeconds(3));
             assertThat(state(ds, replicaB.name()).lag()).isEqualTo(Duration.ZERO);
             try (Connection c = ds.getConnection()) {
@@ -237,21 +252,27 @@ class ReadRoutingTest {
     @Test
     void aCaughtUpReplicaAgesWhenThePrimaryStopsAnsweringTheMonitor() throws Exception {
         MockClock clock = new MockClock();
-        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.clock(clock)
-                .maxLag(Duration.ofSeconds(1)).nodeTimeout(Duration.ofMillis(500))
-                .noReplicaPolicy(NoReplicaPolicy.FAIL))) {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(
+                shard,
+                b -> b.clock(clock)
+                        .maxLag(Duration.ofSeconds(1))
+                        .nodeTimeout(Duration.ofMillis(500))
+                        .noReplicaPolicy(NoReplicaPolicy.FAIL))) {
             awaitInRotation(ds);
-            await().atMost(Duration.ofSeconds(10)).until(() -> state(ds, replicaB.name()).lag().isZero());
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> state(ds, replicaB.name()).lag().isZero());
             primary.freeze();
             try {
-                await().atMost(Duration.ofSeconds(10)).until(() -> !state(ds, primary.name()).up());
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> !state(ds, primary.name()).up());
                 clock.add(Duration.ofSeconds(3));
                 // B has replayed all the primary had at the last sample, but that sample is 3 s old:
                 // the primary may have taken writes since that B will never see.
                 assertThat(state(ds, replicaB.name()).lag()).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
                 try (Connection c = ds.getConnection()) {
                     assertThatThrownBy(() -> queryLong(c, "select 1"))
-                            .isInstanceOfSatisfying(SQLException.class,
+                            .isInstanceOfSatisfying(
+                                    SQLException.class,
                                     e -> assertThat(e.getSQLState()).isEqualTo("53R01"));
                 }
             } finally {
@@ -266,7 +287,9 @@ class ReadRoutingTest {
             awaitInRotation(ds);
             long start = System.nanoTime();
             // At least 5 s without writes (the monitor itself only reads).
-            await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> true);
+            await().pollDelay(Duration.ofSeconds(5))
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> true);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
             for (PgServer r : shard.replicas()) {
                 NodeState s = state(ds, r.name());
@@ -289,14 +312,19 @@ class ReadRoutingTest {
     void withEveryReplicaPausedReadsReachThePrimaryNoFasterThanTheFallbackRate() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         int rate = 20;
-        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.primaryFallbackRate(rate)
-                .consistency(Consistency.boundedStaleness(Duration.ofMillis(200))).meterRegistry(registry))) {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(
+                shard,
+                b -> b.primaryFallbackRate(rate)
+                        .consistency(Consistency.boundedStaleness(Duration.ofMillis(200)))
+                        .meterRegistry(registry))) {
             awaitInRotation(ds);
             replicaA.pauseReplay();
             replicaB.pauseReplay();
             primary.execute("update item set v = 'paused' where id = 1");
-            await().atMost(Duration.ofSeconds(10)).until(() -> ds.nodeStates().stream()
-                    .filter(s -> s.role() == NodeRole.REPLICA).allMatch(s -> s.lag().toMillis() > 200));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> ds.nodeStates().stream()
+                            .filter(s -> s.role() == NodeRole.REPLICA)
+                            .allMatch(s -> s.lag().toMillis() > 200));
             int served = 0;
             int rejected = 0;
             long start = System.nanoTime();
@@ -314,19 +342,25 @@ class ReadRoutingTest {
             // The limiter refreshes rate/10 permits every 100 ms: at most one extra period's worth.
             assertThat(served).isBetween(1, (int) Math.ceil(rate * seconds) + rate / 10 + rate / 10);
             assertThat(rejected).isPositive();
-            assertThat(registry.get("strata.replication.fallbacks").tag("outcome", "primary").counter().count())
+            assertThat(registry.get("strata.replication.fallbacks")
+                            .tag("outcome", "primary")
+                            .counter()
+                            .count())
                     .isEqualTo(served);
         }
-        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.noReplicaPolicy(NoReplicaPolicy.FAIL)
-                .consistency(Consistency.boundedStaleness(Duration.ofMillis(200))))) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> ds.nodeStates().stream()
-                    .filter(s -> s.role() == NodeRole.REPLICA).allMatch(s -> s.lag().toMillis() > 200));
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(
+                shard,
+                b -> b.noReplicaPolicy(NoReplicaPolicy.FAIL)
+                        .consistency(Consistency.boundedStaleness(Duration.ofMillis(200))))) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> ds.nodeStates().stream()
+                            .filter(s -> s.role() == NodeRole.REPLICA)
+                            .allMatch(s -> s.lag().toMillis() > 200));
             try (Connection c = ds.getConnection()) {
-                assertThatThrownBy(() -> queryLong(c, "select 1"))
-                        .isInstanceOfSatisfying(SQLException.class, e -> {
-                            assertThat(e.getSQLState()).isEqualTo(ReplicaSetDataSource.SQLSTATE_NO_ELIGIBLE_REPLICA);
-                            assertThat(e.getMessage()).contains("no replica qualifies").contains("FAIL");
-                        });
+                assertThatThrownBy(() -> queryLong(c, "select 1")).isInstanceOfSatisfying(SQLException.class, e -> {
+                    assertThat(e.getSQLState()).isEqualTo(ReplicaSetDataSource.SQLSTATE_NO_ELIGIBLE_REPLICA);
+                    assertThat(e.getMessage()).contains("no replica qualifies").contains("FAIL");
+                });
                 update(c, "update item set v = 'still writable' where id = 1");
                 assertThat(lastNode(c)).isEqualTo(primary.name());
             }
@@ -338,31 +372,45 @@ class ReadRoutingTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.meterRegistry(registry))) {
             awaitInRotation(ds);
-            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            try (Connection c = ds.getConnection();
+                    Statement s = c.createStatement()) {
                 s.executeQuery("select 1").close();
                 s.executeUpdate("update item set v = 'm' where id = 1");
             }
             double reads = registry.find("strata.replication.statements").tag("kind", "read").counters().stream()
-                    .mapToDouble(x -> x.count()).sum();
-            double writes = registry.get("strata.replication.statements").tag("kind", "write")
-                    .tag("node", primary.name()).counter().count();
+                    .mapToDouble(x -> x.count())
+                    .sum();
+            double writes = registry.get("strata.replication.statements")
+                    .tag("kind", "write")
+                    .tag("node", primary.name())
+                    .counter()
+                    .count();
             assertThat(reads).isEqualTo(1.0);
             assertThat(writes).isEqualTo(1.0);
-            assertThat(registry.get("strata.replication.lag.bytes").tag("node", replicaA.name()).gauge().value())
+            assertThat(registry.get("strata.replication.lag.bytes")
+                            .tag("node", replicaA.name())
+                            .gauge()
+                            .value())
                     .isGreaterThanOrEqualTo(0);
-            assertThat(registry.find("resilience4j.circuitbreaker.state").gauges()).isNotEmpty();
+            assertThat(registry.find("resilience4j.circuitbreaker.state").gauges())
+                    .isNotEmpty();
             assertThat(registry.find("hikaricp.connections").gauges()).isNotEmpty();
         }
     }
 
     static void awaitInRotation1(ReplicaSetDataSource ds) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> ds.nodeStates().stream()
-                .filter(s -> s.role() == NodeRole.REPLICA).anyMatch(s -> s.up() && s.lag().isZero()));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ds.nodeStates().stream()
+                        .filter(s -> s.role() == NodeRole.REPLICA)
+                        .anyMatch(s -> s.up() && s.lag().isZero()));
     }
 
     static void awaitInRotation(ReplicaSetDataSource ds) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> ds.nodeStates().stream()
-                .filter(s -> s.role() == NodeRole.REPLICA)
-                .filter(s -> s.up() && s.lag().compareTo(Duration.ofMillis(500)) < 0).count() == 2);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ds.nodeStates().stream()
+                                .filter(s -> s.role() == NodeRole.REPLICA)
+                                .filter(s -> s.up() && s.lag().compareTo(Duration.ofMillis(500)) < 0)
+                                .count()
+                        == 2);
     }
 }

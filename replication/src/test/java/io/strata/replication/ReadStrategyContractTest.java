@@ -112,8 +112,8 @@ class LeastConnectionsStrategyTest extends ReadStrategyContractTest {
 
     @Test
     void choose_prefersTheFewestActiveConnections() {
-        List<Candidate> c = List.of(new Candidate("busy", 0, Duration.ZERO, 5, 1, 1),
-                new Candidate("idle", 0, Duration.ZERO, 1, 1, 1));
+        List<Candidate> c = List.of(
+                new Candidate("busy", 0, Duration.ZERO, 5, 1, 1), new Candidate("idle", 0, Duration.ZERO, 1, 1, 1));
         for (int i = 0; i < 10; i++) {
             assertThat(strategy().choose(c).name()).isEqualTo("idle");
         }
@@ -128,7 +128,8 @@ class LowestLagStrategyTest extends ReadStrategyContractTest {
 
     @Test
     void choose_prefersTheSmallestLag() {
-        List<Candidate> c = List.of(new Candidate("behind", 4096, Duration.ofMillis(50), 0, 1, 1),
+        List<Candidate> c = List.of(
+                new Candidate("behind", 4096, Duration.ofMillis(50), 0, 1, 1),
                 new Candidate("fresh", 0, Duration.ZERO, 0, 1, 1));
         ReadStrategy s = strategy();
         for (int i = 0; i < 10; i++) {
@@ -145,8 +146,8 @@ class WeightedRandomStrategyTest extends ReadStrategyContractTest {
 
     @Test
     void choose_followsTheWeights() {
-        List<Candidate> c = List.of(new Candidate("heavy", 0, Duration.ZERO, 0, 3, 1),
-                new Candidate("light", 0, Duration.ZERO, 0, 1, 1));
+        List<Candidate> c = List.of(
+                new Candidate("heavy", 0, Duration.ZERO, 0, 3, 1), new Candidate("light", 0, Duration.ZERO, 0, 1, 1));
         int heavy = 0;
         for (int i = 0; i < 8000; i++) {
             if (strategy().choose(c).name().equals("heavy")) {
@@ -165,8 +166,8 @@ class HealthWeightedStrategyTest extends ReadStrategyContractTest {
 
     @Test
     void choose_avoidsAnUnhealthyCandidate() {
-        List<Candidate> c = List.of(new Candidate("sick", 0, Duration.ZERO, 0, 1, 0.0),
-                new Candidate("well", 0, Duration.ZERO, 0, 1, 1.0));
+        List<Candidate> c = List.of(
+                new Candidate("sick", 0, Duration.ZERO, 0, 1, 0.0), new Candidate("well", 0, Duration.ZERO, 0, 1, 1.0));
         for (int i = 0; i < 200; i++) {
             assertThat(strategy().choose(c).name()).isEqualTo("well");
         }

@@ -59,15 +59,16 @@ class ReadYourWritesTest {
     }
 
     private ReplicaSetDataSource dataSource() {
-        return TestReplicaSets.build(shard, b -> b.consistency(Consistency.READ_YOUR_WRITES)
-                .primaryFallbackRate(1_000_000));
+        return TestReplicaSets.build(
+                shard, b -> b.consistency(Consistency.READ_YOUR_WRITES).primaryFallbackRate(1_000_000));
     }
 
     @Test
     void writeThenReadOnSeveralThreadsNeverMissesWhileReplicasPauseAndResume() throws Exception {
         ConcurrentHashMap<String, AtomicInteger> servedBy = new ConcurrentHashMap<>();
         AtomicInteger misses = new AtomicInteger();
-        try (ReplicaSetDataSource ds = dataSource(); Chaos chaos = new Chaos(shard)) {
+        try (ReplicaSetDataSource ds = dataSource();
+                Chaos chaos = new Chaos(shard)) {
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             try {
                 List<Future<?>> futures = new ArrayList<>();
@@ -93,11 +94,15 @@ class ReadYourWritesTest {
             } finally {
                 pool.shutdownNow();
             }
-            assertThat(chaos.pauses.get()).as("replicas were paused during the run").isPositive();
+            assertThat(chaos.pauses.get())
+                    .as("replicas were paused during the run")
+                    .isPositive();
         }
         assertThat(misses.get()).isZero();
-        assertThat(servedBy.values().stream().mapToInt(AtomicInteger::get).sum()).isEqualTo(ITERATIONS);
-        assertThat(servedBy.keySet()).as("replicas served reads, not only the primary")
+        assertThat(servedBy.values().stream().mapToInt(AtomicInteger::get).sum())
+                .isEqualTo(ITERATIONS);
+        assertThat(servedBy.keySet())
+                .as("replicas served reads, not only the primary")
                 .containsAnyOf(shard.replica(0).name(), shard.replica(1).name());
     }
 
@@ -108,7 +113,8 @@ class ReadYourWritesTest {
         AtomicInteger replicaReads = new AtomicInteger();
         int writers = THREADS / 2;
         int perWriter = ITERATIONS / writers;
-        try (ReplicaSetDataSource ds = dataSource(); Chaos chaos = new Chaos(shard)) {
+        try (ReplicaSetDataSource ds = dataSource();
+                Chaos chaos = new Chaos(shard)) {
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             try {
                 List<Future<?>> futures = new ArrayList<>();
@@ -119,7 +125,9 @@ class ReadYourWritesTest {
                             String token;
                             try (Connection c = ds.getConnection()) {
                                 insert(c, id);
-                                token = c.unwrap(ReplicaSetConnection.class).token().toString();
+                                token = c.unwrap(ReplicaSetConnection.class)
+                                        .token()
+                                        .toString();
                             }
                             handoff.put(new String[] {Long.toString(id), token});
                         }
@@ -135,7 +143,8 @@ class ReadYourWritesTest {
                                 if (!exists(c, Long.parseLong(item[0]))) {
                                     misses.incrementAndGet();
                                 }
-                                if (!TestReplicaSets.lastNode(c).equals(shard.primary().name())) {
+                                if (!TestReplicaSets.lastNode(c)
+                                        .equals(shard.primary().name())) {
                                     replicaReads.incrementAndGet();
                                 }
                             }
@@ -179,23 +188,26 @@ class ReadYourWritesTest {
         private final Thread thread;
 
         Chaos(PgShard shard) {
-            thread = new Thread(() -> {
-                ThreadLocalRandom random = ThreadLocalRandom.current();
-                while (running.get()) {
-                    List<PgServer> replicas = shard.replicas();
-                    boolean both = random.nextInt(4) == 0;
-                    List<PgServer> victims = both ? replicas : List.of(replicas.get(random.nextInt(replicas.size())));
-                    victims.forEach(PgServer::pauseReplay);
-                    pauses.incrementAndGet();
-                    try {
-                        // Fault timing, not synchronisation: how long replay stays paused.
-                        Thread.sleep(20 + random.nextInt(280));
-                    } catch (InterruptedException e) {
-                        running.set(false);
-                    }
-                    victims.forEach(PgServer::resumeReplay);
-                }
-            }, "chaos");
+            thread = new Thread(
+                    () -> {
+                        ThreadLocalRandom random = ThreadLocalRandom.current();
+                        while (running.get()) {
+                            List<PgServer> replicas = shard.replicas();
+                            boolean both = random.nextInt(4) == 0;
+                            List<PgServer> victims =
+                                    both ? replicas : List.of(replicas.get(random.nextInt(replicas.size())));
+                            victims.forEach(PgServer::pauseReplay);
+                            pauses.incrementAndGet();
+                            try {
+                                // Fault timing, not synchronisation: how long replay stays paused.
+                                Thread.sleep(20 + random.nextInt(280));
+                            } catch (InterruptedException e) {
+                                running.set(false);
+                            }
+                            victims.forEach(PgServer::resumeReplay);
+                        }
+                    },
+                    "chaos");
             thread.setDaemon(true);
             thread.start();
         }

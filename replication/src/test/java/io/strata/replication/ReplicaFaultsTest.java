@@ -31,7 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /** Reads survive a replica's death and a recovery conflict by being retried once elsewhere. */
-@WithPgTopology(shards = 1, replicasPerShard = 2,
+@WithPgTopology(
+        shards = 1,
+        replicasPerShard = 2,
         settings = {"hot_standby_feedback=off", "max_standby_streaming_delay=0"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplicaFaultsTest {
@@ -79,21 +81,24 @@ class ReplicaFaultsTest {
     @Order(1)
     void aReadCanceledByARecoveryConflictIsRetriedElsewhereAndSucceeds() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (ReplicaSetDataSource ds = TestReplicaSets.build(shard, b -> b.readStrategy(preferring(replicaA.name()))
-                .meterRegistry(registry))) {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(
+                shard, b -> b.readStrategy(preferring(replicaA.name())).meterRegistry(registry))) {
             ReadRoutingTest.awaitInRotation(ds);
             ExecutorService reader = Executors.newSingleThreadExecutor();
             try {
                 Future<String[]> read = reader.submit(() -> {
                     try (Connection c = ds.getConnection()) {
-                        Long sum = queryLong(c, "select sum(v) + 0 * count(pg_sleep(0.2)) from conflict_t where id <= 15");
+                        Long sum =
+                                queryLong(c, "select sum(v) + 0 * count(pg_sleep(0.2)) from conflict_t where id <= 15");
                         return new String[] {String.valueOf(sum), lastNode(c)};
                     }
                 });
                 // The long read is running on A (it sleeps 0.2 s per row for 15 rows)...
-                await().atMost(Duration.ofSeconds(10)).until(() -> replicaA.queryLong(
-                        "select count(*) from pg_stat_activity where query like '%conflict_t where id <= 15%' "
-                                + "and state = 'active' and pid <> pg_backend_pid()") == 1);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> replicaA.queryLong(
+                                        "select count(*) from pg_stat_activity where query like '%conflict_t where id <= 15%' "
+                                                + "and state = 'active' and pid <> pg_backend_pid()")
+                                == 1);
                 // ...when the primary removes row versions its snapshot still needs.
                 shard.primary().execute("update conflict_t set v = v + 1");
                 shard.primary().execute("vacuum conflict_t");
@@ -103,7 +108,8 @@ class ReplicaFaultsTest {
             } finally {
                 reader.shutdownNow();
             }
-            assertThat(registry.get("strata.replication.retries").counter().count()).isEqualTo(1.0);
+            assertThat(registry.get("strata.replication.retries").counter().count())
+                    .isEqualTo(1.0);
         }
     }
 
@@ -129,7 +135,8 @@ class ReplicaFaultsTest {
                             if (c == null) {
                                 c = ds.getConnection();
                             }
-                            assertThat(queryLong(c, "select count(*) from conflict_t where id <= 10")).isEqualTo(10L);
+                            assertThat(queryLong(c, "select count(*) from conflict_t where id <= 10"))
+                                    .isEqualTo(10L);
                             ok.incrementAndGet();
                             if (restarted.get()) {
                                 servedAfterRestart.add(lastNode(c));
@@ -169,7 +176,8 @@ class ReplicaFaultsTest {
                 pool.shutdownNow();
             }
             assertThat(failures).isEmpty();
-            assertThat(registry.get("strata.replication.retries").counter().count()).isPositive();
+            assertThat(registry.get("strata.replication.retries").counter().count())
+                    .isPositive();
             assertThat(servedAfterRestart).contains(replicaA.name(), replicaB.name());
         }
     }

@@ -1,5 +1,7 @@
 package io.strata.replication;
 
+import static org.awaitility.Awaitility.await;
+
 import io.strata.testkit.PgServer;
 import io.strata.testkit.PgShard;
 import java.sql.Connection;
@@ -8,13 +10,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.function.Consumer;
-import static org.awaitility.Awaitility.await;
 
 /** Builds data sources over a testkit shard, with small pools (the machine is shared). */
 final class TestReplicaSets {
 
-    private TestReplicaSets() {
-    }
+    private TestReplicaSets() {}
 
     static ReplicaSetDataSourceBuilder builder(PgShard shard) {
         PgServer p = shard.primary();
@@ -40,8 +40,8 @@ final class TestReplicaSets {
     static void awaitReplicasCaughtUp(PgShard shard) {
         long target = shard.primary().queryLong("select (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint");
         for (PgServer r : shard.replicas()) {
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    r.queryLong("select (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint") >= target);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> r.queryLong("select (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint") >= target);
         }
     }
 
@@ -71,6 +71,9 @@ final class TestReplicaSets {
     }
 
     static NodeState state(ReplicaSetDataSource ds, String node) {
-        return ds.nodeStates().stream().filter(s -> s.name().equals(node)).findFirst().orElseThrow();
+        return ds.nodeStates().stream()
+                .filter(s -> s.name().equals(node))
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -34,8 +34,7 @@ public final class Driver implements java.sql.Driver {
     }
 
     /** A driver; JDBC's DriverManager creates and registers one. */
-    public Driver() {
-    }
+    public Driver() {}
 
     @Override
     public Connection connect(String url, Properties info) throws SQLException {

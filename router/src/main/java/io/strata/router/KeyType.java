@@ -5,7 +5,6 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
-import java.util.UUID;
 
 /**
  * The declared type of a shard key. A key value is first brought to its canonical form under this
@@ -48,8 +47,8 @@ public enum KeyType {
                 if (value instanceof Character || value instanceof Number || value instanceof java.util.UUID) {
                     return value instanceof BigDecimal bd ? bd.toPlainString() : value.toString();
                 }
-                throw new SQLException("Strata: a " + value.getClass().getName()
-                        + " cannot be a text shard key", "22023");
+                throw new SQLException(
+                        "Strata: a " + value.getClass().getName() + " cannot be a text shard key", "22023");
             default:
                 if (value instanceof java.util.UUID u) {
                     return u;
@@ -61,8 +60,8 @@ public enum KeyType {
                         throw new SQLException("Strata: '" + s + "' is not a valid uuid shard key", "22P02");
                     }
                 }
-                throw new SQLException("Strata: a " + value.getClass().getName()
-                        + " cannot be a uuid shard key", "22023");
+                throw new SQLException(
+                        "Strata: a " + value.getClass().getName() + " cannot be a uuid shard key", "22023");
         }
     }
 
@@ -76,8 +75,10 @@ public enum KeyType {
                 return ((String) c).getBytes(StandardCharsets.UTF_8);
             default:
                 java.util.UUID u = (java.util.UUID) c;
-                return ByteBuffer.allocate(16).putLong(u.getMostSignificantBits())
-                        .putLong(u.getLeastSignificantBits()).array();
+                return ByteBuffer.allocate(16)
+                        .putLong(u.getMostSignificantBits())
+                        .putLong(u.getLeastSignificantBits())
+                        .array();
         }
     }
 
@@ -109,7 +110,6 @@ public enum KeyType {
         } catch (ArithmeticException | NumberFormatException e) {
             throw new SQLException("Strata: '" + value + "' is not a valid bigint shard key", "22P02");
         }
-        throw new SQLException("Strata: a " + value.getClass().getName()
-                + " cannot be a bigint shard key", "22023");
+        throw new SQLException("Strata: a " + value.getClass().getName() + " cannot be a bigint shard key", "22023");
     }
 }

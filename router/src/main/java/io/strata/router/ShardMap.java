@@ -41,8 +41,8 @@ public final class ShardMap {
             throw new IllegalArgumentException("shardNames cannot be empty");
         }
         if (slots < shardNames.size()) {
-            throw new IllegalArgumentException("slots must be at least the number of shards (" + shardNames.size()
-                    + ") but was " + slots);
+            throw new IllegalArgumentException(
+                    "slots must be at least the number of shards (" + shardNames.size() + ") but was " + slots);
         }
         if (new java.util.HashSet<>(shardNames).size() != shardNames.size()) {
             throw new IllegalArgumentException("shardNames must be distinct but was " + shardNames);

@@ -161,12 +161,10 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     }
 
     @Override
-    public void setLogWriter(PrintWriter out) {
-    }
+    public void setLogWriter(PrintWriter out) {}
 
     @Override
-    public void setLoginTimeout(int seconds) {
-    }
+    public void setLoginTimeout(int seconds) {}
 
     @Override
     public int getLoginTimeout() {
@@ -214,8 +212,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         private MeterRegistry meterRegistry;
         private boolean closeShards;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Adds a shard; its name is the replica set's {@link ReplicaSetDataSource#name()}. */
         public Builder shard(ReplicaSetDataSource shard) {
@@ -337,15 +334,15 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             List<DataSource> sources = new ArrayList<>(shards.values());
             ShardMap map = shardMap != null ? shardMap : ShardMap.uniform(names, slots);
             if (!map.shards().equals(names)) {
-                throw new IllegalStateException("the shard map names shards " + map.shards()
-                        + " but the added shards are " + names);
+                throw new IllegalStateException(
+                        "the shard map names shards " + map.shards() + " but the added shards are " + names);
             }
             int defaultIndex = -1;
             if (defaultShard != null) {
                 defaultIndex = names.indexOf(defaultShard);
                 if (defaultIndex < 0) {
-                    throw new IllegalStateException("defaultShard '" + defaultShard + "' is not a shard; shards are "
-                            + names);
+                    throw new IllegalStateException(
+                            "defaultShard '" + defaultShard + "' is not a shard; shards are " + names);
                 }
             }
             for (TableRule rule : tables.values()) {
@@ -363,7 +360,8 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             if (transactionPolicy == TransactionPolicy.TWO_PHASE) {
                 checkPreparedTransactions(names, sources);
                 String id = coordinatorId != null ? coordinatorId : defaultCoordinatorId();
-                Path file = coordinatorLog != null ? coordinatorLog
+                Path file = coordinatorLog != null
+                        ? coordinatorLog
                         : Path.of(System.getProperty("user.home"), ".strata", "coordinator-" + id + ".log");
                 log = new CoordinatorLog(file);
                 twoPhase = new TwoPhaseCommit(id, log, metrics);
@@ -375,8 +373,8 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                     twoPhase.recover(names, sources);
                 } catch (SQLException e) {
                     ds.close();
-                    throw new IllegalStateException("Strata: recovery of in-doubt two-phase transactions failed: "
-                            + e.getMessage(), e);
+                    throw new IllegalStateException(
+                            "Strata: recovery of in-doubt two-phase transactions failed: " + e.getMessage(), e);
                 }
             }
             return ds;
@@ -397,8 +395,8 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             List<String> problems = new ArrayList<>();
             for (int s = 0; s < sources.size(); s++) {
                 try (Connection c = sources.get(s).getConnection();
-                     Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery("SHOW max_prepared_transactions")) {
+                        Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SHOW max_prepared_transactions")) {
                     rs.next();
                     if (Integer.parseInt(rs.getString(1).trim()) == 0) {
                         problems.add("shard '" + names.get(s) + "' has max_prepared_transactions = 0");

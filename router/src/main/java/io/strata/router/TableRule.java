@@ -85,8 +85,12 @@ public final class TableRule {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TableRule r && r.table.equals(table) && r.kind == kind
-                && Objects.equals(r.keyColumn, keyColumn) && r.keyType == keyType && Objects.equals(r.shard, shard);
+        return o instanceof TableRule r
+                && r.table.equals(table)
+                && r.kind == kind
+                && Objects.equals(r.keyColumn, keyColumn)
+                && r.keyType == keyType
+                && Objects.equals(r.shard, shard);
     }
 
     @Override

@@ -30,7 +30,7 @@ class BadInputTest {
         FourShards.onEveryPrimary(topology, "create table b_unruled (id bigint primary key, name text)");
         router = FourShards.router(topology, b -> b.table(TableRule.sharded("b_users", "id", KeyType.LONG)));
         try (Connection c = router.getConnection();
-             PreparedStatement ps = c.prepareStatement("insert into b_users (id, name) values (?, ?)")) {
+                PreparedStatement ps = c.prepareStatement("insert into b_users (id, name) values (?, ?)")) {
             for (long id = 1; id <= 40; id++) {
                 ps.setLong(1, id);
                 ps.setString(2, "n" + id);
@@ -55,7 +55,8 @@ class BadInputTest {
     }
 
     private SQLException fails(String sql) throws SQLException {
-        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = router.getConnection();
+                Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
             return e;
@@ -84,7 +85,8 @@ class BadInputTest {
         SQLException e = fails("update b_users set name = 'overwritten'");
         assertThat(e.getSQLState()).isEqualTo("0A000");
         assertThat(e.getMessage()).contains("no condition on its shard key 'id'");
-        assertThat(total("select count(*) from b_users where name = 'overwritten'")).isZero();
+        assertThat(total("select count(*) from b_users where name = 'overwritten'"))
+                .isZero();
         SQLException delete = fails("delete from b_users where name = 'n1'");
         assertThat(delete.getMessage()).contains("shard key");
         assertThat(total("select count(*) from b_users")).isEqualTo(40);
@@ -94,7 +96,8 @@ class BadInputTest {
     void aShardKeyChangeIsRejected() throws SQLException {
         SQLException e = fails("update b_users set id = 1000, name = 'moved' where id = 1");
         assertThat(e.getMessage()).contains("changes shard key 'id'");
-        assertThat(total("select count(*) from b_users where id = 1 and name = 'n1'")).isEqualTo(1);
+        assertThat(total("select count(*) from b_users where id = 1 and name = 'n1'"))
+                .isEqualTo(1);
         assertThat(total("select count(*) from b_users where id = 1000")).isZero();
     }
 
@@ -114,8 +117,10 @@ class BadInputTest {
     @Test
     void aRejectedPreparedStatementFailsAtPrepareTime() throws SQLException {
         try (Connection c = router.getConnection()) {
-            assertThatThrownBy(() -> c.prepareStatement("update b_users set name = ?").executeUpdate())
-                    .isInstanceOf(SQLException.class).hasMessageContaining("shard key");
+            assertThatThrownBy(() ->
+                            c.prepareStatement("update b_users set name = ?").executeUpdate())
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("shard key");
         }
         assertThat(total("select count(*) from b_users")).isEqualTo(40);
     }

@@ -41,8 +41,9 @@ class DifferentialTest {
         "create table d_countries (code text primary key, name text not null, region text)",
     };
 
-    private static final String[] NAMES = {"ada", "bob", "cy", "dee", "eve", "fay", "gus", "hal", "Ivy", "jo",
-        "Zed", "émile", "ünal", null};
+    private static final String[] NAMES = {
+        "ada", "bob", "cy", "dee", "eve", "fay", "gus", "hal", "Ivy", "jo", "Zed", "émile", "ünal", null
+    };
     private static final String[] COUNTRIES = {"fr", "de", "us", "jp", "br", "ng", "in", null};
     private static final String[] STATUSES = {"new", "paid", "shipped", "void"};
 
@@ -54,11 +55,13 @@ class DifferentialTest {
 
     @BeforeAll
     void load(PgTopology topology) throws SQLException {
-        router = FourShards.router(topology, b -> b
-                .table(TableRule.sharded("d_users", "id", KeyType.LONG))
-                .table(TableRule.sharded("d_orders", "user_id", KeyType.LONG))
-                .table(TableRule.broadcast("d_countries")));
-        try (Connection c = topology.shard(0).primary().connect(); Statement st = c.createStatement()) {
+        router = FourShards.router(
+                topology,
+                b -> b.table(TableRule.sharded("d_users", "id", KeyType.LONG))
+                        .table(TableRule.sharded("d_orders", "user_id", KeyType.LONG))
+                        .table(TableRule.broadcast("d_countries")));
+        try (Connection c = topology.shard(0).primary().connect();
+                Statement st = c.createStatement()) {
             st.execute("drop database if exists plain");
             st.execute("create database plain");
         }
@@ -70,8 +73,15 @@ class DifferentialTest {
         }
         Random random = new Random(20261122);
         String countries = "insert into d_countries (code, name, region) values (?, ?, ?)";
-        String[][] cs = {{"fr", "France", "eu"}, {"de", "Germany", "eu"}, {"us", "United States", "am"},
-            {"jp", "Japan", "as"}, {"br", "Brazil", "am"}, {"ng", "Nigeria", "af"}, {"in", "India", "as"}};
+        String[][] cs = {
+            {"fr", "France", "eu"},
+            {"de", "Germany", "eu"},
+            {"us", "United States", "am"},
+            {"jp", "Japan", "as"},
+            {"br", "Brazil", "am"},
+            {"ng", "Nigeria", "af"},
+            {"in", "India", "as"}
+        };
         for (Connection c : List.of(plain, routed)) {
             try (PreparedStatement ps = c.prepareStatement(countries)) {
                 for (String[] row : cs) {
@@ -85,25 +95,36 @@ class DifferentialTest {
         }
         List<Object[]> users = new ArrayList<>();
         for (long id = 1; id <= 400; id++) {
-            users.add(new Object[] {id, NAMES[random.nextInt(NAMES.length)], COUNTRIES[random.nextInt(COUNTRIES.length)],
+            users.add(new Object[] {
+                id,
+                NAMES[random.nextInt(NAMES.length)],
+                COUNTRIES[random.nextInt(COUNTRIES.length)],
                 random.nextInt(10) == 0 ? null : random.nextInt(101),
                 BigDecimal.valueOf(random.nextInt(2_000_000) - 500_000, 2),
                 Timestamp.valueOf(LocalDateTime.of(2026, 1, 1, 0, 0).plusMinutes(random.nextInt(500_000))),
-                random.nextBoolean()});
+                random.nextBoolean()
+            });
         }
         List<Object[]> orders = new ArrayList<>();
         long orderId = 1;
         for (Object[] u : users) {
             int n = random.nextInt(8);
             for (int i = 0; i < n; i++) {
-                orders.add(new Object[] {orderId++, u[0], random.nextInt(7) == 0 ? null
-                    : BigDecimal.valueOf(random.nextInt(100_000), 2), STATUSES[random.nextInt(STATUSES.length)],
-                    1 + random.nextInt(5)});
+                orders.add(new Object[] {
+                    orderId++,
+                    u[0],
+                    random.nextInt(7) == 0 ? null : BigDecimal.valueOf(random.nextInt(100_000), 2),
+                    STATUSES[random.nextInt(STATUSES.length)],
+                    1 + random.nextInt(5)
+                });
             }
         }
         for (Connection c : List.of(plain, routed)) {
-            insertAll(c, "insert into d_users (id, name, country, score, balance, created, active)"
-                    + " values (?, ?, ?, ?, ?, ?, ?)", users);
+            insertAll(
+                    c,
+                    "insert into d_users (id, name, country, score, balance, created, active)"
+                            + " values (?, ?, ?, ?, ?, ?, ?)",
+                    users);
             insertAll(c, "insert into d_orders (id, user_id, amount, status, qty) values (?, ?, ?, ?, ?)", orders);
         }
         FourShards.awaitReplicas(topology);
@@ -151,8 +172,7 @@ class DifferentialTest {
     }
 
     /** How rows are compared. */
-    private record Query(String sql, int tieKeyColumns) {
-    }
+    private record Query(String sql, int tieKeyColumns) {}
 
     /** Total order: row by row. */
     private static Query exact(String sql) {
@@ -194,7 +214,8 @@ class DifferentialTest {
         q.add(exact("select id, created from d_users order by created, id limit 40"));
         q.add(exact("select id, created from d_users where created > '2026-06-01' order by created desc, id"));
         q.add(exact("select id, name, score + 1 as s1 from d_users where score is null order by id"));
-        q.add(exact("select u.id, u.name, upper(u.name) as un from d_users u where u.active order by 3 nulls first, 1"));
+        q.add(exact(
+                "select u.id, u.name, upper(u.name) as un from d_users u where u.active order by 3 nulls first, 1"));
         q.add(exact("select count(*) from d_users"));
         q.add(exact("select count(*), count(score), count(name) from d_users"));
         q.add(exact("select sum(score), min(score), max(score), avg(score) from d_users"));
@@ -258,8 +279,14 @@ class DifferentialTest {
             q.add(exact("select count(*), sum(amount) from d_orders where user_id in (" + in + ")"));
         }
         // ---- generated: filters + ORDER BY + LIMIT/OFFSET
-        String[] orders = {"score desc nulls last, id", "name, id desc", "balance, id", "created desc, id",
-            "country nulls first, name desc nulls last, id", "active, score, id"};
+        String[] orders = {
+            "score desc nulls last, id",
+            "name, id desc",
+            "balance, id",
+            "created desc, id",
+            "country nulls first, name desc nulls last, id",
+            "active, score, id"
+        };
         for (int i = 0; i < 36; i++) {
             int lo = r.nextInt(80);
             int hi = lo + r.nextInt(40);
@@ -319,10 +346,12 @@ class DifferentialTest {
         List<List<String>> actual;
         List<String> expectedLabels = new ArrayList<>();
         List<String> actualLabels = new ArrayList<>();
-        try (Statement a = plain.createStatement(); ResultSet rs = a.executeQuery(q.sql())) {
+        try (Statement a = plain.createStatement();
+                ResultSet rs = a.executeQuery(q.sql())) {
             expected = rows(rs, expectedLabels);
         }
-        try (Statement b = routed.createStatement(); ResultSet rs = b.executeQuery(q.sql())) {
+        try (Statement b = routed.createStatement();
+                ResultSet rs = b.executeQuery(q.sql())) {
             actual = rows(rs, actualLabels);
         } catch (SQLException | RuntimeException e) {
             failures.add(q.sql() + "\n    router failed: " + e);
@@ -348,7 +377,9 @@ class DifferentialTest {
             return;
         }
         for (int i = 0; i < expected.size(); i++) {
-            if (!expected.get(i).subList(0, q.tieKeyColumns()).equals(actual.get(i).subList(0, q.tieKeyColumns()))) {
+            if (!expected.get(i)
+                    .subList(0, q.tieKeyColumns())
+                    .equals(actual.get(i).subList(0, q.tieKeyColumns()))) {
                 failures.add(q.sql() + "\n    sort key at row " + i + ": " + expected.get(i) + " vs " + actual.get(i));
                 return;
             }

@@ -1,5 +1,7 @@
 package io.strata.router;
 
+import static org.awaitility.Awaitility.await;
+
 import io.strata.replication.ReplicaSetDataSource;
 import io.strata.testkit.PgServer;
 import io.strata.testkit.PgShard;
@@ -17,8 +19,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
-import static org.awaitility.Awaitility.await;
-
 /**
  * One 4 x (primary + 1 replica) topology for every test class of the run that uses this extension
  * (kept in JUnit's root store, closed when the run ends), so the slow start happens once on the
@@ -34,9 +34,17 @@ public final class FourShards implements BeforeAllCallback, ParameterResolver {
     }
 
     private static PgTopology topology(ExtensionContext context) {
-        return context.getRoot().getStore(NS).getOrComputeIfAbsent("topology",
-                k -> new Closing(PgTopology.builder().shards(4).replicasPerShard(1)
-                        .setting("max_connections", "120").start()), Closing.class).topology;
+        return context.getRoot()
+                .getStore(NS)
+                .getOrComputeIfAbsent(
+                        "topology",
+                        k -> new Closing(PgTopology.builder()
+                                .shards(4)
+                                .replicasPerShard(1)
+                                .setting("max_connections", "120")
+                                .start()),
+                        Closing.class)
+                .topology;
     }
 
     @Override
@@ -93,19 +101,28 @@ public final class FourShards implements BeforeAllCallback, ParameterResolver {
     public static Path yaml(PgTopology topology, String tables, String extra) throws java.io.IOException {
         StringBuilder sb = new StringBuilder("shards:\n");
         for (PgShard s : topology.shards()) {
-            sb.append("  - name: ").append(s.name()).append('\n')
-              .append("    primary: ").append(s.primary().jdbcUrl()).append('\n')
-              .append("    username: ").append(s.primary().user()).append('\n')
-              .append("    pool: { maximumPoolSize: 4, minimumIdle: 0 }\n")
-              .append("    replicas:\n");
+            sb.append("  - name: ")
+                    .append(s.name())
+                    .append('\n')
+                    .append("    primary: ")
+                    .append(s.primary().jdbcUrl())
+                    .append('\n')
+                    .append("    username: ")
+                    .append(s.primary().user())
+                    .append('\n')
+                    .append("    pool: { maximumPoolSize: 4, minimumIdle: 0 }\n")
+                    .append("    replicas:\n");
             for (PgServer r : s.replicas()) {
                 sb.append("      - ").append(r.jdbcUrl()).append('\n');
             }
         }
         Path dir = Files.createTempDirectory("strata-yaml");
         sb.append("tables:\n").append(tables);
-        sb.append("transactions: { policy: two-phase, coordinatorId: yaml-").append(ProcessHandle.current().pid())
-          .append(", log: ").append(dir.resolve("coordinator.log")).append(" }\n");
+        sb.append("transactions: { policy: two-phase, coordinatorId: yaml-")
+                .append(ProcessHandle.current().pid())
+                .append(", log: ")
+                .append(dir.resolve("coordinator.log"))
+                .append(" }\n");
         sb.append(extra);
         Path file = dir.resolve("strata.yaml");
         Files.writeString(file, sb.toString());
@@ -117,8 +134,9 @@ public final class FourShards implements BeforeAllCallback, ParameterResolver {
         for (PgShard shard : topology.shards()) {
             long target = shard.primary().queryLong("select (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint");
             for (PgServer r : shard.replicas()) {
-                await().atMost(Duration.ofSeconds(30)).until(() ->
-                        r.queryLong("select (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint") >= target);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() ->
+                                r.queryLong("select (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint") >= target);
             }
         }
     }
@@ -131,7 +149,8 @@ public final class FourShards implements BeforeAllCallback, ParameterResolver {
     /** Runs SQL on every primary directly. */
     public static void onEveryPrimary(PgTopology topology, String sql) throws SQLException {
         for (PgShard s : topology.shards()) {
-            try (Connection c = s.primary().connect(); Statement st = c.createStatement()) {
+            try (Connection c = s.primary().connect();
+                    Statement st = c.createStatement()) {
                 st.execute(sql);
             }
         }
@@ -141,8 +160,9 @@ public final class FourShards implements BeforeAllCallback, ParameterResolver {
     public static long preparedTransactions(PgTopology topology) throws SQLException {
         long n = 0;
         for (PgShard s : topology.shards()) {
-            try (Connection c = s.primary().connect(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("select count(*) from pg_prepared_xacts")) {
+            try (Connection c = s.primary().connect();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("select count(*) from pg_prepared_xacts")) {
                 rs.next();
                 n += rs.getLong(1);
             }

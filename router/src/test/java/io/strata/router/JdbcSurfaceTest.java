@@ -43,11 +43,14 @@ class JdbcSurfaceTest {
     @BeforeAll
     void setUp(PgTopology topology) throws SQLException {
         this.topology = topology;
-        router = FourShards.router(topology, b -> b.meterRegistry(registry)
-                .table(TableRule.sharded("s_types", "id", KeyType.LONG))
-                .table(TableRule.sharded("s_items", "user_id", KeyType.LONG))
-                .table(TableRule.sharded("s_docs", "code", KeyType.TEXT)));
-        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+        router = FourShards.router(
+                topology,
+                b -> b.meterRegistry(registry)
+                        .table(TableRule.sharded("s_types", "id", KeyType.LONG))
+                        .table(TableRule.sharded("s_items", "user_id", KeyType.LONG))
+                        .table(TableRule.sharded("s_docs", "code", KeyType.TEXT)));
+        try (Connection c = router.getConnection();
+                Statement st = c.createStatement()) {
             st.execute("create table s_types (id bigint primary key, tags text[], at timestamptz, local timestamp,"
                     + " amount numeric(12,3), flag boolean, data bytea, note text, n int)");
             st.execute("create table s_items (id bigserial, user_id bigint not null, title text,"
@@ -58,7 +61,8 @@ class JdbcSurfaceTest {
 
     @AfterAll
     void tearDown() throws SQLException {
-        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = router.getConnection();
+                Statement st = c.createStatement()) {
             st.execute("drop table s_types, s_items, s_docs");
         } finally {
             router.close();
@@ -105,8 +109,10 @@ class JdbcSurfaceTest {
                     assertThat(rs.next()).isTrue();
                     Array tags = rs.getArray("tags");
                     assertThat((Object[]) tags.getArray()).containsExactly("a", "b", null);
-                    assertThat(rs.getObject("at", OffsetDateTime.class).toInstant()).isEqualTo(at.toInstant());
-                    assertThat(rs.getTimestamp("local", tokyo)).isEqualTo(Timestamp.valueOf(LocalDateTime.of(2026, 3, 1, 8, 0)));
+                    assertThat(rs.getObject("at", OffsetDateTime.class).toInstant())
+                            .isEqualTo(at.toInstant());
+                    assertThat(rs.getTimestamp("local", tokyo))
+                            .isEqualTo(Timestamp.valueOf(LocalDateTime.of(2026, 3, 1, 8, 0)));
                     assertThat(rs.getBigDecimal("amount")).isEqualByComparingTo("12.345");
                     assertThat(rs.getBytes("data")).containsExactly(1, 2, 3);
                     assertThat(rs.getString("note")).isNull();
@@ -116,7 +122,8 @@ class JdbcSurfaceTest {
                 }
             }
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("select id, tags, amount, flag from s_types where id < 1000 order by id")) {
+                    ResultSet rs =
+                            st.executeQuery("select id, tags, amount, flag from s_types where id < 1000 order by id")) {
                 MergedResultSet merged = rs.unwrap(MergedResultSet.class);
                 assertThat(merged.shards()).hasSize(4);
                 assertThat(rs.getMetaData().getColumnCount()).isEqualTo(4);
@@ -127,7 +134,9 @@ class JdbcSurfaceTest {
                 assertThat(rs.getArray(2)).isNull();
                 assertThat(rs.wasNull()).isTrue();
                 assertThat(rs.getBigDecimal("amount")).isEqualByComparingTo("7");
-                assertThat(rs.getBoolean(4)).as("flag %s of row %s", rs.getString(4), rs.getString(1)).isFalse();
+                assertThat(rs.getBoolean(4))
+                        .as("flag %s of row %s", rs.getString(4), rs.getString(1))
+                        .isFalse();
                 assertThat(rs.next()).isFalse();
             }
         }
@@ -136,8 +145,9 @@ class JdbcSurfaceTest {
     @Test
     void generatedKeysComeBackFromEveryShardAMultiRowInsertReached() throws SQLException {
         try (Connection c = strong();
-             PreparedStatement ps = c.prepareStatement("insert into s_items (user_id, title) values (?, ?), (?, ?),"
-                     + " (?, ?), (?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                PreparedStatement ps = c.prepareStatement(
+                        "insert into s_items (user_id, title) values (?, ?), (?, ?)," + " (?, ?), (?, ?)",
+                        Statement.RETURN_GENERATED_KEYS)) {
             for (int i = 0; i < 4; i++) {
                 ps.setLong(2 * i + 1, 1000 + i);
                 ps.setString(2 * i + 2, "t" + i);
@@ -151,8 +161,8 @@ class JdbcSurfaceTest {
                 }
             }
             assertThat(users).containsExactlyInAnyOrder(1000L, 1001L, 1002L, 1003L);
-            try (PreparedStatement returning = c.prepareStatement("insert into s_items (user_id, title) values"
-                    + " (?, 'r1'), (?, 'r2') returning user_id, title")) {
+            try (PreparedStatement returning = c.prepareStatement(
+                    "insert into s_items (user_id, title) values" + " (?, 'r1'), (?, 'r2') returning user_id, title")) {
                 returning.setLong(1, 2000);
                 returning.setLong(2, 2001);
                 List<String> titles = new ArrayList<>();
@@ -168,8 +178,8 @@ class JdbcSurfaceTest {
 
     @Test
     void textKeysRouteByTheirUtf8Bytes() throws SQLException {
-        try (Connection c = strong(); PreparedStatement ps = c.prepareStatement(
-                "insert into s_docs (code, body) values (?, ?)")) {
+        try (Connection c = strong();
+                PreparedStatement ps = c.prepareStatement("insert into s_docs (code, body) values (?, ?)")) {
             for (String code : List.of("alpha", "béta", "gamma", "δέλτα")) {
                 ps.setString(1, code);
                 ps.setString(2, "body of " + code);
@@ -179,31 +189,37 @@ class JdbcSurfaceTest {
         }
         ShardMap map = router.shardMap();
         for (String code : List.of("alpha", "béta", "gamma", "δέλτα")) {
-            PgServer owner = topology.shard(map.shardIndexOf(code, KeyType.TEXT)).primary();
-            assertThat(owner.queryLong("select count(*) from s_docs where code = '" + code + "'")).isEqualTo(1);
+            PgServer owner =
+                    topology.shard(map.shardIndexOf(code, KeyType.TEXT)).primary();
+            assertThat(owner.queryLong("select count(*) from s_docs where code = '" + code + "'"))
+                    .isEqualTo(1);
         }
     }
 
     @Test
     void hintsRouteWhatSqlCannotSay() throws SQLException {
         PgShard shard2 = topology.shard(2);
-        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = router.getConnection();
+                Statement st = c.createStatement()) {
             // The parser cannot read a DO block; a hint routes it.
-            assertThatThrownBy(() -> st.execute("DO $$ BEGIN PERFORM 1; END $$")).isInstanceOf(SQLException.class)
+            assertThatThrownBy(() -> st.execute("DO $$ BEGIN PERFORM 1; END $$"))
+                    .isInstanceOf(SQLException.class)
                     .hasMessageContaining("ShardHint");
             try (ShardHint hint = ShardHint.shard("shard2")) {
                 st.execute("DO $$ BEGIN CREATE TABLE s_hinted (x int); END $$");
             }
             assertThat(shard2.primary().queryLong("select count(*) from pg_tables where tablename = 's_hinted'"))
                     .isEqualTo(1);
-            assertThat(topology.shard(0).primary().queryLong(
-                    "select count(*) from pg_tables where tablename = 's_hinted'")).isZero();
+            assertThat(topology.shard(0)
+                            .primary()
+                            .queryLong("select count(*) from pg_tables where tablename = 's_hinted'"))
+                    .isZero();
             try (ShardHint hint = ShardHint.shard("shard2")) {
                 st.execute("DO $$ BEGIN DROP TABLE s_hinted; END $$");
             }
             // A comment hint sends a keyless read to one shard, and its consistency to the primary.
-            try (ResultSet rs = st.executeQuery("/* strata: shard=shard1 consistency=strong */"
-                    + " select inet_server_port()")) {
+            try (ResultSet rs =
+                    st.executeQuery("/* strata: shard=shard1 consistency=strong */" + " select inet_server_port()")) {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(topology.shard(1).primary().port());
             }
@@ -242,7 +258,7 @@ class JdbcSurfaceTest {
                 sc.setConsistency(Consistency.READ_YOUR_WRITES);
                 sc.requireToken(carried);
                 try (Statement st = other.createStatement();
-                     ResultSet rs = st.executeQuery("select count(*) from s_types where note = 'ryw'")) {
+                        ResultSet rs = st.executeQuery("select count(*) from s_types where note = 'ryw'")) {
                     rs.next();
                     assertThat(rs.getLong(1)).isEqualTo(2);
                 }
@@ -256,8 +272,10 @@ class JdbcSurfaceTest {
     @Test
     void metricsCountStatementsByRouteKindAndShardAndPlanCacheHits() throws SQLException {
         double before = registry.find("strata.router.statements").tag("kind", "scatter").counters().stream()
-                .mapToDouble(cn -> cn.count()).sum();
-        try (Connection c = strong(); Statement st = c.createStatement()) {
+                .mapToDouble(cn -> cn.count())
+                .sum();
+        try (Connection c = strong();
+                Statement st = c.createStatement()) {
             for (int i = 0; i < 2; i++) {
                 try (ResultSet rs = st.executeQuery("select count(*) from s_items")) {
                     rs.next();
@@ -265,18 +283,25 @@ class JdbcSurfaceTest {
             }
         }
         double after = registry.find("strata.router.statements").tag("kind", "scatter").counters().stream()
-                .mapToDouble(cn -> cn.count()).sum();
+                .mapToDouble(cn -> cn.count())
+                .sum();
         assertThat(after - before).isEqualTo(8);
-        assertThat(registry.get("cache.gets").tag("cache", "strata.router.plans").tag("result", "hit")
-                .functionCounter().count()).isPositive();
-        assertThat(registry.get("strata.router.plan.cache.hit.ratio").gauge().value()).isBetween(0.01, 1.0);
+        assertThat(registry.get("cache.gets")
+                        .tag("cache", "strata.router.plans")
+                        .tag("result", "hit")
+                        .functionCounter()
+                        .count())
+                .isPositive();
+        assertThat(registry.get("strata.router.plan.cache.hit.ratio").gauge().value())
+                .isBetween(0.01, 1.0);
     }
 
     @Test
     void cancelStopsARunningStatementFromAnotherThread() throws Exception {
-        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
-            java.util.concurrent.CompletableFuture<Throwable> running = java.util.concurrent.CompletableFuture
-                    .supplyAsync(() -> {
+        try (Connection c = router.getConnection();
+                Statement st = c.createStatement()) {
+            java.util.concurrent.CompletableFuture<Throwable> running =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                         try {
                             st.executeQuery("select pg_sleep(20)");
                             return null;
@@ -284,11 +309,14 @@ class JdbcSurfaceTest {
                             return e;
                         }
                     });
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
-                st.cancel();
-                assertThat(running).isDone();
-            });
-            assertThat(running.get()).isInstanceOf(SQLException.class)
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(10))
+                    .untilAsserted(() -> {
+                        st.cancel();
+                        assertThat(running).isDone();
+                    });
+            assertThat(running.get())
+                    .isInstanceOf(SQLException.class)
                     .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57014"));
         }
     }
@@ -307,8 +335,8 @@ class JdbcSurfaceTest {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.setFetchSize(16);
-                try (ResultSet rs = st.executeQuery("select user_id from s_items where title like 'stream%'"
-                        + " order by user_id desc")) {
+                try (ResultSet rs = st.executeQuery(
+                        "select user_id from s_items where title like 'stream%'" + " order by user_id desc")) {
                     assertThat(rs.getFetchSize()).isEqualTo(16);
                     long previous = Long.MAX_VALUE;
                     int n = 0;
@@ -336,14 +364,18 @@ class JdbcSurfaceTest {
             assertThat(c.isWrapperFor(ShardingConnection.class)).isTrue();
             c.setReadOnly(true);
             assertThatThrownBy(() -> c.createStatement().executeUpdate("insert into s_types (id) values (9)"))
-                    .isInstanceOf(SQLException.class).hasMessageContaining("read-only");
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("read-only");
             c.setReadOnly(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             assertThat(c.getTransactionIsolation()).isEqualTo(Connection.TRANSACTION_REPEATABLE_READ);
             try (Statement st = c.createStatement()) {
                 st.setQueryTimeout(1);
-                assertThatThrownBy(() -> st.executeQuery("select pg_sleep(10)")).isInstanceOf(SQLException.class)
-                        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).as(e.toString()).isEqualTo("57014"));
+                assertThatThrownBy(() -> st.executeQuery("select pg_sleep(10)"))
+                        .isInstanceOf(SQLException.class)
+                        .satisfies(e -> assertThat(((SQLException) e).getSQLState())
+                                .as(e.toString())
+                                .isEqualTo("57014"));
             }
         }
     }

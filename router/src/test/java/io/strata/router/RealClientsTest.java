@@ -56,8 +56,8 @@ class RealClientsTest {
     @AfterAll
     void tearDown() throws SQLException {
         Driver.shutdown(url);
-        FourShards.onEveryPrimary(topology, "drop table if exists c_users, c_items, c_events, c_plans,"
-                + " flyway_schema_history");
+        FourShards.onEveryPrimary(
+                topology, "drop table if exists c_users, c_items, c_events, c_plans," + " flyway_schema_history");
     }
 
     private SimpleDriverDataSource dataSource() throws SQLException {
@@ -67,20 +67,34 @@ class RealClientsTest {
     @Test
     @Order(1)
     void flywayMigratesEveryShard() throws SQLException {
-        MigrateResult result = Flyway.configure().dataSource(dataSource())
-                .locations("classpath:db/strata-migration").load().migrate();
+        MigrateResult result = Flyway.configure()
+                .dataSource(dataSource())
+                .locations("classpath:db/strata-migration")
+                .load()
+                .migrate();
         assertThat(result.success).isTrue();
         assertThat(result.migrationsExecuted).isEqualTo(2);
         for (PgShard s : topology.shards()) {
-            assertThat(s.primary().queryLong("select count(*) from information_schema.columns where table_name ="
-                    + " 'c_users' and column_name = 'created'")).as(s.name()).isEqualTo(1);
-            assertThat(s.primary().queryLong("select count(*) from c_plans")).as(s.name()).isEqualTo(2);
+            assertThat(s.primary()
+                            .queryLong("select count(*) from information_schema.columns where table_name ="
+                                    + " 'c_users' and column_name = 'created'"))
+                    .as(s.name())
+                    .isEqualTo(1);
+            assertThat(s.primary().queryLong("select count(*) from c_plans"))
+                    .as(s.name())
+                    .isEqualTo(2);
             assertThat(s.primary().queryLong("select count(*) from flyway_schema_history where success"))
-                    .as(s.name()).isEqualTo(2);
+                    .as(s.name())
+                    .isEqualTo(2);
         }
         // A second run finds nothing to do.
-        assertThat(Flyway.configure().dataSource(dataSource()).locations("classpath:db/strata-migration").load()
-                .migrate().migrationsExecuted).isZero();
+        assertThat(Flyway.configure()
+                        .dataSource(dataSource())
+                        .locations("classpath:db/strata-migration")
+                        .load()
+                        .migrate()
+                        .migrationsExecuted)
+                .isZero();
     }
 
     @Test
@@ -88,39 +102,51 @@ class RealClientsTest {
     void springJdbcTemplateDoesCrud() throws SQLException {
         JdbcTemplate jdbc = new JdbcTemplate(dataSource());
         for (long id = 1; id <= 20; id++) {
-            assertThat(jdbc.update("insert into c_users (id, name, email) values (?, ?, ?)", id, "user" + id,
-                    id % 3 == 0 ? null : "u" + id + "@example.com")).isEqualTo(1);
+            assertThat(jdbc.update(
+                            "insert into c_users (id, name, email) values (?, ?, ?)",
+                            id,
+                            "user" + id,
+                            id % 3 == 0 ? null : "u" + id + "@example.com"))
+                    .isEqualTo(1);
         }
         GeneratedKeyHolder keys = new GeneratedKeyHolder();
-        jdbc.update(c -> {
-            PreparedStatement ps = c.prepareStatement("insert into c_items (user_id, title) values (?, ?)",
-                    new String[] {"id"});
-            ps.setLong(1, 7);
-            ps.setString(2, "lamp");
-            return ps;
-        }, keys);
+        jdbc.update(
+                c -> {
+                    PreparedStatement ps = c.prepareStatement(
+                            "insert into c_items (user_id, title) values (?, ?)", new String[] {"id"});
+                    ps.setLong(1, 7);
+                    ps.setString(2, "lamp");
+                    return ps;
+                },
+                keys);
         assertThat(keys.getKey()).isNotNull();
-        assertThat(jdbc.queryForObject("select name from c_users where id = ?", String.class, 7)).isEqualTo("user7");
-        assertThat(jdbc.update("update c_users set name = ? where id = ?", "seven", 7)).isEqualTo(1);
-        assertThat(jdbc.update("delete from c_users where id in (?, ?, ?)", 1, 2, 3)).isEqualTo(3);
-        Map<String, Object> row = jdbc.queryForMap("select u.name, i.title from c_users u join c_items i"
-                + " on i.user_id = u.id where u.id = ?", 7);
+        assertThat(jdbc.queryForObject("select name from c_users where id = ?", String.class, 7))
+                .isEqualTo("user7");
+        assertThat(jdbc.update("update c_users set name = ? where id = ?", "seven", 7))
+                .isEqualTo(1);
+        assertThat(jdbc.update("delete from c_users where id in (?, ?, ?)", 1, 2, 3))
+                .isEqualTo(3);
+        Map<String, Object> row = jdbc.queryForMap(
+                "select u.name, i.title from c_users u join c_items i" + " on i.user_id = u.id where u.id = ?", 7);
         assertThat(row).containsEntry("name", "seven").containsEntry("title", "lamp");
         List<Long> ids = jdbc.queryForList("select id from c_users order by id desc limit 5", Long.class);
         assertThat(ids).containsExactly(20L, 19L, 18L, 17L, 16L);
-        assertThat(jdbc.queryForObject("select count(*) from c_users where email is null", Long.class)).isEqualTo(5);
+        assertThat(jdbc.queryForObject("select count(*) from c_users where email is null", Long.class))
+                .isEqualTo(5);
         assertThat(jdbc.queryForObject("select price from c_plans where code = 'pro'", java.math.BigDecimal.class))
                 .isEqualByComparingTo("9.90");
-        assertThat(jdbc.queryForObject("select count(*) from c_users", Long.class)).isEqualTo(17);
+        assertThat(jdbc.queryForObject("select count(*) from c_users", Long.class))
+                .isEqualTo(17);
     }
 
     @Test
     @Order(3)
     void aBatchOf100kRowsLandsEachRowOnTheShardItsKeyHashesTo() throws SQLException {
-        FourShards.onEveryPrimary(topology, "create table if not exists c_events (id bigint primary key, payload text)");
+        FourShards.onEveryPrimary(
+                topology, "create table if not exists c_events (id bigint primary key, payload text)");
         int n = 100_000;
         try (Connection c = DriverManager.getConnection(url);
-             PreparedStatement ps = c.prepareStatement("insert into c_events (id, payload) values (?, ?)")) {
+                PreparedStatement ps = c.prepareStatement("insert into c_events (id, payload) values (?, ?)")) {
             for (int i = 1; i <= n; i++) {
                 if (i % 2 == 0) {
                     ps.setLong(1, i);
@@ -137,7 +163,8 @@ class RealClientsTest {
         for (PgShard s : topology.shards()) {
             long misplaced = 0;
             long here = 0;
-            try (Connection direct = s.primary().connect(); Statement st = direct.createStatement()) {
+            try (Connection direct = s.primary().connect();
+                    Statement st = direct.createStatement()) {
                 st.setFetchSize(5000);
                 direct.setAutoCommit(false);
                 try (ResultSet rs = st.executeQuery("select id from c_events")) {
@@ -162,8 +189,8 @@ class RealClientsTest {
     void aYamlDataSourceReportsRouterAndShardMetersToTheGivenRegistry() throws SQLException {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (ShardingDataSource ds = ShardingDataSource.fromYaml(yaml, registry);
-             Connection c = ds.getConnection();
-             Statement s = c.createStatement()) {
+                Connection c = ds.getConnection();
+                Statement s = c.createStatement()) {
             s.executeQuery("select count(*) from c_plans").close();
         }
         assertThat(registry.find("strata.router.statements").counters())

@@ -28,13 +28,15 @@ class RoutingTest {
     @BeforeAll
     void setUp(PgTopology topology) throws SQLException {
         this.topology = topology;
-        router = FourShards.router(topology, b -> b
-                .table(TableRule.sharded("r_users", "id", KeyType.LONG))
-                .table(TableRule.broadcast("r_countries"))
-                .table(TableRule.single("r_settings", "shard3"))
-                .defaultShard("shard2")
-                .keylessWritesToAllShards(true));
-        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+        router = FourShards.router(
+                topology,
+                b -> b.table(TableRule.sharded("r_users", "id", KeyType.LONG))
+                        .table(TableRule.broadcast("r_countries"))
+                        .table(TableRule.single("r_settings", "shard3"))
+                        .defaultShard("shard2")
+                        .keylessWritesToAllShards(true));
+        try (Connection c = router.getConnection();
+                Statement st = c.createStatement()) {
             st.execute("create table r_users (id bigint primary key, name text)");
             st.execute("create table r_countries (code text primary key, name text)");
             st.execute("create table r_settings (k text primary key, v text)");
@@ -46,7 +48,8 @@ class RoutingTest {
 
     @AfterAll
     void tearDown() throws SQLException {
-        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = router.getConnection();
+                Statement st = c.createStatement()) {
             st.execute("drop table r_users, r_countries, r_settings, r_misc");
         } finally {
             router.close();
@@ -59,13 +62,18 @@ class RoutingTest {
 
     @Test
     void singleTablesLiveOnTheirShardAndUnknownTablesOnTheDefaultShard() throws SQLException {
-        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = router.getConnection();
+                Statement st = c.createStatement()) {
             st.executeUpdate("insert into r_settings (k, v) values ('mode', 'on')");
             st.executeUpdate("insert into r_misc (k) values ('x')");
         }
         for (int s = 0; s < 4; s++) {
-            assertThat(onShard(s, "select count(*) from r_settings")).as("shard%d", s).isEqualTo(s == 3 ? 1 : 0);
-            assertThat(onShard(s, "select count(*) from r_misc")).as("shard%d", s).isEqualTo(s == 2 ? 1 : 0);
+            assertThat(onShard(s, "select count(*) from r_settings"))
+                    .as("shard%d", s)
+                    .isEqualTo(s == 3 ? 1 : 0);
+            assertThat(onShard(s, "select count(*) from r_misc"))
+                    .as("shard%d", s)
+                    .isEqualTo(s == 2 ? 1 : 0);
         }
     }
 
@@ -73,7 +81,8 @@ class RoutingTest {
     void broadcastReadsSpreadOverTheShards() throws SQLException {
         java.util.Set<String> served = new java.util.HashSet<>();
         for (int i = 0; i < 64; i++) {
-            try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = router.getConnection();
+                    Statement st = c.createStatement()) {
                 st.executeQuery("select count(*) from r_countries").close();
                 List<String> open = c.unwrap(ShardingConnection.class).openShards();
                 assertThat(open).as("one shard answers a broadcast read").hasSize(1);
@@ -86,13 +95,17 @@ class RoutingTest {
 
     @Test
     void broadcastWritesReachEveryCopyAndCountOnce() throws SQLException {
-        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
-            assertThat(st.executeUpdate("insert into r_countries (code, name) values ('fr', 'France'), ('jp', 'Japan')"))
+        try (Connection c = router.getConnection();
+                Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate(
+                            "insert into r_countries (code, name) values ('fr', 'France'), ('jp', 'Japan')"))
                     .isEqualTo(2);
-            assertThat(st.executeUpdate("update r_countries set name = upper(name)")).isEqualTo(2);
+            assertThat(st.executeUpdate("update r_countries set name = upper(name)"))
+                    .isEqualTo(2);
         }
         for (PgShard s : topology.shards()) {
-            assertThat(s.primary().queryString("select name from r_countries where code = 'fr'")).isEqualTo("FRANCE");
+            assertThat(s.primary().queryString("select name from r_countries where code = 'fr'"))
+                    .isEqualTo("FRANCE");
         }
     }
 
@@ -110,7 +123,8 @@ class RoutingTest {
                     assertThat(ids.toString().trim()).isEqualTo("2 5 7");
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("update r_users set name = name || '!' where id in (?, ?, ?)")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("update r_users set name = name || '!' where id in (?, ?, ?)")) {
                 ps.setLong(1, 1);
                 ps.setLong(2, 4);
                 ps.setLong(3, 8);
@@ -121,8 +135,10 @@ class RoutingTest {
 
     @Test
     void keylessWritesRunOnEveryShardWhenEnabled() throws SQLException {
-        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
-            assertThat(st.executeUpdate("update r_users set name = name where id > 0")).isEqualTo(8);
+        try (Connection c = router.getConnection();
+                Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate("update r_users set name = name where id > 0"))
+                    .isEqualTo(8);
         }
     }
 
@@ -132,24 +148,27 @@ class RoutingTest {
         FourShards.awaitReplicas(topology);
         owner.replica(0).pauseReplay();
         try {
-            try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = router.getConnection();
+                    Statement st = c.createStatement()) {
                 st.executeUpdate("insert into r_users (id, name) values (99, 'fresh')");
             }
-            try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = router.getConnection();
+                    Statement st = c.createStatement()) {
                 try (ShardHint hint = ShardHint.consistency(Consistency.STRONG);
-                     ResultSet rs = st.executeQuery("select name from r_users where id = 99")) {
+                        ResultSet rs = st.executeQuery("select name from r_users where id = 99")) {
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getString(1)).isEqualTo("fresh");
                 }
-                try (ResultSet rs = st.executeQuery("/* strata: consistency=strong */ select count(*) from r_users"
-                        + " where id = 99")) {
+                try (ResultSet rs = st.executeQuery(
+                        "/* strata: consistency=strong */ select count(*) from r_users" + " where id = 99")) {
                     rs.next();
                     assertThat(rs.getLong(1)).isEqualTo(1);
                 }
             }
         } finally {
             owner.replica(0).resumeReplay();
-            try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = router.getConnection();
+                    Statement st = c.createStatement()) {
                 st.executeUpdate("delete from r_users where id = 99");
             }
         }

@@ -73,10 +73,12 @@ class ShardMapTest {
 
     @Test
     void badKeysAreRejectedWithAReason() {
-        assertThatThrownBy(() -> map.slotOf("4x2", KeyType.LONG)).isInstanceOf(SQLException.class)
+        assertThatThrownBy(() -> map.slotOf("4x2", KeyType.LONG))
+                .isInstanceOf(SQLException.class)
                 .hasMessageContaining("not a valid bigint shard key");
         assertThatThrownBy(() -> map.slotOf(4.5, KeyType.LONG)).isInstanceOf(SQLException.class);
-        assertThatThrownBy(() -> map.slotOf(null, KeyType.LONG)).isInstanceOf(SQLException.class)
+        assertThatThrownBy(() -> map.slotOf(null, KeyType.LONG))
+                .isInstanceOf(SQLException.class)
                 .hasMessageContaining("NULL");
         assertThatThrownBy(() -> map.slotOf("nope", KeyType.UUID)).isInstanceOf(SQLException.class);
     }
@@ -84,8 +86,10 @@ class ShardMapTest {
     @Test
     void explicitMapsMustGiveEveryShardASlot() {
         assertThatThrownBy(() -> ShardMap.of(List.of("a", "b"), new int[] {0, 0}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shard b owns no slot");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("shard b owns no slot");
         assertThatThrownBy(() -> ShardMap.uniform(List.of("a", "a"), 16))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("distinct");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("distinct");
     }
 }

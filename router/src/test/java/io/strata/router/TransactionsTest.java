@@ -39,13 +39,16 @@ class TransactionsTest {
     @BeforeAll
     void setUp(PgTopology topology) throws SQLException {
         this.topology = topology;
-        FourShards.onEveryPrimary(topology, "create table t_accounts (id bigint primary key, note text,"
-                + " v int, constraint t_v unique (v) deferrable initially deferred)");
-        router = FourShards.router(topology, b -> b.meterRegistry(registry)
-                .table(TableRule.sharded("t_accounts", "id", KeyType.LONG)));
+        FourShards.onEveryPrimary(
+                topology,
+                "create table t_accounts (id bigint primary key, note text,"
+                        + " v int, constraint t_v unique (v) deferrable initially deferred)");
+        router = FourShards.router(
+                topology, b -> b.meterRegistry(registry).table(TableRule.sharded("t_accounts", "id", KeyType.LONG)));
         keyA = 1;
         keyB = 2;
-        while (router.shardMap().shardIndexOf(keyB, KeyType.LONG) == router.shardMap().shardIndexOf(keyA, KeyType.LONG)) {
+        while (router.shardMap().shardIndexOf(keyB, KeyType.LONG)
+                == router.shardMap().shardIndexOf(keyA, KeyType.LONG)) {
             keyB++;
         }
     }
@@ -84,7 +87,8 @@ class TransactionsTest {
 
     @Test
     void aTransactionOverTwoShardsCommitsOnBothWithTwoPhaseCommit() throws SQLException {
-        double before = registry.counter("strata.router.2pc", "outcome", "committed").count();
+        double before =
+                registry.counter("strata.router.2pc", "outcome", "committed").count();
         try (Connection c = router.getConnection()) {
             c.setAutoCommit(false);
             insert(c, keyA, null);
@@ -95,7 +99,8 @@ class TransactionsTest {
         assertThat(rows(keyA)).isEqualTo(1);
         assertThat(rows(keyB)).isEqualTo(1);
         assertThat(FourShards.preparedTransactions(topology)).isZero();
-        assertThat(registry.counter("strata.router.2pc", "outcome", "committed").count()).isEqualTo(before + 1);
+        assertThat(registry.counter("strata.router.2pc", "outcome", "committed").count())
+                .isEqualTo(before + 1);
     }
 
     @Test
@@ -112,12 +117,16 @@ class TransactionsTest {
     @Test
     void aShardThatFailsToPrepareAbortsTheWholeTransaction() throws SQLException {
         // A deferred unique constraint is checked at PREPARE: shard B already holds v = 7.
-        owner(keyB).primary().execute("insert into t_accounts (id, note, v) values (" + (keyB + 1000 * 4) + ", 'x', 7)");
+        owner(keyB)
+                .primary()
+                .execute("insert into t_accounts (id, note, v) values (" + (keyB + 1000 * 4) + ", 'x', 7)");
         try (Connection c = router.getConnection()) {
             c.setAutoCommit(false);
             insert(c, keyA, 5);
             insert(c, keyB, 7);
-            assertThatThrownBy(c::commit).isInstanceOf(SQLException.class).hasMessageContaining("nothing was committed");
+            assertThatThrownBy(c::commit)
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("nothing was committed");
         }
         assertThat(rows(keyA) + rows(keyB)).isZero();
         assertThat(FourShards.preparedTransactions(topology)).isZero();
@@ -126,9 +135,11 @@ class TransactionsTest {
     @Test
     void aMultiRowInsertAcrossShardsInAutoCommitIsAllOrNothing() throws SQLException {
         owner(keyB).primary().execute("insert into t_accounts (id, note) values (" + keyB + ", 'exists')");
-        try (Connection c = router.getConnection(); Statement st = c.createStatement()) {
-            assertThatThrownBy(() -> st.executeUpdate("insert into t_accounts (id, note) values (" + keyA + ", 'a'), ("
-                    + keyB + ", 'b')")).isInstanceOf(SQLException.class);
+        try (Connection c = router.getConnection();
+                Statement st = c.createStatement()) {
+            assertThatThrownBy(() -> st.executeUpdate(
+                            "insert into t_accounts (id, note) values (" + keyA + ", 'a'), (" + keyB + ", 'b')"))
+                    .isInstanceOf(SQLException.class);
         }
         assertThat(rows(keyA)).isZero();
         assertThat(owner(keyB).primary().queryString("select note from t_accounts where id = " + keyB))
@@ -137,13 +148,15 @@ class TransactionsTest {
 
     @Test
     void theRejectPolicyRefusesTheSecondShardAndKeepsTheFirst() throws SQLException {
-        try (ShardingDataSource reject = FourShards.router(topology, b -> b
-                .transactionPolicy(TransactionPolicy.REJECT)
-                .table(TableRule.sharded("t_accounts", "id", KeyType.LONG)));
-             Connection c = reject.getConnection()) {
+        try (ShardingDataSource reject = FourShards.router(
+                        topology,
+                        b -> b.transactionPolicy(TransactionPolicy.REJECT)
+                                .table(TableRule.sharded("t_accounts", "id", KeyType.LONG)));
+                Connection c = reject.getConnection()) {
             c.setAutoCommit(false);
             insert(c, keyA, null);
-            assertThatThrownBy(() -> insert(c, keyB, null)).isInstanceOf(SQLException.class)
+            assertThatThrownBy(() -> insert(c, keyB, null))
+                    .isInstanceOf(SQLException.class)
                     .hasMessageContaining("REJECT");
             c.commit();
         }
@@ -154,8 +167,8 @@ class TransactionsTest {
     @Test
     void savepointsWorkWithinOneShard() throws SQLException {
         long sameShard = keyA + 1;
-        while (router.shardMap().shardIndexOf(sameShard, KeyType.LONG) != router.shardMap().shardIndexOf(keyA,
-                KeyType.LONG)) {
+        while (router.shardMap().shardIndexOf(sameShard, KeyType.LONG)
+                != router.shardMap().shardIndexOf(keyA, KeyType.LONG)) {
             sameShard++;
         }
         try (Connection c = router.getConnection()) {
@@ -199,13 +212,20 @@ class TransactionsTest {
     /** Runs the child JVM until it reports the phase, then SIGKILLs it. Returns its YAML. */
     private Path crash(String phase, String marker) throws Exception {
         Path yaml = FourShards.yaml(topology, "  t_accounts: { sharded: id, type: bigint }\n", "");
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), TwoPhaseCrashChild.class.getName(), yaml.toString(),
-                phase, "t_accounts", Long.toString(keyA), Long.toString(keyB)));
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                TwoPhaseCrashChild.class.getName(),
+                yaml.toString(),
+                phase,
+                "t_accounts",
+                Long.toString(keyA),
+                Long.toString(keyB)));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         StringBuilder output = new StringBuilder();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             boolean seen = false;
             while ((line = out.readLine()) != null) {
@@ -226,21 +246,28 @@ class TransactionsTest {
 
     @Test
     void twoPhaseCommitRefusesToStartWithoutPreparedTransactions() {
-        try (PgTopology off = PgTopology.builder().shards(1).replicasPerShard(0)
-                .setting("max_prepared_transactions", "0").start()) {
+        try (PgTopology off = PgTopology.builder()
+                .shards(1)
+                .replicasPerShard(0)
+                .setting("max_prepared_transactions", "0")
+                .start()) {
             PgShard shard = off.shard(0);
             assertThatThrownBy(() -> ShardingDataSource.builder()
-                    .shard(FourShards.replicaSet(shard))
-                    .coordinatorLog(java.nio.file.Files.createTempDirectory("x").resolve("log"))
-                    .closeShards(true)
-                    .build())
+                            .shard(FourShards.replicaSet(shard))
+                            .coordinatorLog(
+                                    java.nio.file.Files.createTempDirectory("x").resolve("log"))
+                            .closeShards(true)
+                            .build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("max_prepared_transactions = 0")
                     .hasMessageContaining("shard0")
                     .hasMessageContaining("TransactionPolicy.REJECT");
             // REJECT does not need prepared transactions.
-            try (ShardingDataSource ok = ShardingDataSource.builder().shard(FourShards.replicaSet(shard))
-                    .transactionPolicy(TransactionPolicy.REJECT).closeShards(true).build()) {
+            try (ShardingDataSource ok = ShardingDataSource.builder()
+                    .shard(FourShards.replicaSet(shard))
+                    .transactionPolicy(TransactionPolicy.REJECT)
+                    .closeShards(true)
+                    .build()) {
                 assertThat(ok.shards()).containsExactly("shard0");
             }
         }

@@ -14,8 +14,7 @@ import java.sql.PreparedStatement;
  */
 public final class TwoPhaseCrashChild {
 
-    private TwoPhaseCrashChild() {
-    }
+    private TwoPhaseCrashChild() {}
 
     public static void main(String[] args) throws Exception {
         String url = "jdbc:strata:" + args[0];

@@ -25,8 +25,7 @@ import javax.sql.DataSource;
 final class AcknowledgedWrites {
 
     /** What the check found. */
-    record Check(long acknowledged, long missing, List<String> examples) {
-    }
+    record Check(long acknowledged, long missing, List<String> examples) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,7 +43,9 @@ final class AcknowledgedWrites {
         long customer = Long.parseLong(f[1]);
         long value = Long.parseLong(f[2]);
         switch (f[0]) {
-            case "order" -> orders.computeIfAbsent(customer, c -> ConcurrentHashMap.newKeySet()).add(value);
+            case "order" ->
+                orders.computeIfAbsent(customer, c -> ConcurrentHashMap.newKeySet())
+                        .add(value);
             case "cart" -> carts.merge(customer, value, Math::max);
             case "profile" -> profiles.merge(customer, value, Math::max);
             default -> throw new IllegalArgumentException("not an acknowledgement: '" + line + "'");
@@ -108,8 +109,10 @@ final class AcknowledgedWrites {
             throw new SQLException("unreadable " + table + " row of customer " + customer, e);
         }
         if (stored < acknowledged) {
-            example(examples, table + " of customer " + customer + ": revision " + stored + " stored, " + acknowledged
-                    + " acknowledged");
+            example(
+                    examples,
+                    table + " of customer " + customer + ": revision " + stored + " stored, " + acknowledged
+                            + " acknowledged");
             return 1;
         }
         return 0;

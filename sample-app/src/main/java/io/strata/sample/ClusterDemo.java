@@ -22,12 +22,14 @@ import java.util.concurrent.TimeUnit;
 final class ClusterDemo {
 
     /** What a cluster run showed. */
-    record Outcome(Summary summary, AcknowledgedWrites.Check check, List<Long> memberPids, long pendingAfterDrain,
-                   long killedMemberStaleReads) {
-    }
+    record Outcome(
+            Summary summary,
+            AcknowledgedWrites.Check check,
+            List<Long> memberPids,
+            long pendingAfterDrain,
+            long killedMemberStaleReads) {}
 
-    private ClusterDemo() {
-    }
+    private ClusterDemo() {}
 
     static Outcome run(DemoOptions options, PrintStream out, DemoEvents events) throws Exception {
         int n = options.members();
@@ -40,7 +42,8 @@ final class ClusterDemo {
         Thread reaper = new Thread(() -> members.forEach(MemberProcess::close), "shop-member-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
         try (LocalServers servers = LocalServers.start();
-             ShopDatabase db = ShopDatabase.open(servers.shards(), "demo-parent", workDir, new SimpleMeterRegistry())) {
+                ShopDatabase db =
+                        ShopDatabase.open(servers.shards(), "demo-parent", workDir, new SimpleMeterRegistry())) {
             events.serversStarted(servers.pids());
             servers.print(out);
             ShopSchema.create(db.dataSource, options.customers(), options.products());
@@ -51,11 +54,24 @@ final class ClusterDemo {
             }
             String cluster = "strata-demo-" + UUID.randomUUID();
             for (int i = 0; i < n; i++) {
-                MemberSettings settings = new MemberSettings("member-" + (i + 1), i, n, servers.shards(), null,
-                        servers.redis.uri(), cluster, "127.0.0.1", ports[i], addresses, options.customers(),
-                        options.products(), options.threads(), options.duration(), workDir);
-                members.add(MemberProcess.start(settings, workDir.resolve("member-" + (i + 1) + ".properties"),
-                        acknowledged));
+                MemberSettings settings = new MemberSettings(
+                        "member-" + (i + 1),
+                        i,
+                        n,
+                        servers.shards(),
+                        null,
+                        servers.redis.uri(),
+                        cluster,
+                        "127.0.0.1",
+                        ports[i],
+                        addresses,
+                        options.customers(),
+                        options.products(),
+                        options.threads(),
+                        options.duration(),
+                        workDir);
+                members.add(MemberProcess.start(
+                        settings, workDir.resolve("member-" + (i + 1) + ".properties"), acknowledged));
             }
             awaitReady(members, Duration.ofSeconds(180));
             out.printf("Started in %.1f s: %d members in one Hazelcast cluster.%n", (System.nanoTime() - t0) / 1e9, n);
@@ -64,17 +80,20 @@ final class ClusterDemo {
             }
             for (MemberProcess m : members) {
                 String url = m.statusUrl.get(60, TimeUnit.SECONDS);
-                out.printf("  %-9s pid %-7d hazelcast %s   metrics: %s/metrics   status: %s/status%n", m.name, m.pid(),
-                        addresses.get(members.indexOf(m)), url, url);
+                out.printf(
+                        "  %-9s pid %-7d hazelcast %s   metrics: %s/metrics   status: %s/status%n",
+                        m.name, m.pid(), addresses.get(members.indexOf(m)), url, url);
                 events.memberServing(url, m.pid());
             }
-            out.printf("Running the workload for %d s with %d threads per member ...%n",
+            out.printf(
+                    "Running the workload for %d s with %d threads per member ...%n",
                     options.duration().toSeconds(), options.threads());
             MemberProcess killed = runWithProgress(options, out, members);
             if (killed != null) {
                 // A member that died between PREPARE and COMMIT leaves prepared transactions holding locks;
                 // its coordinator log says how each ends, and opening its coordinator id resolves them.
-                ShopDatabase.open(servers.shards(), killed.name, workDir, new SimpleMeterRegistry()).close();
+                ShopDatabase.open(servers.shards(), killed.name, workDir, new SimpleMeterRegistry())
+                        .close();
                 out.printf("  resolved %s's in-doubt two-phase transactions from its coordinator log%n", killed.name);
             }
             List<Summary> parts = new ArrayList<>();
@@ -83,8 +102,8 @@ final class ClusterDemo {
                     try {
                         parts.add(m.summary.get(options.duration().toSeconds() + 120, TimeUnit.SECONDS));
                     } catch (ExecutionException e) {
-                        throw new IllegalStateException(m.name + " failed: " + e.getCause().getMessage()
-                                + "; its log:\n" + m.logTail(), e);
+                        throw new IllegalStateException(
+                                m.name + " failed: " + e.getCause().getMessage() + "; its log:\n" + m.logTail(), e);
                     }
                 }
             }
@@ -100,15 +119,17 @@ final class ClusterDemo {
             AcknowledgedWrites.Check check = acknowledged.check(db.dataSource);
             Summary summary = Summary.merge(parts);
             summary.print(out);
-            out.printf("  after shutdown      %d write-behind entries left in the queue (the last member drained it)%n",
+            out.printf(
+                    "  after shutdown      %d write-behind entries left in the queue (the last member drained it)%n",
                     pending);
-            out.printf("  durability          %,d writes acknowledged by all members%s: %,d missing from PostgreSQL%n",
-                    check.acknowledged(),
-                    killed == null ? "" : " (" + killed.name + "'s included)", check.missing());
+            out.printf(
+                    "  durability          %,d writes acknowledged by all members%s: %,d missing from PostgreSQL%n",
+                    check.acknowledged(), killed == null ? "" : " (" + killed.name + "'s included)", check.missing());
             check.examples().forEach(e -> out.println("    missing: " + e));
             if (killed != null) {
-                out.printf("  %-19s %,d operations, %d stale reads, %d errors before it was killed%n", killed.name,
-                        killed.operations, killed.staleReads, killed.errors);
+                out.printf(
+                        "  %-19s %,d operations, %d stale reads, %d errors before it was killed%n",
+                        killed.name, killed.operations, killed.staleReads, killed.errors);
             }
             List<Long> pids = new ArrayList<>();
             members.forEach(m -> pids.add(m.pid()));
@@ -130,12 +151,12 @@ final class ClusterDemo {
         while (!members.stream().allMatch(MemberProcess::ready)) {
             for (MemberProcess m : members) {
                 if (!m.ready() && !m.isAlive()) {
-                    throw new IllegalStateException(m.name + " ended before joining the cluster; its log:\n"
-                            + m.logTail());
+                    throw new IllegalStateException(
+                            m.name + " ended before joining the cluster; its log:\n" + m.logTail());
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(m.name + " did not join the cluster within " + timeout
-                            + "; its log:\n" + m.logTail());
+                    throw new IllegalStateException(
+                            m.name + " did not join the cluster within " + timeout + "; its log:\n" + m.logTail());
                 }
             }
             Thread.sleep(100);
@@ -164,12 +185,15 @@ final class ClusterDemo {
             if (!running) {
                 break;
             }
-            if (options.kill() > 0 && killed == null && elapsed.compareTo(options.duration().dividedBy(2)) >= 0) {
+            if (options.kill() > 0
+                    && killed == null
+                    && elapsed.compareTo(options.duration().dividedBy(2)) >= 0) {
                 killed = members.get(options.kill() - 1);
                 killed.kill();
                 bar.finish();
-                out.printf("  killed %s (pid %d, kill -9) after %.1f s%n", killed.name, killed.pid(),
-                        elapsed.toMillis() / 1000.0);
+                out.printf(
+                        "  killed %s (pid %d, kill -9) after %.1f s%n",
+                        killed.name, killed.pid(), elapsed.toMillis() / 1000.0);
             }
             Thread.sleep(250);
         }

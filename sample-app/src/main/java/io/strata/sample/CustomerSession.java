@@ -14,6 +14,7 @@ final class CustomerSession {
     private String tokenCookie = "";
     /** Orders the customer had before this run (read from the primary at the first use). */
     long ordersBefore = -1;
+
     long ordersPlaced;
     long profileRevision;
     long cartRevision;

@@ -11,8 +11,7 @@ import java.time.Duration;
  */
 public final class Demo {
 
-    private Demo() {
-    }
+    private Demo() {}
 
     /** Runs the demo; the summary says whether every check held. */
     public static void main(String[] args) throws Exception {
@@ -22,17 +21,18 @@ public final class Demo {
         if (options.config() != null) {
             ShopConfig config = ShopConfig.load(options.config());
             Duration duration = System.getProperty("duration") == null ? null : options.duration();
-            ok = verdict(ExternalDemo.run(config, Integer.getInteger("member", 1), duration, System.out,
-                    DemoEvents.NONE));
+            ok = verdict(
+                    ExternalDemo.run(config, Integer.getInteger("member", 1), duration, System.out, DemoEvents.NONE));
         } else if (options.members() > 1) {
             ClusterDemo.Outcome outcome = ClusterDemo.run(options, System.out, DemoEvents.NONE);
-            ok = verdict(outcome.summary()) && outcome.check().missing() == 0
-                    && outcome.killedMemberStaleReads() == 0;
+            ok = verdict(outcome.summary()) && outcome.check().missing() == 0 && outcome.killedMemberStaleReads() == 0;
         } else {
             ok = verdict(EmbeddedDemo.run(options, System.out, DemoEvents.NONE));
         }
-        System.out.println(ok ? "\nEvery check held. Everything the demo started has stopped."
-                : "\nCHECK FAILED (see above). Everything the demo started has stopped.");
+        System.out.println(
+                ok
+                        ? "\nEvery check held. Everything the demo started has stopped."
+                        : "\nCHECK FAILED (see above). Everything the demo started has stopped.");
         if (!ok) {
             throw new IllegalStateException("the demo's checks failed: see the summary");
         }

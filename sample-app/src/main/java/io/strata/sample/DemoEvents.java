@@ -6,13 +6,11 @@ import java.util.List;
 interface DemoEvents {
 
     /** The embedded servers are up; {@code pids} are their processes. */
-    default void serversStarted(List<Long> pids) {
-    }
+    default void serversStarted(List<Long> pids) {}
 
     /** A member serves metrics and status at {@code url}; {@code pid} is its process. */
-    default void memberServing(String url, long pid) {
-    }
+    default void memberServing(String url, long pid) {}
 
     /** No observer. */
-    DemoEvents NONE = new DemoEvents() { };
+    DemoEvents NONE = new DemoEvents() {};
 }

@@ -23,8 +23,15 @@ import java.util.Properties;
  *
  * Every problem is reported at once, each naming the option and the value.
  */
-public record DemoOptions(Duration duration, int threads, int customers, int products, int members, int kill,
-                          Path config, int statusPort) {
+public record DemoOptions(
+        Duration duration,
+        int threads,
+        int customers,
+        int products,
+        int members,
+        int kill,
+        Path config,
+        int statusPort) {
 
     /** The options from {@code properties} (normally {@link System#getProperties()}). */
     public static DemoOptions from(Properties properties) {
@@ -49,8 +56,15 @@ public record DemoOptions(Duration duration, int threads, int customers, int pro
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("demo options: " + String.join("; ", errors));
         }
-        return new DemoOptions(duration, threads, customers, products, members, kill,
-                config == null ? null : Path.of(config), statusPort);
+        return new DemoOptions(
+                duration,
+                threads,
+                customers,
+                products,
+                members,
+                kill,
+                config == null ? null : Path.of(config),
+                statusPort);
     }
 
     /** Parses {@code 20s}, {@code 1m}, {@code 1h}, {@code 500ms} or an ISO-8601 duration. */

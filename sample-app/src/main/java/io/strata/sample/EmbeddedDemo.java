@@ -13,8 +13,7 @@ import java.util.UUID;
  */
 final class EmbeddedDemo {
 
-    private EmbeddedDemo() {
-    }
+    private EmbeddedDemo() {}
 
     static Summary run(DemoOptions options, PrintStream out, DemoEvents events) throws Exception {
         long t0 = System.nanoTime();
@@ -24,25 +23,45 @@ final class EmbeddedDemo {
             events.serversStarted(servers.pids());
             servers.print(out);
             int hazelcastPort = FreePorts.take(1)[0];
-            MemberSettings settings = new MemberSettings("member-1", 0, 1, servers.shards(), null,
-                    servers.redis.uri(), "strata-demo-" + UUID.randomUUID(), "127.0.0.1", hazelcastPort,
-                    List.of("127.0.0.1:" + hazelcastPort), options.customers(), options.products(), options.threads(),
-                    options.duration(), workDir);
+            MemberSettings settings = new MemberSettings(
+                    "member-1",
+                    0,
+                    1,
+                    servers.shards(),
+                    null,
+                    servers.redis.uri(),
+                    "strata-demo-" + UUID.randomUUID(),
+                    "127.0.0.1",
+                    hazelcastPort,
+                    List.of("127.0.0.1:" + hazelcastPort),
+                    options.customers(),
+                    options.products(),
+                    options.threads(),
+                    options.duration(),
+                    workDir);
             Summary summary;
             long pending;
             try (ShopNode node = ShopNode.start(settings)) {
                 out.printf("  %-16s 127.0.0.1:%d (this JVM)%n", "hazelcast", hazelcastPort);
                 ShopSchema.create(node.database.dataSource, options.customers(), options.products());
-                out.printf("Started in %.1f s. Shop schema: %d customers, %d products.%n",
+                out.printf(
+                        "Started in %.1f s. Shop schema: %d customers, %d products.%n",
                         (System.nanoTime() - t0) / 1e9, options.customers(), options.products());
                 ProgressBar bar = new ProgressBar(out, options.duration());
-                out.printf("Running the workload for %d s with %d threads ...%n", options.duration().toSeconds(),
-                        options.threads());
-                summary = MemberRun.run(node, "127.0.0.1", options.statusPort(), url -> {
-                    out.printf("  metrics: %s/metrics   status: %s/status%n", url, url);
-                    events.memberServing(url, ProcessHandle.current().pid());
-                }, write -> { }, (Duration elapsed, WorkloadStats stats) ->
-                        bar.show(elapsed, stats.operations(), stats.staleReads(), stats.errors()));
+                out.printf(
+                        "Running the workload for %d s with %d threads ...%n",
+                        options.duration().toSeconds(), options.threads());
+                summary = MemberRun.run(
+                        node,
+                        "127.0.0.1",
+                        options.statusPort(),
+                        url -> {
+                            out.printf("  metrics: %s/metrics   status: %s/status%n", url, url);
+                            events.memberServing(url, ProcessHandle.current().pid());
+                        },
+                        write -> {},
+                        (Duration elapsed, WorkloadStats stats) ->
+                                bar.show(elapsed, stats.operations(), stats.staleReads(), stats.errors()));
                 bar.finish();
                 pending = node.drain();
                 printReport(out, node.shop);
@@ -59,8 +78,9 @@ final class EmbeddedDemo {
         try {
             out.println("Best sellers (one statement, scattered over both shards and merged):");
             for (SalesLine line : shop.salesReport(3)) {
-                out.printf("  product %-5d %,6d orders  %,12.2f revenue%n", line.productId(), line.orders(),
-                        line.revenueCents() / 100.0);
+                out.printf(
+                        "  product %-5d %,6d orders  %,12.2f revenue%n",
+                        line.productId(), line.orders(), line.revenueCents() / 100.0);
             }
         } catch (Exception e) {
             out.println("  sales report failed: " + e);
@@ -69,7 +89,8 @@ final class EmbeddedDemo {
 
     static void deleteQuietly(Path dir) {
         try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (Exception e) {
             // a temp directory; nothing more to do
         }

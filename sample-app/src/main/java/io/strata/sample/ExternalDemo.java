@@ -13,31 +13,49 @@ import java.time.Duration;
  */
 final class ExternalDemo {
 
-    private ExternalDemo() {
-    }
+    private ExternalDemo() {}
 
     static Summary run(ShopConfig config, int member, Duration durationOverride, PrintStream out, DemoEvents events)
             throws Exception {
         Path workDir = Files.createTempDirectory("strata-shop-");
         MemberSettings settings = config.member(member, workDir);
         if (durationOverride != null) {
-            settings = new MemberSettings(settings.memberName(), settings.memberIndex(), settings.memberCount(),
-                    settings.shards(), settings.strataUrl(), settings.redisUri(), settings.clusterName(),
-                    settings.bindAddress(), settings.hazelcastPort(), settings.hazelcastMembers(), settings.customers(),
-                    settings.products(), settings.threads(), durationOverride, workDir);
+            settings = new MemberSettings(
+                    settings.memberName(),
+                    settings.memberIndex(),
+                    settings.memberCount(),
+                    settings.shards(),
+                    settings.strataUrl(),
+                    settings.redisUri(),
+                    settings.clusterName(),
+                    settings.bindAddress(),
+                    settings.hazelcastPort(),
+                    settings.hazelcastMembers(),
+                    settings.customers(),
+                    settings.products(),
+                    settings.threads(),
+                    durationOverride,
+                    workDir);
         }
-        out.printf("External mode, %s of %d: database %s, redis %s, hazelcast %s%n", settings.memberName(),
-                config.members(), config.database(), config.redis(), config.hazelcastMembers());
+        out.printf(
+                "External mode, %s of %d: database %s, redis %s, hazelcast %s%n",
+                settings.memberName(), config.members(), config.database(), config.redis(), config.hazelcastMembers());
         try (ShopNode node = ShopNode.start(settings)) {
             createSchema(node);
-            out.printf("Running the workload for %d s with %d threads ...%n", settings.duration().toSeconds(),
-                    settings.threads());
+            out.printf(
+                    "Running the workload for %d s with %d threads ...%n",
+                    settings.duration().toSeconds(), settings.threads());
             ProgressBar bar = new ProgressBar(out, settings.duration());
-            Summary summary = MemberRun.run(node, config.statusBind(), config.statusPort(), url -> {
-                out.printf("  metrics: %s/metrics   status: %s/status%n", url, url);
-                events.memberServing(url, ProcessHandle.current().pid());
-            }, write -> { }, (elapsed, stats) -> bar.show(elapsed, stats.operations(), stats.staleReads(),
-                    stats.errors()));
+            Summary summary = MemberRun.run(
+                    node,
+                    config.statusBind(),
+                    config.statusPort(),
+                    url -> {
+                        out.printf("  metrics: %s/metrics   status: %s/status%n", url, url);
+                        events.memberServing(url, ProcessHandle.current().pid());
+                    },
+                    write -> {},
+                    (elapsed, stats) -> bar.show(elapsed, stats.operations(), stats.staleReads(), stats.errors()));
             bar.finish();
             long pending = node.drain();
             summary.print(out);

@@ -10,8 +10,7 @@ import java.util.List;
 /** Free loopback ports, all held open together while choosing so that they differ. */
 final class FreePorts {
 
-    private FreePorts() {
-    }
+    private FreePorts() {}
 
     static int[] take(int n) {
         int[] ports = new int[n];

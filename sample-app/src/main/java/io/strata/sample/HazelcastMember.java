@@ -15,8 +15,7 @@ import java.util.List;
  */
 final class HazelcastMember {
 
-    private HazelcastMember() {
-    }
+    private HazelcastMember() {}
 
     /**
      * Starts a member.

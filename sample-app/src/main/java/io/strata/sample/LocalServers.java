@@ -23,7 +23,9 @@ final class LocalServers implements AutoCloseable {
     }
 
     static LocalServers start() {
-        PgTopology topology = PgTopology.builder().shards(2).replicasPerShard(1)
+        PgTopology topology = PgTopology.builder()
+                .shards(2)
+                .replicasPerShard(1)
                 .setting("max_connections", "200")
                 .start();
         try {
@@ -42,8 +44,12 @@ final class LocalServers implements AutoCloseable {
             for (PgServer r : shard.replicas()) {
                 replicas.add(r.jdbcUrl());
             }
-            shards.add(new ShardEndpoints(shard.name(), shard.primary().jdbcUrl(), List.copyOf(replicas),
-                    shard.primary().user(), ""));
+            shards.add(new ShardEndpoints(
+                    shard.name(),
+                    shard.primary().jdbcUrl(),
+                    List.copyOf(replicas),
+                    shard.primary().user(),
+                    ""));
         }
         return List.copyOf(shards);
     }

@@ -54,9 +54,15 @@ final class MemberProcess implements AutoCloseable {
         Path log = settings.workDir().resolve(settings.memberName() + ".log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dhazelcast.logging.type=slf4j", "-Dhazelcast.phone.home.enabled=false",
-                "-cp", classPath(), ShopMember.class.getName(), settingsFile.toString()));
+                "-Xmx384m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Dhazelcast.logging.type=slf4j",
+                "-Dhazelcast.phone.home.enabled=false",
+                "-cp",
+                classPath(),
+                ShopMember.class.getName(),
+                settingsFile.toString()));
         Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
         return new MemberProcess(settings.memberName(), log, p, acknowledged);
     }
@@ -82,8 +88,8 @@ final class MemberProcess implements AutoCloseable {
     }
 
     private void read(AcknowledgedWrites acknowledged) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 int space = line.indexOf(' ');
@@ -104,7 +110,7 @@ final class MemberProcess implements AutoCloseable {
                     case "summary" -> summary.complete(Summary.fromJson(rest));
                     case "drained" -> drainedPending = Long.parseLong(rest);
                     case "closed" -> closed.countDown();
-                    default -> { }
+                    default -> {}
                 }
             }
         } catch (IOException | RuntimeException e) {

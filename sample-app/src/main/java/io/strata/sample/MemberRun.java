@@ -15,8 +15,7 @@ final class MemberRun {
         void update(Duration elapsed, WorkloadStats stats);
     }
 
-    private MemberRun() {
-    }
+    private MemberRun() {}
 
     /**
      * Runs the workload on {@code node}.
@@ -27,25 +26,42 @@ final class MemberRun {
      * @param acknowledgements told every acknowledged write
      * @param progress told the progress
      */
-    static Summary run(ShopNode node, String statusBind, int statusPort, Consumer<String> statusUrl,
-                       Consumer<String> acknowledgements, Progress progress) throws IOException, InterruptedException {
+    static Summary run(
+            ShopNode node,
+            String statusBind,
+            int statusPort,
+            Consumer<String> statusUrl,
+            Consumer<String> acknowledgements,
+            Progress progress)
+            throws IOException, InterruptedException {
         MemberSettings settings = node.settings;
         WorkloadStats stats = new WorkloadStats();
         long startNanos = System.nanoTime();
         try (ReplicaLagWatch lag = new ReplicaLagWatch(node.database.replicaSets);
-             StatusServer status = new StatusServer(statusBind, statusPort, node.registry,
-                     () -> Summary.of(stats, node.registry, lag, seconds(startNanos)).toJson())) {
+                StatusServer status = new StatusServer(
+                        statusBind,
+                        statusPort,
+                        node.registry,
+                        () -> Summary.of(stats, node.registry, lag, seconds(startNanos))
+                                .toJson())) {
             statusUrl.accept(status.url());
-            Workload workload = new Workload(node.shop, settings.ownedCustomers(), settings.products(),
-                    settings.threads(), stats, acknowledgements);
+            Workload workload = new Workload(
+                    node.shop,
+                    settings.ownedCustomers(),
+                    settings.products(),
+                    settings.threads(),
+                    stats,
+                    acknowledgements);
             workload.start(settings.duration());
-            Thread waiter = new Thread(() -> {
-                try {
-                    workload.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "shop-workload-waiter");
+            Thread waiter = new Thread(
+                    () -> {
+                        try {
+                            workload.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    },
+                    "shop-workload-waiter");
             waiter.start();
             try {
                 while (waiter.isAlive()) {

@@ -32,10 +32,22 @@ import java.util.Properties;
  * @param duration how long the workload runs
  * @param workDir where the coordinator log goes
  */
-public record MemberSettings(String memberName, int memberIndex, int memberCount, List<ShardEndpoints> shards,
-                             String strataUrl, String redisUri, String clusterName, String bindAddress,
-                             int hazelcastPort, List<String> hazelcastMembers, int customers, int products,
-                             int threads, Duration duration, Path workDir) {
+public record MemberSettings(
+        String memberName,
+        int memberIndex,
+        int memberCount,
+        List<ShardEndpoints> shards,
+        String strataUrl,
+        String redisUri,
+        String clusterName,
+        String bindAddress,
+        int hazelcastPort,
+        List<String> hazelcastMembers,
+        int customers,
+        int products,
+        int threads,
+        Duration duration,
+        Path workDir) {
 
     /** The customer ids this member serves: every {@code memberCount}-th, starting at its index. */
     public List<Long> ownedCustomers() {
@@ -89,17 +101,28 @@ public record MemberSettings(String memberName, int memberIndex, int memberCount
         int n = Integer.parseInt(p.getProperty("shards"));
         for (int i = 0; i < n; i++) {
             String replicas = p.getProperty("shard." + i + ".replicas");
-            shards.add(new ShardEndpoints(p.getProperty("shard." + i + ".name"), p.getProperty("shard." + i + ".primary"),
+            shards.add(new ShardEndpoints(
+                    p.getProperty("shard." + i + ".name"),
+                    p.getProperty("shard." + i + ".primary"),
                     replicas.isEmpty() ? List.of() : Arrays.asList(replicas.split(",")),
-                    p.getProperty("shard." + i + ".user"), p.getProperty("shard." + i + ".password")));
+                    p.getProperty("shard." + i + ".user"),
+                    p.getProperty("shard." + i + ".password")));
         }
-        return new MemberSettings(p.getProperty("memberName"), Integer.parseInt(p.getProperty("memberIndex")),
-                Integer.parseInt(p.getProperty("memberCount")), List.copyOf(shards), p.getProperty("strataUrl"),
-                p.getProperty("redisUri"), p.getProperty("clusterName"), p.getProperty("bindAddress"),
+        return new MemberSettings(
+                p.getProperty("memberName"),
+                Integer.parseInt(p.getProperty("memberIndex")),
+                Integer.parseInt(p.getProperty("memberCount")),
+                List.copyOf(shards),
+                p.getProperty("strataUrl"),
+                p.getProperty("redisUri"),
+                p.getProperty("clusterName"),
+                p.getProperty("bindAddress"),
                 Integer.parseInt(p.getProperty("hazelcastPort")),
                 Arrays.asList(p.getProperty("hazelcastMembers").split(",")),
-                Integer.parseInt(p.getProperty("customers")), Integer.parseInt(p.getProperty("products")),
-                Integer.parseInt(p.getProperty("threads")), Duration.parse(p.getProperty("duration")),
+                Integer.parseInt(p.getProperty("customers")),
+                Integer.parseInt(p.getProperty("products")),
+                Integer.parseInt(p.getProperty("threads")),
+                Duration.parse(p.getProperty("duration")),
                 Path.of(p.getProperty("workDir")));
     }
 }

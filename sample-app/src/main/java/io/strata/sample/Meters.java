@@ -9,8 +9,7 @@ import java.util.TreeMap;
 /** Reads totals out of a registry: the summary is computed from the same meters Prometheus scrapes. */
 final class Meters {
 
-    private Meters() {
-    }
+    private Meters() {}
 
     /** The sum of every meter named {@code name} with the given tag pairs. */
     static long sum(MeterRegistry registry, String name, String... tagPairs) {

@@ -8,5 +8,4 @@ package io.strata.sample;
  * @param priceCents its price in cents
  * @param version grows with every change of the row
  */
-public record Product(long id, String name, long priceCents, long version) {
-}
+public record Product(long id, String name, long priceCents, long version) {}

@@ -24,7 +24,8 @@ final class ProductStore implements Store<Long, Product> {
     @Override
     public Product load(Long id) {
         try (Connection c = shop.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT id, name, price_cents, version FROM products WHERE id = ?")) {
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT id, name, price_cents, version FROM products WHERE id = ?")) {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new Product(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4)) : null;
@@ -38,8 +39,8 @@ final class ProductStore implements Store<Long, Product> {
     @Override
     public void write(Long id, Product value, long version) {
         try (Connection c = shop.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "UPDATE products SET name = ?, price_cents = ?, version = ? WHERE id = ? AND version < ?")) {
+                PreparedStatement ps = c.prepareStatement(
+                        "UPDATE products SET name = ?, price_cents = ?, version = ? WHERE id = ? AND version < ?")) {
             ps.setString(1, value.name());
             ps.setLong(2, value.priceCents());
             ps.setLong(3, version);

@@ -8,5 +8,4 @@ package io.strata.sample;
  * @param tier the loyalty tier
  * @param revision grows with every update, so a read can be compared with the last write
  */
-public record Profile(long customerId, String displayName, String tier, long revision) {
-}
+public record Profile(long customerId, String displayName, String tier, long revision) {}

@@ -20,9 +20,17 @@ final class ProgressBar {
         double done = Math.min(1.0, (double) elapsed.toMillis() / Math.max(1, total.toMillis()));
         int filled = (int) Math.round(done * WIDTH);
         double seconds = Math.max(0.001, elapsed.toMillis() / 1000.0);
-        out.printf("\r  [%s%s] %3d%%  %4.0fs/%ds  %,9d ops  %,7.0f ops/s  stale %d  errors %d ",
-                "#".repeat(filled), ".".repeat(WIDTH - filled), Math.round(done * 100), elapsed.toMillis() / 1000.0,
-                total.toSeconds(), operations, operations / seconds, staleReads, errors);
+        out.printf(
+                "\r  [%s%s] %3d%%  %4.0fs/%ds  %,9d ops  %,7.0f ops/s  stale %d  errors %d ",
+                "#".repeat(filled),
+                ".".repeat(WIDTH - filled),
+                Math.round(done * 100),
+                elapsed.toMillis() / 1000.0,
+                total.toSeconds(),
+                operations,
+                operations / seconds,
+                staleReads,
+                errors);
         out.flush();
     }
 

@@ -7,5 +7,4 @@ package io.strata.sample;
  * @param orders how many orders
  * @param revenueCents their total in cents
  */
-public record SalesLine(long productId, long orders, long revenueCents) {
-}
+public record SalesLine(long productId, long orders, long revenueCents) {}

@@ -11,5 +11,4 @@ import java.util.List;
  * @param user the user name
  * @param password the password (empty for trust authentication)
  */
-public record ShardEndpoints(String name, String primaryUrl, List<String> replicaUrls, String user, String password) {
-}
+public record ShardEndpoints(String name, String primaryUrl, List<String> replicaUrls, String user, String password) {}

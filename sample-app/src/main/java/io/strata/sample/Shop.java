@@ -67,8 +67,8 @@ final class Shop {
             throws SQLException {
         Product product = caches.products.get(productId);
         try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO orders (id, customer_id, product_id, quantity,"
-                     + " amount_cents) VALUES (?, ?, ?, ?, ?)")) {
+                PreparedStatement ps = c.prepareStatement("INSERT INTO orders (id, customer_id, product_id, quantity,"
+                        + " amount_cents) VALUES (?, ?, ?, ?, ?)")) {
             ps.setLong(1, orderId);
             ps.setLong(2, customerId);
             ps.setLong(3, productId);
@@ -128,7 +128,8 @@ final class Shop {
     /** Updates a profile: PostgreSQL first, then the tiers; returns once PostgreSQL has it. */
     Profile updateProfile(long customerId, Profile current) {
         long revision = current == null ? 1 : current.revision() + 1;
-        Profile next = new Profile(customerId, "customer-" + customerId, revision % 3 == 0 ? "gold" : "silver", revision);
+        Profile next =
+                new Profile(customerId, "customer-" + customerId, revision % 3 == 0 ? "gold" : "silver", revision);
         caches.profiles.put(customerId, next);
         return next;
     }
@@ -136,8 +137,8 @@ final class Shop {
     /** Changes a product's price on every shard, then drops the cached copy on every member. */
     void reprice(long productId, long priceCents) throws SQLException {
         try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "UPDATE products SET price_cents = ?, version = version + 1 WHERE id = ?")) {
+                PreparedStatement ps =
+                        c.prepareStatement("UPDATE products SET price_cents = ?, version = version + 1 WHERE id = ?")) {
             ps.setLong(1, priceCents);
             ps.setLong(2, productId);
             ps.executeUpdate();
@@ -148,8 +149,9 @@ final class Shop {
     /** The best sellers across every shard: one statement, scattered and merged by Strata. */
     List<SalesLine> salesReport(int top) throws SQLException {
         try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT product_id, count(*) AS n, sum(amount_cents) AS revenue"
-                     + " FROM orders GROUP BY product_id ORDER BY revenue DESC, product_id LIMIT " + top)) {
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT product_id, count(*) AS n, sum(amount_cents) AS revenue"
+                                + " FROM orders GROUP BY product_id ORDER BY revenue DESC, product_id LIMIT " + top)) {
             List<SalesLine> lines = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

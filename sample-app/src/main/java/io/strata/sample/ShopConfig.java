@@ -43,9 +43,20 @@ import org.yaml.snakeyaml.error.YAMLException;
  * @param threads workload threads per member
  * @param duration how long the workload runs
  */
-public record ShopConfig(String database, String redis, String cluster, String bind, int port,
-                         List<String> hazelcastMembers, int members, String statusBind, int statusPort, int customers,
-                         int products, int threads, Duration duration) {
+public record ShopConfig(
+        String database,
+        String redis,
+        String cluster,
+        String bind,
+        int port,
+        List<String> hazelcastMembers,
+        int members,
+        String statusBind,
+        int statusPort,
+        int customers,
+        int products,
+        int threads,
+        Duration duration) {
 
     private static final Set<String> TOP = Set.of("database", "redis", "hazelcast", "members", "status", "workload");
 
@@ -85,12 +96,20 @@ public record ShopConfig(String database, String redis, String cluster, String b
         List<String> durationErrors = new ArrayList<>();
         Duration duration = DemoOptions.duration(durationText, durationErrors);
         durationErrors.forEach(e -> r.errors.add("workload.duration: " + e.substring("duration ".length())));
-        ShopConfig config = new ShopConfig(database, redis, r.string(hz, "cluster", "hazelcast."),
-                r.string(hz, "bind", "hazelcast."), r.integer(hz, "port", "hazelcast.", null),
-                List.copyOf(hzMembers), r.integer(top, "members", "", 1),
-                String.valueOf(status.getOrDefault("bind", "127.0.0.1")), r.integer(status, "port", "status.", 0),
-                r.integer(workload, "customers", "workload.", 400), r.integer(workload, "products", "workload.", 2000),
-                r.integer(workload, "threads", "workload.", 4), duration);
+        ShopConfig config = new ShopConfig(
+                database,
+                redis,
+                r.string(hz, "cluster", "hazelcast."),
+                r.string(hz, "bind", "hazelcast."),
+                r.integer(hz, "port", "hazelcast.", null),
+                List.copyOf(hzMembers),
+                r.integer(top, "members", "", 1),
+                String.valueOf(status.getOrDefault("bind", "127.0.0.1")),
+                r.integer(status, "port", "status.", 0),
+                r.integer(workload, "customers", "workload.", 400),
+                r.integer(workload, "products", "workload.", 2000),
+                r.integer(workload, "threads", "workload.", 4),
+                duration);
         if (!r.errors.isEmpty()) {
             throw new IllegalArgumentException(file + " has " + r.errors.size() + " error"
                     + (r.errors.size() == 1 ? "" : "s") + ":\n  " + String.join("\n  ", r.errors));
@@ -103,8 +122,22 @@ public record ShopConfig(String database, String redis, String cluster, String b
         if (member < 1 || member > members) {
             throw new IllegalArgumentException("member must be in 1.." + members + " but was " + member);
         }
-        return new MemberSettings("member-" + member, member - 1, members, List.of(), database, redis, cluster, bind,
-                port, hazelcastMembers, customers, products, threads, duration, workDir);
+        return new MemberSettings(
+                "member-" + member,
+                member - 1,
+                members,
+                List.of(),
+                database,
+                redis,
+                cluster,
+                bind,
+                port,
+                hazelcastMembers,
+                customers,
+                products,
+                threads,
+                duration,
+                workDir);
     }
 
     private static final class Reader {

@@ -23,6 +23,7 @@ final class ShopDatabase implements AutoCloseable {
     final ShardingDataSource dataSource;
     /** The shards' replica sets when built here (empty when the driver built them from YAML). */
     final List<ReplicaSetDataSource> replicaSets;
+
     private final String strataUrl;
 
     private ShopDatabase(ShardingDataSource dataSource, List<ReplicaSetDataSource> replicaSets, String strataUrl) {

@@ -17,8 +17,7 @@ import java.time.Duration;
  */
 public final class ShopMember {
 
-    private ShopMember() {
-    }
+    private ShopMember() {}
 
     /** {@code args[0]}: the member settings file. */
     public static void main(String[] args) throws Exception {
@@ -37,11 +36,14 @@ public final class ShopMember {
             }
             out.println("ready");
             expect(in, "go");
-            Summary summary = MemberRun.run(node, "127.0.0.1", 0,
+            Summary summary = MemberRun.run(
+                    node,
+                    "127.0.0.1",
+                    0,
                     url -> out.println("status-url " + url),
                     write -> out.println("ack " + write),
-                    (elapsed, stats) -> out.println("progress " + stats.operations() + " " + stats.staleReads() + " "
-                            + stats.errors()));
+                    (elapsed, stats) -> out.println(
+                            "progress " + stats.operations() + " " + stats.staleReads() + " " + stats.errors()));
             out.println("summary " + summary.toJson());
             expect(in, "close");
             out.println("drained " + node.drain());

@@ -29,8 +29,12 @@ final class ShopNode implements AutoCloseable {
     final Shop shop;
     private boolean cachesClosed;
 
-    private ShopNode(MemberSettings settings, PrometheusMeterRegistry registry, HazelcastInstance hazelcast,
-                     JedisPooled redis, ShopDatabase database) {
+    private ShopNode(
+            MemberSettings settings,
+            PrometheusMeterRegistry registry,
+            HazelcastInstance hazelcast,
+            JedisPooled redis,
+            ShopDatabase database) {
         this.settings = settings;
         this.registry = registry;
         this.hazelcast = hazelcast;
@@ -47,11 +51,18 @@ final class ShopNode implements AutoCloseable {
         started.add(registry::close);
         try {
             URI redisUri = URI.create(settings.redisUri());
-            JedisPooled redis = new JedisPooled(new HostAndPort(redisUri.getHost(), redisUri.getPort()),
-                    DefaultJedisClientConfig.builder().connectionTimeoutMillis(1000).socketTimeoutMillis(500).build());
+            JedisPooled redis = new JedisPooled(
+                    new HostAndPort(redisUri.getHost(), redisUri.getPort()),
+                    DefaultJedisClientConfig.builder()
+                            .connectionTimeoutMillis(1000)
+                            .socketTimeoutMillis(500)
+                            .build());
             started.add(redis);
-            HazelcastInstance hazelcast = HazelcastMember.start(settings.clusterName(), settings.bindAddress(),
-                    settings.hazelcastPort(), settings.hazelcastMembers());
+            HazelcastInstance hazelcast = HazelcastMember.start(
+                    settings.clusterName(),
+                    settings.bindAddress(),
+                    settings.hazelcastPort(),
+                    settings.hazelcastMembers());
             started.add(() -> hazelcast.getLifecycleService().terminate());
             ShopDatabase database = settings.strataUrl() != null
                     ? ShopDatabase.open(settings.strataUrl(), registry)

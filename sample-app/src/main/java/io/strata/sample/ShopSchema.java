@@ -40,8 +40,7 @@ public final class ShopSchema {
             TableRule.sharded("product_views", "product_id", KeyType.LONG),
             TableRule.broadcast("products"));
 
-    private ShopSchema() {
-    }
+    private ShopSchema() {}
 
     /** Adds the table rules to a data source builder. */
     public static ShardingDataSource.Builder rules(ShardingDataSource.Builder builder) {
@@ -51,14 +50,15 @@ public final class ShopSchema {
 
     /** Creates the tables (if missing) and the catalogue and customers (if missing). */
     public static void create(DataSource shop, int customers, int products) throws SQLException {
-        try (Connection c = shop.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = shop.getConnection();
+                Statement st = c.createStatement()) {
             for (String ddl : DDL) {
                 st.execute(ddl);
             }
         }
         try (Connection c = shop.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "INSERT INTO products (id, name, price_cents, version) VALUES (?, ?, ?, 1) ON CONFLICT (id) DO NOTHING")) {
+                PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO products (id, name, price_cents, version) VALUES (?, ?, ?, 1) ON CONFLICT (id) DO NOTHING")) {
             for (long id = 1; id <= products; id++) {
                 ps.setLong(1, id);
                 ps.setString(2, "product-" + id);
@@ -68,8 +68,8 @@ public final class ShopSchema {
             ps.executeBatch();
         }
         try (Connection c = shop.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "INSERT INTO customers (id, name, email) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+                PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO customers (id, name, email) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
             for (long id = 1; id <= customers; id++) {
                 ps.setLong(1, id);
                 ps.setString(2, "customer-" + id);

@@ -31,8 +31,9 @@ final class StatusServer implements AutoCloseable {
     StatusServer(String bindAddress, int port, PrometheusMeterRegistry registry, Supplier<String> statusJson)
             throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 16);
-        server.createContext("/metrics", exchange -> respond(exchange, "text/plain; version=0.0.4; charset=utf-8",
-                registry.scrape()));
+        server.createContext(
+                "/metrics",
+                exchange -> respond(exchange, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
         server.createContext("/status", exchange -> respond(exchange, "application/json", statusJson.get()));
         executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "shop-status-server");
@@ -46,7 +47,9 @@ final class StatusServer implements AutoCloseable {
     /** The base URL, e.g. {@code http://127.0.0.1:41234}. */
     String url() {
         InetSocketAddress a = server.getAddress();
-        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        String host = a.getAddress().isAnyLocalAddress()
+                ? "127.0.0.1"
+                : a.getAddress().getHostAddress();
         return "http://" + host + ":" + a.getPort();
     }
 

@@ -44,13 +44,32 @@ import org.HdrHistogram.Histogram;
  * @param invalidationsSent L1 invalidations sent to other members
  * @param invalidationsReceived L1 invalidations received from other members
  */
-public record Summary(int members, double seconds, long operations, Map<String, Long> operationsByKind,
-                      Map<String, String> latencyByKind, String latencyHistogram, double p50Millis, double p95Millis, double p99Millis,
-                      Map<String, Long> tierHits, Map<String, Long> tierLookups,
-                      Map<String, Long> readsPerNode, Map<String, Long> writesPerNode,
-                      long maxLagBytes, long maxLagMillis, long checkedReads, long staleReads, String lastStaleRead,
-                      long acknowledgedWrites, long errors, String lastError, long writeBehindFlushed,
-                      long writeBehindPending, long invalidationsSent, long invalidationsReceived) {
+public record Summary(
+        int members,
+        double seconds,
+        long operations,
+        Map<String, Long> operationsByKind,
+        Map<String, String> latencyByKind,
+        String latencyHistogram,
+        double p50Millis,
+        double p95Millis,
+        double p99Millis,
+        Map<String, Long> tierHits,
+        Map<String, Long> tierLookups,
+        Map<String, Long> readsPerNode,
+        Map<String, Long> writesPerNode,
+        long maxLagBytes,
+        long maxLagMillis,
+        long checkedReads,
+        long staleReads,
+        String lastStaleRead,
+        long acknowledgedWrites,
+        long errors,
+        String lastError,
+        long writeBehindFlushed,
+        long writeBehindPending,
+        long invalidationsSent,
+        long invalidationsReceived) {
 
     /** The router's plan cache, which also reports through Micrometer's Caffeine binder. */
     private static final String PLAN_CACHE = "strata.router.plans";
@@ -69,20 +88,39 @@ public record Summary(int members, double seconds, long operations, Map<String, 
         Map<String, Long> hits = new TreeMap<>();
         Map<String, Long> lookups = new TreeMap<>();
         // cache.gets is Micrometer's standard Caffeine meter: the shop caches' L1s and the router's plan cache.
-        hits.put("caffeine", Meters.sum(registry, "cache.gets", "result", "hit")
-                - Meters.sum(registry, "cache.gets", "cache", PLAN_CACHE, "result", "hit"));
-        lookups.put("caffeine", Meters.sum(registry, "cache.gets") - Meters.sum(registry, "cache.gets", "cache", PLAN_CACHE));
+        hits.put(
+                "caffeine",
+                Meters.sum(registry, "cache.gets", "result", "hit")
+                        - Meters.sum(registry, "cache.gets", "cache", PLAN_CACHE, "result", "hit"));
+        lookups.put(
+                "caffeine",
+                Meters.sum(registry, "cache.gets") - Meters.sum(registry, "cache.gets", "cache", PLAN_CACHE));
         for (String tier : List.of("hazelcast", "redis")) {
             hits.put(tier, Meters.sum(registry, "strata.cache.gets", "tier", tier, "result", "hit"));
             lookups.put(tier, Meters.sum(registry, "strata.cache.gets", "tier", tier));
         }
-        return new Summary(1, seconds, stats.operations(), ops, byKind, encode(latency),
-                millis(latency, 50), millis(latency, 95), millis(latency, 99), hits, lookups,
+        return new Summary(
+                1,
+                seconds,
+                stats.operations(),
+                ops,
+                byKind,
+                encode(latency),
+                millis(latency, 50),
+                millis(latency, 95),
+                millis(latency, 99),
+                hits,
+                lookups,
                 Meters.sumBy(registry, "strata.replication.statements", "node", "kind", "read"),
                 Meters.sumBy(registry, "strata.replication.statements", "node", "kind", "write"),
-                lag.watching() ? lag.maxLagBytes() : -1, lag.watching() ? lag.maxLagMillis() : -1,
-                stats.checkedReads(), stats.staleReads(), stats.lastStaleRead(), stats.acknowledgedWrites(),
-                stats.errors(), stats.lastError(),
+                lag.watching() ? lag.maxLagBytes() : -1,
+                lag.watching() ? lag.maxLagMillis() : -1,
+                stats.checkedReads(),
+                stats.staleReads(),
+                stats.lastStaleRead(),
+                stats.acknowledgedWrites(),
+                stats.errors(),
+                stats.lastError(),
                 Meters.sum(registry, "strata.cache.writebehind.flushed"),
                 Meters.sum(registry, "strata.cache.writebehind.depth"),
                 Meters.sum(registry, "strata.cache.invalidations", "direction", "sent"),
@@ -118,7 +156,8 @@ public record Summary(int members, double seconds, long operations, Map<String, 
         for (Summary s : parts) {
             latency.add(decode(s.latencyHistogram));
             s.operationsByKind.forEach((k, v) -> ops.merge(k, v, Long::sum));
-            s.latencyByKind.forEach((k, v) -> kinds.computeIfAbsent(k, x -> new Histogram(3)).add(decode(v)));
+            s.latencyByKind.forEach(
+                    (k, v) -> kinds.computeIfAbsent(k, x -> new Histogram(3)).add(decode(v)));
             s.tierHits.forEach((k, v) -> hits.merge(k, v, Long::sum));
             s.tierLookups.forEach((k, v) -> lookups.merge(k, v, Long::sum));
             s.readsPerNode.forEach((k, v) -> reads.merge(k, v, Long::sum));
@@ -140,9 +179,32 @@ public record Summary(int members, double seconds, long operations, Map<String, 
         }
         Map<String, String> byKind = new TreeMap<>();
         kinds.forEach((k, h) -> byKind.put(k, encode(h)));
-        return new Summary(parts.size(), seconds, operations, ops, byKind, encode(latency), millis(latency, 50),
-                millis(latency, 95), millis(latency, 99), hits, lookups, reads, writes, lagBytes, lagMillis,
-                checked, stale, lastStale, acked, errors, lastError, flushed, pending, sent, received);
+        return new Summary(
+                parts.size(),
+                seconds,
+                operations,
+                ops,
+                byKind,
+                encode(latency),
+                millis(latency, 50),
+                millis(latency, 95),
+                millis(latency, 99),
+                hits,
+                lookups,
+                reads,
+                writes,
+                lagBytes,
+                lagMillis,
+                checked,
+                stale,
+                lastStale,
+                acked,
+                errors,
+                lastError,
+                flushed,
+                pending,
+                sent,
+                received);
     }
 
     /** Operations per second. */
@@ -182,11 +244,13 @@ public record Summary(int members, double seconds, long operations, Map<String, 
         out.printf("  latency             p50 %.2f ms   p95 %.2f ms   p99 %.2f ms%n", p50Millis, p95Millis, p99Millis);
         List<String> ratios = new ArrayList<>();
         for (String tier : List.of("caffeine", "hazelcast", "redis")) {
-            ratios.add(String.format("%s %.1f%% of %,d", tier, 100 * hitRatio(tier), tierLookups.getOrDefault(tier, 0L)));
+            ratios.add(
+                    String.format("%s %.1f%% of %,d", tier, 100 * hitRatio(tier), tierLookups.getOrDefault(tier, 0L)));
         }
         out.printf("  cache hit ratio     %s%n", String.join("   ", ratios));
         if (readsPerNode.isEmpty()) {
-            out.println("  reads per node      not available (a classpath: jdbc:strata: URL reports no per-node meters)");
+            out.println(
+                    "  reads per node      not available (a classpath: jdbc:strata: URL reports no per-node meters)");
         } else {
             List<String> nodes = new ArrayList<>();
             readsPerNode.forEach((node, n) -> nodes.add(String.format("%s %,d", node, n)));
@@ -200,12 +264,16 @@ public record Summary(int members, double seconds, long operations, Map<String, 
         } else {
             out.printf("  max replica lag     %,d bytes, %d ms%n", maxLagBytes, maxLagMillis);
         }
-        out.printf("  stale reads         %d of %,d checked reads (read-your-writes, strong, profile and cart reads"
-                + " compared with the session's own writes)%n", staleReads, checkedReads);
-        out.printf("  write-behind        %,d flushed to PostgreSQL, %,d pending when the workload stopped%n",
+        out.printf(
+                "  stale reads         %d of %,d checked reads (read-your-writes, strong, profile and cart reads"
+                        + " compared with the session's own writes)%n",
+                staleReads, checkedReads);
+        out.printf(
+                "  write-behind        %,d flushed to PostgreSQL, %,d pending when the workload stopped%n",
                 writeBehindFlushed, writeBehindPending);
-        out.printf("  invalidations       %,d sent, %,d received from other members%n", invalidationsSent,
-                invalidationsReceived);
+        out.printf(
+                "  invalidations       %,d sent, %,d received from other members%n",
+                invalidationsSent, invalidationsReceived);
         out.printf("  acknowledged writes %,d%n", acknowledgedWrites);
         out.println("  by operation        count      p50 ms    p99 ms");
         latencyByKind.forEach((kind, encoded) -> {
@@ -232,7 +300,8 @@ public record Summary(int members, double seconds, long operations, Map<String, 
 
     private static Histogram decode(String base64) {
         try {
-            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(base64)), 0);
+            return Histogram.decodeFromCompressedByteBuffer(
+                    ByteBuffer.wrap(Base64.getDecoder().decode(base64)), 0);
         } catch (DataFormatException e) {
             throw new IllegalArgumentException("not an encoded histogram", e);
         }

@@ -42,11 +42,16 @@ final class Workload {
     private final List<Thread> running = new ArrayList<>();
     private volatile long deadlineNanos;
 
-    Workload(Shop shop, List<Long> customers, int products, int threads, WorkloadStats stats,
-             Consumer<String> acknowledgements) {
+    Workload(
+            Shop shop,
+            List<Long> customers,
+            int products,
+            int threads,
+            WorkloadStats stats,
+            Consumer<String> acknowledgements) {
         if (customers.size() < threads) {
-            throw new IllegalArgumentException("threads must be at most the customers served (" + customers.size()
-                    + ") but was " + threads);
+            throw new IllegalArgumentException(
+                    "threads must be at most the customers served (" + customers.size() + ") but was " + threads);
         }
         this.shop = shop;
         this.customers = customers;
@@ -64,8 +69,8 @@ final class Workload {
             for (int i = t; i < customers.size(); i += threads) {
                 sessions.add(new CustomerSession(customers.get(i)));
             }
-            Thread thread = new Thread(() -> loop(sessions, new SplittableRandom(sessions.get(0).customerId)),
-                    "shop-workload-" + t);
+            Thread thread = new Thread(
+                    () -> loop(sessions, new SplittableRandom(sessions.get(0).customerId)), "shop-workload-" + t);
             thread.setDaemon(true);
             running.add(thread);
             thread.start();
@@ -149,8 +154,10 @@ final class Workload {
             case "read-profile" -> {
                 Profile p = shop.profile(s.customerId);
                 long seen = p == null ? 0 : p.revision();
-                stats.checked(seen < s.profileRevision, "profile of customer " + s.customerId + ": revision " + seen
-                        + " after writing " + s.profileRevision);
+                stats.checked(
+                        seen < s.profileRevision,
+                        "profile of customer " + s.customerId + ": revision " + seen + " after writing "
+                                + s.profileRevision);
             }
             case "update-profile" -> {
                 Profile current = shop.profile(s.customerId);
@@ -162,8 +169,9 @@ final class Workload {
             case "read-cart" -> {
                 Cart cart = shop.cart(s.customerId);
                 long seen = cart == null ? 0 : cart.revision();
-                stats.checked(seen < s.cartRevision, "cart of customer " + s.customerId + ": revision " + seen
-                        + " after writing " + s.cartRevision);
+                stats.checked(
+                        seen < s.cartRevision,
+                        "cart of customer " + s.customerId + ": revision " + seen + " after writing " + s.cartRevision);
             }
             case "sales-report" -> shop.salesReport(5);
             case "reprice" -> shop.reprice(product, 100 + random.nextInt(9_900));
@@ -192,8 +200,10 @@ final class Workload {
         ConsistencyToken token = s.token();
         long seen = shop.orderCount(s.customerId, consistency, token);
         long expected = s.ordersBefore + s.ordersPlaced;
-        stats.checked(seen < expected, consistency + " read of customer " + s.customerId + "'s orders saw " + seen
-                + ", expected at least " + expected + " (token " + token + ")");
+        stats.checked(
+                seen < expected,
+                consistency + " read of customer " + s.customerId + "'s orders saw " + seen + ", expected at least "
+                        + expected + " (token " + token + ")");
     }
 
     private void acknowledge(String write) {

@@ -26,7 +26,9 @@ final class WorkloadStats {
     void record(String operation, long nanos) {
         long micros = Math.max(1, nanos / 1000);
         latencyMicros.recordValue(micros);
-        latencyByKind.computeIfAbsent(operation, k -> new ConcurrentHistogram(3)).recordValue(micros);
+        latencyByKind
+                .computeIfAbsent(operation, k -> new ConcurrentHistogram(3))
+                .recordValue(micros);
     }
 
     /** A read compared with what the session wrote; {@code stale} when it showed less. */

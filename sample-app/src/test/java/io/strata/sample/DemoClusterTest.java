@@ -25,8 +25,8 @@ class DemoClusterTest {
         List<Long> serverPids = new CopyOnWriteArrayList<>();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
 
-        ClusterDemo.Outcome outcome = ClusterDemo.run(DemoOptions.from(p),
-                new PrintStream(console, true, StandardCharsets.UTF_8), new DemoEvents() {
+        ClusterDemo.Outcome outcome = ClusterDemo.run(
+                DemoOptions.from(p), new PrintStream(console, true, StandardCharsets.UTF_8), new DemoEvents() {
                     @Override
                     public void serversStarted(List<Long> pids) {
                         serverPids.addAll(pids);
@@ -43,7 +43,9 @@ class DemoClusterTest {
         assertThat(summary.members()).isEqualTo(2);
         assertThat(summary.staleReads()).as(out).isZero();
         assertThat(summary.errors()).as(out).isZero();
-        assertThat(summary.invalidationsReceived()).as("invalidations crossing members\n" + out).isPositive();
+        assertThat(summary.invalidationsReceived())
+                .as("invalidations crossing members\n" + out)
+                .isPositive();
         assertThat(summary.tierHits().get("hazelcast")).isPositive();
 
         List<Long> alive = new ArrayList<>();

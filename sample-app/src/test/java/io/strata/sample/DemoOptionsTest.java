@@ -21,8 +21,9 @@ class DemoOptionsTest {
 
     @Test
     void durationsReadAsPeopleWriteThem() {
-        for (String[] c : new String[][] {{"500ms", "PT0.5S"}, {"20s", "PT20S"}, {"2m", "PT2M"}, {"1h", "PT1H"},
-                {"PT3S", "PT3S"}}) {
+        for (String[] c :
+                new String[][] {{"500ms", "PT0.5S"}, {"20s", "PT20S"}, {"2m", "PT2M"}, {"1h", "PT1H"}, {"PT3S", "PT3S"}
+                }) {
             Properties p = new Properties();
             p.setProperty("duration", c[0]);
             assertThat(DemoOptions.from(p).duration()).as(c[0]).isEqualTo(Duration.parse(c[1]));

@@ -32,8 +32,8 @@ class DemoTest {
         List<String> scraped = new CopyOnWriteArrayList<>();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
 
-        Summary summary = EmbeddedDemo.run(options, new PrintStream(console, true, StandardCharsets.UTF_8),
-                new DemoEvents() {
+        Summary summary =
+                EmbeddedDemo.run(options, new PrintStream(console, true, StandardCharsets.UTF_8), new DemoEvents() {
                     @Override
                     public void serversStarted(List<Long> pids) {
                         serverPids.addAll(pids);
@@ -44,8 +44,11 @@ class DemoTest {
                         // Scraped while the workload runs, as Prometheus would, once operations are counted.
                         Thread t = new Thread(() -> {
                             try {
-                                await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(200)).until(
-                                        () -> Summary.fromJson(get(url + "/status")).operations() > 0);
+                                await().atMost(Duration.ofSeconds(8))
+                                        .pollInterval(Duration.ofMillis(200))
+                                        .until(() -> Summary.fromJson(get(url + "/status"))
+                                                        .operations()
+                                                > 0);
                                 scraped.add(get(url + "/status"));
                                 scraped.add(get(url + "/metrics"));
                             } catch (Exception | AssertionError e) {
@@ -64,11 +67,15 @@ class DemoTest {
         for (String tier : List.of("caffeine", "hazelcast", "redis")) {
             assertThat(summary.hitRatio(tier)).as(tier + " hit ratio\n" + out).isGreaterThan(0);
         }
-        assertThat(summary.readsPerNode()).as(out).containsOnlyKeys(
-                "shard0-primary", "shard0-replica0", "shard1-primary", "shard1-replica0");
-        assertThat(summary.readsPerNode().values()).allSatisfy(n -> assertThat(n).isPositive());
+        assertThat(summary.readsPerNode())
+                .as(out)
+                .containsOnlyKeys("shard0-primary", "shard0-replica0", "shard1-primary", "shard1-replica0");
+        assertThat(summary.readsPerNode().values())
+                .allSatisfy(n -> assertThat(n).isPositive());
         assertThat(summary.writeBehindFlushed()).isPositive();
-        assertThat(summary.p99Millis()).isGreaterThanOrEqualTo(summary.p50Millis()).isPositive();
+        assertThat(summary.p99Millis())
+                .isGreaterThanOrEqualTo(summary.p50Millis())
+                .isPositive();
         assertThat(out).contains("stale reads         0 of").contains("after shutdown      0 write-behind entries");
 
         assertThat(scraped).hasSize(2);
@@ -77,9 +84,11 @@ class DemoTest {
         assertThat(scraped.get(1)).contains("strata_replication_statements_total", "strata_cache_gets_total");
         // The caches' Caffeine L1 and the router's plan cache both export Micrometer's standard
         // cache_gets_total with the same tag keys; Prometheus would drop a second set of keys.
-        assertThat(scraped.get(1).lines()).as("Caffeine L1 meters exported")
+        assertThat(scraped.get(1).lines())
+                .as("Caffeine L1 meters exported")
                 .anyMatch(l -> l.startsWith("cache_gets_total{") && l.contains("cache=\"products\""));
-        assertThat(scraped.get(1).lines()).as("plan cache meters exported beside them")
+        assertThat(scraped.get(1).lines())
+                .as("plan cache meters exported beside them")
                 .anyMatch(l -> l.startsWith("cache_gets_total{") && l.contains("cache=\"strata.router.plans\""));
 
         assertThat(serverPids).hasSize(5);
@@ -88,13 +97,14 @@ class DemoTest {
             ProcessHandle.of(pid).filter(ProcessHandle::isAlive).ifPresent(h -> alive.add(pid));
         }
         assertThat(alive).as("server processes left running").isEmpty();
-        assertThat(Thread.getAllStackTraces().keySet()).as("threads left running")
+        assertThat(Thread.getAllStackTraces().keySet())
+                .as("threads left running")
                 .noneMatch(t -> t.getName().startsWith("hz.") || t.getName().startsWith("shop-"));
     }
 
     private static String get(String url) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         return r.body();
     }

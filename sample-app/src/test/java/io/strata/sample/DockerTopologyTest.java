@@ -38,8 +38,16 @@ class DockerTopologyTest {
 
     @Test
     void theComposeFileHasTheTopologyTheReadmeDescribes() {
-        assertThat(services).containsOnlyKeys("pg0-primary", "pg0-replica", "pg1-primary", "pg1-replica", "redis",
-                "app1", "app2", "prometheus");
+        assertThat(services)
+                .containsOnlyKeys(
+                        "pg0-primary",
+                        "pg0-replica",
+                        "pg1-primary",
+                        "pg1-replica",
+                        "redis",
+                        "app1",
+                        "app2",
+                        "prometheus");
         for (String replica : List.of("pg0-replica", "pg1-replica")) {
             assertThat(dependsOn(replica)).containsKey(env(replica).get("PRIMARY_HOST"));
         }
@@ -61,7 +69,8 @@ class DockerTopologyTest {
             assertThat(shard.get("username")).as(host + " user").isEqualTo(penv.get("POSTGRES_USER"));
             assertThat(shard.get("password")).as(host + " password").isEqualTo(penv.get("POSTGRES_PASSWORD"));
             assertThat(volumes(host)).contains("./initdb/primary:/docker-entrypoint-initdb.d:ro");
-            Set<String> slots = new HashSet<>(Arrays.asList(penv.get("REPLICATION_SLOTS").split(",")));
+            Set<String> slots =
+                    new HashSet<>(Arrays.asList(penv.get("REPLICATION_SLOTS").split(",")));
             for (Object url : (List<?>) shard.get("replicas")) {
                 Matcher replica = jdbc((String) url);
                 String rhost = replica.group(1);
@@ -85,10 +94,17 @@ class DockerTopologyTest {
     void initScriptsUseOnlyVariablesTheirServicesSet() throws Exception {
         String primaryInit = Files.readString(DOCKER.resolve("initdb/primary/10-replication.sh"));
         String bootstrap = Files.readString(DOCKER.resolve("replica/bootstrap.sh"));
-        assertThat(primaryInit).contains("WITH REPLICATION LOGIN", "pg_create_physical_replication_slot",
-                "host replication ${REPLICATION_USER}");
-        assertThat(bootstrap).contains("pg_basebackup", "--slot=\"$REPLICATION_SLOT\"", "--write-recovery-conf",
-                "exec docker-entrypoint.sh");
+        assertThat(primaryInit)
+                .contains(
+                        "WITH REPLICATION LOGIN",
+                        "pg_create_physical_replication_slot",
+                        "host replication ${REPLICATION_USER}");
+        assertThat(bootstrap)
+                .contains(
+                        "pg_basebackup",
+                        "--slot=\"$REPLICATION_SLOT\"",
+                        "--write-recovery-conf",
+                        "exec docker-entrypoint.sh");
         for (String primary : List.of("pg0-primary", "pg1-primary")) {
             assertThat(env(primary).keySet()).as(primary).containsAll(variables(primaryInit));
         }
@@ -102,12 +118,16 @@ class DockerTopologyTest {
         for (String service : services.keySet()) {
             for (String volume : volumes(service)) {
                 String source = volume.substring(0, volume.indexOf(':'));
-                assertThat(DOCKER.resolve(source)).as(service + " mounts " + source).exists();
+                assertThat(DOCKER.resolve(source))
+                        .as(service + " mounts " + source)
+                        .exists();
             }
         }
         for (String script : List.of("initdb/primary/10-replication.sh", "replica/bootstrap.sh")) {
-            Process bash = new ProcessBuilder("bash", "-n", DOCKER.resolve(script).toString())
-                    .redirectErrorStream(true).start();
+            Process bash = new ProcessBuilder(
+                            "bash", "-n", DOCKER.resolve(script).toString())
+                    .redirectErrorStream(true)
+                    .start();
             String output = new String(bash.getInputStream().readAllBytes());
             assertThat(bash.waitFor()).as(script + ": " + output).isZero();
         }
@@ -127,12 +147,15 @@ class DockerTopologyTest {
         Map<String, Object> tables = map(strata.get("tables"));
         Map<String, String> expected = new LinkedHashMap<>();
         for (TableRule rule : ShopSchema.RULES) {
-            expected.put(rule.table(), rule.kind() == TableRule.Kind.SHARDED ? "sharded:" + rule.keyColumn()
-                    : rule.kind().name().toLowerCase());
+            expected.put(
+                    rule.table(),
+                    rule.kind() == TableRule.Kind.SHARDED
+                            ? "sharded:" + rule.keyColumn()
+                            : rule.kind().name().toLowerCase());
         }
         Map<String, String> actual = new LinkedHashMap<>();
-        tables.forEach((table, rule) -> actual.put(table, rule instanceof Map<?, ?> m
-                ? "sharded:" + m.get("sharded") : String.valueOf(rule)));
+        tables.forEach((table, rule) ->
+                actual.put(table, rule instanceof Map<?, ?> m ? "sharded:" + m.get("sharded") : String.valueOf(rule)));
         assertThat(actual).isEqualTo(expected);
     }
 
@@ -143,17 +166,19 @@ class DockerTopologyTest {
         assertThat(shop.members()).isEqualTo(apps.size());
         for (String app : apps) {
             assertThat(volumes(app)).contains("./config:/config:ro");
-            assertThat(services.get(app).get("hostname")).as("coordinator id = host name").isEqualTo(app);
+            assertThat(services.get(app).get("hostname"))
+                    .as("coordinator id = host name")
+                    .isEqualTo(app);
             assertThat(env(app).get("JAVA_OPTS")).contains("-Dconfig=/config/shop.yaml");
-            assertThat((List<?>) services.get(app).get("ports")).anyMatch(p -> String.valueOf(p)
-                    .endsWith(":" + shop.statusPort()));
+            assertThat((List<?>) services.get(app).get("ports"))
+                    .anyMatch(p -> String.valueOf(p).endsWith(":" + shop.statusPort()));
         }
         assertThat(memberNumbers(apps)).containsExactly(1, 2);
         assertThat(shop.database()).isEqualTo("jdbc:strata:/config/strata.yaml");
         URI redis = URI.create(shop.redis());
         assertThat(services).containsKey(redis.getHost());
-        assertThat(list(services.get(redis.getHost()).get("command")).toString()).contains(
-                "--port, " + redis.getPort());
+        assertThat(list(services.get(redis.getHost()).get("command")).toString())
+                .contains("--port, " + redis.getPort());
         List<String> hazelcast = new ArrayList<>();
         apps.forEach(a -> hazelcast.add(a + ":" + shop.port()));
         assertThat(shop.hazelcastMembers()).isEqualTo(hazelcast);
@@ -204,14 +229,17 @@ class DockerTopologyTest {
 
     private static Matcher jdbc(String url) {
         Matcher m = JDBC.matcher(url);
-        assertThat(m.matches()).as("a jdbc:postgresql://host:port/db URL: " + url).isTrue();
+        assertThat(m.matches())
+                .as("a jdbc:postgresql://host:port/db URL: " + url)
+                .isTrue();
         return m;
     }
 
     private Map<String, String> env(String service) {
         assertThat(services).containsKey(service);
         Map<String, String> env = new LinkedHashMap<>();
-        map(services.get(service).getOrDefault("environment", Map.of())).forEach((k, v) -> env.put(k, String.valueOf(v)));
+        map(services.get(service).getOrDefault("environment", Map.of()))
+                .forEach((k, v) -> env.put(k, String.valueOf(v)));
         return env;
     }
 

@@ -27,10 +27,18 @@ class ExternalModeTest {
         try (LocalServers servers = LocalServers.start()) {
             StringBuilder strata = new StringBuilder("shards:\n");
             for (ShardEndpoints s : servers.shards()) {
-                strata.append("  - name: ").append(s.name()).append('\n')
-                        .append("    primary: ").append(s.primaryUrl()).append('\n')
-                        .append("    replicas: [").append(String.join(", ", s.replicaUrls())).append("]\n")
-                        .append("    username: ").append(s.user()).append('\n')
+                strata.append("  - name: ")
+                        .append(s.name())
+                        .append('\n')
+                        .append("    primary: ")
+                        .append(s.primaryUrl())
+                        .append('\n')
+                        .append("    replicas: [")
+                        .append(String.join(", ", s.replicaUrls()))
+                        .append("]\n")
+                        .append("    username: ")
+                        .append(s.user())
+                        .append('\n')
                         .append("    maxLag: 1s\n");
             }
             strata.append("""
@@ -58,8 +66,12 @@ class ExternalModeTest {
                     """.formatted(strataYaml, servers.redis.uri(), port, port));
             ByteArrayOutputStream console = new ByteArrayOutputStream();
 
-            Summary summary = ExternalDemo.run(ShopConfig.load(shopYaml), 1, Duration.ofSeconds(4),
-                    new PrintStream(console, true, StandardCharsets.UTF_8), DemoEvents.NONE);
+            Summary summary = ExternalDemo.run(
+                    ShopConfig.load(shopYaml),
+                    1,
+                    Duration.ofSeconds(4),
+                    new PrintStream(console, true, StandardCharsets.UTF_8),
+                    DemoEvents.NONE);
 
             String out = console.toString(StandardCharsets.UTF_8);
             assertThat(out).contains("External mode, member-1 of 1: database jdbc:strata:");
@@ -68,10 +80,12 @@ class ExternalModeTest {
             assertThat(summary.checkedReads()).as(out).isPositive();
             assertThat(summary.hitRatio("caffeine")).as(out).isPositive();
             assertThat(summary.writeBehindFlushed()).as(out).isPositive();
-            assertThat(summary.readsPerNode()).as("per-node meters from the YAML-built data source: " + out)
+            assertThat(summary.readsPerNode())
+                    .as("per-node meters from the YAML-built data source: " + out)
                     .isNotEmpty();
             assertThat(servers.topology.shard(0).primary().queryLong("SELECT count(*) FROM customers")
-                    + servers.topology.shard(1).primary().queryLong("SELECT count(*) FROM customers")).isEqualTo(100);
+                            + servers.topology.shard(1).primary().queryLong("SELECT count(*) FROM customers"))
+                    .isEqualTo(100);
         }
     }
 

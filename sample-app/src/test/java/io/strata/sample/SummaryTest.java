@@ -13,7 +13,8 @@ class SummaryTest {
         Summary fast = summary(1_000, 100, false);
         Summary slow = summary(100_000, 100, true);
 
-        Summary merged = Summary.fromJson(Summary.merge(List.of(Summary.fromJson(fast.toJson()), slow)).toJson());
+        Summary merged = Summary.fromJson(
+                Summary.merge(List.of(Summary.fromJson(fast.toJson()), slow)).toJson());
 
         assertThat(merged.members()).isEqualTo(2);
         assertThat(merged.operations()).isEqualTo(200);
@@ -30,8 +31,10 @@ class SummaryTest {
     @Test
     void hitRatioIsHitsOverLookupsAndZeroWithoutLookups() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        registry.counter("strata.cache.gets", "cache", "c", "tier", "redis", "result", "hit").increment(3);
-        registry.counter("strata.cache.gets", "cache", "c", "tier", "redis", "result", "miss").increment(1);
+        registry.counter("strata.cache.gets", "cache", "c", "tier", "redis", "result", "hit")
+                .increment(3);
+        registry.counter("strata.cache.gets", "cache", "c", "tier", "redis", "result", "miss")
+                .increment(1);
         try (ReplicaLagWatch lag = new ReplicaLagWatch(List.of())) {
             Summary s = Summary.of(new WorkloadStats(), registry, lag, 1);
 

@@ -13,7 +13,10 @@ import java.util.Objects;
  */
 public final class PgTopologyBuilder {
 
-    enum Backend { LOCAL_PROCESSES, TESTCONTAINERS }
+    enum Backend {
+        LOCAL_PROCESSES,
+        TESTCONTAINERS
+    }
 
     private final Backend backend;
     private int shards = 1;
@@ -55,7 +58,8 @@ public final class PgTopologyBuilder {
             throw new IllegalArgumentException("setting name is not a PostgreSQL parameter name: '" + name + "'");
         }
         if (name.equals("port") || name.equals("listen_addresses")) {
-            throw new IllegalArgumentException("setting " + name + " is chosen by the testkit and cannot be overridden");
+            throw new IllegalArgumentException(
+                    "setting " + name + " is chosen by the testkit and cannot be overridden");
         }
         settings.put(name, value);
         return this;

@@ -14,7 +14,8 @@ import org.junit.platform.commons.support.AnnotationSupport;
  */
 public final class PgTopologyExtension implements BeforeAllCallback, ParameterResolver {
 
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PgTopologyExtension.class);
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(PgTopologyExtension.class);
 
     @Override
     public void beforeAll(ExtensionContext context) {

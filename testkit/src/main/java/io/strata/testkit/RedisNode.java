@@ -62,8 +62,7 @@ public final class RedisNode implements AutoCloseable {
         private int port;
         private Duration startTimeout = Duration.ofSeconds(30);
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Runs this {@code redis-server} instead of the bundled one. */
         public Builder executable(Path path) {
@@ -154,14 +153,29 @@ public final class RedisNode implements AutoCloseable {
     }
 
     private synchronized void launch() {
-        List<String> cmd = new ArrayList<>(List.of(executable.toString(),
-                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--protected-mode", "no",
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir.toString(),
-                "--logfile", ""));
+        List<String> cmd = new ArrayList<>(List.of(
+                executable.toString(),
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--protected-mode",
+                "no",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                dir.toString(),
+                "--logfile",
+                ""));
         try {
             process = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            dir.resolve("redis.log").toFile()))
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + executable, e);
@@ -169,8 +183,10 @@ public final class RedisNode implements AutoCloseable {
         Processes.track(process.toHandle());
         Process p = process;
         try {
-            Awaitility.await("redis on port " + port).atMost(startTimeout)
-                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+            Awaitility.await("redis on port " + port)
+                    .atMost(startTimeout)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(20))
                     .until(() -> {
                         if (!p.isAlive()) {
                             throw new IllegalStateException("redis-server exited while starting: " + log());
@@ -178,7 +194,8 @@ public final class RedisNode implements AutoCloseable {
                         return ping();
                     });
         } catch (ConditionTimeoutException e) {
-            throw new IllegalStateException("redis-server did not answer PING within " + startTimeout + ": " + log(), e);
+            throw new IllegalStateException(
+                    "redis-server did not answer PING within " + startTimeout + ": " + log(), e);
         }
     }
 

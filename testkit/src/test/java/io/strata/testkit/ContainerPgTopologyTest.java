@@ -14,7 +14,8 @@ class ContainerPgTopologyTest {
 
     @BeforeEach
     void requireDocker() {
-        Assumptions.assumeTrue(ContainerPgTopology.dockerAvailable(),
+        Assumptions.assumeTrue(
+                ContainerPgTopology.dockerAvailable(),
                 "skipped: no Docker engine here, so the Testcontainers backend cannot be exercised");
     }
 

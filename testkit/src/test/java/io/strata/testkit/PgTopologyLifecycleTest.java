@@ -31,7 +31,8 @@ class PgTopologyLifecycleTest {
     void closeLeavesNoProcessAndNoDirectoryBehind() {
         List<Long> pids = new ArrayList<>();
         List<Path> dirs = new ArrayList<>();
-        try (PgTopology topology = PgTopology.builder().shards(2).replicasPerShard(1).start()) {
+        try (PgTopology topology =
+                PgTopology.builder().shards(2).replicasPerShard(1).start()) {
             for (PgShard shard : topology.shards()) {
                 for (PgServer server : shard.servers()) {
                     pids.add(server.pid());
@@ -42,16 +43,22 @@ class PgTopologyLifecycleTest {
             assertThat(pids).hasSizeGreaterThan(4); // postmasters and their backends / walsenders / walreceivers
         }
         // A zombie (exited, waiting for init to reap it) is not a process that remains.
-        assertThat(pids).allSatisfy(pid -> assertThat(Processes.alive(pid)).as("pid %d alive", pid).isFalse());
+        assertThat(pids)
+                .allSatisfy(pid ->
+                        assertThat(Processes.alive(pid)).as("pid %d alive", pid).isFalse());
         assertThat(dirs).allSatisfy(dir -> assertThat(Files.exists(dir)).isFalse());
     }
 
     @Test
     void settingsReachEveryServer() {
-        try (PgTopology topology = PgTopology.builder().replicasPerShard(1)
-                .setting("max_standby_streaming_delay", "0").setting("hot_standby_feedback", "off").start()) {
+        try (PgTopology topology = PgTopology.builder()
+                .replicasPerShard(1)
+                .setting("max_standby_streaming_delay", "0")
+                .setting("hot_standby_feedback", "off")
+                .start()) {
             for (PgServer server : topology.shard(0).servers()) {
-                assertThat(server.queryString("SHOW max_standby_streaming_delay")).isEqualTo("0");
+                assertThat(server.queryString("SHOW max_standby_streaming_delay"))
+                        .isEqualTo("0");
                 assertThat(server.queryString("SHOW hot_standby_feedback")).isEqualTo("off");
             }
         }
@@ -60,18 +67,20 @@ class PgTopologyLifecycleTest {
     @Test
     void badBuilderArgumentsNameTheSettingAndValue() {
         assertThatThrownBy(() -> PgTopology.builder().shards(0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("shards must be at least 1, was 0");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("shards must be at least 1, was 0");
         assertThatThrownBy(() -> PgTopology.builder().replicasPerShard(-1))
                 .hasMessage("replicasPerShard must be 0 or more, was -1");
-        assertThatThrownBy(() -> PgTopology.builder().setting("port", "5432"))
-                .hasMessageContaining("port");
+        assertThatThrownBy(() -> PgTopology.builder().setting("port", "5432")).hasMessageContaining("port");
         assertThatThrownBy(() -> PgTopology.builder().settings("fsync"))
                 .hasMessage("settings entries must read name=value, was 'fsync'");
     }
 
     @Test
     void aServerThatCannotStartFailsWithItsLog() {
-        assertThatThrownBy(() -> PgTopology.builder().setting("shared_buffers", "not-a-size").start())
+        assertThatThrownBy(() -> PgTopology.builder()
+                        .setting("shared_buffers", "not-a-size")
+                        .start())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("shard0-primary")
                 .hasMessageContaining("shared_buffers");

@@ -32,8 +32,11 @@ class PgTopologyTest {
         assertThat(topology.shards()).hasSize(2);
         for (PgShard shard : topology.shards()) {
             assertThat(shard.primary().inRecovery()).isFalse();
-            assertThat(shard.replicas()).singleElement().satisfies(r -> assertThat(r.inRecovery()).isTrue());
-            assertThat(shard.primary().queryString("SHOW max_prepared_transactions")).isEqualTo("64");
+            assertThat(shard.replicas())
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.inRecovery()).isTrue());
+            assertThat(shard.primary().queryString("SHOW max_prepared_transactions"))
+                    .isEqualTo("64");
             assertThat(shard.primary().queryString("SHOW wal_level")).isEqualTo("replica");
         }
         assertThat(topology.shard(0).primary().name()).isEqualTo("shard0-primary");
@@ -48,8 +51,9 @@ class PgTopologyTest {
         }
         for (PgShard shard : topology.shards()) {
             PgServer replica = shard.replica(0);
-            await().atMost(Duration.ofSeconds(10)).until(() ->
-                    replica.queryLong("SELECT count(*) FROM items WHERE id = " + (100 + shard.index())) == 1);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            replica.queryLong("SELECT count(*) FROM items WHERE id = " + (100 + shard.index())) == 1);
             assertThat(replica.queryString("SELECT shard FROM items WHERE id = " + (100 + shard.index())))
                     .isEqualTo(shard.name());
             // and only its own shard's row: shards are separate clusters
@@ -70,21 +74,24 @@ class PgTopologyTest {
         String primaryLsn = primary.currentWalLsn();
         assertThat(lsnDiff(primary, primaryLsn, held)).isPositive();
         // the replica receives WAL but does not apply it
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+        await().during(Duration.ofMillis(300))
+                .atMost(Duration.ofSeconds(5))
                 .until(() -> replica.replayLsn().equals(held));
-        assertThat(replica.queryLong("SELECT count(*) FROM items WHERE shard = 'paused'")).isZero();
+        assertThat(replica.queryLong("SELECT count(*) FROM items WHERE shard = 'paused'"))
+                .isZero();
 
         replica.resumeReplay();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> lsnDiff(primary, replica.replayLsn(), primaryLsn) >= 0);
-        assertThat(replica.queryLong("SELECT count(*) FROM items WHERE shard = 'paused'")).isEqualTo(20);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lsnDiff(primary, replica.replayLsn(), primaryLsn) >= 0);
+        assertThat(replica.queryLong("SELECT count(*) FROM items WHERE shard = 'paused'"))
+                .isEqualTo(20);
     }
 
     @Test
     @Order(4)
     void aFrozenReplicaAnswersNothingUntilThawed(PgTopology topology) throws SQLException {
         PgServer replica = topology.shard(1).replica(0);
-        try (Connection c = replica.connect(); Statement s = c.createStatement()) {
+        try (Connection c = replica.connect();
+                Statement s = c.createStatement()) {
             replica.freeze();
             assertThat(replica.isRunning()).isTrue();
             s.setQueryTimeout(1);
@@ -117,7 +124,8 @@ class PgTopologyTest {
         assertThat(replica.isRunning()).isFalse();
         assertThat(io.strata.testkit.internal.Processes.alive(pid)).isFalse();
         shard.primary().execute("INSERT INTO items VALUES (2000, 'after-kill')");
-        assertThat(shard.primary().queryLong("SELECT count(*) FROM items WHERE id = 2000")).isEqualTo(1);
+        assertThat(shard.primary().queryLong("SELECT count(*) FROM items WHERE id = 2000"))
+                .isEqualTo(1);
 
         replica.start();
         await().atMost(Duration.ofSeconds(15))
@@ -132,7 +140,8 @@ class PgTopologyTest {
         primary.stop(StopMode.IMMEDIATE);
         assertThat(primary.isRunning()).isFalse();
         primary.start();
-        assertThat(primary.queryLong("SELECT count(*) FROM items WHERE id = 3000")).isEqualTo(1);
+        assertThat(primary.queryLong("SELECT count(*) FROM items WHERE id = 3000"))
+                .isEqualTo(1);
         PgServer replica = topology.shard(0).replica(0);
         primary.execute("INSERT INTO items VALUES (3001, 'after-restart')");
         await().atMost(Duration.ofSeconds(15))

@@ -25,14 +25,17 @@ class RedisNodeTest {
             redis.kill();
             assertThat(Processes.alive(pid)).isFalse();
             assertThatThrownBy(() -> {
-                try (Jedis jedis = new Jedis(redis.host(), redis.port(), 500)) {
-                    jedis.ping();
-                }
-            }).isInstanceOf(JedisConnectionException.class);
+                        try (Jedis jedis = new Jedis(redis.host(), redis.port(), 500)) {
+                            jedis.ping();
+                        }
+                    })
+                    .isInstanceOf(JedisConnectionException.class);
 
             redis.startAgain();
             try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
-                assertThat(jedis.get("k")).as("persistence is off: a restarted node is empty").isNull();
+                assertThat(jedis.get("k"))
+                        .as("persistence is off: a restarted node is empty")
+                        .isNull();
                 jedis.set("k", "v2");
                 assertThat(jedis.get("k")).isEqualTo("v2");
             }
@@ -46,11 +49,15 @@ class RedisNodeTest {
         try (RedisNode redis = RedisNode.start()) {
             redis.pause(Duration.ofSeconds(3));
             assertThatThrownBy(() -> {
-                try (Jedis stalled = new Jedis(HostAndPort.from(redis.host() + ":" + redis.port()),
-                        DefaultJedisClientConfig.builder().socketTimeoutMillis(500).build())) {
-                    stalled.set("k", "v");
-                }
-            }).isInstanceOf(JedisConnectionException.class);
+                        try (Jedis stalled = new Jedis(
+                                HostAndPort.from(redis.host() + ":" + redis.port()),
+                                DefaultJedisClientConfig.builder()
+                                        .socketTimeoutMillis(500)
+                                        .build())) {
+                            stalled.set("k", "v");
+                        }
+                    })
+                    .isInstanceOf(JedisConnectionException.class);
             try (Jedis jedis = new Jedis(redis.host(), redis.port(), 10_000)) {
                 jedis.set("k", "v"); // waits for the pause to end
                 assertThat(jedis.get("k")).isEqualTo("v");

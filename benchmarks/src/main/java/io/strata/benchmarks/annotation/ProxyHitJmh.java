@@ -28,73 +28,79 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class ProxyHitJmh {
 
-  static final int KEYS = 1024;
+    static final int KEYS = 1024;
 
-  /** The proxied interface. */
-  public interface Catalog {
-    @Cached(cache = "bench")
-    String find(Long id);
-  }
-
-  /** The implementation; never called once the cache is warm. */
-  public static final class Backend implements Catalog {
-    @Override
-    public String find(Long id) {
-      return "value-" + id;
+    /** The proxied interface. */
+    public interface Catalog {
+        @Cached(cache = "bench")
+        String find(Long id);
     }
-  }
 
-  Long[] keys;
-  Cache<Long, String> caffeine;
-  TieredCache<Object, Object> tiered;
-  Catalog proxy;
-
-  @Setup(Level.Trial)
-  public void setUp() {
-    keys = new Long[KEYS];
-    for (int i = 0; i < KEYS; i++) {
-      keys[i] = (long) i * 7919;
+    /** The implementation; never called once the cache is warm. */
+    public static final class Backend implements Catalog {
+        @Override
+        public String find(Long id) {
+            return "value-" + id;
+        }
     }
-    caffeine = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofHours(1)).build();
-    tiered = TieredCache.builder("bench", Object.class, Object.class)
-        .tier(LocalTier.builder().maximumSize(10_000).expireAfterWrite(Duration.ofHours(1)).build())
-        .expireAfterWrite(Duration.ofHours(1))
-        .build();
-    proxy = CachingProxyFactory.builder().cache(tiered).build().proxy(Catalog.class, new Backend());
-    for (Long k : keys) {
-      caffeine.put(k, "value-" + k);
-      proxy.find(k); // loads into the tiered cache
+
+    Long[] keys;
+    Cache<Long, String> caffeine;
+    TieredCache<Object, Object> tiered;
+    Catalog proxy;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        keys = new Long[KEYS];
+        for (int i = 0; i < KEYS; i++) {
+            keys[i] = (long) i * 7919;
+        }
+        caffeine = Caffeine.newBuilder()
+                .maximumSize(10_000)
+                .expireAfterWrite(Duration.ofHours(1))
+                .build();
+        tiered = TieredCache.builder("bench", Object.class, Object.class)
+                .tier(LocalTier.builder()
+                        .maximumSize(10_000)
+                        .expireAfterWrite(Duration.ofHours(1))
+                        .build())
+                .expireAfterWrite(Duration.ofHours(1))
+                .build();
+        proxy = CachingProxyFactory.builder().cache(tiered).build().proxy(Catalog.class, new Backend());
+        for (Long k : keys) {
+            caffeine.put(k, "value-" + k);
+            proxy.find(k); // loads into the tiered cache
+        }
     }
-  }
 
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    tiered.close();
-  }
-
-  /** Per-thread position in the key array. */
-  @State(Scope.Thread)
-  public static class Cursor {
-    int i;
-
-    int next() {
-      i = (i + 1) & (KEYS - 1);
-      return i;
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        tiered.close();
     }
-  }
 
-  @Benchmark
-  public Object rawCaffeine(Cursor c) {
-    return caffeine.getIfPresent(keys[c.next()]);
-  }
+    /** Per-thread position in the key array. */
+    @State(Scope.Thread)
+    public static class Cursor {
+        int i;
 
-  @Benchmark
-  public Object tieredGetIfPresent(Cursor c) {
-    return tiered.getIfPresent(keys[c.next()]);
-  }
+        int next() {
+            i = (i + 1) & (KEYS - 1);
+            return i;
+        }
+    }
 
-  @Benchmark
-  public Object proxyHit(Cursor c) {
-    return proxy.find(keys[c.next()]);
-  }
+    @Benchmark
+    public Object rawCaffeine(Cursor c) {
+        return caffeine.getIfPresent(keys[c.next()]);
+    }
+
+    @Benchmark
+    public Object tieredGetIfPresent(Cursor c) {
+        return tiered.getIfPresent(keys[c.next()]);
+    }
+
+    @Benchmark
+    public Object proxyHit(Cursor c) {
+        return proxy.find(keys[c.next()]);
+    }
 }

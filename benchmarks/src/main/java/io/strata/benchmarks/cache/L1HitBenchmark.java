@@ -20,55 +20,65 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  */
 public final class L1HitBenchmark implements Benchmark {
 
-  private static final String[][] GROUPS = {
-      {"getIfPresent", "getIfPresentBaseline", "getIfPresentTiered", "`TieredCache.getIfPresent(k)`"},
-      {"getWithLoader", "getWithLoaderBaseline", "getWithLoaderTiered", "`TieredCache.get(k, loader)` (hit)"},
-      {"stats", "statsBaseline", "statsCaffeine", "raw Caffeine + `recordStats()` (what metering an L1 costs)"},
-      {"metered", "meteredBaseline", "meteredTiered",
-          "`TieredCache.getIfPresent(k)` with a `meterRegistry`, vs raw Caffeine + `recordStats()` as baseline"}};
-  private static final int FORKS = 4;
+    private static final String[][] GROUPS = {
+        {"getIfPresent", "getIfPresentBaseline", "getIfPresentTiered", "`TieredCache.getIfPresent(k)`"},
+        {"getWithLoader", "getWithLoaderBaseline", "getWithLoaderTiered", "`TieredCache.get(k, loader)` (hit)"},
+        {"stats", "statsBaseline", "statsCaffeine", "raw Caffeine + `recordStats()` (what metering an L1 costs)"},
+        {
+            "metered",
+            "meteredBaseline",
+            "meteredTiered",
+            "`TieredCache.getIfPresent(k)` with a `meterRegistry`, vs raw Caffeine + `recordStats()` as baseline"
+        }
+    };
+    private static final int FORKS = 4;
 
-  @Override
-  public String name() {
-    return "cache-l1-hit";
-  }
-
-  @Override
-  public String run(BenchmarkContext context) throws Exception {
-    StringBuilder rows = new StringBuilder();
-    for (String[] g : GROUPS) {
-      List<Double> ratios = new ArrayList<>();
-      List<Double> base = new ArrayList<>();
-      List<Double> subject = new ArrayList<>();
-      for (int fork = 0; fork < FORKS; fork++) {
-        Options options = new OptionsBuilder()
-            .include(L1HitJmh.class.getName() + "\\." + g[0] + "$")
-            .forks(1)
-            .warmupIterations(3)
-            .warmupTime(TimeValue.seconds(1))
-            .measurementIterations(4)
-            .measurementTime(TimeValue.seconds(1))
-            .mode(Mode.Throughput)
-            .timeUnit(TimeUnit.MICROSECONDS)
-            .jvmArgsAppend("-Xmx512m")
-            .verbosity(VerboseMode.SILENT)
-            .build();
-        RunResult r = new Runner(options).runSingle();
-        double b = r.getSecondaryResults().get(g[1]).getScore();
-        double s = r.getSecondaryResults().get(g[2]).getScore();
-        base.add(b);
-        subject.add(s);
-        ratios.add(s / b);
-      }
-      Collections.sort(ratios);
-      Collections.sort(base);
-      Collections.sort(subject);
-      double medianRatio = (ratios.get(FORKS / 2 - 1) + ratios.get(FORKS / 2)) / 2;
-      rows.append("| %s | %,.1f | %,.1f | **%.2fx** | %.2f-%.2f |%n".formatted(g[3],
-          (base.get(FORKS / 2 - 1) + base.get(FORKS / 2)) / 2, (subject.get(FORKS / 2 - 1) + subject.get(FORKS / 2)) / 2,
-          medianRatio, ratios.get(0), ratios.get(FORKS - 1)));
+    @Override
+    public String name() {
+        return "cache-l1-hit";
     }
-    return """
+
+    @Override
+    public String run(BenchmarkContext context) throws Exception {
+        StringBuilder rows = new StringBuilder();
+        for (String[] g : GROUPS) {
+            List<Double> ratios = new ArrayList<>();
+            List<Double> base = new ArrayList<>();
+            List<Double> subject = new ArrayList<>();
+            for (int fork = 0; fork < FORKS; fork++) {
+                Options options = new OptionsBuilder()
+                        .include(L1HitJmh.class.getName() + "\\." + g[0] + "$")
+                        .forks(1)
+                        .warmupIterations(3)
+                        .warmupTime(TimeValue.seconds(1))
+                        .measurementIterations(4)
+                        .measurementTime(TimeValue.seconds(1))
+                        .mode(Mode.Throughput)
+                        .timeUnit(TimeUnit.MICROSECONDS)
+                        .jvmArgsAppend("-Xmx512m")
+                        .verbosity(VerboseMode.SILENT)
+                        .build();
+                RunResult r = new Runner(options).runSingle();
+                double b = r.getSecondaryResults().get(g[1]).getScore();
+                double s = r.getSecondaryResults().get(g[2]).getScore();
+                base.add(b);
+                subject.add(s);
+                ratios.add(s / b);
+            }
+            Collections.sort(ratios);
+            Collections.sort(base);
+            Collections.sort(subject);
+            double medianRatio = (ratios.get(FORKS / 2 - 1) + ratios.get(FORKS / 2)) / 2;
+            rows.append("| %s | %,.1f | %,.1f | **%.2fx** | %.2f-%.2f |%n"
+                    .formatted(
+                            g[3],
+                            (base.get(FORKS / 2 - 1) + base.get(FORKS / 2)) / 2,
+                            (subject.get(FORKS / 2 - 1) + subject.get(FORKS / 2)) / 2,
+                            medianRatio,
+                            ratios.get(0),
+                            ratios.get(FORKS - 1)));
+        }
+        return """
         ### Cache: L1 hit through TieredCache vs raw Caffeine `getIfPresent` (JMH, 2 threads)
 
         Every cache holds the same 8,192 resident `Long -> String` entries, bounded by
@@ -92,5 +102,5 @@ public final class L1HitBenchmark implements Benchmark {
         %s
         Rerun: `mvn -B -q -pl benchmarks exec:exec -Dbench=cache-l1-hit`
         """.formatted(FORKS, rows.toString().strip(), context.machineLine());
-  }
+    }
 }

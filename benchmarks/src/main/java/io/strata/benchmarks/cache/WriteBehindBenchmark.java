@@ -31,27 +31,27 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class WriteBehindBenchmark implements Benchmark {
 
-  private static final int KEYS = 10_000;
-  private static final int THREADS = 4;
-  private static final int PAIRS = 3;
-  private static final long ROUND_NANOS = 3_000_000_000L;
-  private static final long WARMUP_NANOS = 3_000_000_000L;
+    private static final int KEYS = 10_000;
+    private static final int THREADS = 4;
+    private static final int PAIRS = 3;
+    private static final long ROUND_NANOS = 3_000_000_000L;
+    private static final long WARMUP_NANOS = 3_000_000_000L;
 
-  @Override
-  public String name() {
-    return "cache-write-behind";
-  }
-
-  @Override
-  public String run(BenchmarkContext context) throws Exception {
-    StringBuilder table = new StringBuilder();
-    StringBuilder drains = new StringBuilder();
-    for (String fsync : new String[] {"off", "on"}) {
-      String[] r = runOnce(fsync);
-      table.append(r[0]).append('\n');
-      drains.append(r[1]).append(' ');
+    @Override
+    public String name() {
+        return "cache-write-behind";
     }
-    return """
+
+    @Override
+    public String run(BenchmarkContext context) throws Exception {
+        StringBuilder table = new StringBuilder();
+        StringBuilder drains = new StringBuilder();
+        for (String fsync : new String[] {"off", "on"}) {
+            String[] r = runOnce(fsync);
+            table.append(r[0]).append('\n');
+            drains.append(r[1]).append(' ');
+        }
+        return """
         ### Cache: write-behind vs write-through put throughput
 
         %d threads put random keys out of %,d (`Row` values as jsonb) through `TieredCache.put` with an
@@ -76,111 +76,128 @@ public final class WriteBehindBenchmark implements Benchmark {
         against a database that flushes its commits.
         %s
         Rerun: `mvn -B -q -pl benchmarks exec:exec -Dbench=cache-write-behind`
-        """.formatted(THREADS, KEYS, WARMUP_NANOS / 1_000_000_000L, PAIRS, ROUND_NANOS / 1e9, THREADS,
-        table.toString().strip(), drains.toString().strip(), context.machineLine());
-  }
+        """.formatted(
+                        THREADS,
+                        KEYS,
+                        WARMUP_NANOS / 1_000_000_000L,
+                        PAIRS,
+                        ROUND_NANOS / 1e9,
+                        THREADS,
+                        table.toString().strip(),
+                        drains.toString().strip(),
+                        context.machineLine());
+    }
 
-  private String[] runOnce(String fsync) throws Exception {
-    HazelcastInstance member = Hazelcast.newHazelcastInstance(memberConfig());
-    String row;
-    String drain;
-    long drainMillis;
-    try (PgTopology topology = PgTopology.builder().shards(1).replicasPerShard(0).setting("fsync", fsync).start();
-         HikariDataSource db = pool(topology.shard(0).primary())) {
-      PgServer pg = topology.shard(0).primary();
-      for (String t : new String[] {"bench_wt", "bench_wb"}) {
-        pg.execute("CREATE TABLE " + t + " (id bigint PRIMARY KEY, value jsonb NOT NULL, version bigint NOT NULL)");
-      }
-      try (TieredCache<Long, Row> through = TieredCache.builder("bench-wt", Long.class, Row.class)
-              .tier(LocalTier.builder().maximumSize(KEYS).build())
-              .store(JdbcStore.builder(db, "bench_wt", Long.class, Row.class).build())
-              .writeStrategy(WriteStrategy.writeThrough())
-              .build();
-           TieredCache<Long, Row> behind = TieredCache.builder("bench-wb", Long.class, Row.class)
-              .tier(LocalTier.builder().maximumSize(KEYS).build())
-              .store(JdbcStore.builder(db, "bench_wb", Long.class, Row.class).build())
-              .writeStrategy(WriteStrategy.writeBehind())
-              .coordination(HazelcastCoordination.of(member))
-              .build()) {
-        measure(through, WARMUP_NANOS);
-        measure(behind, WARMUP_NANOS);
-        List<Double> ratios = new ArrayList<>();
-        double wt = 0;
-        double wb = 0;
-        for (int p = 0; p < PAIRS; p++) {
-          double a = measure(through, ROUND_NANOS);
-          double b = measure(behind, ROUND_NANOS);
-          ratios.add(b / a);
-          wt += a / PAIRS;
-          wb += b / PAIRS;
-        }
-        Collections.sort(ratios);
-        long start = System.nanoTime();
-        while (member.getMap("strata-wb.bench-wb").size() > 0) {
-          Thread.sleep(20);
-        }
-        drainMillis = (System.nanoTime() - start) / 1_000_000;
-        long rows = pg.queryLong("SELECT count(*) FROM bench_wb");
-        row = """
+    private String[] runOnce(String fsync) throws Exception {
+        HazelcastInstance member = Hazelcast.newHazelcastInstance(memberConfig());
+        String row;
+        String drain;
+        long drainMillis;
+        try (PgTopology topology = PgTopology.builder()
+                        .shards(1)
+                        .replicasPerShard(0)
+                        .setting("fsync", fsync)
+                        .start();
+                HikariDataSource db = pool(topology.shard(0).primary())) {
+            PgServer pg = topology.shard(0).primary();
+            for (String t : new String[] {"bench_wt", "bench_wb"}) {
+                pg.execute("CREATE TABLE " + t
+                        + " (id bigint PRIMARY KEY, value jsonb NOT NULL, version bigint NOT NULL)");
+            }
+            try (TieredCache<Long, Row> through = TieredCache.builder("bench-wt", Long.class, Row.class)
+                            .tier(LocalTier.builder().maximumSize(KEYS).build())
+                            .store(JdbcStore.builder(db, "bench_wt", Long.class, Row.class)
+                                    .build())
+                            .writeStrategy(WriteStrategy.writeThrough())
+                            .build();
+                    TieredCache<Long, Row> behind = TieredCache.builder("bench-wb", Long.class, Row.class)
+                            .tier(LocalTier.builder().maximumSize(KEYS).build())
+                            .store(JdbcStore.builder(db, "bench_wb", Long.class, Row.class)
+                                    .build())
+                            .writeStrategy(WriteStrategy.writeBehind())
+                            .coordination(HazelcastCoordination.of(member))
+                            .build()) {
+                measure(through, WARMUP_NANOS);
+                measure(behind, WARMUP_NANOS);
+                List<Double> ratios = new ArrayList<>();
+                double wt = 0;
+                double wb = 0;
+                for (int p = 0; p < PAIRS; p++) {
+                    double a = measure(through, ROUND_NANOS);
+                    double b = measure(behind, ROUND_NANOS);
+                    ratios.add(b / a);
+                    wt += a / PAIRS;
+                    wb += b / PAIRS;
+                }
+                Collections.sort(ratios);
+                long start = System.nanoTime();
+                while (member.getMap("strata-wb.bench-wb").size() > 0) {
+                    Thread.sleep(20);
+                }
+                drainMillis = (System.nanoTime() - start) / 1_000_000;
+                long rows = pg.queryLong("SELECT count(*) FROM bench_wb");
+                row = """
             | fsync=%s | write-through (baseline) | %,.0f | 1.0x |
             | fsync=%s | write-behind (Hazelcast queue) | %,.0f | **%.1fx** (%.1f-%.1f) |
-            """.formatted(fsync, wt, fsync, wb, ratios.get(PAIRS / 2), ratios.get(0), ratios.get(PAIRS - 1)).strip();
-        drain = "With fsync=%s the queue drained %,d ms after the last round; %,d of %,d keys were then in PostgreSQL."
-            .formatted(fsync, drainMillis, rows, KEYS);
-      }
-    } finally {
-      member.getLifecycleService().terminate();
-    }
-    return new String[] {row, drain};
-  }
-
-  private static Config memberConfig() {
-    Config c = new Config();
-    c.setClusterName("strata-bench-" + UUID.randomUUID());
-    c.setProperty("hazelcast.phone.home.enabled", "false");
-    c.setProperty("hazelcast.logging.type", "slf4j");
-    c.setProperty("hazelcast.partition.count", "31");
-    c.setProperty("hazelcast.wait.seconds.before.join", "0");
-    c.getNetworkConfig().setPort(5901).setPortAutoIncrement(true);
-    c.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
-    JoinConfig join = c.getNetworkConfig().getJoin();
-    join.getMulticastConfig().setEnabled(false);
-    join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1");
-    return c;
-  }
-
-  private static HikariDataSource pool(PgServer pg) {
-    HikariConfig c = new HikariConfig();
-    c.setJdbcUrl(pg.jdbcUrl());
-    c.setUsername(pg.user());
-    c.setMaximumPoolSize(THREADS);
-    c.setPoolName("bench-wb");
-    return new HikariDataSource(c);
-  }
-
-  private static double measure(TieredCache<Long, Row> cache, long nanos) throws InterruptedException {
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicLong ops = new AtomicLong();
-    List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < THREADS; t++) {
-      threads.add(new Thread(() -> {
-        long n = 0;
-        while (running.get()) {
-          long k = ThreadLocalRandom.current().nextLong(KEYS);
-          cache.put(k, new Row("r", n));
-          n++;
+            """.formatted(fsync, wt, fsync, wb, ratios.get(PAIRS / 2), ratios.get(0), ratios.get(PAIRS - 1))
+                        .strip();
+                drain =
+                        "With fsync=%s the queue drained %,d ms after the last round; %,d of %,d keys were then in PostgreSQL."
+                                .formatted(fsync, drainMillis, rows, KEYS);
+            }
+        } finally {
+            member.getLifecycleService().terminate();
         }
-        ops.addAndGet(n);
-      }));
+        return new String[] {row, drain};
     }
-    long start = System.nanoTime();
-    threads.forEach(Thread::start);
-    Thread.sleep(nanos / 1_000_000);
-    running.set(false);
-    for (Thread t : threads) {
-      t.join();
+
+    private static Config memberConfig() {
+        Config c = new Config();
+        c.setClusterName("strata-bench-" + UUID.randomUUID());
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.logging.type", "slf4j");
+        c.setProperty("hazelcast.partition.count", "31");
+        c.setProperty("hazelcast.wait.seconds.before.join", "0");
+        c.getNetworkConfig().setPort(5901).setPortAutoIncrement(true);
+        c.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+        JoinConfig join = c.getNetworkConfig().getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1");
+        return c;
     }
-    return ops.get() / ((System.nanoTime() - start) / 1e9);
-  }
+
+    private static HikariDataSource pool(PgServer pg) {
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(pg.jdbcUrl());
+        c.setUsername(pg.user());
+        c.setMaximumPoolSize(THREADS);
+        c.setPoolName("bench-wb");
+        return new HikariDataSource(c);
+    }
+
+    private static double measure(TieredCache<Long, Row> cache, long nanos) throws InterruptedException {
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong ops = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            threads.add(new Thread(() -> {
+                long n = 0;
+                while (running.get()) {
+                    long k = ThreadLocalRandom.current().nextLong(KEYS);
+                    cache.put(k, new Row("r", n));
+                    n++;
+                }
+                ops.addAndGet(n);
+            }));
+        }
+        long start = System.nanoTime();
+        threads.forEach(Thread::start);
+        Thread.sleep(nanos / 1_000_000);
+        running.set(false);
+        for (Thread t : threads) {
+            t.join();
+        }
+        return ops.get() / ((System.nanoTime() - start) / 1e9);
+    }
 }

@@ -44,7 +44,8 @@ public final class PointSelectBenchmark implements Benchmark {
 
     @Override
     public String run(BenchmarkContext context) throws Exception {
-        try (PgTopology topology = PgTopology.builder().shards(1).replicasPerShard(1).start()) {
+        try (PgTopology topology =
+                PgTopology.builder().shards(1).replicasPerShard(1).start()) {
             PgShard shard = topology.shard(0);
             PgServer primary = shard.primary();
             PgServer replica = shard.replica(0);
@@ -58,7 +59,7 @@ public final class PointSelectBenchmark implements Benchmark {
             StringBuilder rows = new StringBuilder();
             for (int threads : new int[] {1, 4}) {
                 try (HikariDataSource direct = hikari(replica, threads);
-                     ReplicaSetDataSource strata = strata(shard, threads)) {
+                        ReplicaSetDataSource strata = strata(shard, threads)) {
                     checkRouting(strata, replica);
                     measure(direct, threads, WARMUP_NANOS);
                     measure(strata, threads, WARMUP_NANOS);
@@ -93,14 +94,30 @@ public final class PointSelectBenchmark implements Benchmark {
                     double sp50 = subjectLatency.getValueAtPercentile(50);
                     double bCpu = median(baseCpu);
                     double sCpu = median(subjectCpu);
-                    rows.append("| %d | HikariCP -> replica (baseline) | %,.0f | 1.000 | | %.0f | %.0f | %.0f | 1.000 | %.1f | |%n"
-                            .formatted(threads, median(baseOps), bp50, (double) baseLatency.getValueAtPercentile(99),
-                                    baseLatency.getMean(), bCpu));
-                    rows.append("| %d | ReplicaSetDataSource -> replica | %,.0f | %.3f | %.3f-%.3f | %.0f | %.0f | %.0f | %.3f | %.1f | %+.1f us = %+.1f%% of baseline mean latency |%n"
-                            .formatted(threads, median(subjectOps), median(ratios), ratios.get(ROUNDS / 4),
-                                    ratios.get(ROUNDS - 1 - ROUNDS / 4), sp50, (double) subjectLatency.getValueAtPercentile(99),
-                                    subjectLatency.getMean(), sp50 / bp50, sCpu, sCpu - bCpu,
-                                    100 * (sCpu - bCpu) / baseLatency.getMean()));
+                    rows.append(
+                            "| %d | HikariCP -> replica (baseline) | %,.0f | 1.000 | | %.0f | %.0f | %.0f | 1.000 | %.1f | |%n"
+                                    .formatted(
+                                            threads,
+                                            median(baseOps),
+                                            bp50,
+                                            (double) baseLatency.getValueAtPercentile(99),
+                                            baseLatency.getMean(),
+                                            bCpu));
+                    rows.append(
+                            "| %d | ReplicaSetDataSource -> replica | %,.0f | %.3f | %.3f-%.3f | %.0f | %.0f | %.0f | %.3f | %.1f | %+.1f us = %+.1f%% of baseline mean latency |%n"
+                                    .formatted(
+                                            threads,
+                                            median(subjectOps),
+                                            median(ratios),
+                                            ratios.get(ROUNDS / 4),
+                                            ratios.get(ROUNDS - 1 - ROUNDS / 4),
+                                            sp50,
+                                            (double) subjectLatency.getValueAtPercentile(99),
+                                            subjectLatency.getMean(),
+                                            sp50 / bp50,
+                                            sCpu,
+                                            sCpu - bCpu,
+                                            100 * (sCpu - bCpu) / baseLatency.getMean()));
                 }
             }
             return """
@@ -124,8 +141,13 @@ public final class PointSelectBenchmark implements Benchmark {
                     baseline's mean end-to-end latency.
                     %s
                     Rerun: `mvn -B -q -pl benchmarks exec:exec -Dbench=replication-point-select`
-                    """.formatted(SQL, ROUNDS, ROUND_NANOS / 1e9, WARMUP_NANOS / 1_000_000_000L,
-                    rows.toString().strip(), context.machineLine());
+                    """.formatted(
+                            SQL,
+                            ROUNDS,
+                            ROUND_NANOS / 1e9,
+                            WARMUP_NANOS / 1_000_000_000L,
+                            rows.toString().strip(),
+                            context.machineLine());
         }
     }
 
@@ -156,7 +178,8 @@ public final class PointSelectBenchmark implements Benchmark {
     private static void checkRouting(ReplicaSetDataSource ds, PgServer replica) throws SQLException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (true) {
-            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(SQL)) {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement(SQL)) {
                 ps.setLong(1, 1);
                 ps.executeQuery().close();
                 String node = c.unwrap(ReplicaSetConnection.class).lastNode().orElseThrow();
@@ -170,11 +193,10 @@ public final class PointSelectBenchmark implements Benchmark {
         }
     }
 
-
-
     private static Result measure(DataSource ds, int threads, long nanos) throws Exception {
         return ClosedLoop.run(threads, nanos, random -> {
-            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(SQL)) {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement(SQL)) {
                 ps.setLong(1, 1 + random.nextInt(ROWS));
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {

@@ -38,7 +38,9 @@ public final class PlanCacheBenchmark implements Benchmark {
         for (RunResult r : new Runner(options).run()) {
             String method = r.getParams().getBenchmark();
             method = method.substring(method.lastIndexOf('.') + 1);
-            scores.put(method, new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+            scores.put(method, new double[] {
+                r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()
+            });
         }
         double[] base = scores.get("caffeineGetIfPresent");
         StringBuilder rows = new StringBuilder();

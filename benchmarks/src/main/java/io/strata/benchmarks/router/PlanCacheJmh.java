@@ -6,9 +6,9 @@ import io.strata.router.KeyType;
 import io.strata.router.RoutePlan;
 import io.strata.router.RoutePlanner;
 import io.strata.router.ShardMap;
+import io.strata.router.TableRule;
 import io.strata.router.internal.Planner;
 import io.strata.router.internal.RoutingRules;
-import io.strata.router.TableRule;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
@@ -39,9 +39,13 @@ public class PlanCacheJmh {
 
     @Setup(Level.Trial)
     public void setUp() throws SQLException {
-        RoutingRules rules = new RoutingRules(ShardMap.uniform(List.of("s0", "s1", "s2", "s3")), Map.of(
-                "users", TableRule.sharded("users", "id", KeyType.LONG),
-                "orders", TableRule.sharded("orders", "user_id", KeyType.LONG)), -1, false);
+        RoutingRules rules = new RoutingRules(
+                ShardMap.uniform(List.of("s0", "s1", "s2", "s3")),
+                Map.of(
+                        "users", TableRule.sharded("users", "id", KeyType.LONG),
+                        "orders", TableRule.sharded("orders", "user_id", KeyType.LONG)),
+                -1,
+                false);
         planner = new Planner(rules, 10_000);
         planner.plan(SQL);
         parserThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -68,6 +72,6 @@ public class PlanCacheJmh {
     @Benchmark
     public Statement jsqlParse() throws JSQLParserException {
         // As the planner parses on a miss: with JSqlParser's time limit, on a reused thread.
-        return CCJSqlParserUtil.parse(SQL, parserThread, parser -> { });
+        return CCJSqlParserUtil.parse(SQL, parserThread, parser -> {});
     }
 }

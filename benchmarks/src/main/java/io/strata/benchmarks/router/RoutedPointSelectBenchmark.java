@@ -62,7 +62,8 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
 
     @Override
     public String run(BenchmarkContext context) throws Exception {
-        try (PgTopology topology = PgTopology.builder().shards(SHARDS).replicasPerShard(0).start()) {
+        try (PgTopology topology =
+                PgTopology.builder().shards(SHARDS).replicasPerShard(0).start()) {
             List<String> names = new ArrayList<>();
             for (int s = 0; s < SHARDS; s++) {
                 names.add("ds_" + s);
@@ -70,7 +71,9 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
             ShardMap map = ShardMap.uniform(names);
             int[] owner = new int[ROWS + 1];
             for (int s = 0; s < SHARDS; s++) {
-                topology.shard(s).primary().execute("create table bench_users (id bigint primary key, v text not null)");
+                topology.shard(s)
+                        .primary()
+                        .execute("create table bench_users (id bigint primary key, v text not null)");
             }
             for (long id = 1; id <= ROWS; id++) {
                 owner[(int) id] = map.shardIndexOf(id, KeyType.LONG);
@@ -146,11 +149,19 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                         List<Double> rs = new ArrayList<>(ratio.get(p));
                         Collections.sort(rs);
                         Histogram h = latency.get(p);
-                        rows.append("| %d | %s | %,.0f | %.3f | %.3f-%.3f | %.0f | %.0f | %.3f | %.1f | %+.1f |%n".formatted(
-                                threads, p, median(ops.get(p)), median(ratio.get(p)), rs.get(ROUNDS / 4),
-                                rs.get(ROUNDS - 1 - ROUNDS / 4), h.getValueAtPercentile(50) * 1.0,
-                                h.getValueAtPercentile(99) * 1.0, h.getValueAtPercentile(50) / baseP50,
-                                median(cpu.get(p)), median(cpu.get(p)) - baseCpu));
+                        rows.append("| %d | %s | %,.0f | %.3f | %.3f-%.3f | %.0f | %.0f | %.3f | %.1f | %+.1f |%n"
+                                .formatted(
+                                        threads,
+                                        p,
+                                        median(ops.get(p)),
+                                        median(ratio.get(p)),
+                                        rs.get(ROUNDS / 4),
+                                        rs.get(ROUNDS - 1 - ROUNDS / 4),
+                                        h.getValueAtPercentile(50) * 1.0,
+                                        h.getValueAtPercentile(99) * 1.0,
+                                        h.getValueAtPercentile(50) / baseP50,
+                                        median(cpu.get(p)),
+                                        median(cpu.get(p)) - baseCpu));
                     }
                 } finally {
                     if (sphere instanceof AutoCloseable c) {
@@ -183,8 +194,16 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                     %s
                     %s
                     Rerun: `mvn -B -q -pl benchmarks exec:exec -Dbench=router-point-select`
-                    """.formatted(SQL, SHARDS, ROWS, ROUNDS, ROUND_NANOS / 1e9, WARMUP_NANOS / 1_000_000_000L,
-                    rows.toString().strip(), peerNote, context.machineLine());
+                    """.formatted(
+                            SQL,
+                            SHARDS,
+                            ROWS,
+                            ROUNDS,
+                            ROUND_NANOS / 1e9,
+                            WARMUP_NANOS / 1_000_000_000L,
+                            rows.toString().strip(),
+                            peerNote,
+                            context.machineLine());
         }
     }
 
@@ -194,8 +213,8 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
             sources.put("ds_" + s, pools.get(s));
         }
         ShardingRuleConfiguration rules = new ShardingRuleConfiguration();
-        ShardingTableRuleConfiguration table = new ShardingTableRuleConfiguration("bench_users",
-                "ds_${0.." + (pools.size() - 1) + "}.bench_users");
+        ShardingTableRuleConfiguration table =
+                new ShardingTableRuleConfiguration("bench_users", "ds_${0.." + (pools.size() - 1) + "}.bench_users");
         table.setDatabaseShardingStrategy(new StandardShardingStrategyConfiguration("id", "strata_hash"));
         rules.getTables().add(table);
         Properties props = new Properties();
@@ -203,13 +222,14 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
         props.setProperty("algorithmClassName", StrataHashAlgorithm.class.getName());
         props.setProperty("shards", String.valueOf(pools.size()));
         rules.getShardingAlgorithms().put("strata_hash", new AlgorithmConfiguration("CLASS_BASED", props));
-        return ShardingSphereDataSourceFactory.createDataSource("bench", new ModeConfiguration("Standalone", null),
-                sources, List.of(rules), new Properties());
+        return ShardingSphereDataSourceFactory.createDataSource(
+                "bench", new ModeConfiguration("Standalone", null), sources, List.of(rules), new Properties());
     }
 
     private static void check(DataSource ds) throws SQLException {
         for (long key : new long[] {1, 2, 3, ROWS}) {
-            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(SQL)) {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement(SQL)) {
                 ps.setLong(1, key);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
@@ -230,12 +250,11 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
         return new HikariDataSource(c);
     }
 
-
-
     private static Result measure(Path path, int threads, long nanos) throws Exception {
         return ClosedLoop.run(threads, nanos, random -> {
             long key = 1 + random.nextInt(ROWS);
-            try (Connection c = path.dataSourceFor(key).getConnection(); PreparedStatement ps = c.prepareStatement(SQL)) {
+            try (Connection c = path.dataSourceFor(key).getConnection();
+                    PreparedStatement ps = c.prepareStatement(SQL)) {
                 ps.setLong(1, key);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {

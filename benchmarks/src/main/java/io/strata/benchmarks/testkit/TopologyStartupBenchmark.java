@@ -49,7 +49,8 @@ public final class TopologyStartupBenchmark implements Benchmark {
 
     private static long time(int shards, int replicas) {
         long t0 = System.nanoTime();
-        try (PgTopology ignored = PgTopology.builder().shards(shards).replicasPerShard(replicas).start()) {
+        try (PgTopology ignored =
+                PgTopology.builder().shards(shards).replicasPerShard(replicas).start()) {
             return (System.nanoTime() - t0) / 1_000_000;
         }
     }

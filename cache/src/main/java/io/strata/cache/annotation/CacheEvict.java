@@ -17,21 +17,21 @@ import java.lang.annotation.Target;
 @Target(ElementType.METHOD)
 public @interface CacheEvict {
 
-  /** The name of the cache, as registered with the factory. */
-  String cache();
+    /** The name of the cache, as registered with the factory. */
+    String cache();
 
-  /** The key, as in {@link Cached#key()}; ignored with {@link #allEntries()}. */
-  String key() default "";
+    /** The key, as in {@link Cached#key()}; ignored with {@link #allEntries()}. */
+    String key() default "";
 
-  /** A key generator instead of {@link #key()}. */
-  Class<? extends KeyGenerator> keyGenerator() default KeyGenerator.class;
+    /** A key generator instead of {@link #key()}. */
+    Class<? extends KeyGenerator> keyGenerator() default KeyGenerator.class;
 
-  /** Evict only when this predicate holds; it sees the result unless {@link #beforeInvocation()}. */
-  Class<? extends CachePredicate> condition() default CachePredicate.class;
+    /** Evict only when this predicate holds; it sees the result unless {@link #beforeInvocation()}. */
+    Class<? extends CachePredicate> condition() default CachePredicate.class;
 
-  /** Evict every entry of the cache instead of one key. */
-  boolean allEntries() default false;
+    /** Evict every entry of the cache instead of one key. */
+    boolean allEntries() default false;
 
-  /** Evict before calling the method, so the eviction happens even if the method throws. */
-  boolean beforeInvocation() default false;
+    /** Evict before calling the method, so the eviction happens even if the method throws. */
+    boolean beforeInvocation() default false;
 }

@@ -14,31 +14,31 @@ import java.util.List;
  */
 public record CacheKey(List<Object> parts) {
 
-  /** The key of a method without parameters. */
-  public static final CacheKey EMPTY = new CacheKey(List.of());
+    /** The key of a method without parameters. */
+    public static final CacheKey EMPTY = new CacheKey(List.of());
 
-  /** A copy of {@code parts}. */
-  public CacheKey {
-    parts = Collections.unmodifiableList(new ArrayList<>(parts));
-  }
+    /** A copy of {@code parts}. */
+    public CacheKey {
+        parts = Collections.unmodifiableList(new ArrayList<>(parts));
+    }
 
-  /** The key of these values. */
-  public static CacheKey of(Object... parts) {
-    return parts.length == 0 ? EMPTY : new CacheKey(Arrays.asList(parts));
-  }
+    /** The key of these values. */
+    public static CacheKey of(Object... parts) {
+        return parts.length == 0 ? EMPTY : new CacheKey(Arrays.asList(parts));
+    }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof CacheKey k && Arrays.deepEquals(parts.toArray(), k.parts.toArray());
-  }
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CacheKey k && Arrays.deepEquals(parts.toArray(), k.parts.toArray());
+    }
 
-  @Override
-  public int hashCode() {
-    return Arrays.deepHashCode(parts.toArray());
-  }
+    @Override
+    public int hashCode() {
+        return Arrays.deepHashCode(parts.toArray());
+    }
 
-  @Override
-  public String toString() {
-    return "CacheKey" + Arrays.deepToString(parts.toArray());
-  }
+    @Override
+    public String toString() {
+        return "CacheKey" + Arrays.deepToString(parts.toArray());
+    }
 }

@@ -7,9 +7,9 @@ package io.strata.cache.annotation;
 @FunctionalInterface
 public interface CachePredicate {
 
-  /**
-   * Whether the predicate holds for {@code arguments} and {@code result} ({@code null} when the
-   * method has not run yet, or returned {@code null}; for a future, the value it completed with).
-   */
-  boolean test(Object[] arguments, Object result);
+    /**
+     * Whether the predicate holds for {@code arguments} and {@code result} ({@code null} when the
+     * method has not run yet, or returned {@code null}; for a future, the value it completed with).
+     */
+    boolean test(Object[] arguments, Object result);
 }

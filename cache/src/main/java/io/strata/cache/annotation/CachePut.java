@@ -18,18 +18,18 @@ import java.lang.annotation.Target;
 @Target(ElementType.METHOD)
 public @interface CachePut {
 
-  /** The name of the cache, as registered with the factory. */
-  String cache();
+    /** The name of the cache, as registered with the factory. */
+    String cache();
 
-  /** The key, as in {@link Cached#key()}. */
-  String key() default "";
+    /** The key, as in {@link Cached#key()}. */
+    String key() default "";
 
-  /** A key generator instead of {@link #key()}. */
-  Class<? extends KeyGenerator> keyGenerator() default KeyGenerator.class;
+    /** A key generator instead of {@link #key()}. */
+    Class<? extends KeyGenerator> keyGenerator() default KeyGenerator.class;
 
-  /** Store only when this predicate holds; it sees the arguments and the result. */
-  Class<? extends CachePredicate> condition() default CachePredicate.class;
+    /** Store only when this predicate holds; it sees the arguments and the result. */
+    Class<? extends CachePredicate> condition() default CachePredicate.class;
 
-  /** Do not store when this predicate on the arguments and result holds. */
-  Class<? extends CachePredicate> unless() default CachePredicate.class;
+    /** Do not store when this predicate on the arguments and result holds. */
+    Class<? extends CachePredicate> unless() default CachePredicate.class;
 }

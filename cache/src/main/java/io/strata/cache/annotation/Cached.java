@@ -21,37 +21,37 @@ import java.lang.annotation.Target;
 @Target(ElementType.METHOD)
 public @interface Cached {
 
-  /** The name of the cache, as registered with the factory. */
-  String cache();
+    /** The name of the cache, as registered with the factory. */
+    String cache();
 
-  /**
-   * The key: empty for all parameters (none: {@link CacheKey#EMPTY}; one: the parameter itself;
-   * several: a {@link CacheKey} of them), or a comma-separated list of parameter names and property
-   * paths such as {@code "order.customerId"} (one path: its value; several: a {@link CacheKey}).
-   */
-  String key() default "";
+    /**
+     * The key: empty for all parameters (none: {@link CacheKey#EMPTY}; one: the parameter itself;
+     * several: a {@link CacheKey} of them), or a comma-separated list of parameter names and property
+     * paths such as {@code "order.customerId"} (one path: its value; several: a {@link CacheKey}).
+     */
+    String key() default "";
 
-  /** A key generator instead of {@link #key()}; instantiated by its no-argument constructor. */
-  Class<? extends KeyGenerator> keyGenerator() default KeyGenerator.class;
+    /** A key generator instead of {@link #key()}; instantiated by its no-argument constructor. */
+    Class<? extends KeyGenerator> keyGenerator() default KeyGenerator.class;
 
-  /** Cache only when this predicate on the arguments holds (the result is {@code null} then). */
-  Class<? extends CachePredicate> condition() default CachePredicate.class;
+    /** Cache only when this predicate on the arguments holds (the result is {@code null} then). */
+    Class<? extends CachePredicate> condition() default CachePredicate.class;
 
-  /** Do not store a freshly computed result when this predicate on the arguments and result holds. */
-  Class<? extends CachePredicate> unless() default CachePredicate.class;
+    /** Do not store a freshly computed result when this predicate on the arguments and result holds. */
+    Class<? extends CachePredicate> unless() default CachePredicate.class;
 
-  /**
-   * Overrides the cache's TTL for this method, as an ISO-8601 duration ({@code "PT30S"}); needs the
-   * cache registered as a template ({@link CachingProxyFactory.Builder#cacheTemplate}).
-   */
-  String expireAfterWrite() default "";
+    /**
+     * Overrides the cache's TTL for this method, as an ISO-8601 duration ({@code "PT30S"}); needs the
+     * cache registered as a template ({@link CachingProxyFactory.Builder#cacheTemplate}).
+     */
+    String expireAfterWrite() default "";
 
-  /** Overrides the cache's refresh-ahead age, as an ISO-8601 duration; needs a template as above. */
-  String refreshAfter() default "";
+    /** Overrides the cache's refresh-ahead age, as an ISO-8601 duration; needs a template as above. */
+    String refreshAfter() default "";
 
-  /**
-   * Single-flight: concurrent misses of one key call the method once and share its result (default).
-   * With {@code false} each miss calls the method and stores its result.
-   */
-  boolean sync() default true;
+    /**
+     * Single-flight: concurrent misses of one key call the method once and share its result (default).
+     * With {@code false} each miss calls the method and stores its result.
+     */
+    boolean sync() default true;
 }

@@ -11,6 +11,6 @@ import java.lang.reflect.Method;
 @FunctionalInterface
 public interface KeyGenerator {
 
-  /** The key for calling {@code method} on {@code target} with {@code arguments}. */
-  Object generate(Object target, Method method, Object[] arguments);
+    /** The key for calling {@code method} on {@code target} with {@code arguments}. */
+    Object generate(Object target, Method method, Object[] arguments);
 }

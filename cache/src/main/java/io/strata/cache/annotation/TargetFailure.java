@@ -7,12 +7,12 @@ package io.strata.cache.annotation;
  */
 final class TargetFailure extends RuntimeException {
 
-  TargetFailure(Throwable cause) {
-    super(null, cause, false, false);
-  }
+    TargetFailure(Throwable cause) {
+        super(null, cause, false, false);
+    }
 
-  /** The target's exception inside {@code e} (a cache's load failure), or {@code null}. */
-  static TargetFailure in(RuntimeException e) {
-    return e.getCause() instanceof TargetFailure f ? f : null;
-  }
+    /** The target's exception inside {@code e} (a cache's load failure), or {@code null}. */
+    static TargetFailure in(RuntimeException e) {
+        return e.getCause() instanceof TargetFailure f ? f : null;
+    }
 }

@@ -10,21 +10,20 @@ import javax.sql.DataSource;
 
 /** The sealed configuration of one cache, copied out of the builder. */
 public record CacheConfig<K, V>(
-    String name,
-    Codec<K> keyCodec,
-    Codec<V> valueCodec,
-    Store<K, V> store,
-    WriteStrategy writeStrategy,
-    Duration expireAfterWrite,
-    double ttlJitter,
-    Duration negativeTtl,
-    Duration staleWhileRevalidate,
-    Duration refreshAfter,
-    Duration clusterLease,
-    Duration tierTimeout,
-    CircuitBreakerConfig circuitBreaker,
-    Clock clock,
-    Duration invalidationHeartbeat,
-    DataSource notifyDataSource,
-    String notifyChannel) {
-}
+        String name,
+        Codec<K> keyCodec,
+        Codec<V> valueCodec,
+        Store<K, V> store,
+        WriteStrategy writeStrategy,
+        Duration expireAfterWrite,
+        double ttlJitter,
+        Duration negativeTtl,
+        Duration staleWhileRevalidate,
+        Duration refreshAfter,
+        Duration clusterLease,
+        Duration tierTimeout,
+        CircuitBreakerConfig circuitBreaker,
+        Clock clock,
+        Duration invalidationHeartbeat,
+        DataSource notifyDataSource,
+        String notifyChannel) {}

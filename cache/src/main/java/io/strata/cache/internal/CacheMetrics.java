@@ -16,111 +16,119 @@ import java.util.function.Supplier;
  */
 public final class CacheMetrics {
 
-  private final MeterRegistry registry;
-  private final Tags tags;
-  private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
-  private final Timer loadTimer;
-  private final Counter puts;
-  private final DistributionSummary batchSize;
+    private final MeterRegistry registry;
+    private final Tags tags;
+    private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Timer loadTimer;
+    private final Counter puts;
+    private final DistributionSummary batchSize;
 
-  public CacheMetrics(MeterRegistry registry, String cacheName) {
-    this.registry = registry;
-    this.tags = Tags.of("cache", cacheName);
-    this.loadTimer = Timer.builder("strata.cache.load.latency").tags(tags)
-        .description("time to load a value from the store or loader").register(registry);
-    this.batchSize = DistributionSummary.builder("strata.cache.writebehind.batch.size").tags(tags)
-        .description("writes per write-behind store batch").register(registry);
-    this.puts = Counter.builder("strata.cache.puts").tags(tags).register(registry);
-  }
-
-  public MeterRegistry registry() {
-    return registry;
-  }
-
-  public Tags tags() {
-    return tags;
-  }
-
-  private Counter counter(String name, String... tagPairs) {
-    String id = name + String.join(",", tagPairs);
-    return counters.computeIfAbsent(id, k -> Counter.builder(name).tags(tags).tags(tagPairs).register(registry));
-  }
-
-  /** A get answered (or not) by a remote tier: result is hit, miss, error or skipped (breaker open). */
-  public void tierGet(String tier, String result, long count) {
-    if (count > 0) {
-      counter("strata.cache.gets", "tier", tier, "result", result).increment(count);
+    public CacheMetrics(MeterRegistry registry, String cacheName) {
+        this.registry = registry;
+        this.tags = Tags.of("cache", cacheName);
+        this.loadTimer = Timer.builder("strata.cache.load.latency")
+                .tags(tags)
+                .description("time to load a value from the store or loader")
+                .register(registry);
+        this.batchSize = DistributionSummary.builder("strata.cache.writebehind.batch.size")
+                .tags(tags)
+                .description("writes per write-behind store batch")
+                .register(registry);
+        this.puts = Counter.builder("strata.cache.puts").tags(tags).register(registry);
     }
-  }
 
-  public void tierWriteFailure(String tier) {
-    counter("strata.cache.tier.write.failures", "tier", tier).increment();
-  }
+    public MeterRegistry registry() {
+        return registry;
+    }
 
-  public void decodeFailure(String tier) {
-    counter("strata.cache.decode.failures", "tier", tier).increment();
-    counter("strata.cache.evictions", "tier", tier, "cause", "corrupt").increment();
-  }
+    public Tags tags() {
+        return tags;
+    }
 
-  public Timer.Sample startLoad() {
-    return Timer.start(registry);
-  }
+    private Counter counter(String name, String... tagPairs) {
+        String id = name + String.join(",", tagPairs);
+        return counters.computeIfAbsent(
+                id, k -> Counter.builder(name).tags(tags).tags(tagPairs).register(registry));
+    }
 
-  public void load(Timer.Sample sample, String result) {
-    sample.stop(loadTimer);
-    counter("strata.cache.loads", "result", result).increment();
-  }
+    /** A get answered (or not) by a remote tier: result is hit, miss, error or skipped (breaker open). */
+    public void tierGet(String tier, String result, long count) {
+        if (count > 0) {
+            counter("strata.cache.gets", "tier", tier, "result", result).increment(count);
+        }
+    }
 
-  public void leaseWait() {
-    counter("strata.cache.lease.waits").increment();
-  }
+    public void tierWriteFailure(String tier) {
+        counter("strata.cache.tier.write.failures", "tier", tier).increment();
+    }
 
-  public void put() {
-    puts.increment();
-  }
+    public void decodeFailure(String tier) {
+        counter("strata.cache.decode.failures", "tier", tier).increment();
+        counter("strata.cache.evictions", "tier", tier, "cause", "corrupt").increment();
+    }
 
-  /** A counter of remote-tier gets, for callers that keep it (the hot path avoids the lookup). */
-  public Counter tierGetCounter(String tier, String result) {
-    return counter("strata.cache.gets", "tier", tier, "result", result);
-  }
+    public Timer.Sample startLoad() {
+        return Timer.start(registry);
+    }
 
-  public void refresh(String result) {
-    counter("strata.cache.refreshes", "result", result).increment();
-  }
+    public void load(Timer.Sample sample, String result) {
+        sample.stop(loadTimer);
+        counter("strata.cache.loads", "result", result).increment();
+    }
 
-  public void invalidationSent() {
-    counter("strata.cache.invalidations", "direction", "sent").increment();
-  }
+    public void leaseWait() {
+        counter("strata.cache.lease.waits").increment();
+    }
 
-  public void invalidationReceived() {
-    counter("strata.cache.invalidations", "direction", "received").increment();
-  }
+    public void put() {
+        puts.increment();
+    }
 
-  public void invalidationGap(String reason) {
-    counter("strata.cache.invalidation.gaps", "reason", reason).increment();
-  }
+    /** A counter of remote-tier gets, for callers that keep it (the hot path avoids the lookup). */
+    public Counter tierGetCounter(String tier, String result) {
+        return counter("strata.cache.gets", "tier", tier, "result", result);
+    }
 
-  public void writeBehindBatch(int size) {
-    batchSize.record(size);
-    counter("strata.cache.writebehind.flushed").increment(size);
-  }
+    public void refresh(String result) {
+        counter("strata.cache.refreshes", "result", result).increment();
+    }
 
-  public void writeBehindFailure() {
-    counter("strata.cache.writebehind.failures").increment();
-  }
+    public void invalidationSent() {
+        counter("strata.cache.invalidations", "direction", "sent").increment();
+    }
 
-  public void writeBehindDeadLetter() {
-    counter("strata.cache.writebehind.deadletters").increment();
-  }
+    public void invalidationReceived() {
+        counter("strata.cache.invalidations", "direction", "received").increment();
+    }
 
-  /** Registers a gauge computed by {@code value}, tagged with {@code tagPairs}. */
-  public void gauge(String name, Supplier<Number> value, String... tagPairs) {
-    io.micrometer.core.instrument.Gauge.builder(name, value).tags(tags).tags(tagPairs).register(registry);
-  }
+    public void invalidationGap(String reason) {
+        counter("strata.cache.invalidation.gaps", "reason", reason).increment();
+    }
 
-  /** The current count of a counter (for tests and the README's examples). */
-  public double count(String name, String... tagPairs) {
-    Counter c = counters.get(name + String.join(",", tagPairs));
-    return c == null ? 0 : c.count();
-  }
+    public void writeBehindBatch(int size) {
+        batchSize.record(size);
+        counter("strata.cache.writebehind.flushed").increment(size);
+    }
+
+    public void writeBehindFailure() {
+        counter("strata.cache.writebehind.failures").increment();
+    }
+
+    public void writeBehindDeadLetter() {
+        counter("strata.cache.writebehind.deadletters").increment();
+    }
+
+    /** Registers a gauge computed by {@code value}, tagged with {@code tagPairs}. */
+    public void gauge(String name, Supplier<Number> value, String... tagPairs) {
+        io.micrometer.core.instrument.Gauge.builder(name, value)
+                .tags(tags)
+                .tags(tagPairs)
+                .register(registry);
+    }
+
+    /** The current count of a counter (for tests and the README's examples). */
+    public double count(String name, String... tagPairs) {
+        Counter c = counters.get(name + String.join(",", tagPairs));
+        return c == null ? 0 : c.count();
+    }
 }

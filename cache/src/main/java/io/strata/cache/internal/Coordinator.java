@@ -6,15 +6,15 @@ package io.strata.cache.internal;
  */
 public interface Coordinator<K, V> extends AutoCloseable {
 
-  /** A transport for invalidation messages (sequencing and gap handling live in {@link InvalidationChannel}). */
-  InvalidationTransport invalidationTransport();
+    /** A transport for invalidation messages (sequencing and gap handling live in {@link InvalidationChannel}). */
+    InvalidationTransport invalidationTransport();
 
-  /** The cluster-wide lease used for single-flight loads and refreshes. */
-  LoadLease lease();
+    /** The cluster-wide lease used for single-flight loads and refreshes. */
+    LoadLease lease();
 
-  /** Opens the durable write-behind queue, whose owners flush through {@code writer}. */
-  WriteBehindQueue<K, V> openWriteBehind(StoreBatchWriter<K, V> writer);
+    /** Opens the durable write-behind queue, whose owners flush through {@code writer}. */
+    WriteBehindQueue<K, V> openWriteBehind(StoreBatchWriter<K, V> writer);
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

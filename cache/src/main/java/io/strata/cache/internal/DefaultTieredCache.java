@@ -34,420 +34,433 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
 
-  private static final Logger LOG = LoggerFactory.getLogger(DefaultTieredCache.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultTieredCache.class);
 
-  /** The answer of a {@link #lookup} miss; a hit answers with the entry itself. */
-  private static final CacheLookup<Object> MISS = new CacheLookup<>() {
+    /** The answer of a {@link #lookup} miss; a hit answers with the entry itself. */
+    private static final CacheLookup<Object> MISS = new CacheLookup<>() {
+        @Override
+        public boolean present() {
+            return false;
+        }
+
+        @Override
+        public boolean negative() {
+            return false;
+        }
+
+        @Override
+        public Object value() {
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return "CacheLookup[miss]";
+        }
+    };
+
+    private final CacheConfig<K, V> config;
+    private final String name;
+    private final Clock clock;
+    private final CacheMetrics metrics;
+    private final TierChain<K, V> chain;
+    private final CaffeineTierStore<K, V> local;
+    private final Coordinator<K, V> coordinator;
+    private final InvalidationChannel invalidations;
+    private final WriteBehindQueue<K, V> writeBehind;
+    private final PgNotifyListener notifyListener;
+    private final Store<K, V> store;
+    private final WriteStrategy.Kind kind;
+    private final VersionClock versions;
+    private final EntryFactory<K, V> entries;
+    private final LoadCoordinator<K, V> loads;
+    private final Refresher<K, V> refresher;
+    private final long refreshAfterMillis;
+    private final boolean timeChecksOnL1Hit;
+    private final ScheduledExecutorService scheduler;
+    /** {@link #loadFromStore}, made once: a method reference to it would be a new object per read. */
+    private final Function<K, V> storeLoader;
+    /** {@link #storeLoader}, or {@code null} without a store (reads without a loader refresh nothing). */
+    private final Function<K, V> refreshLoader;
+
+    private volatile boolean closed;
+
+    public DefaultTieredCache(
+            CacheConfig<K, V> config,
+            List<TierStore<K, V>> opened,
+            Coordinator<K, V> coordinator,
+            CacheMetrics metrics) {
+        this.config = config;
+        this.name = config.name();
+        this.clock = config.clock();
+        this.metrics = metrics;
+        this.store = config.store();
+        this.storeLoader = this::loadFromStore;
+        this.refreshLoader = store == null ? null : storeLoader;
+        this.kind = config.writeStrategy().kind();
+        this.versions = new VersionClock(clock);
+        this.entries = new EntryFactory<>(config);
+        this.refreshAfterMillis =
+                config.refreshAfter() == null ? -1 : config.refreshAfter().toMillis();
+        this.timeChecksOnL1Hit =
+                refreshAfterMillis >= 0 || !config.staleWhileRevalidate().isZero();
+        this.chain = new TierChain<>(name, opened, config, metrics);
+        this.local = chain.local();
+        this.coordinator = coordinator;
+
+        if (coordinator != null && local != null) {
+            this.invalidations = new InvalidationChannel(
+                    name, coordinator.invalidationTransport(), clock, config.invalidationHeartbeat(), metrics);
+            invalidations.start(
+                    k -> local.invalidate(config.keyCodec().decode(k)), local::invalidateAll, local::invalidateAll);
+        } else {
+            this.invalidations = null;
+        }
+        if (kind == WriteStrategy.Kind.WRITE_BEHIND) {
+            StoreBatchWriter<K, V> writer = new StoreBatchWriter<>(name, store, config.writeStrategy(), metrics, clock);
+            this.writeBehind = coordinator.openWriteBehind(writer);
+            metrics.gauge("strata.cache.writebehind.depth", writeBehind::depth);
+        } else {
+            this.writeBehind = null;
+        }
+        boolean leased = coordinator != null
+                && chain.hasRemote()
+                && !config.clusterLease().isZero();
+        LoadLease lease = leased ? coordinator.lease() : null;
+        this.loads = new LoadCoordinator<>(config, chain, entries, metrics, writeBehind, lease, this::keyString);
+        this.refresher =
+                new Refresher<>(config, chain, entries, metrics, loads, lease, this::keyString, this::announce);
+
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "strata-cache-" + name + "-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        if (chain.hasRemote()) {
+            scheduler.scheduleWithFixedDelay(this::payTierDebts, 1, 1, TimeUnit.SECONDS);
+        }
+        if (config.notifyDataSource() != null) {
+            this.notifyListener = new PgNotifyListener(
+                    config.notifyDataSource(),
+                    config.notifyChannel(),
+                    name,
+                    k -> chain.invalidate(config.keyCodec().decode(k)),
+                    () -> {
+                        if (local != null) {
+                            local.invalidateAll();
+                        }
+                    });
+            notifyListener.start();
+        } else {
+            this.notifyListener = null;
+        }
+    }
+
+    // ---- reads -------------------------------------------------------------------------------
+
     @Override
-    public boolean present() {
-      return false;
+    public String name() {
+        return name;
     }
 
     @Override
-    public boolean negative() {
-      return false;
+    public V get(K key) {
+        return get(key, storeLoader);
+    }
+
+    private V loadFromStore(K key) {
+        if (store == null) {
+            throw new IllegalStateException("cache " + name + " has no store: use get(key, loader)");
+        }
+        return store.load(key);
     }
 
     @Override
-    public Object value() {
-      return null;
+    public V get(K key, Function<? super K, ? extends V> loader) {
+        Objects.requireNonNull(key, "key cannot be null");
+        Objects.requireNonNull(loader, "loader cannot be null");
+        Entry<V> e = find(key, loader, null);
+        return e != null ? e.value() : loads.load(key, loader).value();
     }
 
     @Override
-    public String toString() {
-      return "CacheLookup[miss]";
+    public V get(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+        Objects.requireNonNull(key, "key cannot be null");
+        Objects.requireNonNull(loader, "loader cannot be null");
+        Objects.requireNonNull(cacheIf, "cacheIf cannot be null");
+        Entry<V> e = find(key, loader, cacheIf);
+        return e != null ? e.value() : loads.load(key, loader, cacheIf).value();
     }
-  };
 
-  private final CacheConfig<K, V> config;
-  private final String name;
-  private final Clock clock;
-  private final CacheMetrics metrics;
-  private final TierChain<K, V> chain;
-  private final CaffeineTierStore<K, V> local;
-  private final Coordinator<K, V> coordinator;
-  private final InvalidationChannel invalidations;
-  private final WriteBehindQueue<K, V> writeBehind;
-  private final PgNotifyListener notifyListener;
-  private final Store<K, V> store;
-  private final WriteStrategy.Kind kind;
-  private final VersionClock versions;
-  private final EntryFactory<K, V> entries;
-  private final LoadCoordinator<K, V> loads;
-  private final Refresher<K, V> refresher;
-  private final long refreshAfterMillis;
-  private final boolean timeChecksOnL1Hit;
-  private final ScheduledExecutorService scheduler;
-  /** {@link #loadFromStore}, made once: a method reference to it would be a new object per read. */
-  private final Function<K, V> storeLoader;
-  /** {@link #storeLoader}, or {@code null} without a store (reads without a loader refresh nothing). */
-  private final Function<K, V> refreshLoader;
-  private volatile boolean closed;
-
-  public DefaultTieredCache(CacheConfig<K, V> config, List<TierStore<K, V>> opened, Coordinator<K, V> coordinator,
-      CacheMetrics metrics) {
-    this.config = config;
-    this.name = config.name();
-    this.clock = config.clock();
-    this.metrics = metrics;
-    this.store = config.store();
-    this.storeLoader = this::loadFromStore;
-    this.refreshLoader = store == null ? null : storeLoader;
-    this.kind = config.writeStrategy().kind();
-    this.versions = new VersionClock(clock);
-    this.entries = new EntryFactory<>(config);
-    this.refreshAfterMillis = config.refreshAfter() == null ? -1 : config.refreshAfter().toMillis();
-    this.timeChecksOnL1Hit = refreshAfterMillis >= 0 || !config.staleWhileRevalidate().isZero();
-    this.chain = new TierChain<>(name, opened, config, metrics);
-    this.local = chain.local();
-    this.coordinator = coordinator;
-
-    if (coordinator != null && local != null) {
-      this.invalidations = new InvalidationChannel(name, coordinator.invalidationTransport(), clock,
-          config.invalidationHeartbeat(), metrics);
-      invalidations.start(k -> local.invalidate(config.keyCodec().decode(k)), local::invalidateAll,
-          local::invalidateAll);
-    } else {
-      this.invalidations = null;
+    @Override
+    public V getIfPresent(K key) {
+        Objects.requireNonNull(key, "key cannot be null");
+        Entry<V> e = find(key, refreshLoader, null);
+        return e == null ? null : e.value();
     }
-    if (kind == WriteStrategy.Kind.WRITE_BEHIND) {
-      StoreBatchWriter<K, V> writer = new StoreBatchWriter<>(name, store, config.writeStrategy(), metrics, clock);
-      this.writeBehind = coordinator.openWriteBehind(writer);
-      metrics.gauge("strata.cache.writebehind.depth", writeBehind::depth);
-    } else {
-      this.writeBehind = null;
-    }
-    boolean leased = coordinator != null && chain.hasRemote() && !config.clusterLease().isZero();
-    LoadLease lease = leased ? coordinator.lease() : null;
-    this.loads = new LoadCoordinator<>(config, chain, entries, metrics, writeBehind, lease, this::keyString);
-    this.refresher = new Refresher<>(config, chain, entries, metrics, loads, lease, this::keyString, this::announce);
 
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "strata-cache-" + name + "-scheduler");
-      t.setDaemon(true);
-      return t;
-    });
-    if (chain.hasRemote()) {
-      scheduler.scheduleWithFixedDelay(this::payTierDebts, 1, 1, TimeUnit.SECONDS);
+    @Override
+    @SuppressWarnings("unchecked")
+    public CacheLookup<V> lookup(K key) {
+        Objects.requireNonNull(key, "key cannot be null");
+        Entry<V> e = find(key, refreshLoader, null);
+        return e != null ? e : (CacheLookup<V>) MISS;
     }
-    if (config.notifyDataSource() != null) {
-      this.notifyListener = new PgNotifyListener(config.notifyDataSource(), config.notifyChannel(), name,
-          k -> chain.invalidate(config.keyCodec().decode(k)), () -> {
-            if (local != null) {
-              local.invalidateAll();
+
+    /**
+     * The first live entry in the tiers, promoted into the tiers above it; refreshes scheduled with
+     * {@code loader} and {@code cacheIf} (both may be {@code null}).
+     */
+    private Entry<V> find(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+        int start = 0;
+        if (local != null && !timeChecksOnL1Hit) {
+            // L1 entries expire physically no later than their staleUntil, which without a stale window
+            // is their freshUntil: an L1 hit is fresh, and with no refresh-ahead nothing else to check
+            Entry<V> e = local.get(key);
+            if (e != null) {
+                return e;
             }
-          });
-      notifyListener.start();
-    } else {
-      this.notifyListener = null;
-    }
-  }
-
-  // ---- reads -------------------------------------------------------------------------------
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public V get(K key) {
-    return get(key, storeLoader);
-  }
-
-  private V loadFromStore(K key) {
-    if (store == null) {
-      throw new IllegalStateException("cache " + name + " has no store: use get(key, loader)");
-    }
-    return store.load(key);
-  }
-
-  @Override
-  public V get(K key, Function<? super K, ? extends V> loader) {
-    Objects.requireNonNull(key, "key cannot be null");
-    Objects.requireNonNull(loader, "loader cannot be null");
-    Entry<V> e = find(key, loader, null);
-    return e != null ? e.value() : loads.load(key, loader).value();
-  }
-
-  @Override
-  public V get(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
-    Objects.requireNonNull(key, "key cannot be null");
-    Objects.requireNonNull(loader, "loader cannot be null");
-    Objects.requireNonNull(cacheIf, "cacheIf cannot be null");
-    Entry<V> e = find(key, loader, cacheIf);
-    return e != null ? e.value() : loads.load(key, loader, cacheIf).value();
-  }
-
-  @Override
-  public V getIfPresent(K key) {
-    Objects.requireNonNull(key, "key cannot be null");
-    Entry<V> e = find(key, refreshLoader, null);
-    return e == null ? null : e.value();
-  }
-
-  @Override
-  @SuppressWarnings("unchecked")
-  public CacheLookup<V> lookup(K key) {
-    Objects.requireNonNull(key, "key cannot be null");
-    Entry<V> e = find(key, refreshLoader, null);
-    return e != null ? e : (CacheLookup<V>) MISS;
-  }
-
-  /**
-   * The first live entry in the tiers, promoted into the tiers above it; refreshes scheduled with
-   * {@code loader} and {@code cacheIf} (both may be {@code null}).
-   */
-  private Entry<V> find(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
-    int start = 0;
-    if (local != null && !timeChecksOnL1Hit) {
-      // L1 entries expire physically no later than their staleUntil, which without a stale window
-      // is their freshUntil: an L1 hit is fresh, and with no refresh-ahead nothing else to check
-      Entry<V> e = local.get(key);
-      if (e != null) {
-        return e;
-      }
-      start = 1;
-    }
-    for (int i = start; i < chain.size(); i++) {
-      Entry<V> e = chain.get(i).get(key);
-      if (e == null) {
-        continue;
-      }
-      long now = clock.millis();
-      if (!e.alive(now)) {
-        continue;
-      }
-      if (i > 0) {
-        chain.promote(key, e, i);
-      }
-      if (loader != null && needsRefresh(e, now)) {
-        refresher.schedule(key, e, loader, cacheIf);
-      }
-      return e;
-    }
-    return null;
-  }
-
-  private boolean needsRefresh(Entry<V> e, long now) {
-    return !e.fresh(now) || (refreshAfterMillis >= 0 && now - e.createdAt() >= refreshAfterMillis);
-  }
-
-  @Override
-  public Map<K, V> getAll(Collection<? extends K> keys) {
-    return getAll(keys, missing -> {
-      if (store == null) {
-        throw new IllegalStateException("cache " + name + " has no store: use getAll(keys, loader)");
-      }
-      return store.loadAll(missing);
-    });
-  }
-
-  @Override
-  public Map<K, V> getAll(Collection<? extends K> keys,
-      Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> loader) {
-    Objects.requireNonNull(keys, "keys cannot be null");
-    Objects.requireNonNull(loader, "loader cannot be null");
-    Set<K> missing = new LinkedHashSet<>(keys);
-    Map<K, Entry<V>> found = new HashMap<>();
-    Function<K, V> single = k -> loader.apply(Set.of(k)).get(k);
-    for (int i = 0; i < chain.size() && !missing.isEmpty(); i++) {
-      Map<K, Entry<V>> hits = chain.get(i).getAll(missing);
-      long now = clock.millis();
-      for (Map.Entry<K, Entry<V>> h : hits.entrySet()) {
-        Entry<V> e = h.getValue();
-        if (e == null || !e.alive(now)) {
-          continue;
+            start = 1;
         }
-        K key = h.getKey();
-        found.put(key, e);
-        missing.remove(key);
-        if (i > 0) {
-          chain.promote(key, e, i);
+        for (int i = start; i < chain.size(); i++) {
+            Entry<V> e = chain.get(i).get(key);
+            if (e == null) {
+                continue;
+            }
+            long now = clock.millis();
+            if (!e.alive(now)) {
+                continue;
+            }
+            if (i > 0) {
+                chain.promote(key, e, i);
+            }
+            if (loader != null && needsRefresh(e, now)) {
+                refresher.schedule(key, e, loader, cacheIf);
+            }
+            return e;
         }
-        if (needsRefresh(e, now)) {
-          refresher.schedule(key, e, single);
+        return null;
+    }
+
+    private boolean needsRefresh(Entry<V> e, long now) {
+        return !e.fresh(now) || (refreshAfterMillis >= 0 && now - e.createdAt() >= refreshAfterMillis);
+    }
+
+    @Override
+    public Map<K, V> getAll(Collection<? extends K> keys) {
+        return getAll(keys, missing -> {
+            if (store == null) {
+                throw new IllegalStateException("cache " + name + " has no store: use getAll(keys, loader)");
+            }
+            return store.loadAll(missing);
+        });
+    }
+
+    @Override
+    public Map<K, V> getAll(
+            Collection<? extends K> keys, Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> loader) {
+        Objects.requireNonNull(keys, "keys cannot be null");
+        Objects.requireNonNull(loader, "loader cannot be null");
+        Set<K> missing = new LinkedHashSet<>(keys);
+        Map<K, Entry<V>> found = new HashMap<>();
+        Function<K, V> single = k -> loader.apply(Set.of(k)).get(k);
+        for (int i = 0; i < chain.size() && !missing.isEmpty(); i++) {
+            Map<K, Entry<V>> hits = chain.get(i).getAll(missing);
+            long now = clock.millis();
+            for (Map.Entry<K, Entry<V>> h : hits.entrySet()) {
+                Entry<V> e = h.getValue();
+                if (e == null || !e.alive(now)) {
+                    continue;
+                }
+                K key = h.getKey();
+                found.put(key, e);
+                missing.remove(key);
+                if (i > 0) {
+                    chain.promote(key, e, i);
+                }
+                if (needsRefresh(e, now)) {
+                    refresher.schedule(key, e, single);
+                }
+            }
         }
-      }
-    }
-    if (!missing.isEmpty() && writeBehind != null) {
-      for (Map.Entry<K, Entry<V>> p : writeBehind.pendingAll(missing).entrySet()) {
-        Entry<V> e = entries.reissue(p.getValue());
-        chain.putIfAbsent(p.getKey(), e);
-        found.put(p.getKey(), e);
-        missing.remove(p.getKey());
-      }
-    }
-    if (!missing.isEmpty()) {
-      Timer.Sample sample = metrics.startLoad();
-      Map<? extends K, ? extends V> loaded;
-      try {
-        loaded = loader.apply(Set.copyOf(missing));
-        metrics.load(sample, "success");
-      } catch (RuntimeException ex) {
-        metrics.load(sample, "failure");
-        throw new CacheException("cache " + name + ": bulk load of " + missing.size() + " keys failed", ex);
-      }
-      for (K key : missing) {
-        V v = loaded == null ? null : loaded.get(key);
-        Entry<V> e = entries.create(v, 0);
-        if (v != null || entries.cachesAbsence()) {
-          chain.putIfAbsent(key, e);
+        if (!missing.isEmpty() && writeBehind != null) {
+            for (Map.Entry<K, Entry<V>> p : writeBehind.pendingAll(missing).entrySet()) {
+                Entry<V> e = entries.reissue(p.getValue());
+                chain.putIfAbsent(p.getKey(), e);
+                found.put(p.getKey(), e);
+                missing.remove(p.getKey());
+            }
         }
-        found.put(key, e);
-      }
+        if (!missing.isEmpty()) {
+            Timer.Sample sample = metrics.startLoad();
+            Map<? extends K, ? extends V> loaded;
+            try {
+                loaded = loader.apply(Set.copyOf(missing));
+                metrics.load(sample, "success");
+            } catch (RuntimeException ex) {
+                metrics.load(sample, "failure");
+                throw new CacheException("cache " + name + ": bulk load of " + missing.size() + " keys failed", ex);
+            }
+            for (K key : missing) {
+                V v = loaded == null ? null : loaded.get(key);
+                Entry<V> e = entries.create(v, 0);
+                if (v != null || entries.cachesAbsence()) {
+                    chain.putIfAbsent(key, e);
+                }
+                found.put(key, e);
+            }
+        }
+        Map<K, V> result = new LinkedHashMap<>();
+        for (K key : keys) {
+            Entry<V> e = found.get(key);
+            if (e != null && e.value() != null) {
+                result.put(key, e.value());
+            }
+        }
+        return result;
     }
-    Map<K, V> result = new LinkedHashMap<>();
-    for (K key : keys) {
-      Entry<V> e = found.get(key);
-      if (e != null && e.value() != null) {
-        result.put(key, e.value());
-      }
+
+    @Override
+    public CompletableFuture<V> refresh(K key) {
+        Objects.requireNonNull(key, "key cannot be null");
+        checkOpen();
+        return refresher.refresh(key, storeLoader);
     }
-    return result;
-  }
 
-  @Override
-  public CompletableFuture<V> refresh(K key) {
-    Objects.requireNonNull(key, "key cannot be null");
-    checkOpen();
-    return refresher.refresh(key, storeLoader);
-  }
+    // ---- writes ------------------------------------------------------------------------------
 
-  // ---- writes ------------------------------------------------------------------------------
+    @Override
+    public void put(K key, V value) {
+        Objects.requireNonNull(key, "key cannot be null");
+        Objects.requireNonNull(value, "value cannot be null");
+        checkOpen();
+        long version = versions.next();
+        Entry<V> e = entries.create(value, version);
+        switch (kind) {
+            case WRITE_THROUGH -> {
+                try {
+                    store.write(key, value, version);
+                } catch (RuntimeException ex) {
+                    throw new CacheException(
+                            "cache " + name + ": store write of " + key + " failed, cache unchanged", ex);
+                }
+            }
+            case WRITE_BEHIND -> {
+                try {
+                    writeBehind.enqueue(key, e);
+                } catch (RuntimeException ex) {
+                    throw new CacheException(
+                            "cache " + name + ": write-behind enqueue of " + key + " failed, not acknowledged", ex);
+                }
+            }
+            default -> {}
+        }
+        chain.put(key, e);
+        announce(key);
+        metrics.put();
+    }
 
-  @Override
-  public void put(K key, V value) {
-    Objects.requireNonNull(key, "key cannot be null");
-    Objects.requireNonNull(value, "value cannot be null");
-    checkOpen();
-    long version = versions.next();
-    Entry<V> e = entries.create(value, version);
-    switch (kind) {
-      case WRITE_THROUGH -> {
+    @Override
+    public void putLoaded(K key, V value) {
+        Objects.requireNonNull(key, "key cannot be null");
+        checkOpen();
+        Entry<V> pending = loads.pending(key);
+        if (pending != null) {
+            chain.putIfAbsent(key, pending); // an unflushed write is newer than what the caller loaded
+        } else {
+            loads.storeLoaded(key, value);
+        }
+    }
+
+    @Override
+    public void putNegative(K key) {
+        Objects.requireNonNull(key, "key cannot be null");
+        checkOpen();
+        if (entries.cachesAbsence()) {
+            chain.put(key, entries.create(null, versions.next()));
+        } else {
+            chain.invalidate(key);
+        }
+        announce(key);
+        metrics.put();
+    }
+
+    @Override
+    public void invalidate(K key) {
+        Objects.requireNonNull(key, "key cannot be null");
+        chain.invalidate(key);
+        announce(key);
+    }
+
+    @Override
+    public void invalidateAll() {
+        chain.invalidateAll();
+        if (invalidations != null) {
+            invalidations.sendAll();
+        }
+    }
+
+    /** Tells the other members to drop {@code key} from their L1. */
+    private void announce(K key) {
+        if (invalidations != null) {
+            invalidations.send(config.keyCodec().encode(key));
+        }
+    }
+
+    private String keyString(K key) {
+        return new String(config.keyCodec().encode(key), StandardCharsets.UTF_8);
+    }
+
+    // ---- lifecycle ---------------------------------------------------------------------------
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("cache " + name + " is closed");
+        }
+    }
+
+    private void payTierDebts() {
         try {
-          store.write(key, value, version);
+            chain.payDebts();
         } catch (RuntimeException ex) {
-          throw new CacheException("cache " + name + ": store write of " + key + " failed, cache unchanged", ex);
+            LOG.debug("cache {}: paying tier debt failed: {}", name, ex.toString());
         }
-      }
-      case WRITE_BEHIND -> {
-        try {
-          writeBehind.enqueue(key, e);
-        } catch (RuntimeException ex) {
-          throw new CacheException("cache " + name + ": write-behind enqueue of " + key + " failed, not acknowledged",
-              ex);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
         }
-      }
-      default -> {
-      }
+        closed = true;
+        if (writeBehind != null) {
+            writeBehind.close();
+        }
+        if (notifyListener != null) {
+            notifyListener.close();
+        }
+        if (invalidations != null) {
+            invalidations.close();
+        }
+        if (coordinator != null) {
+            coordinator.close();
+        }
+        scheduler.shutdownNow();
+        refresher.close();
+        chain.close();
     }
-    chain.put(key, e);
-    announce(key);
-    metrics.put();
-  }
 
-  @Override
-  public void putLoaded(K key, V value) {
-    Objects.requireNonNull(key, "key cannot be null");
-    checkOpen();
-    Entry<V> pending = loads.pending(key);
-    if (pending != null) {
-      chain.putIfAbsent(key, pending); // an unflushed write is newer than what the caller loaded
-    } else {
-      loads.storeLoaded(key, value);
+    // ---- for tests in this module ------------------------------------------------------------
+
+    public InvalidationChannel invalidationChannel() {
+        return invalidations;
     }
-  }
 
-  @Override
-  public void putNegative(K key) {
-    Objects.requireNonNull(key, "key cannot be null");
-    checkOpen();
-    if (entries.cachesAbsence()) {
-      chain.put(key, entries.create(null, versions.next()));
-    } else {
-      chain.invalidate(key);
+    public List<TierStore<K, V>> tiers() {
+        return chain.all();
     }
-    announce(key);
-    metrics.put();
-  }
 
-  @Override
-  public void invalidate(K key) {
-    Objects.requireNonNull(key, "key cannot be null");
-    chain.invalidate(key);
-    announce(key);
-  }
-
-  @Override
-  public void invalidateAll() {
-    chain.invalidateAll();
-    if (invalidations != null) {
-      invalidations.sendAll();
+    public WriteBehindQueue<K, V> writeBehindQueue() {
+        return writeBehind;
     }
-  }
-
-  /** Tells the other members to drop {@code key} from their L1. */
-  private void announce(K key) {
-    if (invalidations != null) {
-      invalidations.send(config.keyCodec().encode(key));
-    }
-  }
-
-  private String keyString(K key) {
-    return new String(config.keyCodec().encode(key), StandardCharsets.UTF_8);
-  }
-
-  // ---- lifecycle ---------------------------------------------------------------------------
-
-  private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException("cache " + name + " is closed");
-    }
-  }
-
-  private void payTierDebts() {
-    try {
-      chain.payDebts();
-    } catch (RuntimeException ex) {
-      LOG.debug("cache {}: paying tier debt failed: {}", name, ex.toString());
-    }
-  }
-
-  @Override
-  public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    if (writeBehind != null) {
-      writeBehind.close();
-    }
-    if (notifyListener != null) {
-      notifyListener.close();
-    }
-    if (invalidations != null) {
-      invalidations.close();
-    }
-    if (coordinator != null) {
-      coordinator.close();
-    }
-    scheduler.shutdownNow();
-    refresher.close();
-    chain.close();
-  }
-
-  // ---- for tests in this module ------------------------------------------------------------
-
-  public InvalidationChannel invalidationChannel() {
-    return invalidations;
-  }
-
-  public List<TierStore<K, V>> tiers() {
-    return chain.all();
-  }
-
-  public WriteBehindQueue<K, V> writeBehindQueue() {
-    return writeBehind;
-  }
 }

@@ -14,32 +14,32 @@ import io.strata.cache.CacheLookup;
  * @param staleUntil after this the entry is gone (== freshUntil without stale-while-revalidate)
  */
 public record Entry<V>(V value, long version, long createdAt, long freshUntil, long staleUntil)
-    implements CacheLookup<V> {
+        implements CacheLookup<V> {
 
-  /** Always {@code true}: an entry is a value or a negative entry. */
-  @Override
-  public boolean present() {
-    return true;
-  }
+    /** Always {@code true}: an entry is a value or a negative entry. */
+    @Override
+    public boolean present() {
+        return true;
+    }
 
-  /** Whether this entry records that the key has no value. */
-  @Override
-  public boolean negative() {
-    return value == null;
-  }
+    /** Whether this entry records that the key has no value. */
+    @Override
+    public boolean negative() {
+        return value == null;
+    }
 
-  /** Whether the entry may be served at {@code now} without a reload first. */
-  public boolean fresh(long now) {
-    return now < freshUntil;
-  }
+    /** Whether the entry may be served at {@code now} without a reload first. */
+    public boolean fresh(long now) {
+        return now < freshUntil;
+    }
 
-  /** Whether the entry may be served at all at {@code now}. */
-  public boolean alive(long now) {
-    return now < staleUntil;
-  }
+    /** Whether the entry may be served at all at {@code now}. */
+    public boolean alive(long now) {
+        return now < staleUntil;
+    }
 
-  /** Milliseconds left to live at {@code now}, at least 1. */
-  public long ttlMillis(long now) {
-    return Math.max(1, staleUntil - now);
-  }
+    /** Milliseconds left to live at {@code now}, at least 1. */
+    public long ttlMillis(long now) {
+        return Math.max(1, staleUntil - now);
+    }
 }

@@ -21,210 +21,210 @@ import org.slf4j.LoggerFactory;
  */
 public final class GuardedTier<K, V> implements TierStore<K, V> {
 
-  private static final Logger LOG = LoggerFactory.getLogger(GuardedTier.class);
-  private static final int MAX_DEBT = 100_000;
+    private static final Logger LOG = LoggerFactory.getLogger(GuardedTier.class);
+    private static final int MAX_DEBT = 100_000;
 
-  private final TierStore<K, V> tier;
-  private final CircuitBreaker breaker;
-  private final CacheMetrics metrics;
-  private final Set<K> debt = ConcurrentHashMap.newKeySet();
-  private volatile boolean debtAll;
-  private final io.micrometer.core.instrument.Counter hits;
-  private final io.micrometer.core.instrument.Counter misses;
+    private final TierStore<K, V> tier;
+    private final CircuitBreaker breaker;
+    private final CacheMetrics metrics;
+    private final Set<K> debt = ConcurrentHashMap.newKeySet();
+    private volatile boolean debtAll;
+    private final io.micrometer.core.instrument.Counter hits;
+    private final io.micrometer.core.instrument.Counter misses;
 
-  public GuardedTier(TierStore<K, V> tier, CircuitBreaker breaker, CacheMetrics metrics) {
-    this.tier = tier;
-    this.breaker = breaker;
-    this.metrics = metrics;
-    this.hits = metrics.tierGetCounter(tier.name(), "hit");
-    this.misses = metrics.tierGetCounter(tier.name(), "miss");
-    metrics.gauge("strata.cache.circuit.state", () -> stateCode(breaker.getState()), "tier", tier.name());
-    metrics.gauge("strata.cache.tier.debt", () -> debtAll ? -1 : debt.size(), "tier", tier.name());
-  }
-
-  private static int stateCode(CircuitBreaker.State state) {
-    return switch (state) {
-      case CLOSED -> 0;
-      case OPEN, FORCED_OPEN -> 1;
-      case HALF_OPEN -> 2;
-      default -> 3;
-    };
-  }
-
-  public CircuitBreaker breaker() {
-    return breaker;
-  }
-
-  public TierStore<K, V> delegate() {
-    return tier;
-  }
-
-  @Override
-  public String name() {
-    return tier.name();
-  }
-
-  @Override
-  public boolean remote() {
-    return tier.remote();
-  }
-
-  /** Whether the tier is believed usable (breaker not open, no debt on everything). */
-  public boolean usable() {
-    return !debtAll && breaker.getState() != CircuitBreaker.State.OPEN;
-  }
-
-  @Override
-  public Entry<V> get(K key) {
-    if (debtAll || (!debt.isEmpty() && debt.contains(key))) {
-      payDebt();
-      metrics.tierGet(name(), "skipped", 1);
-      return null;
+    public GuardedTier(TierStore<K, V> tier, CircuitBreaker breaker, CacheMetrics metrics) {
+        this.tier = tier;
+        this.breaker = breaker;
+        this.metrics = metrics;
+        this.hits = metrics.tierGetCounter(tier.name(), "hit");
+        this.misses = metrics.tierGetCounter(tier.name(), "miss");
+        metrics.gauge("strata.cache.circuit.state", () -> stateCode(breaker.getState()), "tier", tier.name());
+        metrics.gauge("strata.cache.tier.debt", () -> debtAll ? -1 : debt.size(), "tier", tier.name());
     }
-    Object result = attempt(() -> tier.get(key));
-    if (result == FAILED) {
-      metrics.tierGet(name(), breaker.getState() == CircuitBreaker.State.OPEN ? "skipped" : "error", 1);
-      return null;
-    }
-    @SuppressWarnings("unchecked")
-    Entry<V> entry = (Entry<V>) result;
-    (entry == null ? misses : hits).increment();
-    return entry;
-  }
 
-  @Override
-  public Map<K, Entry<V>> getAll(Collection<K> keys) {
-    if (debtAll) {
-      payDebt();
-      metrics.tierGet(name(), "skipped", keys.size());
-      return Map.of();
+    private static int stateCode(CircuitBreaker.State state) {
+        return switch (state) {
+            case CLOSED -> 0;
+            case OPEN, FORCED_OPEN -> 1;
+            case HALF_OPEN -> 2;
+            default -> 3;
+        };
     }
-    Object result = attempt(() -> tier.getAll(keys));
-    if (result == FAILED) {
-      metrics.tierGet(name(), "error", keys.size());
-      return Map.of();
-    }
-    @SuppressWarnings("unchecked")
-    Map<K, Entry<V>> found = new java.util.HashMap<>((Map<K, Entry<V>>) result);
-    if (!debt.isEmpty()) {
-      found.keySet().removeIf(debt::contains);
-    }
-    metrics.tierGet(name(), "hit", found.size());
-    metrics.tierGet(name(), "miss", keys.size() - found.size());
-    return found;
-  }
 
-  @Override
-  public void put(K key, Entry<V> entry) {
-    if (!run(() -> tier.put(key, entry))) {
-      metrics.tierWriteFailure(name());
-      owe(key);
-    } else if (!debt.isEmpty()) {
-      debt.remove(key); // the tier now holds the newest value
+    public CircuitBreaker breaker() {
+        return breaker;
     }
-  }
 
-  @Override
-  public void putIfAbsent(K key, Entry<V> entry) {
-    if (!debt.isEmpty() && debt.contains(key)) {
-      return; // the tier may hold an older copy we could not delete: leave the key alone
+    public TierStore<K, V> delegate() {
+        return tier;
     }
-    if (!run(() -> tier.putIfAbsent(key, entry))) {
-      metrics.tierWriteFailure(name());
-    }
-  }
 
-  @Override
-  public void invalidate(K key) {
-    if (!run(() -> tier.invalidate(key))) {
-      metrics.tierWriteFailure(name());
-      owe(key);
-    } else if (!debt.isEmpty()) {
-      debt.remove(key);
+    @Override
+    public String name() {
+        return tier.name();
     }
-  }
 
-  @Override
-  public void invalidateAll() {
-    if (!run(tier::invalidateAll)) {
-      metrics.tierWriteFailure(name());
-      debtAll = true;
-    } else {
-      debtAll = false;
-      debt.clear();
+    @Override
+    public boolean remote() {
+        return tier.remote();
     }
-  }
 
-  private void owe(K key) {
-    if (debt.size() >= MAX_DEBT) {
-      debtAll = true;
-    } else {
-      debt.add(key);
+    /** Whether the tier is believed usable (breaker not open, no debt on everything). */
+    public boolean usable() {
+        return !debtAll && breaker.getState() != CircuitBreaker.State.OPEN;
     }
-  }
 
-  /** Deletes the keys in debt if the tier answers again; called on reads and periodically. */
-  public void payDebt() {
-    if (breaker.getState() == CircuitBreaker.State.OPEN) {
-      return;
+    @Override
+    public Entry<V> get(K key) {
+        if (debtAll || (!debt.isEmpty() && debt.contains(key))) {
+            payDebt();
+            metrics.tierGet(name(), "skipped", 1);
+            return null;
+        }
+        Object result = attempt(() -> tier.get(key));
+        if (result == FAILED) {
+            metrics.tierGet(name(), breaker.getState() == CircuitBreaker.State.OPEN ? "skipped" : "error", 1);
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        Entry<V> entry = (Entry<V>) result;
+        (entry == null ? misses : hits).increment();
+        return entry;
     }
-    if (debtAll) {
-      if (run(tier::invalidateAll)) {
-        LOG.info("tier {} is back: cleared it, it missed writes while down", name());
-        debt.clear();
-        debtAll = false;
-      }
-      return;
-    }
-    for (K key : debt) {
-      if (!run(() -> tier.invalidate(key))) {
-        return;
-      }
-      debt.remove(key);
-    }
-  }
 
-  public boolean inDebt() {
-    return debtAll || !debt.isEmpty();
-  }
-
-  /** Marks a call that failed or was refused, as opposed to one that returned null. */
-  private static final Object FAILED = new Object();
-
-  private Object attempt(Supplier<?> op) {
-    if (!breaker.tryAcquirePermission()) {
-      return FAILED;
+    @Override
+    public Map<K, Entry<V>> getAll(Collection<K> keys) {
+        if (debtAll) {
+            payDebt();
+            metrics.tierGet(name(), "skipped", keys.size());
+            return Map.of();
+        }
+        Object result = attempt(() -> tier.getAll(keys));
+        if (result == FAILED) {
+            metrics.tierGet(name(), "error", keys.size());
+            return Map.of();
+        }
+        @SuppressWarnings("unchecked")
+        Map<K, Entry<V>> found = new java.util.HashMap<>((Map<K, Entry<V>>) result);
+        if (!debt.isEmpty()) {
+            found.keySet().removeIf(debt::contains);
+        }
+        metrics.tierGet(name(), "hit", found.size());
+        metrics.tierGet(name(), "miss", keys.size() - found.size());
+        return found;
     }
-    long start = System.nanoTime();
-    try {
-      Object result = op.get();
-      breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      return result;
-    } catch (RuntimeException e) {
-      breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
-      LOG.debug("tier {} failed: {}", name(), e.toString());
-      return FAILED;
-    }
-  }
 
-  private boolean run(Runnable op) {
-    if (!breaker.tryAcquirePermission()) {
-      return false;
+    @Override
+    public void put(K key, Entry<V> entry) {
+        if (!run(() -> tier.put(key, entry))) {
+            metrics.tierWriteFailure(name());
+            owe(key);
+        } else if (!debt.isEmpty()) {
+            debt.remove(key); // the tier now holds the newest value
+        }
     }
-    long start = System.nanoTime();
-    try {
-      op.run();
-      breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      return true;
-    } catch (RuntimeException e) {
-      breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
-      LOG.debug("tier {} failed: {}", name(), e.toString());
-      return false;
-    }
-  }
 
-  @Override
-  public void close() {
-    tier.close();
-  }
+    @Override
+    public void putIfAbsent(K key, Entry<V> entry) {
+        if (!debt.isEmpty() && debt.contains(key)) {
+            return; // the tier may hold an older copy we could not delete: leave the key alone
+        }
+        if (!run(() -> tier.putIfAbsent(key, entry))) {
+            metrics.tierWriteFailure(name());
+        }
+    }
+
+    @Override
+    public void invalidate(K key) {
+        if (!run(() -> tier.invalidate(key))) {
+            metrics.tierWriteFailure(name());
+            owe(key);
+        } else if (!debt.isEmpty()) {
+            debt.remove(key);
+        }
+    }
+
+    @Override
+    public void invalidateAll() {
+        if (!run(tier::invalidateAll)) {
+            metrics.tierWriteFailure(name());
+            debtAll = true;
+        } else {
+            debtAll = false;
+            debt.clear();
+        }
+    }
+
+    private void owe(K key) {
+        if (debt.size() >= MAX_DEBT) {
+            debtAll = true;
+        } else {
+            debt.add(key);
+        }
+    }
+
+    /** Deletes the keys in debt if the tier answers again; called on reads and periodically. */
+    public void payDebt() {
+        if (breaker.getState() == CircuitBreaker.State.OPEN) {
+            return;
+        }
+        if (debtAll) {
+            if (run(tier::invalidateAll)) {
+                LOG.info("tier {} is back: cleared it, it missed writes while down", name());
+                debt.clear();
+                debtAll = false;
+            }
+            return;
+        }
+        for (K key : debt) {
+            if (!run(() -> tier.invalidate(key))) {
+                return;
+            }
+            debt.remove(key);
+        }
+    }
+
+    public boolean inDebt() {
+        return debtAll || !debt.isEmpty();
+    }
+
+    /** Marks a call that failed or was refused, as opposed to one that returned null. */
+    private static final Object FAILED = new Object();
+
+    private Object attempt(Supplier<?> op) {
+        if (!breaker.tryAcquirePermission()) {
+            return FAILED;
+        }
+        long start = System.nanoTime();
+        try {
+            Object result = op.get();
+            breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            return result;
+        } catch (RuntimeException e) {
+            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+            LOG.debug("tier {} failed: {}", name(), e.toString());
+            return FAILED;
+        }
+    }
+
+    private boolean run(Runnable op) {
+        if (!breaker.tryAcquirePermission()) {
+            return false;
+        }
+        long start = System.nanoTime();
+        try {
+            op.run();
+            breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            return true;
+        } catch (RuntimeException e) {
+            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+            LOG.debug("tier {} failed: {}", name(), e.toString());
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        tier.close();
+    }
 }

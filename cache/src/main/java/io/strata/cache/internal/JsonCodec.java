@@ -14,41 +14,42 @@ import java.io.UncheckedIOException;
  */
 public final class JsonCodec<T> implements Codec<T> {
 
-  private static final ObjectMapper MAPPER = JsonMapper.builder()
-      .findAndAddModules()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .findAndAddModules()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
-  private final Class<T> type;
+    private final Class<T> type;
 
-  public JsonCodec(Class<T> type) {
-    this.type = type;
-  }
-
-  @Override
-  public byte[] encode(T value) {
-    try {
-      return MAPPER.writeValueAsBytes(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("cannot encode " + type.getName() + " as JSON: " + e.getOriginalMessage(), e);
+    public JsonCodec(Class<T> type) {
+        this.type = type;
     }
-  }
 
-  @Override
-  public T decode(byte[] bytes) {
-    try {
-      T value = MAPPER.readValue(bytes, type);
-      if (value == null) {
-        throw new IllegalArgumentException("JSON null is not a " + type.getName());
-      }
-      return value;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    @Override
+    public byte[] encode(T value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(
+                    "cannot encode " + type.getName() + " as JSON: " + e.getOriginalMessage(), e);
+        }
     }
-  }
 
-  @Override
-  public String toString() {
-    return "JsonCodec[" + type.getName() + "]";
-  }
+    @Override
+    public T decode(byte[] bytes) {
+        try {
+            T value = MAPPER.readValue(bytes, type);
+            if (value == null) {
+                throw new IllegalArgumentException("JSON null is not a " + type.getName());
+            }
+            return value;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JsonCodec[" + type.getName() + "]";
+    }
 }

@@ -25,165 +25,171 @@ import org.slf4j.LoggerFactory;
  */
 public final class LoadCoordinator<K, V> {
 
-  private static final Logger LOG = LoggerFactory.getLogger(LoadCoordinator.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LoadCoordinator.class);
 
-  private final String name;
-  private final Clock clock;
-  private final TierChain<K, V> chain;
-  private final EntryFactory<K, V> entries;
-  private final CacheMetrics metrics;
-  private final WriteBehindQueue<K, V> writeBehind;
-  private final LoadLease lease;
-  private final Duration leaseTime;
-  private final Function<K, String> keyString;
-  private final ConcurrentHashMap<K, CompletableFuture<Entry<V>>> flights = new ConcurrentHashMap<>();
+    private final String name;
+    private final Clock clock;
+    private final TierChain<K, V> chain;
+    private final EntryFactory<K, V> entries;
+    private final CacheMetrics metrics;
+    private final WriteBehindQueue<K, V> writeBehind;
+    private final LoadLease lease;
+    private final Duration leaseTime;
+    private final Function<K, String> keyString;
+    private final ConcurrentHashMap<K, CompletableFuture<Entry<V>>> flights = new ConcurrentHashMap<>();
 
-  /** {@code lease} is {@code null} when loads are single-flighted in this JVM only. */
-  public LoadCoordinator(CacheConfig<K, V> config, TierChain<K, V> chain, EntryFactory<K, V> entries,
-      CacheMetrics metrics, WriteBehindQueue<K, V> writeBehind, LoadLease lease, Function<K, String> keyString) {
-    this.name = config.name();
-    this.clock = config.clock();
-    this.chain = chain;
-    this.entries = entries;
-    this.metrics = metrics;
-    this.writeBehind = writeBehind;
-    this.lease = lease;
-    this.leaseTime = config.clusterLease();
-    this.keyString = keyString;
-  }
-
-  /** Every value is cached. */
-  public Entry<V> load(K key, Function<? super K, ? extends V> loader) {
-    return load(key, loader, null);
-  }
-
-  /**
-   * The entry for {@code key}, loaded once; the loaded value is stored only if {@code cacheIf} is
-   * {@code null} or accepts it. Callers that joined the load get the same entry, stored or not.
-   */
-  public Entry<V> load(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
-    CompletableFuture<Entry<V>> mine = new CompletableFuture<>();
-    CompletableFuture<Entry<V>> theirs = flights.putIfAbsent(key, mine);
-    if (theirs != null) {
-      return join(key, theirs);
+    /** {@code lease} is {@code null} when loads are single-flighted in this JVM only. */
+    public LoadCoordinator(
+            CacheConfig<K, V> config,
+            TierChain<K, V> chain,
+            EntryFactory<K, V> entries,
+            CacheMetrics metrics,
+            WriteBehindQueue<K, V> writeBehind,
+            LoadLease lease,
+            Function<K, String> keyString) {
+        this.name = config.name();
+        this.clock = config.clock();
+        this.chain = chain;
+        this.entries = entries;
+        this.metrics = metrics;
+        this.writeBehind = writeBehind;
+        this.lease = lease;
+        this.leaseTime = config.clusterLease();
+        this.keyString = keyString;
     }
-    try {
-      Entry<V> e = lease != null ? loadUnderLease(key, loader, cacheIf) : loadAndStore(key, loader, cacheIf);
-      mine.complete(e);
-      return e;
-    } catch (RuntimeException | Error ex) {
-      mine.completeExceptionally(ex);
-      throw ex;
-    } finally {
-      flights.remove(key, mine);
-    }
-  }
 
-  private Entry<V> join(K key, CompletableFuture<Entry<V>> flight) {
-    try {
-      return flight.get();
-    } catch (InterruptedException ex) {
-      Thread.currentThread().interrupt();
-      throw new CacheException("cache " + name + ": interrupted waiting for the load of " + key, ex);
-    } catch (ExecutionException ex) {
-      if (ex.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new CacheException("cache " + name + ": load of " + key + " failed", ex.getCause());
+    /** Every value is cached. */
+    public Entry<V> load(K key, Function<? super K, ? extends V> loader) {
+        return load(key, loader, null);
     }
-  }
 
-  private Entry<V> loadUnderLease(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
-    String leaseName = "load:" + keyString.apply(key);
-    long deadline = System.nanoTime() + 2 * leaseTime.toNanos();
-    long pauseMillis = 2;
-    boolean waited = false;
-    while (true) {
-      boolean acquired;
-      try {
-        acquired = lease.tryAcquire(leaseName, leaseTime);
-      } catch (RuntimeException ex) {
-        LOG.debug("cache {}: lease service down, loading without it: {}", name, ex.toString());
-        return loadAndStore(key, loader, cacheIf);
-      }
-      if (acquired) {
-        try {
-          Entry<V> shared = chain.sharedFresh(key, clock.millis());
-          return shared != null ? shared : loadAndStore(key, loader, cacheIf);
-        } finally {
-          try {
-            lease.release(leaseName);
-          } catch (RuntimeException ex) {
-            LOG.debug("cache {}: lease release failed (it will expire): {}", name, ex.toString());
-          }
+    /**
+     * The entry for {@code key}, loaded once; the loaded value is stored only if {@code cacheIf} is
+     * {@code null} or accepts it. Callers that joined the load get the same entry, stored or not.
+     */
+    public Entry<V> load(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+        CompletableFuture<Entry<V>> mine = new CompletableFuture<>();
+        CompletableFuture<Entry<V>> theirs = flights.putIfAbsent(key, mine);
+        if (theirs != null) {
+            return join(key, theirs);
         }
-      }
-      if (!waited) {
-        metrics.leaseWait();
-        waited = true;
-      }
-      pause(ThreadLocalRandom.current().nextLong(pauseMillis, pauseMillis * 2 + 1));
-      pauseMillis = Math.min(50, pauseMillis * 2);
-      Entry<V> shared = chain.sharedFresh(key, clock.millis());
-      if (shared != null) {
-        return shared;
-      }
-      if (System.nanoTime() - deadline > 0) {
-        return loadAndStore(key, loader, cacheIf);
-      }
+        try {
+            Entry<V> e = lease != null ? loadUnderLease(key, loader, cacheIf) : loadAndStore(key, loader, cacheIf);
+            mine.complete(e);
+            return e;
+        } catch (RuntimeException | Error ex) {
+            mine.completeExceptionally(ex);
+            throw ex;
+        } finally {
+            flights.remove(key, mine);
+        }
     }
-  }
 
-  private Entry<V> loadAndStore(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
-    Entry<V> pending = pending(key);
-    if (pending != null) {
-      chain.putIfAbsent(key, pending);
-      return pending;
+    private Entry<V> join(K key, CompletableFuture<Entry<V>> flight) {
+        try {
+            return flight.get();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new CacheException("cache " + name + ": interrupted waiting for the load of " + key, ex);
+        } catch (ExecutionException ex) {
+            if (ex.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new CacheException("cache " + name + ": load of " + key + " failed", ex.getCause());
+        }
     }
-    V value = callLoader(key, loader);
-    return (cacheIf == null || cacheIf.test(value)) ? storeLoaded(key, value) : entries.create(value, 0);
-  }
 
-  /**
-   * Stores a loaded value without overwriting anything live; {@code null} only where negative
-   * entries are kept. The entry made for it.
-   */
-  public Entry<V> storeLoaded(K key, V value) {
-    Entry<V> e = entries.create(value, 0);
-    if (value != null || entries.cachesAbsence()) {
-      chain.putIfAbsent(key, e);
+    private Entry<V> loadUnderLease(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+        String leaseName = "load:" + keyString.apply(key);
+        long deadline = System.nanoTime() + 2 * leaseTime.toNanos();
+        long pauseMillis = 2;
+        boolean waited = false;
+        while (true) {
+            boolean acquired;
+            try {
+                acquired = lease.tryAcquire(leaseName, leaseTime);
+            } catch (RuntimeException ex) {
+                LOG.debug("cache {}: lease service down, loading without it: {}", name, ex.toString());
+                return loadAndStore(key, loader, cacheIf);
+            }
+            if (acquired) {
+                try {
+                    Entry<V> shared = chain.sharedFresh(key, clock.millis());
+                    return shared != null ? shared : loadAndStore(key, loader, cacheIf);
+                } finally {
+                    try {
+                        lease.release(leaseName);
+                    } catch (RuntimeException ex) {
+                        LOG.debug("cache {}: lease release failed (it will expire): {}", name, ex.toString());
+                    }
+                }
+            }
+            if (!waited) {
+                metrics.leaseWait();
+                waited = true;
+            }
+            pause(ThreadLocalRandom.current().nextLong(pauseMillis, pauseMillis * 2 + 1));
+            pauseMillis = Math.min(50, pauseMillis * 2);
+            Entry<V> shared = chain.sharedFresh(key, clock.millis());
+            if (shared != null) {
+                return shared;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return loadAndStore(key, loader, cacheIf);
+            }
+        }
     }
-    return e;
-  }
 
-  /** The unflushed write-behind value of {@code key} as a cache entry, or {@code null}. */
-  public Entry<V> pending(K key) {
-    if (writeBehind == null) {
-      return null;
+    private Entry<V> loadAndStore(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+        Entry<V> pending = pending(key);
+        if (pending != null) {
+            chain.putIfAbsent(key, pending);
+            return pending;
+        }
+        V value = callLoader(key, loader);
+        return (cacheIf == null || cacheIf.test(value)) ? storeLoaded(key, value) : entries.create(value, 0);
     }
-    Entry<V> queued = writeBehind.pending(key);
-    return queued == null ? null : entries.reissue(queued);
-  }
 
-  /** Calls the loader, timed and counted; its failure is a {@link CacheException}. */
-  public V callLoader(K key, Function<? super K, ? extends V> loader) {
-    Timer.Sample sample = metrics.startLoad();
-    try {
-      V value = loader.apply(key);
-      metrics.load(sample, "success");
-      return value;
-    } catch (RuntimeException ex) {
-      metrics.load(sample, "failure");
-      throw new CacheException("cache " + name + ": load of " + key + " failed", ex);
+    /**
+     * Stores a loaded value without overwriting anything live; {@code null} only where negative
+     * entries are kept. The entry made for it.
+     */
+    public Entry<V> storeLoaded(K key, V value) {
+        Entry<V> e = entries.create(value, 0);
+        if (value != null || entries.cachesAbsence()) {
+            chain.putIfAbsent(key, e);
+        }
+        return e;
     }
-  }
 
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CacheException("interrupted while waiting for another member's load");
+    /** The unflushed write-behind value of {@code key} as a cache entry, or {@code null}. */
+    public Entry<V> pending(K key) {
+        if (writeBehind == null) {
+            return null;
+        }
+        Entry<V> queued = writeBehind.pending(key);
+        return queued == null ? null : entries.reissue(queued);
     }
-  }
+
+    /** Calls the loader, timed and counted; its failure is a {@link CacheException}. */
+    public V callLoader(K key, Function<? super K, ? extends V> loader) {
+        Timer.Sample sample = metrics.startLoad();
+        try {
+            V value = loader.apply(key);
+            metrics.load(sample, "success");
+            return value;
+        } catch (RuntimeException ex) {
+            metrics.load(sample, "failure");
+            throw new CacheException("cache " + name + ": load of " + key + " failed", ex);
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CacheException("interrupted while waiting for another member's load");
+        }
+    }
 }

@@ -24,123 +24,134 @@ import org.slf4j.LoggerFactory;
  */
 public final class Refresher<K, V> implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(Refresher.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Refresher.class);
 
-  private final String name;
-  private final Clock clock;
-  private final TierChain<K, V> chain;
-  private final EntryFactory<K, V> entries;
-  private final CacheMetrics metrics;
-  private final LoadCoordinator<K, V> loads;
-  private final LoadLease lease;
-  private final Duration leaseTime;
-  private final Function<K, String> keyString;
-  private final Consumer<K> announce;
-  private final Set<K> refreshing = ConcurrentHashMap.newKeySet();
-  private final ExecutorService background;
-  private volatile boolean closed;
+    private final String name;
+    private final Clock clock;
+    private final TierChain<K, V> chain;
+    private final EntryFactory<K, V> entries;
+    private final CacheMetrics metrics;
+    private final LoadCoordinator<K, V> loads;
+    private final LoadLease lease;
+    private final Duration leaseTime;
+    private final Function<K, String> keyString;
+    private final Consumer<K> announce;
+    private final Set<K> refreshing = ConcurrentHashMap.newKeySet();
+    private final ExecutorService background;
+    private volatile boolean closed;
 
-  /** {@code lease} is {@code null} without a coordination; {@code announce} tells other members' L1. */
-  public Refresher(CacheConfig<K, V> config, TierChain<K, V> chain, EntryFactory<K, V> entries,
-      CacheMetrics metrics, LoadCoordinator<K, V> loads, LoadLease lease, Function<K, String> keyString,
-      Consumer<K> announce) {
-    this.name = config.name();
-    this.clock = config.clock();
-    this.chain = chain;
-    this.entries = entries;
-    this.metrics = metrics;
-    this.loads = loads;
-    this.lease = lease;
-    Duration r = config.refreshAfter() != null ? config.refreshAfter() : config.clusterLease();
-    this.leaseTime = r.compareTo(config.clusterLease()) < 0 ? r : config.clusterLease();
-    this.keyString = keyString;
-    this.announce = announce;
-    AtomicInteger threads = new AtomicInteger();
-    this.background = Executors.newFixedThreadPool(2, task -> {
-      Thread t = new Thread(task, "strata-cache-" + name + "-refresh-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-  }
-
-  /** Reloads {@code key} in the background unless a reload of it is already under way. */
-  public void schedule(K key, Entry<V> current, Function<? super K, ? extends V> loader) {
-    schedule(key, current, loader, null);
-  }
-
-  /**
-   * As {@link #schedule(Object, Entry, Function)}; a reloaded value that {@code cacheIf} (if not
-   * {@code null}) rejects drops the entry: the newest answer must not be cached, so neither may the
-   * older one be served any longer.
-   */
-  public void schedule(K key, Entry<V> current, Function<? super K, ? extends V> loader,
-      Predicate<? super V> cacheIf) {
-    if (closed || !refreshing.add(key)) {
-      return;
+    /** {@code lease} is {@code null} without a coordination; {@code announce} tells other members' L1. */
+    public Refresher(
+            CacheConfig<K, V> config,
+            TierChain<K, V> chain,
+            EntryFactory<K, V> entries,
+            CacheMetrics metrics,
+            LoadCoordinator<K, V> loads,
+            LoadLease lease,
+            Function<K, String> keyString,
+            Consumer<K> announce) {
+        this.name = config.name();
+        this.clock = config.clock();
+        this.chain = chain;
+        this.entries = entries;
+        this.metrics = metrics;
+        this.loads = loads;
+        this.lease = lease;
+        Duration r = config.refreshAfter() != null ? config.refreshAfter() : config.clusterLease();
+        this.leaseTime = r.compareTo(config.clusterLease()) < 0 ? r : config.clusterLease();
+        this.keyString = keyString;
+        this.announce = announce;
+        AtomicInteger threads = new AtomicInteger();
+        this.background = Executors.newFixedThreadPool(2, task -> {
+            Thread t = new Thread(task, "strata-cache-" + name + "-refresh-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
-    try {
-      background.execute(() -> {
-        try {
-          reload(key, current, loader, cacheIf, true);
-        } catch (RuntimeException ex) {
-          LOG.debug("cache {}: refresh of {} failed, keeping the old value: {}", name, key, ex.toString());
-        } finally {
-          refreshing.remove(key);
+
+    /** Reloads {@code key} in the background unless a reload of it is already under way. */
+    public void schedule(K key, Entry<V> current, Function<? super K, ? extends V> loader) {
+        schedule(key, current, loader, null);
+    }
+
+    /**
+     * As {@link #schedule(Object, Entry, Function)}; a reloaded value that {@code cacheIf} (if not
+     * {@code null}) rejects drops the entry: the newest answer must not be cached, so neither may the
+     * older one be served any longer.
+     */
+    public void schedule(
+            K key, Entry<V> current, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+        if (closed || !refreshing.add(key)) {
+            return;
         }
-      });
-    } catch (RuntimeException rejected) {
-      refreshing.remove(key);
+        try {
+            background.execute(() -> {
+                try {
+                    reload(key, current, loader, cacheIf, true);
+                } catch (RuntimeException ex) {
+                    LOG.debug("cache {}: refresh of {} failed, keeping the old value: {}", name, key, ex.toString());
+                } finally {
+                    refreshing.remove(key);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            refreshing.remove(key);
+        }
     }
-  }
 
-  /** Reloads {@code key} now on a background thread, without the once-only rules; the new value. */
-  public CompletableFuture<V> refresh(K key, Function<? super K, ? extends V> loader) {
-    return CompletableFuture.supplyAsync(() -> reload(key, null, loader, null, false).value(), background);
-  }
+    /** Reloads {@code key} now on a background thread, without the once-only rules; the new value. */
+    public CompletableFuture<V> refresh(K key, Function<? super K, ? extends V> loader) {
+        return CompletableFuture.supplyAsync(
+                () -> reload(key, null, loader, null, false).value(), background);
+    }
 
-  private Entry<V> reload(K key, Entry<V> current, Function<? super K, ? extends V> loader,
-      Predicate<? super V> cacheIf, boolean once) {
-    if (once && lease != null) {
-      boolean acquired;
-      try {
-        acquired = lease.tryAcquire("refresh:" + keyString.apply(key), leaseTime);
-      } catch (RuntimeException ex) {
-        acquired = true; // the lease service is down: refreshing here too is the lesser harm
-      }
-      if (!acquired) {
-        return current;
-      }
-      Entry<V> shared = chain.sharedFresh(key, clock.millis());
-      if (shared != null && current != null && shared.createdAt() > current.createdAt()) {
-        return shared; // another member refreshed it already (and it is now promoted here)
-      }
+    private Entry<V> reload(
+            K key,
+            Entry<V> current,
+            Function<? super K, ? extends V> loader,
+            Predicate<? super V> cacheIf,
+            boolean once) {
+        if (once && lease != null) {
+            boolean acquired;
+            try {
+                acquired = lease.tryAcquire("refresh:" + keyString.apply(key), leaseTime);
+            } catch (RuntimeException ex) {
+                acquired = true; // the lease service is down: refreshing here too is the lesser harm
+            }
+            if (!acquired) {
+                return current;
+            }
+            Entry<V> shared = chain.sharedFresh(key, clock.millis());
+            if (shared != null && current != null && shared.createdAt() > current.createdAt()) {
+                return shared; // another member refreshed it already (and it is now promoted here)
+            }
+        }
+        Entry<V> e;
+        boolean cacheable = true;
+        try {
+            e = loads.pending(key);
+            if (e == null) {
+                V value = loads.callLoader(key, loader);
+                cacheable = cacheIf == null || cacheIf.test(value);
+                e = entries.create(value, 0);
+            }
+        } catch (RuntimeException ex) {
+            metrics.refresh("failure");
+            throw ex;
+        }
+        if (!cacheable || (e.negative() && !entries.cachesAbsence())) {
+            chain.invalidate(key);
+        } else {
+            chain.put(key, e);
+        }
+        announce.accept(key);
+        metrics.refresh("success");
+        return e;
     }
-    Entry<V> e;
-    boolean cacheable = true;
-    try {
-      e = loads.pending(key);
-      if (e == null) {
-        V value = loads.callLoader(key, loader);
-        cacheable = cacheIf == null || cacheIf.test(value);
-        e = entries.create(value, 0);
-      }
-    } catch (RuntimeException ex) {
-      metrics.refresh("failure");
-      throw ex;
-    }
-    if (!cacheable || (e.negative() && !entries.cachesAbsence())) {
-      chain.invalidate(key);
-    } else {
-      chain.put(key, e);
-    }
-    announce.accept(key);
-    metrics.refresh("success");
-    return e;
-  }
 
-  @Override
-  public void close() {
-    closed = true;
-    background.shutdownNow();
-  }
+    @Override
+    public void close() {
+        closed = true;
+        background.shutdownNow();
+    }
 }

@@ -10,16 +10,16 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class VersionClock {
 
-  private final Clock clock;
-  private final AtomicLong last = new AtomicLong();
+    private final Clock clock;
+    private final AtomicLong last = new AtomicLong();
 
-  public VersionClock(Clock clock) {
-    this.clock = clock;
-  }
+    public VersionClock(Clock clock) {
+        this.clock = clock;
+    }
 
-  public long next() {
-    java.time.Instant t = clock.instant();
-    long now = t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
-    return last.updateAndGet(prev -> Math.max(now, prev + 1));
-  }
+    public long next() {
+        java.time.Instant t = clock.instant();
+        long now = t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+        return last.updateAndGet(prev -> Math.max(now, prev + 1));
+    }
 }

@@ -9,19 +9,19 @@ import java.util.Map;
  */
 public interface WriteBehindQueue<K, V> extends AutoCloseable {
 
-  /** Queues {@code entry}; returns once the queue holds it durably, throws if it could not. */
-  void enqueue(K key, Entry<V> entry);
+    /** Queues {@code entry}; returns once the queue holds it durably, throws if it could not. */
+    void enqueue(K key, Entry<V> entry);
 
-  /** The queued (not yet flushed) entry for {@code key}, or {@code null}. */
-  Entry<V> pending(K key);
+    /** The queued (not yet flushed) entry for {@code key}, or {@code null}. */
+    Entry<V> pending(K key);
 
-  /** The queued entries for those of {@code keys} that have one. */
-  Map<K, Entry<V>> pendingAll(Collection<K> keys);
+    /** The queued entries for those of {@code keys} that have one. */
+    Map<K, Entry<V>> pendingAll(Collection<K> keys);
 
-  /** Entries waiting in the whole queue (all partitions). */
-  long depth();
+    /** Entries waiting in the whole queue (all partitions). */
+    long depth();
 
-  /** Flushes what this member owns, then stops its flusher. */
-  @Override
-  void close();
+    /** Flushes what this member owns, then stops its flusher. */
+    @Override
+    void close();
 }

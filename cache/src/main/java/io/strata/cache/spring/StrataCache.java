@@ -23,140 +23,141 @@ import org.springframework.cache.support.AbstractValueAdaptingCache;
  */
 public final class StrataCache extends AbstractValueAdaptingCache {
 
-  private final TieredCache<Object, Object> cache;
-  private final ConcurrentHashMap<Object, CompletableFuture<Object>> flights = new ConcurrentHashMap<>();
+    private final TieredCache<Object, Object> cache;
+    private final ConcurrentHashMap<Object, CompletableFuture<Object>> flights = new ConcurrentHashMap<>();
 
-  /** A Spring cache over {@code cache}, named as it is. */
-  @SuppressWarnings("unchecked")
-  public StrataCache(TieredCache<?, ?> cache) {
-    super(true);
-    this.cache = (TieredCache<Object, Object>) Objects.requireNonNull(cache, "cache cannot be null");
-  }
+    /** A Spring cache over {@code cache}, named as it is. */
+    @SuppressWarnings("unchecked")
+    public StrataCache(TieredCache<?, ?> cache) {
+        super(true);
+        this.cache = (TieredCache<Object, Object>) Objects.requireNonNull(cache, "cache cannot be null");
+    }
 
-  @Override
-  public String getName() {
-    return cache.name();
-  }
+    @Override
+    public String getName() {
+        return cache.name();
+    }
 
-  /** The {@link TieredCache}. */
-  @Override
-  public TieredCache<Object, Object> getNativeCache() {
-    return cache;
-  }
+    /** The {@link TieredCache}. */
+    @Override
+    public TieredCache<Object, Object> getNativeCache() {
+        return cache;
+    }
 
-  /** The store value: the cached value, {@code NullValue} for a negative entry, {@code null} for a miss. */
-  @Override
-  protected Object lookup(Object key) {
-    CacheLookup<Object> found = cache.lookup(key);
-    return found.present() ? toStoreValue(found.value()) : null;
-  }
+    /** The store value: the cached value, {@code NullValue} for a negative entry, {@code null} for a miss. */
+    @Override
+    protected Object lookup(Object key) {
+        CacheLookup<Object> found = cache.lookup(key);
+        return found.present() ? toStoreValue(found.value()) : null;
+    }
 
-  @Override
-  @SuppressWarnings("unchecked")
-  public <T> T get(Object key, Callable<T> valueLoader) {
-    try {
-      return (T) cache.get(key, k -> {
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T get(Object key, Callable<T> valueLoader) {
         try {
-          return valueLoader.call();
-        } catch (Exception ex) {
-          throw new LoaderFailure(ex);
+            return (T) cache.get(key, k -> {
+                try {
+                    return valueLoader.call();
+                } catch (Exception ex) {
+                    throw new LoaderFailure(ex);
+                }
+            });
+        } catch (CacheException e) {
+            if (e.getCause() instanceof LoaderFailure f) {
+                throw new ValueRetrievalException(key, valueLoader, f.getCause());
+            }
+            throw e;
         }
-      });
-    } catch (CacheException e) {
-      if (e.getCause() instanceof LoaderFailure f) {
-        throw new ValueRetrievalException(key, valueLoader, f.getCause());
-      }
-      throw e;
     }
-  }
 
-  /** A completed future of the value wrapper, or {@code null} on a miss (as Spring's own caches). */
-  @Override
-  public CompletableFuture<?> retrieve(Object key) {
-    Object stored = lookup(key);
-    return stored == null ? null : CompletableFuture.completedFuture(toValueWrapper(stored));
-  }
+    /** A completed future of the value wrapper, or {@code null} on a miss (as Spring's own caches). */
+    @Override
+    public CompletableFuture<?> retrieve(Object key) {
+        Object stored = lookup(key);
+        return stored == null ? null : CompletableFuture.completedFuture(toValueWrapper(stored));
+    }
 
-  /**
-   * The cached value, or the value of {@code valueLoader}'s future, stored when it completes
-   * normally (a failed future stores nothing); concurrent callers for one key share one future.
-   */
-  @Override
-  @SuppressWarnings("unchecked")
-  public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
-    Object stored = lookup(key);
-    if (stored != null) {
-      return CompletableFuture.completedFuture((T) fromStoreValue(stored));
-    }
-    CompletableFuture<Object> mine = new CompletableFuture<>();
-    CompletableFuture<Object> theirs = flights.putIfAbsent(key, mine);
-    if (theirs != null) {
-      return (CompletableFuture<T>) theirs.thenApply(v -> v);
-    }
-    CompletableFuture<T> loading;
-    try {
-      loading = valueLoader.get();
-    } catch (RuntimeException e) {
-      flights.remove(key, mine);
-      mine.completeExceptionally(e);
-      throw e;
-    }
-    loading.whenComplete((v, ex) -> {
-      try {
-        if (ex == null) {
-          cache.putLoaded(key, v); // no store write, no overwrite of a newer put
+    /**
+     * The cached value, or the value of {@code valueLoader}'s future, stored when it completes
+     * normally (a failed future stores nothing); concurrent callers for one key share one future.
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
+        Object stored = lookup(key);
+        if (stored != null) {
+            return CompletableFuture.completedFuture((T) fromStoreValue(stored));
         }
-      } finally {
-        flights.remove(key, mine);
-        if (ex == null) {
-          mine.complete(v);
+        CompletableFuture<Object> mine = new CompletableFuture<>();
+        CompletableFuture<Object> theirs = flights.putIfAbsent(key, mine);
+        if (theirs != null) {
+            return (CompletableFuture<T>) theirs.thenApply(v -> v);
+        }
+        CompletableFuture<T> loading;
+        try {
+            loading = valueLoader.get();
+        } catch (RuntimeException e) {
+            flights.remove(key, mine);
+            mine.completeExceptionally(e);
+            throw e;
+        }
+        loading.whenComplete((v, ex) -> {
+            try {
+                if (ex == null) {
+                    cache.putLoaded(key, v); // no store write, no overwrite of a newer put
+                }
+            } finally {
+                flights.remove(key, mine);
+                if (ex == null) {
+                    mine.complete(v);
+                } else {
+                    mine.completeExceptionally(
+                            ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex);
+                }
+            }
+        });
+        return (CompletableFuture<T>) mine.thenApply(v -> v);
+    }
+
+    /** Stores {@code value} through the write strategy; {@code null} replaces the entry with a negative one. */
+    @Override
+    public void put(Object key, Object value) {
+        if (value == null) {
+            cache.putNegative(key);
         } else {
-          mine.completeExceptionally(ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex);
+            cache.put(key, value);
         }
-      }
-    });
-    return (CompletableFuture<T>) mine.thenApply(v -> v);
-  }
-
-  /** Stores {@code value} through the write strategy; {@code null} replaces the entry with a negative one. */
-  @Override
-  public void put(Object key, Object value) {
-    if (value == null) {
-      cache.putNegative(key);
-    } else {
-      cache.put(key, value);
     }
-  }
 
-  @Override
-  public void evict(Object key) {
-    cache.invalidate(key);
-  }
-
-  /** Evicts; {@code true} if a value or negative entry was present just before (a lookup first). */
-  @Override
-  public boolean evictIfPresent(Object key) {
-    boolean present = lookup(key) != null;
-    cache.invalidate(key);
-    return present;
-  }
-
-  @Override
-  public void clear() {
-    cache.invalidateAll();
-  }
-
-  /** Clears; {@code false}, as the tiers cannot say whether they held entries. */
-  @Override
-  public boolean invalidate() {
-    cache.invalidateAll();
-    return false;
-  }
-
-  /** An exception of the value loader (the load's failure), carried through the tiered cache's load. */
-  private static final class LoaderFailure extends RuntimeException {
-    LoaderFailure(Exception cause) {
-      super(null, cause, false, false);
+    @Override
+    public void evict(Object key) {
+        cache.invalidate(key);
     }
-  }
+
+    /** Evicts; {@code true} if a value or negative entry was present just before (a lookup first). */
+    @Override
+    public boolean evictIfPresent(Object key) {
+        boolean present = lookup(key) != null;
+        cache.invalidate(key);
+        return present;
+    }
+
+    @Override
+    public void clear() {
+        cache.invalidateAll();
+    }
+
+    /** Clears; {@code false}, as the tiers cannot say whether they held entries. */
+    @Override
+    public boolean invalidate() {
+        cache.invalidateAll();
+        return false;
+    }
+
+    /** An exception of the value loader (the load's failure), carried through the tiered cache's load. */
+    private static final class LoaderFailure extends RuntimeException {
+        LoaderFailure(Exception cause) {
+            super(null, cause, false, false);
+        }
+    }
 }

@@ -20,9 +20,9 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnMissingBean(CacheManager.class)
 public class StrataCacheAutoConfiguration {
 
-  /** The manager over every {@link TieredCache} bean, each under its cache name. */
-  @Bean
-  public StrataCacheManager cacheManager(ObjectProvider<TieredCache<?, ?>> caches) {
-    return StrataCacheManager.of(caches.orderedStream().toList());
-  }
+    /** The manager over every {@link TieredCache} bean, each under its cache name. */
+    @Bean
+    public StrataCacheManager cacheManager(ObjectProvider<TieredCache<?, ?>> caches) {
+        return StrataCacheManager.of(caches.orderedStream().toList());
+    }
 }

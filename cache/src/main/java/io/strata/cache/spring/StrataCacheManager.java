@@ -27,38 +27,38 @@ import org.springframework.cache.CacheManager;
  */
 public final class StrataCacheManager implements CacheManager {
 
-  private final Map<String, StrataCache> caches;
+    private final Map<String, StrataCache> caches;
 
-  private StrataCacheManager(Map<String, StrataCache> caches) {
-    this.caches = caches;
-  }
-
-  /** A manager of {@code caches}, each under its own name. */
-  public static StrataCacheManager of(TieredCache<?, ?>... caches) {
-    Objects.requireNonNull(caches, "caches cannot be null");
-    return of(List.of(caches));
-  }
-
-  /** A manager of {@code caches}, each under its own name; names must be distinct. */
-  public static StrataCacheManager of(Collection<? extends TieredCache<?, ?>> caches) {
-    Objects.requireNonNull(caches, "caches cannot be null");
-    Map<String, StrataCache> map = new LinkedHashMap<>();
-    for (TieredCache<?, ?> c : caches) {
-      Objects.requireNonNull(c, "caches cannot contain null");
-      if (map.putIfAbsent(c.name(), new StrataCache(c)) != null) {
-        throw new IllegalArgumentException("caches: two caches are named '" + c.name() + "'");
-      }
+    private StrataCacheManager(Map<String, StrataCache> caches) {
+        this.caches = caches;
     }
-    return new StrataCacheManager(Collections.unmodifiableMap(map));
-  }
 
-  @Override
-  public Cache getCache(String name) {
-    return caches.get(name);
-  }
+    /** A manager of {@code caches}, each under its own name. */
+    public static StrataCacheManager of(TieredCache<?, ?>... caches) {
+        Objects.requireNonNull(caches, "caches cannot be null");
+        return of(List.of(caches));
+    }
 
-  @Override
-  public Collection<String> getCacheNames() {
-    return caches.keySet();
-  }
+    /** A manager of {@code caches}, each under its own name; names must be distinct. */
+    public static StrataCacheManager of(Collection<? extends TieredCache<?, ?>> caches) {
+        Objects.requireNonNull(caches, "caches cannot be null");
+        Map<String, StrataCache> map = new LinkedHashMap<>();
+        for (TieredCache<?, ?> c : caches) {
+            Objects.requireNonNull(c, "caches cannot contain null");
+            if (map.putIfAbsent(c.name(), new StrataCache(c)) != null) {
+                throw new IllegalArgumentException("caches: two caches are named '" + c.name() + "'");
+            }
+        }
+        return new StrataCacheManager(Collections.unmodifiableMap(map));
+    }
+
+    @Override
+    public Cache getCache(String name) {
+        return caches.get(name);
+    }
+
+    @Override
+    public Collection<String> getCacheNames() {
+        return caches.keySet();
+    }
 }

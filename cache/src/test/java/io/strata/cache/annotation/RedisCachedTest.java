@@ -25,96 +25,96 @@ import redis.clients.jedis.JedisPooled;
 @WithRedis
 class RedisCachedTest {
 
-  interface Catalog {
-    @Cached(cache = "catalog")
-    Item find(long id);
+    interface Catalog {
+        @Cached(cache = "catalog")
+        Item find(long id);
 
-    @CachePut(cache = "catalog", key = "id")
-    Item rename(long id, String name);
+        @CachePut(cache = "catalog", key = "id")
+        Item rename(long id, String name);
 
-    @CacheEvict(cache = "catalog")
-    void forget(long id);
-  }
-
-  static final class CountingCatalog implements Catalog {
-    final AtomicInteger calls = new AtomicInteger();
-
-    @Override
-    public Item find(long id) {
-      return new Item("item-" + id, calls.incrementAndGet());
+        @CacheEvict(cache = "catalog")
+        void forget(long id);
     }
 
-    @Override
-    public Item rename(long id, String name) {
-      return new Item(name, calls.incrementAndGet());
+    static final class CountingCatalog implements Catalog {
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public Item find(long id) {
+            return new Item("item-" + id, calls.incrementAndGet());
+        }
+
+        @Override
+        public Item rename(long id, String name) {
+            return new Item(name, calls.incrementAndGet());
+        }
+
+        @Override
+        public void forget(long id) {}
     }
 
-    @Override
-    public void forget(long id) {
+    private final RedisNode redis;
+    private JedisPooled jedisA;
+    private JedisPooled jedisB;
+    private TieredCache<Long, Item> cacheA;
+    private TieredCache<Long, Item> cacheB;
+    private CachingProxyFactory factoryA;
+    private CachingProxyFactory factoryB;
+
+    RedisCachedTest(RedisNode redis) {
+        this.redis = redis;
     }
-  }
 
-  private final RedisNode redis;
-  private JedisPooled jedisA;
-  private JedisPooled jedisB;
-  private TieredCache<Long, Item> cacheA;
-  private TieredCache<Long, Item> cacheB;
-  private CachingProxyFactory factoryA;
-  private CachingProxyFactory factoryB;
+    private TieredCache<Long, Item> member(JedisPooled jedis) {
+        return TieredCache.builder("catalog", Long.class, Item.class)
+                .tier(LocalTier.builder().build())
+                .tier(RedisTier.of(jedis))
+                .coordination(RedisCoordination.of(jedis))
+                .build();
+    }
 
-  RedisCachedTest(RedisNode redis) {
-    this.redis = redis;
-  }
+    @BeforeEach
+    void start() {
+        jedisA = new JedisPooled(redis.host(), redis.port());
+        jedisB = new JedisPooled(redis.host(), redis.port());
+        jedisA.flushAll();
+        cacheA = member(jedisA);
+        cacheB = member(jedisB);
+        factoryA = CachingProxyFactory.builder().cache(cacheA).build();
+        factoryB = CachingProxyFactory.builder().cache(cacheB).build();
+    }
 
-  private TieredCache<Long, Item> member(JedisPooled jedis) {
-    return TieredCache.builder("catalog", Long.class, Item.class)
-        .tier(LocalTier.builder().build())
-        .tier(RedisTier.of(jedis))
-        .coordination(RedisCoordination.of(jedis))
-        .build();
-  }
+    @AfterEach
+    void stop() {
+        cacheA.close();
+        cacheB.close();
+        jedisA.close();
+        jedisB.close();
+    }
 
-  @BeforeEach
-  void start() {
-    jedisA = new JedisPooled(redis.host(), redis.port());
-    jedisB = new JedisPooled(redis.host(), redis.port());
-    jedisA.flushAll();
-    cacheA = member(jedisA);
-    cacheB = member(jedisB);
-    factoryA = CachingProxyFactory.builder().cache(cacheA).build();
-    factoryB = CachingProxyFactory.builder().cache(cacheB).build();
-  }
+    @Test
+    void aValueLoadedOnOneMember_isAHitOnTheOther_throughRedis() {
+        CountingCatalog targetA = new CountingCatalog();
+        CountingCatalog targetB = new CountingCatalog();
+        Catalog a = factoryA.proxy(Catalog.class, targetA);
+        Catalog b = factoryB.proxy(Catalog.class, targetB);
 
-  @AfterEach
-  void stop() {
-    cacheA.close();
-    cacheB.close();
-    jedisA.close();
-    jedisB.close();
-  }
+        assertThat(a.find(1)).isEqualTo(new Item("item-1", 1));
+        assertThat(jedisA.exists("strata:catalog:1")).isTrue();
+        assertThat(b.find(1)).isEqualTo(new Item("item-1", 1));
+        assertThat(targetB.calls).hasValue(0);
 
-  @Test
-  void aValueLoadedOnOneMember_isAHitOnTheOther_throughRedis() {
-    CountingCatalog targetA = new CountingCatalog();
-    CountingCatalog targetB = new CountingCatalog();
-    Catalog a = factoryA.proxy(Catalog.class, targetA);
-    Catalog b = factoryB.proxy(Catalog.class, targetB);
+        assertThat(b.rename(1, "renamed")).isEqualTo(new Item("renamed", 1));
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(a.find(1)).isEqualTo(new Item("renamed", 1)));
+        assertThat(targetA.calls).hasValue(1);
 
-    assertThat(a.find(1)).isEqualTo(new Item("item-1", 1));
-    assertThat(jedisA.exists("strata:catalog:1")).isTrue();
-    assertThat(b.find(1)).isEqualTo(new Item("item-1", 1));
-    assertThat(targetB.calls).hasValue(0);
-
-    assertThat(b.rename(1, "renamed")).isEqualTo(new Item("renamed", 1));
-    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-        assertThat(a.find(1)).isEqualTo(new Item("renamed", 1)));
-    assertThat(targetA.calls).hasValue(1);
-
-    a.forget(1);
-    assertThat(jedisA.exists("strata:catalog:1")).isFalse();
-    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-      assertThat(b.find(1)).isEqualTo(new Item("item-1", 2));
-    });
-    assertThat(targetA.calls).hasValue(1);
-  }
+        a.forget(1);
+        assertThat(jedisA.exists("strata:catalog:1")).isFalse();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(b.find(1)).isEqualTo(new Item("item-1", 2));
+        });
+        assertThat(targetA.calls).hasValue(1);
+    }
 }

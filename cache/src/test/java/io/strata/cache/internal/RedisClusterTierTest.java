@@ -10,23 +10,23 @@ import redis.clients.jedis.JedisCluster;
 /** The Redis tier on a real three-master Redis Cluster through {@link JedisCluster}. */
 class RedisClusterTierTest extends TierContract {
 
-  private static RedisClusterNodes cluster;
-  private static JedisCluster jedis;
+    private static RedisClusterNodes cluster;
+    private static JedisCluster jedis;
 
-  @BeforeAll
-  static void start() throws Exception {
-    cluster = RedisClusterNodes.start();
-    jedis = cluster.client();
-  }
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = RedisClusterNodes.start();
+        jedis = cluster.client();
+    }
 
-  @AfterAll
-  static void stop() {
-    jedis.close();
-    cluster.close();
-  }
+    @AfterAll
+    static void stop() {
+        jedis.close();
+        cluster.close();
+    }
 
-  @Override
-  protected TierStore<Long, Item> open(TierContext<Long, Item> context) {
-    return new RedisTierStore<>(context, jedis, "strata:" + context.cacheName() + ":");
-  }
+    @Override
+    protected TierStore<Long, Item> open(TierContext<Long, Item> context) {
+        return new RedisTierStore<>(context, jedis, "strata:" + context.cacheName() + ":");
+    }
 }

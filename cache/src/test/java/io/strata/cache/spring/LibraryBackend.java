@@ -12,101 +12,101 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public class LibraryBackend implements Library {
 
-  public final AtomicInteger calls = new AtomicInteger();
-  public final CountDownLatch release = new CountDownLatch(1);
+    public final AtomicInteger calls = new AtomicInteger();
+    public final CountDownLatch release = new CountDownLatch(1);
 
-  private Book book(String number, String title) {
-    int n = calls.incrementAndGet();
-    return new Book(number, title, number.startsWith("H"), n);
-  }
-
-  @Override
-  public Book find(Isbn isbn) {
-    return book(isbn.getRawNumber(), "Title " + isbn.getRawNumber());
-  }
-
-  @Override
-  public Book findIn(Isbn isbn, boolean checkWarehouse, boolean includeUsed) {
-    return find(isbn);
-  }
-
-  @Override
-  public Book findByIsbn(Isbn isbn, boolean checkWarehouse, boolean includeUsed) {
-    return find(isbn);
-  }
-
-  @Override
-  public Book findByRawNumber(Isbn isbn, boolean checkWarehouse) {
-    return find(isbn);
-  }
-
-  @Override
-  public Book findNormalized(Isbn isbn) {
-    return find(isbn);
-  }
-
-  @Override
-  public Book findConcurrently(Isbn isbn) {
-    Book b = find(isbn);
-    try {
-      release.await(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    private Book book(String number, String title) {
+        int n = calls.incrementAndGet();
+        return new Book(number, title, number.startsWith("H"), n);
     }
-    return b;
-  }
 
-  @Override
-  public Book findByName(String name) {
-    return book(name, name);
-  }
-
-  @Override
-  public Book findPaperback(String name) {
-    return book(name, name);
-  }
-
-  @Override
-  public Book findOrNull(String name) {
-    calls.incrementAndGet();
-    return name.startsWith("missing") ? null : new Book(name, name, false, calls.get());
-  }
-
-  @Override
-  public Book update(Isbn isbn, String title) {
-    return book(isbn.getRawNumber(), title);
-  }
-
-  @Override
-  public void remove(Isbn isbn) {
-    calls.incrementAndGet();
-  }
-
-  @Override
-  public void reload() {
-    calls.incrementAndGet();
-  }
-
-  @Override
-  public void removeOrFail(Isbn isbn) {
-    calls.incrementAndGet();
-    throw new IllegalStateException("cannot remove " + isbn);
-  }
-
-  @Override
-  public void removeEarlyOrFail(Isbn isbn) {
-    calls.incrementAndGet();
-    throw new IllegalStateException("cannot remove " + isbn);
-  }
-
-  @Override
-  public CompletableFuture<Book> findAsync(Isbn isbn) {
-    Book b = find(isbn);
-    if (isbn.getRawNumber().startsWith("F")) {
-      return CompletableFuture.supplyAsync(() -> {
-        throw new IllegalStateException("no book " + isbn);
-      });
+    @Override
+    public Book find(Isbn isbn) {
+        return book(isbn.getRawNumber(), "Title " + isbn.getRawNumber());
     }
-    return CompletableFuture.supplyAsync(() -> b);
-  }
+
+    @Override
+    public Book findIn(Isbn isbn, boolean checkWarehouse, boolean includeUsed) {
+        return find(isbn);
+    }
+
+    @Override
+    public Book findByIsbn(Isbn isbn, boolean checkWarehouse, boolean includeUsed) {
+        return find(isbn);
+    }
+
+    @Override
+    public Book findByRawNumber(Isbn isbn, boolean checkWarehouse) {
+        return find(isbn);
+    }
+
+    @Override
+    public Book findNormalized(Isbn isbn) {
+        return find(isbn);
+    }
+
+    @Override
+    public Book findConcurrently(Isbn isbn) {
+        Book b = find(isbn);
+        try {
+            release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return b;
+    }
+
+    @Override
+    public Book findByName(String name) {
+        return book(name, name);
+    }
+
+    @Override
+    public Book findPaperback(String name) {
+        return book(name, name);
+    }
+
+    @Override
+    public Book findOrNull(String name) {
+        calls.incrementAndGet();
+        return name.startsWith("missing") ? null : new Book(name, name, false, calls.get());
+    }
+
+    @Override
+    public Book update(Isbn isbn, String title) {
+        return book(isbn.getRawNumber(), title);
+    }
+
+    @Override
+    public void remove(Isbn isbn) {
+        calls.incrementAndGet();
+    }
+
+    @Override
+    public void reload() {
+        calls.incrementAndGet();
+    }
+
+    @Override
+    public void removeOrFail(Isbn isbn) {
+        calls.incrementAndGet();
+        throw new IllegalStateException("cannot remove " + isbn);
+    }
+
+    @Override
+    public void removeEarlyOrFail(Isbn isbn) {
+        calls.incrementAndGet();
+        throw new IllegalStateException("cannot remove " + isbn);
+    }
+
+    @Override
+    public CompletableFuture<Book> findAsync(Isbn isbn) {
+        Book b = find(isbn);
+        if (isbn.getRawNumber().startsWith("F")) {
+            return CompletableFuture.supplyAsync(() -> {
+                throw new IllegalStateException("no book " + isbn);
+            });
+        }
+        return CompletableFuture.supplyAsync(() -> b);
+    }
 }

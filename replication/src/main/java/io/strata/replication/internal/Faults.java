@@ -7,8 +7,7 @@ import java.sql.SQLTransientConnectionException;
 /** Which failures mean "this node is unreachable" and which reads may be retried elsewhere. */
 final class Faults {
 
-    private Faults() {
-    }
+    private Faults() {}
 
     /** A failure to reach or keep a connection to the node: SQLState class 08, or a pool timeout. */
     static boolean isConnectionFailure(Throwable t) {
@@ -18,8 +17,11 @@ final class Faults {
             }
             if (c instanceof SQLException e) {
                 String state = e.getSQLState();
-                if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
-                        || state.equals("57P03"))) {
+                if (state != null
+                        && (state.startsWith("08")
+                                || state.equals("57P01")
+                                || state.equals("57P02")
+                                || state.equals("57P03"))) {
                     return true; // 57P0x: admin shutdown, crash shutdown, cannot connect now
                 }
             }
@@ -37,7 +39,6 @@ final class Faults {
         // deadlock with the startup process is 40P01 with the same wording.
         String state = e.getSQLState();
         String m = e.getMessage();
-        return "40001".equals(state)
-                || ("40P01".equals(state) && m != null && m.contains("conflict with recovery"));
+        return "40001".equals(state) || ("40P01".equals(state) && m != null && m.contains("conflict with recovery"));
     }
 }

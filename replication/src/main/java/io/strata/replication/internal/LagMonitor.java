@@ -115,7 +115,10 @@ final class LagMonitor implements AutoCloseable {
                 set.onObservation(node, sentAt, inRecovery, lsn, timeline);
             } catch (SQLException | RuntimeException e) {
                 if (node.up) {
-                    LOG.warn("replica set {}: node {} did not answer the lag monitor: {}", config.name(), node.name(),
+                    LOG.warn(
+                            "replica set {}: node {} did not answer the lag monitor: {}",
+                            config.name(),
+                            node.name(),
                             e.toString());
                 }
                 closeConnection();

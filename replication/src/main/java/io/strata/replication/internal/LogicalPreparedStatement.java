@@ -59,8 +59,8 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     private int paramCount;
     private List<Param[]> batches;
 
-    LogicalPreparedStatement(LogicalConnection connection, String sql, Factory factory, int type, int concurrency,
-                             int holdability) {
+    LogicalPreparedStatement(
+            LogicalConnection connection, String sql, Factory factory, int type, int concurrency, int holdability) {
         super(connection, type, concurrency, holdability);
         this.sql = sql;
         this.factory = factory;

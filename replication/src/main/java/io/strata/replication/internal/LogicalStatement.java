@@ -25,6 +25,7 @@ class LogicalStatement implements Statement {
 
     /** Physical statements by bound connection; a dead binding's statement is discarded. */
     private final List<LogicalConnection.Bound> physicalOwners = new ArrayList<>(2);
+
     private final List<Statement> physicals = new ArrayList<>(2);
     Statement current;
     boolean closed;
@@ -51,7 +52,9 @@ class LogicalStatement implements Statement {
 
     /** Creates the physical statement on {@code c}; overridden by prepared statements. */
     Statement create(Connection c) throws SQLException {
-        return holdability >= 0 ? c.createStatement(type, concurrency, holdability) : c.createStatement(type, concurrency);
+        return holdability >= 0
+                ? c.createStatement(type, concurrency, holdability)
+                : c.createStatement(type, concurrency);
     }
 
     /** The physical statement on {@code b}, created and configured on first use. */

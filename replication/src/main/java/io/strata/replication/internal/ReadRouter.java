@@ -41,18 +41,23 @@ final class ReadRouter {
         // the rate by more than a tenth of a second's worth.
         int rate = config.primaryFallbackRate();
         int periods = rate >= 10 ? 10 : 1;
-        this.fallbackLimiter = RateLimiter.of("strata-" + config.name() + "-primary-fallback",
+        this.fallbackLimiter = RateLimiter.of(
+                "strata-" + config.name() + "-primary-fallback",
                 RateLimiterConfig.custom()
                         .limitForPeriod(Math.max(1, rate / periods))
                         .limitRefreshPeriod(Duration.ofMillis(1000 / periods))
                         .timeoutDuration(Duration.ZERO)
                         .build());
         this.fallbackToPrimary = Counter.builder("strata.replication.fallbacks")
-                .description("reads no replica qualified for").tag("replicaSet", config.name())
-                .tag("outcome", "primary").register(registry);
+                .description("reads no replica qualified for")
+                .tag("replicaSet", config.name())
+                .tag("outcome", "primary")
+                .register(registry);
         this.fallbackRejected = Counter.builder("strata.replication.fallbacks")
-                .description("reads no replica qualified for").tag("replicaSet", config.name())
-                .tag("outcome", "rejected").register(registry);
+                .description("reads no replica qualified for")
+                .tag("replicaSet", config.name())
+                .tag("outcome", "rejected")
+                .register(registry);
     }
 
     /** Whether reads at this consistency go straight to the primary (not a fallback). */
@@ -62,7 +67,9 @@ final class ReadRouter {
 
     /** The staleness bound in nanoseconds a consistency allows. */
     long boundNanos(Consistency c) {
-        return c.level() == Consistency.Level.BOUNDED_STALENESS ? c.maxStaleness().orElseThrow().toNanos() : maxLagNanos;
+        return c.level() == Consistency.Level.BOUNDED_STALENESS
+                ? c.maxStaleness().orElseThrow().toNanos()
+                : maxLagNanos;
     }
 
     /**
@@ -130,13 +137,15 @@ final class ReadRouter {
     Node fallback(Consistency c, long requiredLsn) throws SQLException {
         if (config.noReplicaPolicy() == NoReplicaPolicy.FAIL) {
             fallbackRejected.increment();
-            throw new SQLTransientException(describe("no replica qualifies", c, requiredLsn)
-                    + " and noReplicaPolicy is FAIL", ReplicaSetDataSource.SQLSTATE_NO_ELIGIBLE_REPLICA);
+            throw new SQLTransientException(
+                    describe("no replica qualifies", c, requiredLsn) + " and noReplicaPolicy is FAIL",
+                    ReplicaSetDataSource.SQLSTATE_NO_ELIGIBLE_REPLICA);
         }
         if (!fallbackLimiter.acquirePermission()) {
             fallbackRejected.increment();
-            throw new SQLTransientException(describe("no replica qualifies", c, requiredLsn)
-                    + " and the primary fallback rate (" + config.primaryFallbackRate() + "/s) is used up",
+            throw new SQLTransientException(
+                    describe("no replica qualifies", c, requiredLsn) + " and the primary fallback rate ("
+                            + config.primaryFallbackRate() + "/s) is used up",
                     ReplicaSetDataSource.SQLSTATE_FALLBACK_RATE_EXCEEDED);
         }
         fallbackToPrimary.increment();
@@ -145,7 +154,9 @@ final class ReadRouter {
 
     private String describe(String what, Consistency c, long requiredLsn) {
         return "replica set " + config.name() + ": " + what + " for a read at consistency " + c
-                + (requiredLsn >= 0 ? " (required LSN " + io.strata.replication.ConsistencyToken.formatLsn(requiredLsn) + ")" : "")
+                + (requiredLsn >= 0
+                        ? " (required LSN " + io.strata.replication.ConsistencyToken.formatLsn(requiredLsn) + ")"
+                        : "")
                 + "; nodes: " + set.nodeStates();
     }
 }

@@ -11,8 +11,7 @@ import java.util.function.ToLongFunction;
 /** The built-in {@link ReadStrategy} implementations. */
 public final class ReadStrategies {
 
-    private ReadStrategies() {
-    }
+    private ReadStrategies() {}
 
     public static ReadStrategy roundRobin() {
         return new RoundRobin();

@@ -60,7 +60,8 @@ public final class ReplicaSet implements AutoCloseable {
     private ReplicaSet(ReplicaSetConfig config) {
         this.config = config;
         this.registry = config.meterRegistry() != null ? config.meterRegistry() : new CompositeMeterRegistry();
-        this.staleAfterNanos = config.pollInterval().toNanos() + config.nodeTimeout().toNanos();
+        this.staleAfterNanos =
+                config.pollInterval().toNanos() + config.nodeTimeout().toNanos();
         CircuitBreakerConfig cbConfig = config.circuitBreaker() != null ? config.circuitBreaker() : defaultBreaker();
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(cbConfig);
         if (config.meterRegistry() != null) {
@@ -70,10 +71,18 @@ public final class ReplicaSet implements AutoCloseable {
         for (NodeSpec spec : config.nodes()) {
             HikariDataSource pool = new HikariDataSource(poolConfig(spec));
             CircuitBreaker cb = breakers.circuitBreaker("strata-" + config.name() + "-" + spec.name());
-            Counter reads = Counter.builder("strata.replication.statements").description("statements per node")
-                    .tag("replicaSet", config.name()).tag("node", spec.name()).tag("kind", "read").register(registry);
-            Counter writes = Counter.builder("strata.replication.statements").description("statements per node")
-                    .tag("replicaSet", config.name()).tag("node", spec.name()).tag("kind", "write").register(registry);
+            Counter reads = Counter.builder("strata.replication.statements")
+                    .description("statements per node")
+                    .tag("replicaSet", config.name())
+                    .tag("node", spec.name())
+                    .tag("kind", "read")
+                    .register(registry);
+            Counter writes = Counter.builder("strata.replication.statements")
+                    .description("statements per node")
+                    .tag("replicaSet", config.name())
+                    .tag("node", spec.name())
+                    .tag("kind", "write")
+                    .register(registry);
             Node n = new Node(this, spec, pool, cb, reads, writes);
             all.add(n);
             if (spec.primary()) {
@@ -81,19 +90,27 @@ public final class ReplicaSet implements AutoCloseable {
                 primary = n;
             } else {
                 Gauge.builder("strata.replication.lag.bytes", n, x -> {
-                    long b = x.lagBytes();
-                    return b == Long.MAX_VALUE ? Double.NaN : b;
-                }).tag("replicaSet", config.name()).tag("node", spec.name()).register(registry);
+                            long b = x.lagBytes();
+                            return b == Long.MAX_VALUE ? Double.NaN : b;
+                        })
+                        .tag("replicaSet", config.name())
+                        .tag("node", spec.name())
+                        .register(registry);
                 Gauge.builder("strata.replication.lag.seconds", n, x -> {
-                    long l = x.lagNanos(clock().monotonicTime());
-                    return l == Long.MAX_VALUE ? Double.NaN : l / 1e9;
-                }).tag("replicaSet", config.name()).tag("node", spec.name()).register(registry);
+                            long l = x.lagNanos(clock().monotonicTime());
+                            return l == Long.MAX_VALUE ? Double.NaN : l / 1e9;
+                        })
+                        .tag("replicaSet", config.name())
+                        .tag("node", spec.name())
+                        .register(registry);
             }
         }
         this.nodes = List.copyOf(all);
         this.replicasView = List.copyOf(all);
-        this.retries = Counter.builder("strata.replication.retries").description("reads retried on another node")
-                .tag("replicaSet", config.name()).register(registry);
+        this.retries = Counter.builder("strata.replication.retries")
+                .description("reads retried on another node")
+                .tag("replicaSet", config.name())
+                .register(registry);
         this.router = new ReadRouter(this, config, registry);
         this.monitor = new LagMonitor(this, config, nodes);
     }
@@ -310,8 +327,12 @@ public final class ReplicaSet implements AutoCloseable {
         }
         boolean currentWritable = current.isLive(now, staleAfterNanos) && !current.inRecovery;
         if (best != null && best != current && (!currentWritable || best.timeline > current.timeline)) {
-            LOG.warn("replica set {}: primary moves from {} to {} (timeline {})", config.name(), current.name(),
-                    best.name(), best.timeline);
+            LOG.warn(
+                    "replica set {}: primary moves from {} to {} (timeline {})",
+                    config.name(),
+                    current.name(),
+                    best.name(),
+                    best.timeline);
             primary = best;
             samples.clear();
             primaryLsn = -1;
@@ -333,8 +354,14 @@ public final class ReplicaSet implements AutoCloseable {
         List<NodeState> out = new ArrayList<>();
         for (Node n : nodes) {
             long lag = n.lagNanos(now);
-            out.add(new NodeState(n.name(), n.role, n.isLive(now, staleAfterNanos), n.replayLsn, n.lagBytes(),
-                    lag == Long.MAX_VALUE ? ChronoDurations.FOREVER : Duration.ofNanos(lag), !n.circuitAllows()));
+            out.add(new NodeState(
+                    n.name(),
+                    n.role,
+                    n.isLive(now, staleAfterNanos),
+                    n.replayLsn,
+                    n.lagBytes(),
+                    lag == Long.MAX_VALUE ? ChronoDurations.FOREVER : Duration.ofNanos(lag),
+                    !n.circuitAllows()));
         }
         return Collections.unmodifiableList(out);
     }

@@ -36,5 +36,4 @@ public record ReplicaSetConfig(
         SqlClassifier classifier,
         CircuitBreakerConfig circuitBreaker,
         MeterRegistry meterRegistry,
-        Clock clock) {
-}
+        Clock clock) {}

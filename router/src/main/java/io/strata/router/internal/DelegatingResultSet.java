@@ -221,7 +221,8 @@ abstract class DelegatingResultSet extends MergedCursor {
     }
 
     @Override
-    public java.lang.Object getObject(java.lang.String a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1) throws SQLException {
+    public java.lang.Object getObject(java.lang.String a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1)
+            throws SQLException {
         return current().getObject(column(findColumn(a0)), a1);
     }
 
@@ -236,7 +237,8 @@ abstract class DelegatingResultSet extends MergedCursor {
     }
 
     @Override
-    public java.lang.Object getObject(int a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1) throws SQLException {
+    public java.lang.Object getObject(int a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1)
+            throws SQLException {
         return current().getObject(column(a0), a1);
     }
 
@@ -359,5 +361,4 @@ abstract class DelegatingResultSet extends MergedCursor {
     public boolean wasNull() throws SQLException {
         return current().wasNull();
     }
-
 }

@@ -21,8 +21,9 @@ import java.util.Map;
  */
 final class GroupedMerge extends MaterializedRows {
 
-    GroupedMerge(List<ResultSet> sources, List<String> shardNames, Statement owner, MergeSpec spec, long offset,
-                 long limit) throws SQLException {
+    GroupedMerge(
+            List<ResultSet> sources, List<String> shardNames, Statement owner, MergeSpec spec, long offset, long limit)
+            throws SQLException {
         this.shardNames = shardNames;
         this.owner = owner;
         try {
@@ -147,8 +148,7 @@ final class GroupedMerge extends MaterializedRows {
                     }
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 

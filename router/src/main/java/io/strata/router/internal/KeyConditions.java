@@ -17,7 +17,6 @@ import net.sf.jsqlparser.expression.operators.relational.ExpressionList;
 import net.sf.jsqlparser.expression.operators.relational.InExpression;
 import net.sf.jsqlparser.schema.Column;
 import net.sf.jsqlparser.schema.Table;
-import net.sf.jsqlparser.statement.select.Join;
 
 /**
  * What a statement's WHERE and JOIN conditions say about shard keys: the top-level AND conjuncts,
@@ -27,8 +26,7 @@ import net.sf.jsqlparser.statement.select.Join;
  */
 final class KeyConditions {
 
-    private KeyConditions() {
-    }
+    private KeyConditions() {}
 
     /** A sharded table as it appears in FROM/JOIN. */
     record Occurrence(String name, String alias, TableRule rule) {
@@ -116,10 +114,13 @@ final class KeyConditions {
                 continue;
             }
             for (Expression c : conjuncts(e)) {
-                if (c instanceof EqualsTo eq && eq.getLeftExpression() instanceof Column l
+                if (c instanceof EqualsTo eq
+                        && eq.getLeftExpression() instanceof Column l
                         && eq.getRightExpression() instanceof Column r
-                        && l.getTable() != null && l.getTable().getName() != null
-                        && r.getTable() != null && r.getTable().getName() != null) {
+                        && l.getTable() != null
+                        && l.getTable().getName() != null
+                        && r.getTable() != null
+                        && r.getTable().getName() != null) {
                     Occurrence a = keyOf(l, occurrences);
                     Occurrence b = keyOf(r, occurrences);
                     if (a != null && b != null) {
@@ -131,10 +132,12 @@ final class KeyConditions {
         int root = find(parent, 0);
         for (int i = 1; i < n; i++) {
             if (find(parent, i) != root) {
-                throw new Planner.Rejected("Strata: the statement joins sharded tables that are not joined on their shard"
-                        + " keys (" + occurrences.get(0).name() + " and " + occurrences.get(i).name()
-                        + "); cross-shard joins are not supported. Join them with qualified key columns,"
-                        + " e.g. a.key = b.key." + Planner.HINT_HOWTO);
+                throw new Planner.Rejected(
+                        "Strata: the statement joins sharded tables that are not joined on their shard"
+                                + " keys (" + occurrences.get(0).name() + " and "
+                                + occurrences.get(i).name()
+                                + "); cross-shard joins are not supported. Join them with qualified key columns,"
+                                + " e.g. a.key = b.key." + Planner.HINT_HOWTO);
             }
         }
     }
@@ -162,8 +165,10 @@ final class KeyConditions {
                     r = t;
                 }
                 if (l instanceof Column c && keyOf(c, occurrences) != null) {
-                    if (r instanceof Function f && f.getName() != null
-                            && f.getName().equalsIgnoreCase("any") && f.getParameters() != null
+                    if (r instanceof Function f
+                            && f.getName() != null
+                            && f.getName().equalsIgnoreCase("any")
+                            && f.getParameters() != null
                             && f.getParameters().size() == 1) {
                         Expression arg = stripCast(f.getParameters().get(0));
                         if (arg instanceof JdbcParameter jp) {
@@ -176,8 +181,10 @@ final class KeyConditions {
                         return List.of(k);
                     }
                 }
-            } else if (e instanceof InExpression in && !in.isNot()
-                    && in.getLeftExpression() instanceof Column c && keyOf(c, occurrences) != null
+            } else if (e instanceof InExpression in
+                    && !in.isNot()
+                    && in.getLeftExpression() instanceof Column c
+                    && keyOf(c, occurrences) != null
                     && in.getRightExpression() instanceof ExpressionList<?> list) {
                 List<KeySource> out = new ArrayList<>();
                 for (Expression v : list) {

@@ -49,8 +49,10 @@ record KeySource(Object literal, int parameter, boolean array) {
         } else if (v instanceof Collection<?> c) {
             out.addAll(c);
         } else {
-            throw new SQLException("Strata: parameter " + parameter + " of key = ANY(?) must be an array but was "
-                    + (v == null ? "null" : v.getClass().getName()), "22023");
+            throw new SQLException(
+                    "Strata: parameter " + parameter + " of key = ANY(?) must be an array but was "
+                            + (v == null ? "null" : v.getClass().getName()),
+                    "22023");
         }
         return out;
     }

@@ -43,9 +43,11 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     final Connection[] physical;
     /** Per shard: the physical connection is a ReplicaSetConnection (checked once, at open). */
     final ReplicaSetConnection[] replicaSets;
+
     private final BitSet touched = new BitSet();
     /** The shard for reads any shard can answer, once chosen; -1 before. */
     private int anyShard = -1;
+
     final BitSet written = new BitSet();
     private final List<String> sessionCommands = new ArrayList<>();
     private final List<LogicalSavepoint> savepoints = new ArrayList<>();
@@ -193,10 +195,12 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
                 all.or(written);
             }
             if (all.cardinality() > 1) {
-                throw new SQLException("Strata: the " + (autoCommit ? "statement" : "transaction")
-                        + " would write to several shards " + shardList(all) + " and the transaction policy is"
-                        + " REJECT; nothing was written by this statement. Use TransactionPolicy.TWO_PHASE or keep"
-                        + " writes within one shard.", "0A000");
+                throw new SQLException(
+                        "Strata: the " + (autoCommit ? "statement" : "transaction")
+                                + " would write to several shards " + shardList(all) + " and the transaction policy is"
+                                + " REJECT; nothing was written by this statement. Use TransactionPolicy.TWO_PHASE or keep"
+                                + " writes within one shard.",
+                        "0A000");
             }
         }
         if (!autoCommit) {
@@ -204,14 +208,18 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
                 if (sp.shard >= 0) {
                     for (int s = targets.nextSetBit(0); s >= 0; s = targets.nextSetBit(s + 1)) {
                         if (s != sp.shard) {
-                            throw new SQLException("Strata: savepoint " + sp.label() + " belongs to shard "
-                                    + router.shardNames.get(sp.shard) + " and this write reaches shard "
-                                    + router.shardNames.get(s) + "; savepoints work within one shard.", "0A000");
+                            throw new SQLException(
+                                    "Strata: savepoint " + sp.label() + " belongs to shard "
+                                            + router.shardNames.get(sp.shard) + " and this write reaches shard "
+                                            + router.shardNames.get(s) + "; savepoints work within one shard.",
+                                    "0A000");
                         }
                     }
                 } else if (targets.cardinality() > 1) {
-                    throw new SQLException("Strata: a savepoint is set and this write reaches several shards "
-                            + shardList(targets) + "; savepoints work within one shard.", "0A000");
+                    throw new SQLException(
+                            "Strata: a savepoint is set and this write reaches several shards " + shardList(targets)
+                                    + "; savepoints work within one shard.",
+                            "0A000");
                 }
             }
         }
@@ -227,7 +235,8 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
 
     void session(String sql) throws SQLException {
         String upper = SqlText.stripComments(sql).trim().toUpperCase(Locale.ROOT);
-        boolean transactionScoped = upper.startsWith("SET LOCAL") || upper.startsWith("SET TRANSACTION")
+        boolean transactionScoped = upper.startsWith("SET LOCAL")
+                || upper.startsWith("SET TRANSACTION")
                 || upper.startsWith("SET SESSION CHARACTERISTICS");
         int open = 0;
         for (int s = 0; s < physical.length; s++) {
@@ -242,8 +251,10 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
             sessionCommands.add(sql);
         }
         if (open == 0 && transactionScoped) {
-            throw new SQLException("Strata: " + sql + " applies to a transaction that has not reached a shard yet;"
-                    + " use Connection.setTransactionIsolation / setReadOnly instead", "0A000");
+            throw new SQLException(
+                    "Strata: " + sql + " applies to a transaction that has not reached a shard yet;"
+                            + " use Connection.setTransactionIsolation / setReadOnly instead",
+                    "0A000");
         }
     }
 
@@ -266,8 +277,8 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
             return;
         }
         if (router.twoPhase == null) {
-            throw new SQLException("Strata: the transaction wrote to several shards and two-phase commit is off",
-                    "0A000");
+            throw new SQLException(
+                    "Strata: the transaction wrote to several shards and two-phase commit is off", "0A000");
         }
         router.twoPhase.commit(writers);
     }
@@ -373,8 +384,10 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     @Override
     public void setTransactionIsolation(int level) throws SQLException {
         checkOpen();
-        if (level != TRANSACTION_READ_UNCOMMITTED && level != TRANSACTION_READ_COMMITTED
-                && level != TRANSACTION_REPEATABLE_READ && level != TRANSACTION_SERIALIZABLE) {
+        if (level != TRANSACTION_READ_UNCOMMITTED
+                && level != TRANSACTION_READ_COMMITTED
+                && level != TRANSACTION_REPEATABLE_READ
+                && level != TRANSACTION_SERIALIZABLE) {
             throw new SQLException("Strata: unsupported transaction isolation level " + level, "22023");
         }
         isolation = level;
@@ -459,8 +472,10 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
         }
         LogicalSavepoint sp = new LogicalSavepoint(++savepointCounter, name);
         if (written.cardinality() > 1) {
-            throw new SQLException("Strata: this transaction already wrote to several shards " + shardList(written)
-                    + "; savepoints work within one shard.", "0A000");
+            throw new SQLException(
+                    "Strata: this transaction already wrote to several shards " + shardList(written)
+                            + "; savepoints work within one shard.",
+                    "0A000");
         }
         if (written.cardinality() == 1) {
             int s = written.nextSetBit(0);
@@ -548,21 +563,25 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     @Override
     public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
         checkOpen();
-        return register(new LogicalPreparedStatement(this, router.planner.plan(sql),
-                new Execution.Keys(autoGeneratedKeys, null, null)));
+        return register(new LogicalPreparedStatement(
+                this, router.planner.plan(sql), new Execution.Keys(autoGeneratedKeys, null, null)));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
         checkOpen();
-        return register(new LogicalPreparedStatement(this, router.planner.plan(sql),
+        return register(new LogicalPreparedStatement(
+                this,
+                router.planner.plan(sql),
                 new Execution.Keys(Statement.NO_GENERATED_KEYS, columnIndexes.clone(), null)));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
         checkOpen();
-        return register(new LogicalPreparedStatement(this, router.planner.plan(sql),
+        return register(new LogicalPreparedStatement(
+                this,
+                router.planner.plan(sql),
                 new Execution.Keys(Statement.NO_GENERATED_KEYS, null, columnNames.clone())));
     }
 
@@ -673,8 +692,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     }
 
     @Override
-    public void setHoldability(int holdability) {
-    }
+    public void setHoldability(int holdability) {}
 
     @Override
     public SQLWarning getWarnings() throws SQLException {
@@ -693,8 +711,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     }
 
     @Override
-    public void setTypeMap(Map<String, Class<?>> map) {
-    }
+    public void setTypeMap(Map<String, Class<?>> map) {}
 
     @Override
     public java.sql.Array createArrayOf(String typeName, Object[] elements) throws SQLException {
@@ -725,12 +742,10 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     }
 
     @Override
-    public void setClientInfo(String name, String value) {
-    }
+    public void setClientInfo(String name, String value) {}
 
     @Override
-    public void setClientInfo(java.util.Properties properties) {
-    }
+    public void setClientInfo(java.util.Properties properties) {}
 
     @Override
     public String getClientInfo(String name) {
@@ -829,8 +844,8 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        throw new SQLException("Strata: not a wrapper for " + iface.getName() + "; unwrap to ShardingConnection",
-                "22023");
+        throw new SQLException(
+                "Strata: not a wrapper for " + iface.getName() + "; unwrap to ShardingConnection", "22023");
     }
 
     @Override

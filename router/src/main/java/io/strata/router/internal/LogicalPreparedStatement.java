@@ -35,8 +35,8 @@ final class LogicalPreparedStatement extends LogicalStatement {
     private void set(int index, Object value, Param.Binder binder) throws SQLException {
         checkOpen();
         if (index < 1 || index > params.length) {
-            throw new SQLException("Strata: parameter index " + index + " is out of range (1.." + params.length + ")",
-                    "22023");
+            throw new SQLException(
+                    "Strata: parameter index " + index + " is out of range (1.." + params.length + ")", "22023");
         }
         params[index - 1] = new Param(value, binder);
     }
@@ -114,8 +114,8 @@ final class LogicalPreparedStatement extends LogicalStatement {
         int shard = hint >= 0 ? hint : 0;
         MergeSpec merge = plan.isWrite() ? null : plan.merge;
         String sql = merge == null ? plan.sql() : merge.shardSql();
-        java.sql.PreparedStatement ps = (java.sql.PreparedStatement) physical(shard, connection.shard(shard), sql,
-                true, Execution.Keys.NONE);
+        java.sql.PreparedStatement ps =
+                (java.sql.PreparedStatement) physical(shard, connection.shard(shard), sql, true, Execution.Keys.NONE);
         ResultSetMetaData md = ps.getMetaData();
         if (md == null || merge == null || merge.hiddenColumns() == 0) {
             return md;
@@ -402,5 +402,4 @@ final class LogicalPreparedStatement extends LogicalStatement {
     public void setUnicodeStream(int a0, java.io.InputStream a1, int a2) throws SQLException {
         set(a0, a1, (ps, i) -> ps.setUnicodeStream(i, a1, a2));
     }
-
 }

@@ -36,8 +36,7 @@ class LogicalStatement extends UnsupportedStatement {
     }
 
     /** The physical statement for a shard call, created on first use. */
-    Statement physical(int shard, Connection c, String sql, boolean prepared, Execution.Keys keys)
-            throws SQLException {
+    Statement physical(int shard, Connection c, String sql, boolean prepared, Execution.Keys keys) throws SQLException {
         Object key = prepared ? new Key(shard, sql) : Integer.valueOf(shard);
         Statement st = physical.get(key);
         if (st != null && st.isClosed()) {
@@ -74,8 +73,7 @@ class LogicalStatement extends UnsupportedStatement {
     }
 
     /** A physical prepared statement's identity: shard and SQL text (whose hash String caches). */
-    private record Key(int shard, String sql) {
-    }
+    private record Key(int shard, String sql) {}
 
     void checkOpen() throws SQLException {
         if (closed) {
@@ -247,8 +245,9 @@ class LogicalStatement extends UnsupportedStatement {
     public ResultSet getGeneratedKeys() throws SQLException {
         checkOpen();
         if (generatedKeys == null) {
-            throw new SQLException("Strata: no generated keys: execute with Statement.RETURN_GENERATED_KEYS or"
-                    + " key column names", "HY000");
+            throw new SQLException(
+                    "Strata: no generated keys: execute with Statement.RETURN_GENERATED_KEYS or" + " key column names",
+                    "HY000");
         }
         return generatedKeys;
     }
@@ -331,8 +330,7 @@ class LogicalStatement extends UnsupportedStatement {
     }
 
     @Override
-    public void setMaxFieldSize(int max) {
-    }
+    public void setMaxFieldSize(int max) {}
 
     @Override
     public void setEscapeProcessing(boolean enable) throws SQLException {
@@ -362,8 +360,7 @@ class LogicalStatement extends UnsupportedStatement {
     }
 
     @Override
-    public void clearWarnings() {
-    }
+    public void clearWarnings() {}
 
     @Override
     public void setCursorName(String name) throws SQLException {
@@ -391,8 +388,7 @@ class LogicalStatement extends UnsupportedStatement {
     }
 
     @Override
-    public void setPoolable(boolean poolable) {
-    }
+    public void setPoolable(boolean poolable) {}
 
     @Override
     public boolean isPoolable() {

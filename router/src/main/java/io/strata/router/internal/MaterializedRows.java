@@ -8,7 +8,6 @@ import java.io.StringReader;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.sql.Date;
-import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
@@ -54,8 +53,7 @@ abstract class MaterializedRows extends MergedCursor implements MergedResultSet 
             throw new SQLException("Strata: the result set is not positioned on a row; call next()", "24000");
         }
         if (column < 1 || column > visible) {
-            throw new SQLException("Strata: column index " + column + " is out of range (1.." + visible + ")",
-                    "22023");
+            throw new SQLException("Strata: column index " + column + " is out of range (1.." + visible + ")", "22023");
         }
         Object v = rows.get(index)[column];
         lastWasNull = v == null;
@@ -197,7 +195,9 @@ abstract class MaterializedRows extends MergedCursor implements MergedResultSet 
         if (n == null) {
             return 0;
         }
-        long l = n instanceof BigDecimal bd ? bd.setScale(0, RoundingMode.HALF_UP).longValue() : n.longValue();
+        long l = n instanceof BigDecimal bd
+                ? bd.setScale(0, RoundingMode.HALF_UP).longValue()
+                : n.longValue();
         if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
             throw new SQLException("Strata: bad value for type int: " + n, "22003");
         }
@@ -453,8 +453,7 @@ abstract class MaterializedRows extends MergedCursor implements MergedResultSet 
     }
 
     @Override
-    public void clearWarnings() {
-    }
+    public void clearWarnings() {}
 
     @Override
     public int getRow() {
@@ -504,4 +503,3 @@ abstract class MaterializedRows extends MergedCursor implements MergedResultSet 
         return iface.isInstance(this);
     }
 }
-

@@ -32,14 +32,38 @@ import net.sf.jsqlparser.statement.select.SelectItem;
 final class MergeBuilder {
 
     static final Set<String> MERGEABLE = Set.of("count", "sum", "min", "max", "avg");
-    static final Set<String> OTHER_AGGREGATES = Set.of("string_agg", "array_agg", "bool_and", "bool_or", "every",
-            "stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp", "json_agg", "jsonb_agg",
-            "json_object_agg", "jsonb_object_agg", "bit_and", "bit_or", "bit_xor", "percentile_cont",
-            "percentile_disc", "mode", "corr", "covar_pop", "covar_samp", "regr_count", "xmlagg", "range_agg",
-            "range_intersect_agg", "any_value");
+    static final Set<String> OTHER_AGGREGATES = Set.of(
+            "string_agg",
+            "array_agg",
+            "bool_and",
+            "bool_or",
+            "every",
+            "stddev",
+            "stddev_pop",
+            "stddev_samp",
+            "variance",
+            "var_pop",
+            "var_samp",
+            "json_agg",
+            "jsonb_agg",
+            "json_object_agg",
+            "jsonb_object_agg",
+            "bit_and",
+            "bit_or",
+            "bit_xor",
+            "percentile_cont",
+            "percentile_disc",
+            "mode",
+            "corr",
+            "covar_pop",
+            "covar_samp",
+            "regr_count",
+            "xmlagg",
+            "range_agg",
+            "range_intersect_agg",
+            "any_value");
 
-    private MergeBuilder() {
-    }
+    private MergeBuilder() {}
 
     static MergeSpec build(String numbered, Planner planner) throws Planner.Rejected {
         PlainSelect ps;
@@ -52,8 +76,8 @@ final class MergeBuilder {
             throw new Planner.Rejected("Strata: FETCH FIRST across shards is not supported; use LIMIT.");
         }
         if (ps.getDistinct() != null && ps.getDistinct().getOnSelectItems() != null) {
-            throw new Planner.Rejected("Strata: SELECT DISTINCT ON across shards is not supported."
-                    + Planner.HINT_HOWTO);
+            throw new Planner.Rejected(
+                    "Strata: SELECT DISTINCT ON across shards is not supported." + Planner.HINT_HOWTO);
         }
         List<SelectItem<?>> items = ps.getSelectItems();
         boolean star = false;
@@ -66,7 +90,8 @@ final class MergeBuilder {
             }
             Finder f = find(e);
             if (f.window) {
-                throw new Planner.Rejected("Strata: window functions across shards are not supported." + Planner.HINT_HOWTO);
+                throw new Planner.Rejected(
+                        "Strata: window functions across shards are not supported." + Planner.HINT_HOWTO);
             }
             if (f.otherAggregate != null) {
                 throw new Planner.Rejected("Strata: aggregate " + f.otherAggregate + "() across shards is not"
@@ -82,8 +107,8 @@ final class MergeBuilder {
             throw new Planner.Rejected("Strata: HAVING across shards is not supported." + Planner.HINT_HOWTO);
         }
         if (distinct && anyAggregate) {
-            throw new Planner.Rejected("Strata: SELECT DISTINCT with aggregates across shards is not supported."
-                    + Planner.HINT_HOWTO);
+            throw new Planner.Rejected(
+                    "Strata: SELECT DISTINCT with aggregates across shards is not supported." + Planner.HINT_HOWTO);
         }
         if (grouping && star && !distinct) {
             throw new Planner.Rejected("Strata: SELECT * with GROUP BY or aggregates across shards is not supported;"
@@ -109,8 +134,10 @@ final class MergeBuilder {
         // GROUP BY expressions missing from the select list become hidden key columns.
         if (ps.getGroupBy() != null) {
             ExpressionList<?> groupBy = ps.getGroupBy().getGroupByExpressionList();
-            if (ps.getGroupBy().getGroupingSets() != null && !ps.getGroupBy().getGroupingSets().isEmpty()) {
-                throw new Planner.Rejected("Strata: GROUPING SETS across shards are not supported." + Planner.HINT_HOWTO);
+            if (ps.getGroupBy().getGroupingSets() != null
+                    && !ps.getGroupBy().getGroupingSets().isEmpty()) {
+                throw new Planner.Rejected(
+                        "Strata: GROUPING SETS across shards are not supported." + Planner.HINT_HOWTO);
             }
             if (groupBy != null) {
                 for (Expression g : groupBy) {
@@ -145,7 +172,8 @@ final class MergeBuilder {
                     }
                 }
                 boolean asc = o.isAsc();
-                boolean nullsFirst = o.getNullOrdering() == null ? !asc
+                boolean nullsFirst = o.getNullOrdering() == null
+                        ? !asc
                         : o.getNullOrdering() == OrderByElement.NullOrdering.NULLS_FIRST;
                 order.add(new OrderKey(column, asc, nullsFirst));
             }
@@ -155,7 +183,9 @@ final class MergeBuilder {
         KeySource offset = null;
         Limit l = ps.getLimit();
         if (l != null) {
-            if (l.getRowCount() != null && !l.isLimitAll() && !l.isLimitNull()
+            if (l.getRowCount() != null
+                    && !l.isLimitAll()
+                    && !l.isLimitNull()
                     && !(l.getRowCount() instanceof NullValue)) {
                 limit = number(l.getRowCount());
             }
@@ -182,8 +212,16 @@ final class MergeBuilder {
         SqlText.Renumbered shardSql = SqlText.unnumber(ps.toString());
         // Columns referenced as hidden (negative) are resolved at merge time, when the shard's
         // column count is known: shard column = count - hidden + k.
-        return new MergeSpec(shardSql.sql(), shardSql.originalIndexes(), limit, offset, hidden.size(), order,
-                grouping, grouping ? columns : null, distinct);
+        return new MergeSpec(
+                shardSql.sql(),
+                shardSql.originalIndexes(),
+                limit,
+                offset,
+                hidden.size(),
+                order,
+                grouping,
+                grouping ? columns : null,
+                distinct);
     }
 
     private static KeySource number(Expression e) throws Planner.Rejected {
@@ -206,7 +244,8 @@ final class MergeBuilder {
             return pos >= 1 && pos <= visible ? (int) pos : 0;
         }
         String text = e.toString();
-        if (e instanceof net.sf.jsqlparser.schema.Column c && (c.getTable() == null || c.getTable().getName() == null)) {
+        if (e instanceof net.sf.jsqlparser.schema.Column c
+                && (c.getTable() == null || c.getTable().getName() == null)) {
             String name = KeyConditions.normalizeIdentifier(c.getColumnName());
             for (int i = 0; i < items.size(); i++) {
                 Alias a = items.get(i).getAlias();
@@ -228,7 +267,8 @@ final class MergeBuilder {
     }
 
     private static Role role(Expression e) throws Planner.Rejected {
-        if (e instanceof Function f && f.getName() != null
+        if (e instanceof Function f
+                && f.getName() != null
                 && MERGEABLE.contains(f.getName().toLowerCase(Locale.ROOT))) {
             if (f.isDistinct()) {
                 throw new Planner.Rejected("Strata: " + f.getName() + "(DISTINCT ...) across shards is not supported."

@@ -11,12 +11,19 @@ import java.util.List;
  * in grouping mode (aggregates, GROUP BY, DISTINCT) the partial rows are combined in memory, then
  * sorted and cut.
  */
-record MergeSpec(String shardSql, int[] parameterMap, KeySource limit, KeySource offset, int hiddenColumns,
-                 List<OrderKey> order, boolean grouping, List<Column> columns, boolean distinct) {
+record MergeSpec(
+        String shardSql,
+        int[] parameterMap,
+        KeySource limit,
+        KeySource offset,
+        int hiddenColumns,
+        List<OrderKey> order,
+        boolean grouping,
+        List<Column> columns,
+        boolean distinct) {
 
     /** An ORDER BY key: a 1-based column of the shard row. */
-    record OrderKey(int column, boolean ascending, boolean nullsFirst) {
-    }
+    record OrderKey(int column, boolean ascending, boolean nullsFirst) {}
 
     /** What a shard column is in grouping mode. */
     enum Role {
@@ -37,8 +44,7 @@ record MergeSpec(String shardSql, int[] parameterMap, KeySource limit, KeySource
     }
 
     /** A shard column in grouping mode (1-based). Columns past the list are {@link Role#KEY}. */
-    record Column(int index, Role role, int countColumn) {
-    }
+    record Column(int index, Role role, int countColumn) {}
 
     Role roleOf(int column) {
         if (columns == null || column > columns.size()) {

@@ -52,9 +52,21 @@ public final class Plan implements RoutePlan {
     /** True for INSERT plans, whose NULL keys are errors rather than matching nothing. */
     boolean isInsert;
 
-    Plan(String sql, Target target, RouteKind kind, Set<String> tables, boolean write, boolean returnsRows,
-         int fixedShard, List<KeySource> keys, KeyType keyType, MergeSpec merge, InsertSplit insert,
-         String rejection, String rejectionState, Map<String, String> hints) {
+    Plan(
+            String sql,
+            Target target,
+            RouteKind kind,
+            Set<String> tables,
+            boolean write,
+            boolean returnsRows,
+            int fixedShard,
+            List<KeySource> keys,
+            KeyType keyType,
+            MergeSpec merge,
+            InsertSplit insert,
+            String rejection,
+            String rejectionState,
+            Map<String, String> hints) {
         this.sql = sql;
         this.target = target;
         this.kind = kind;
@@ -73,14 +85,25 @@ public final class Plan implements RoutePlan {
     }
 
     static Plan rejected(String sql, String reason, String sqlState, Map<String, String> hints) {
-        return new Plan(sql, Target.REJECTED, RouteKind.SINGLE, Set.of(), false, false, -1, List.of(), null,
-                null, null, reason, sqlState, hints);
+        return new Plan(
+                sql,
+                Target.REJECTED,
+                RouteKind.SINGLE,
+                Set.of(),
+                false,
+                false,
+                -1,
+                List.of(),
+                null,
+                null,
+                null,
+                reason,
+                sqlState,
+                hints);
     }
 
     /** A rows-split INSERT: SQL text around the VALUES rows, and per row its key and its text. */
-    record InsertSplit(String prefix, String suffix, List<String> rowTexts, List<KeySource> rowKeys,
-                       KeyType keyType) {
-    }
+    record InsertSplit(String prefix, String suffix, List<String> rowTexts, List<KeySource> rowKeys, KeyType keyType) {}
 
     @Override
     public String sql() {
@@ -188,8 +211,10 @@ public final class Plan implements RoutePlan {
                     shards.set(hintShard >= 0 ? hintShard : anyShard);
                 }
                 if (hintShard >= 0 && (shards.cardinality() != 1 || !shards.get(hintShard))) {
-                    throw new SQLException("Strata: the hint names shard " + map.shards().get(hintShard)
-                            + " but the statement's shard key routes to " + names(map, shards), "0A000");
+                    throw new SQLException(
+                            "Strata: the hint names shard " + map.shards().get(hintShard)
+                                    + " but the statement's shard key routes to " + names(map, shards),
+                            "0A000");
                 }
                 if (shards.cardinality() == 1) {
                     return List.of(new Call(shards.nextSetBit(0), sql, null));
@@ -259,8 +284,10 @@ public final class Plan implements RoutePlan {
             shards.set(shardOfRow[r]);
         }
         if (hintShard >= 0 && (shards.cardinality() != 1 || !shards.get(hintShard))) {
-            throw new SQLException("Strata: the hint names shard " + map.shards().get(hintShard)
-                    + " but the inserted rows' shard keys route to " + names(map, shards), "0A000");
+            throw new SQLException(
+                    "Strata: the hint names shard " + map.shards().get(hintShard)
+                            + " but the inserted rows' shard keys route to " + names(map, shards),
+                    "0A000");
         }
         if (shards.cardinality() == 1) {
             return List.of(new Call(shards.nextSetBit(0), sql, null));

@@ -50,16 +50,15 @@ public final class Planner implements RoutePlanner {
             + " try (ShardHint h = ShardHint.shard(\"<shard>\")) { ... } or prefix the SQL with"
             + " /* strata: shard=<shard> */.";
 
-    private static final Set<String> DDL = Set.of("CREATE", "ALTER", "DROP", "TRUNCATE", "COMMENT", "GRANT",
-            "REVOKE");
-    private static final Set<String> TX_CONTROL = Set.of("BEGIN", "START", "COMMIT", "ROLLBACK", "END", "ABORT",
-            "SAVEPOINT", "RELEASE", "PREPARE");
+    private static final Set<String> DDL = Set.of("CREATE", "ALTER", "DROP", "TRUNCATE", "COMMENT", "GRANT", "REVOKE");
+    private static final Set<String> TX_CONTROL =
+            Set.of("BEGIN", "START", "COMMIT", "ROLLBACK", "END", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE");
 
     private final RoutingRules rules;
     private final Cache<String, Plan> cache;
     // Idle threads end after a minute; daemon threads never keep the JVM alive.
-    private final java.util.concurrent.ExecutorService parserThreads = java.util.concurrent.Executors
-            .newCachedThreadPool(task -> {
+    private final java.util.concurrent.ExecutorService parserThreads =
+            java.util.concurrent.Executors.newCachedThreadPool(task -> {
                 Thread t = new Thread(task, "strata-sql-parser");
                 t.setDaemon(true);
                 return t;
@@ -93,17 +92,47 @@ public final class Planner implements RoutePlanner {
         Map<String, String> hints = SqlText.hints(sql);
         String keyword = SqlText.leadingKeyword(sql);
         if (TX_CONTROL.contains(keyword)) {
-            return Plan.rejected(sql, "Strata: transaction control in SQL (" + keyword + ") is not routed;"
-                    + " use Connection.setAutoCommit/commit/rollback/setSavepoint instead", "0A000", hints);
+            return Plan.rejected(
+                    sql,
+                    "Strata: transaction control in SQL (" + keyword + ") is not routed;"
+                            + " use Connection.setAutoCommit/commit/rollback/setSavepoint instead",
+                    "0A000",
+                    hints);
         }
         if (DDL.contains(keyword)) {
-            Plan p = new Plan(sql, Plan.Target.ALL, RouteKind.BROADCAST, Set.of(), true, false, -1, List.of(),
-                    null, null, null, null, null, hints);
+            Plan p = new Plan(
+                    sql,
+                    Plan.Target.ALL,
+                    RouteKind.BROADCAST,
+                    Set.of(),
+                    true,
+                    false,
+                    -1,
+                    List.of(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    hints);
             return p;
         }
         if (keyword.equals("SET") || keyword.equals("RESET")) {
-            return new Plan(sql, Plan.Target.SESSION, RouteKind.BROADCAST, Set.of(), false, false, -1, List.of(),
-                    null, null, null, null, null, hints);
+            return new Plan(
+                    sql,
+                    Plan.Target.SESSION,
+                    RouteKind.BROADCAST,
+                    Set.of(),
+                    false,
+                    false,
+                    -1,
+                    List.of(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    hints);
         }
         if (keyword.equals("SHOW")) {
             return any(sql, Set.of(), false, hints);
@@ -114,10 +143,14 @@ public final class Planner implements RoutePlanner {
             statement = parse(numbered);
         } catch (JSQLParserException e) {
             String cause = e.getCause() != null && e.getCause().getMessage() != null
-                    ? e.getCause().getMessage() : String.valueOf(e.getMessage());
+                    ? e.getCause().getMessage()
+                    : String.valueOf(e.getMessage());
             cause = cause.split("\n")[0];
-            return Plan.rejected(sql, "Strata cannot parse this statement, so it cannot route it safely ("
-                    + cause + ")." + HINT_HOWTO, "42601", hints);
+            return Plan.rejected(
+                    sql,
+                    "Strata cannot parse this statement, so it cannot route it safely (" + cause + ")." + HINT_HOWTO,
+                    "42601",
+                    hints);
         }
         try {
             if (statement instanceof PlainSelect ps) {
@@ -135,8 +168,11 @@ public final class Planner implements RoutePlanner {
             if (statement instanceof Delete delete) {
                 return delete(sql, delete, hints);
             }
-            return Plan.rejected(sql, "Strata does not route " + statement.getClass().getSimpleName()
-                    + " statements." + HINT_HOWTO, "0A000", hints);
+            return Plan.rejected(
+                    sql,
+                    "Strata does not route " + statement.getClass().getSimpleName() + " statements." + HINT_HOWTO,
+                    "0A000",
+                    hints);
         } catch (Rejected r) {
             return Plan.rejected(sql, r.getMessage(), r.state, hints);
         }
@@ -147,7 +183,7 @@ public final class Planner implements RoutePlanner {
      * {@code CCJSqlParserUtil.parse} starts a new thread for every statement).
      */
     Statement parse(String sql) throws JSQLParserException {
-        return CCJSqlParserUtil.parse(sql, parserThreads, parser -> { });
+        return CCJSqlParserUtil.parse(sql, parserThreads, parser -> {});
     }
 
     /** A planning refusal, turned into a rejected plan. */
@@ -182,8 +218,9 @@ public final class Planner implements RoutePlanner {
             TableRule rule = rules.rule(name);
             if (rule == null) {
                 if (rules.defaultShard() < 0) {
-                    throw new Rejected("Strata: table '" + name + "' has no table rule and unknown tables are"
-                            + " rejected; declare it sharded, broadcast or single, or configure a default shard.",
+                    throw new Rejected(
+                            "Strata: table '" + name + "' has no table rule and unknown tables are"
+                                    + " rejected; declare it sharded, broadcast or single, or configure a default shard.",
                             "42P01");
                 }
                 singleShards.add(rules.defaultShard());
@@ -233,14 +270,40 @@ public final class Planner implements RoutePlanner {
     }
 
     private Plan any(String sql, Set<String> tables, boolean write, Map<String, String> hints) {
-        return new Plan(sql, Plan.Target.ANY, RouteKind.SINGLE, tables, write, !write, -1, List.of(), null, null,
-                null, null, null, hints);
+        return new Plan(
+                sql,
+                Plan.Target.ANY,
+                RouteKind.SINGLE,
+                tables,
+                write,
+                !write,
+                -1,
+                List.of(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                hints);
     }
 
-    private Plan fixed(String sql, Set<String> tables, int shard, boolean write, boolean rows,
-                       Map<String, String> hints) {
-        return new Plan(sql, Plan.Target.FIXED, RouteKind.SINGLE, tables, write, rows, shard, List.of(), null, null,
-                null, null, null, hints);
+    private Plan fixed(
+            String sql, Set<String> tables, int shard, boolean write, boolean rows, Map<String, String> hints) {
+        return new Plan(
+                sql,
+                Plan.Target.FIXED,
+                RouteKind.SINGLE,
+                tables,
+                write,
+                rows,
+                shard,
+                List.of(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                hints);
     }
 
     /** Placement without sharded tables: a single shard, or any shard for broadcast/catalog reads. */
@@ -254,8 +317,21 @@ public final class Planner implements RoutePlanner {
             return fixed(sql, p.names, p.singleShards.iterator().next(), write, rows, hints);
         }
         if (write && !p.broadcast.isEmpty()) {
-            Plan plan = new Plan(sql, Plan.Target.ALL, RouteKind.BROADCAST, p.names, true, rows, -1, List.of(), null,
-                    null, null, null, null, hints);
+            Plan plan = new Plan(
+                    sql,
+                    Plan.Target.ALL,
+                    RouteKind.BROADCAST,
+                    p.names,
+                    true,
+                    rows,
+                    -1,
+                    List.of(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    hints);
             plan.broadcastCopies = true;
             return plan;
         }
@@ -295,8 +371,7 @@ public final class Planner implements RoutePlanner {
         return out;
     }
 
-    private Plan plainSelect(String sql, String numbered, PlainSelect ps, Map<String, String> hints)
-            throws Rejected {
+    private Plan plainSelect(String sql, String numbered, PlainSelect ps, Map<String, String> hints) throws Rejected {
         Placement p = new Placement();
         p.addAll(tablesOf(ps));
         if (ps.getWithItemsList() != null && !ps.getWithItemsList().isEmpty() && !p.sharded.isEmpty()) {
@@ -331,7 +406,8 @@ public final class Planner implements RoutePlanner {
         nested.addAll(tablesIn(ps.getWhere()));
         nested.addAll(tablesIn(ps.getHaving()));
         for (var item : ps.getSelectItems()) {
-            if (item.getExpression() != null && !(item.getExpression() instanceof net.sf.jsqlparser.statement.select.AllColumns)) {
+            if (item.getExpression() != null
+                    && !(item.getExpression() instanceof net.sf.jsqlparser.statement.select.AllColumns)) {
                 nested.addAll(tablesIn(item.getExpression()));
             }
         }
@@ -368,11 +444,37 @@ public final class Planner implements RoutePlanner {
         List<KeySource> keys = KeyConditions.keys(whereConjuncts, occurrences);
         MergeSpec merge = MergeBuilder.build(numbered, this);
         if (keys != null) {
-            return new Plan(sql, Plan.Target.KEYED, RouteKind.SINGLE, p.names, false, true, -1, keys, keyType, merge,
-                    null, null, null, hints);
+            return new Plan(
+                    sql,
+                    Plan.Target.KEYED,
+                    RouteKind.SINGLE,
+                    p.names,
+                    false,
+                    true,
+                    -1,
+                    keys,
+                    keyType,
+                    merge,
+                    null,
+                    null,
+                    null,
+                    hints);
         }
-        return new Plan(sql, Plan.Target.ALL, RouteKind.SCATTER, p.names, false, true, -1, List.of(), keyType, merge,
-                null, null, null, hints);
+        return new Plan(
+                sql,
+                Plan.Target.ALL,
+                RouteKind.SCATTER,
+                p.names,
+                false,
+                true,
+                -1,
+                List.of(),
+                keyType,
+                merge,
+                null,
+                null,
+                null,
+                hints);
     }
 
     private void fromItem(FromItem item, List<KeyConditions.Occurrence> occurrences) throws Rejected {
@@ -383,7 +485,9 @@ public final class Planner implements RoutePlanner {
             }
             TableRule rule = rules.rule(name);
             if (rule != null && rule.kind() == TableRule.Kind.SHARDED) {
-                String alias = t.getAlias() == null ? null : KeyConditions.normalizeIdentifier(t.getAlias().getName());
+                String alias = t.getAlias() == null
+                        ? null
+                        : KeyConditions.normalizeIdentifier(t.getAlias().getName());
                 occurrences.add(new KeyConditions.Occurrence(name, alias, rule));
             }
             return;
@@ -425,11 +529,24 @@ public final class Planner implements RoutePlanner {
             if (!target.broadcast.isEmpty()) {
                 // broadcast target: every shard, whatever it reads must be on every shard too
                 if (!p.singleShards.isEmpty()) {
-                    throw new Rejected("Strata: INSERT into broadcast table reads a table that lives on one shard."
-                            + HINT_HOWTO);
+                    throw new Rejected(
+                            "Strata: INSERT into broadcast table reads a table that lives on one shard." + HINT_HOWTO);
                 }
-                Plan plan = new Plan(sql, Plan.Target.ALL, RouteKind.BROADCAST, p.names, true, rows, -1, List.of(),
-                        null, null, null, null, null, hints);
+                Plan plan = new Plan(
+                        sql,
+                        Plan.Target.ALL,
+                        RouteKind.BROADCAST,
+                        p.names,
+                        true,
+                        rows,
+                        -1,
+                        List.of(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        hints);
                 plan.broadcastCopies = true;
                 return plan;
             }
@@ -450,13 +567,16 @@ public final class Planner implements RoutePlanner {
         }
         int keyPosition = -1;
         for (int i = 0; i < insert.getColumns().size(); i++) {
-            if (KeyConditions.normalizeIdentifier(insert.getColumns().get(i).getColumnName()).equals(rule.keyColumn())) {
+            if (KeyConditions.normalizeIdentifier(insert.getColumns().get(i).getColumnName())
+                    .equals(rule.keyColumn())) {
                 keyPosition = i;
             }
         }
         if (keyPosition < 0) {
-            throw new Rejected("Strata: INSERT into sharded table '" + rule.table() + "' must give the shard key"
-                    + " column '" + rule.keyColumn() + "'.", "23502");
+            throw new Rejected(
+                    "Strata: INSERT into sharded table '" + rule.table() + "' must give the shard key" + " column '"
+                            + rule.keyColumn() + "'.",
+                    "23502");
         }
         if (insert.getConflictAction() != null && insert.getConflictAction().getUpdateSets() != null) {
             for (UpdateSet set : insert.getConflictAction().getUpdateSets()) {
@@ -485,13 +605,15 @@ public final class Planner implements RoutePlanner {
         List<KeySource> rowKeys = new ArrayList<>();
         for (ExpressionList<?> row : rowLists) {
             if (row.size() != insert.getColumns().size()) {
-                throw new Rejected("Strata: INSERT has " + insert.getColumns().size() + " columns but a row has "
-                        + row.size() + " values.", "42601");
+                throw new Rejected(
+                        "Strata: INSERT has " + insert.getColumns().size() + " columns but a row has " + row.size()
+                                + " values.",
+                        "42601");
             }
             Expression v = row.get(keyPosition);
             if (KeyConditions.stripCast(v) instanceof NullValue) {
-                throw new Rejected("Strata: the shard key '" + rule.keyColumn() + "' of an inserted row is NULL.",
-                        "23502");
+                throw new Rejected(
+                        "Strata: the shard key '" + rule.keyColumn() + "' of an inserted row is NULL.", "23502");
             }
             KeySource k = KeyConditions.keySource(v);
             if (k == null) {
@@ -501,8 +623,21 @@ public final class Planner implements RoutePlanner {
             rowKeys.add(k);
         }
         if (rowLists.size() == 1) {
-            Plan plan = new Plan(sql, Plan.Target.KEYED, RouteKind.SINGLE, p.names, true, rows, -1, rowKeys,
-                    rule.keyType(), null, null, null, null, hints);
+            Plan plan = new Plan(
+                    sql,
+                    Plan.Target.KEYED,
+                    RouteKind.SINGLE,
+                    p.names,
+                    true,
+                    rows,
+                    -1,
+                    rowKeys,
+                    rule.keyType(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    hints);
             plan.isInsert = true;
             return plan;
         }
@@ -521,8 +656,21 @@ public final class Planner implements RoutePlanner {
             suffix = suffix.substring(1);
         }
         Plan.InsertSplit split = new Plan.InsertSplit(prefix, suffix, rowTexts, rowKeys, rule.keyType());
-        return new Plan(sql, Plan.Target.INSERT_ROWS, RouteKind.SINGLE, p.names, true, rows, -1, List.of(),
-                rule.keyType(), null, split, null, null, hints);
+        return new Plan(
+                sql,
+                Plan.Target.INSERT_ROWS,
+                RouteKind.SINGLE,
+                p.names,
+                true,
+                rows,
+                -1,
+                List.of(),
+                rule.keyType(),
+                null,
+                split,
+                null,
+                null,
+                hints);
     }
 
     private Plan update(String sql, Update update, Map<String, String> hints) throws Rejected {
@@ -555,8 +703,16 @@ public final class Planner implements RoutePlanner {
         return write(sql, "DELETE", delete.getTable(), delete.getWhere(), p, target, rows, hints);
     }
 
-    private Plan write(String sql, String verb, Table table, Expression where, Placement all, Placement target,
-                       boolean rows, Map<String, String> hints) throws Rejected {
+    private Plan write(
+            String sql,
+            String verb,
+            Table table,
+            Expression where,
+            Placement all,
+            Placement target,
+            boolean rows,
+            Map<String, String> hints)
+            throws Rejected {
         if (target.names.isEmpty()) {
             throw new Rejected("Strata: writes to system catalogs are not routed." + HINT_HOWTO);
         }
@@ -570,8 +726,21 @@ public final class Planner implements RoutePlanner {
                     throw new Rejected("Strata: the " + verb + " of a broadcast table reads a table that lives on one"
                             + " shard." + HINT_HOWTO);
                 }
-                Plan plan = new Plan(sql, Plan.Target.ALL, RouteKind.BROADCAST, all.names, true, rows, -1, List.of(),
-                        null, null, null, null, null, hints);
+                Plan plan = new Plan(
+                        sql,
+                        Plan.Target.ALL,
+                        RouteKind.BROADCAST,
+                        all.names,
+                        true,
+                        rows,
+                        -1,
+                        List.of(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        hints);
                 plan.broadcastCopies = true;
                 return plan;
             }
@@ -582,19 +751,47 @@ public final class Planner implements RoutePlanner {
             throw new Rejected("Strata: the " + verb + " of sharded table '" + rule.table() + "' reads other tables"
                     + " that are not broadcast; that cannot be routed safely." + HINT_HOWTO);
         }
-        String alias = table.getAlias() == null ? null : KeyConditions.normalizeIdentifier(table.getAlias().getName());
+        String alias = table.getAlias() == null
+                ? null
+                : KeyConditions.normalizeIdentifier(table.getAlias().getName());
         List<KeyConditions.Occurrence> occurrences = List.of(new KeyConditions.Occurrence(rule.table(), alias, rule));
         List<KeySource> keys = KeyConditions.keys(KeyConditions.conjuncts(where), occurrences);
         if (keys != null) {
-            return new Plan(sql, Plan.Target.KEYED, RouteKind.SINGLE, all.names, true, rows, -1, keys, rule.keyType(),
-                    null, null, null, null, hints);
+            return new Plan(
+                    sql,
+                    Plan.Target.KEYED,
+                    RouteKind.SINGLE,
+                    all.names,
+                    true,
+                    rows,
+                    -1,
+                    keys,
+                    rule.keyType(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    hints);
         }
         if (!rules.keylessWritesToAllShards()) {
             throw new Rejected("Strata: the " + verb + " of sharded table '" + rule.table() + "' has no condition on"
                     + " its shard key '" + rule.keyColumn() + "' (key = ?, key IN (...), key = ANY(?)), and writes"
                     + " to all shards are not enabled (keylessWrites: all-shards)." + HINT_HOWTO);
         }
-        return new Plan(sql, Plan.Target.ALL, RouteKind.BROADCAST, all.names, true, rows, -1, List.of(),
-                rule.keyType(), null, null, null, null, hints);
+        return new Plan(
+                sql,
+                Plan.Target.ALL,
+                RouteKind.BROADCAST,
+                all.names,
+                true,
+                rows,
+                -1,
+                List.of(),
+                rule.keyType(),
+                null,
+                null,
+                null,
+                null,
+                hints);
     }
 }

@@ -22,8 +22,14 @@ public final class Router {
     final RouterMetrics metrics;
 
     /** Assembles a router; {@code twoPhase} is null under {@link TransactionPolicy#REJECT}. */
-    public Router(List<String> shardNames, List<DataSource> shards, RoutingRules rules, Planner planner,
-                  TransactionPolicy policy, TwoPhaseCommit twoPhase, RouterMetrics metrics) {
+    public Router(
+            List<String> shardNames,
+            List<DataSource> shards,
+            RoutingRules rules,
+            Planner planner,
+            TransactionPolicy policy,
+            TwoPhaseCommit twoPhase,
+            RouterMetrics metrics) {
         this.shardNames = List.copyOf(shardNames);
         this.shards = List.copyOf(shards);
         this.rules = rules;

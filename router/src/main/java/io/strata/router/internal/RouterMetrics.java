@@ -36,7 +36,9 @@ public final class RouterMetrics {
             }
         }
         CaffeineCacheMetrics.monitor(registry, planCache, "strata.router.plans");
-        io.micrometer.core.instrument.Gauge.builder("strata.router.plan.cache.hit.ratio", planCache,
+        io.micrometer.core.instrument.Gauge.builder(
+                        "strata.router.plan.cache.hit.ratio",
+                        planCache,
                         c -> c.stats().hitRate())
                 .description("Share of plan lookups answered from the plan cache")
                 .register(registry);

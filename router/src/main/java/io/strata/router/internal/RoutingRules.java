@@ -12,8 +12,8 @@ import java.util.Map;
  *
  * @param defaultShard index of the shard for tables without a rule, or -1 to reject them
  */
-public record RoutingRules(ShardMap shardMap, Map<String, TableRule> tables, int defaultShard,
-                           boolean keylessWritesToAllShards) {
+public record RoutingRules(
+        ShardMap shardMap, Map<String, TableRule> tables, int defaultShard, boolean keylessWritesToAllShards) {
 
     /** The rule for a table name (any case, schema stripped), or null. */
     TableRule rule(String table) {

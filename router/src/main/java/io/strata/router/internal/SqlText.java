@@ -14,25 +14,27 @@ import java.util.Map;
  */
 public final class SqlText {
 
-    private SqlText() {
-    }
+    private SqlText() {}
 
     /** The SQL with every placeholder numbered ({@code ?} becomes {@code ?1}, {@code ?2}, ...). */
     public static String numberPlaceholders(String sql) {
         StringBuilder out = new StringBuilder(sql.length() + 16);
         int[] n = {0};
-        scan(sql, (i, c) -> {
-            if (c == '?') {
-                if (i + 1 < sql.length() && sql.charAt(i + 1) == '?') {
-                    out.append("??");
-                    return 2;
-                }
-                out.append('?').append(++n[0]);
-                return 1;
-            }
-            out.append(c);
-            return 1;
-        }, out);
+        scan(
+                sql,
+                (i, c) -> {
+                    if (c == '?') {
+                        if (i + 1 < sql.length() && sql.charAt(i + 1) == '?') {
+                            out.append("??");
+                            return 2;
+                        }
+                        out.append('?').append(++n[0]);
+                        return 1;
+                    }
+                    out.append(c);
+                    return 1;
+                },
+                out);
         return out.toString();
     }
 
@@ -40,46 +42,52 @@ public final class SqlText {
     public static int countPlaceholders(String sql) {
         int[] n = {0};
         StringBuilder sink = new StringBuilder();
-        scan(sql, (i, c) -> {
-            if (c == '?') {
-                if (i + 1 < sql.length() && sql.charAt(i + 1) == '?') {
-                    return 2;
-                }
-                n[0]++;
-            }
-            return 1;
-        }, sink);
+        scan(
+                sql,
+                (i, c) -> {
+                    if (c == '?') {
+                        if (i + 1 < sql.length() && sql.charAt(i + 1) == '?') {
+                            return 2;
+                        }
+                        n[0]++;
+                    }
+                    return 1;
+                },
+                sink);
         return n[0];
     }
 
     /** A rewritten SQL text with plain {@code ?} placeholders and, per placeholder, its original index. */
-    public record Renumbered(String sql, int[] originalIndexes) {
-    }
+    public record Renumbered(String sql, int[] originalIndexes) {}
 
     /** Turns {@code ?N} placeholders back into {@code ?}, recording each N in order. */
     public static Renumbered unnumber(String numbered) {
         StringBuilder out = new StringBuilder(numbered.length());
         List<Integer> indexes = new ArrayList<>();
-        scan(numbered, (i, c) -> {
-            if (c == '?') {
-                if (i + 1 < numbered.length() && numbered.charAt(i + 1) == '?') {
-                    out.append("??");
-                    return 2;
-                }
-                int j = i + 1;
-                while (j < numbered.length() && Character.isDigit(numbered.charAt(j))) {
-                    j++;
-                }
-                out.append('?');
-                if (j > i + 1) {
-                    indexes.add(Integer.parseInt(numbered.substring(i + 1, j)));
-                }
-                return j - i;
-            }
-            out.append(c);
-            return 1;
-        }, out);
-        return new Renumbered(out.toString(), indexes.stream().mapToInt(Integer::intValue).toArray());
+        scan(
+                numbered,
+                (i, c) -> {
+                    if (c == '?') {
+                        if (i + 1 < numbered.length() && numbered.charAt(i + 1) == '?') {
+                            out.append("??");
+                            return 2;
+                        }
+                        int j = i + 1;
+                        while (j < numbered.length() && Character.isDigit(numbered.charAt(j))) {
+                            j++;
+                        }
+                        out.append('?');
+                        if (j > i + 1) {
+                            indexes.add(Integer.parseInt(numbered.substring(i + 1, j)));
+                        }
+                        return j - i;
+                    }
+                    out.append(c);
+                    return 1;
+                },
+                out);
+        return new Renumbered(
+                out.toString(), indexes.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** The first keyword of the statement, upper case, after comments and blanks; "" if none. */
@@ -144,7 +152,8 @@ public final class SqlText {
                         for (String part : rest.split("[\\s,;]+")) {
                             int eq = part.indexOf('=');
                             if (eq > 0) {
-                                hints.put(part.substring(0, eq).trim().toLowerCase(Locale.ROOT),
+                                hints.put(
+                                        part.substring(0, eq).trim().toLowerCase(Locale.ROOT),
                                         part.substring(eq + 1).trim());
                             }
                         }
@@ -227,7 +236,8 @@ public final class SqlText {
         int n = sql.length();
         char c = sql.charAt(i);
         if (c == '\'') {
-            boolean backslash = i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
+            boolean backslash = i > 0
+                    && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
                     && (i < 2 || !Character.isLetterOrDigit(sql.charAt(i - 2)));
             int j = i + 1;
             while (j < n) {

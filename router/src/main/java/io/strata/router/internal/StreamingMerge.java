@@ -55,8 +55,9 @@ final class StreamingMerge extends DelegatingResultSet implements MergedResultSe
         }
     }
 
-    StreamingMerge(List<ResultSet> sources, List<String> shardNames, Statement owner, MergeSpec spec, long offset,
-                   long limit) throws SQLException {
+    StreamingMerge(
+            List<ResultSet> sources, List<String> shardNames, Statement owner, MergeSpec spec, long offset, long limit)
+            throws SQLException {
         this.sources = sources;
         this.shardNames = shardNames;
         this.owner = owner;
@@ -155,8 +156,7 @@ final class StreamingMerge extends DelegatingResultSet implements MergedResultSe
     @Override
     int column(int column) throws SQLException {
         if (column < 1 || column > visible) {
-            throw new SQLException("Strata: column index " + column + " is out of range (1.." + visible + ")",
-                    "22023");
+            throw new SQLException("Strata: column index " + column + " is out of range (1.." + visible + ")", "22023");
         }
         return column;
     }
@@ -233,8 +233,7 @@ final class StreamingMerge extends DelegatingResultSet implements MergedResultSe
     }
 
     @Override
-    public void clearWarnings() {
-    }
+    public void clearWarnings() {}
 
     @Override
     public int getRow() {

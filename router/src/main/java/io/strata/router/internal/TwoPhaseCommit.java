@@ -38,19 +38,16 @@ public final class TwoPhaseCommit {
     /** Observes the protocol between its steps (used by crash tests to stop the JVM there). */
     public interface Listener {
         /** Every shard has prepared {@code gid}; no decision is logged yet. */
-        default void prepared(String gid) {
-        }
+        default void prepared(String gid) {}
 
         /** The commit decision for {@code gid} is durable; no shard has committed yet. */
-        default void decided(String gid) {
-        }
+        default void decided(String gid) {}
     }
 
     private final String coordinatorId;
     private final CoordinatorLog log;
     private final RouterMetrics metrics;
-    private volatile Listener listener = new Listener() {
-    };
+    private volatile Listener listener = new Listener() {};
 
     /** A coordinator with its id (letters, digits, '-') and its log. */
     public TwoPhaseCommit(String coordinatorId, CoordinatorLog log, RouterMetrics metrics) {
@@ -94,8 +91,10 @@ public final class TwoPhaseCommit {
         } catch (SQLException e) {
             abort(connections, prepared, gid);
             metrics.twoPhase("aborted");
-            throw new SQLException("Strata: two-phase commit aborted, nothing was committed: " + e.getMessage(),
-                    e.getSQLState() == null ? "40000" : e.getSQLState(), e);
+            throw new SQLException(
+                    "Strata: two-phase commit aborted, nothing was committed: " + e.getMessage(),
+                    e.getSQLState() == null ? "40000" : e.getSQLState(),
+                    e);
         }
         listener.prepared(gid);
         try {
@@ -103,8 +102,11 @@ public final class TwoPhaseCommit {
         } catch (IOException e) {
             abort(connections, prepared, gid);
             metrics.twoPhase("aborted");
-            throw new SQLException("Strata: two-phase commit aborted, the coordinator log " + log.file()
-                    + " could not record the decision: " + e.getMessage(), "40000", e);
+            throw new SQLException(
+                    "Strata: two-phase commit aborted, the coordinator log " + log.file()
+                            + " could not record the decision: " + e.getMessage(),
+                    "40000",
+                    e);
         }
         listener.decided(gid);
         SQLException failure = null;
@@ -113,8 +115,11 @@ public final class TwoPhaseCommit {
                 finish(c, "COMMIT PREPARED '" + gid + "'");
             } catch (SQLException e) {
                 // Decided: the transaction will commit; recovery finishes what failed here.
-                LOG.warn("COMMIT PREPARED {} failed; it stays decided in {} and is finished at the next recovery",
-                        gid, log.file(), e);
+                LOG.warn(
+                        "COMMIT PREPARED {} failed; it stays decided in {} and is finished at the next recovery",
+                        gid,
+                        log.file(),
+                        e);
                 failure = e;
             }
         }
@@ -145,8 +150,8 @@ public final class TwoPhaseCommit {
     /** Runs COMMIT/ROLLBACK PREPARED, which must run outside a transaction block, on the primary. */
     static void finish(Connection c, String sql) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
-        ReplicaSetConnection rs = c.isWrapperFor(ReplicaSetConnection.class)
-                ? c.unwrap(ReplicaSetConnection.class) : null;
+        ReplicaSetConnection rs =
+                c.isWrapperFor(ReplicaSetConnection.class) ? c.unwrap(ReplicaSetConnection.class) : null;
         if (!autoCommit) {
             c.setAutoCommit(true);
         }
@@ -171,8 +176,8 @@ public final class TwoPhaseCommit {
         try {
             committed = log.committed();
         } catch (IOException e) {
-            throw new SQLException("Strata: cannot read the coordinator log " + log.file() + ": " + e.getMessage(),
-                    "58030", e);
+            throw new SQLException(
+                    "Strata: cannot read the coordinator log " + log.file() + ": " + e.getMessage(), "58030", e);
         }
         int resolved = 0;
         Set<String> unresolved = new HashSet<>();
@@ -184,9 +189,10 @@ public final class TwoPhaseCommit {
                 c.setAutoCommit(true);
                 List<String> gids = new ArrayList<>();
                 try (Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery("SELECT gid FROM pg_prepared_xacts WHERE database ="
-                             + " current_database() AND left(gid, " + gidPrefix().length() + ") = '"
-                             + gidPrefix() + "'")) {
+                        ResultSet rs = st.executeQuery("SELECT gid FROM pg_prepared_xacts WHERE database ="
+                                + " current_database() AND left(gid, "
+                                + gidPrefix().length() + ") = '"
+                                + gidPrefix() + "'")) {
                     while (rs.next()) {
                         gids.add(rs.getString(1));
                     }
@@ -198,7 +204,8 @@ public final class TwoPhaseCommit {
                         st.execute((commit ? "COMMIT PREPARED '" : "ROLLBACK PREPARED '") + gid + "'");
                         resolved++;
                         metrics.twoPhase(commit ? "recovered_commit" : "recovered_rollback");
-                        LOG.info("recovered {} on {}: {}", gid, shardNames.get(s), commit ? "committed" : "rolled back");
+                        LOG.info(
+                                "recovered {} on {}: {}", gid, shardNames.get(s), commit ? "committed" : "rolled back");
                     } catch (SQLException e) {
                         LOG.warn("could not resolve {} on {}", gid, shardNames.get(s), e);
                         if (commit) {

@@ -11,8 +11,8 @@ import java.sql.SQLFeatureNotSupportedException;
 abstract class UnsupportedConnection implements java.sql.Connection {
 
     static SQLException unsupported(String method) {
-        return new SQLFeatureNotSupportedException("Strata: " + method + " is not supported by the sharding router",
-                "0A000");
+        return new SQLFeatureNotSupportedException(
+                "Strata: " + method + " is not supported by the sharding router", "0A000");
     }
 
     @Override
@@ -186,7 +186,8 @@ abstract class UnsupportedConnection implements java.sql.Connection {
     }
 
     @Override
-    public java.sql.PreparedStatement prepareStatement(java.lang.String a0, int a1, int a2, int a3) throws SQLException {
+    public java.sql.PreparedStatement prepareStatement(java.lang.String a0, int a1, int a2, int a3)
+            throws SQLException {
         throw unsupported("prepareStatement");
     }
 
@@ -284,5 +285,4 @@ abstract class UnsupportedConnection implements java.sql.Connection {
     public <T> T unwrap(java.lang.Class<T> a0) throws SQLException {
         throw unsupported("unwrap");
     }
-
 }

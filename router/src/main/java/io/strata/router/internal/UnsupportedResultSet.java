@@ -11,8 +11,9 @@ import java.sql.SQLFeatureNotSupportedException;
 abstract class UnsupportedResultSet implements java.sql.ResultSet {
 
     static SQLException unsupported(String method) {
-        return new SQLFeatureNotSupportedException("Strata: ResultSet." + method
-                + " is not supported on a merged (read-only, forward-only) result", "0A000");
+        return new SQLFeatureNotSupportedException(
+                "Strata: ResultSet." + method + " is not supported on a merged (read-only, forward-only) result",
+                "0A000");
     }
 
     @Override
@@ -296,7 +297,8 @@ abstract class UnsupportedResultSet implements java.sql.ResultSet {
     }
 
     @Override
-    public java.lang.Object getObject(java.lang.String a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1) throws SQLException {
+    public java.lang.Object getObject(java.lang.String a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1)
+            throws SQLException {
         throw unsupported("getObject");
     }
 
@@ -311,7 +313,8 @@ abstract class UnsupportedResultSet implements java.sql.ResultSet {
     }
 
     @Override
-    public java.lang.Object getObject(int a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1) throws SQLException {
+    public java.lang.Object getObject(int a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1)
+            throws SQLException {
         throw unsupported("getObject");
     }
 
@@ -969,5 +972,4 @@ abstract class UnsupportedResultSet implements java.sql.ResultSet {
     public boolean wasNull() throws SQLException {
         throw unsupported("wasNull");
     }
-
 }

@@ -11,8 +11,8 @@ import java.sql.SQLFeatureNotSupportedException;
 abstract class UnsupportedStatement implements java.sql.PreparedStatement {
 
     static SQLException unsupported(String method) {
-        return new SQLFeatureNotSupportedException("Strata: " + method + " is not supported by the sharding router",
-                "0A000");
+        return new SQLFeatureNotSupportedException(
+                "Strata: " + method + " is not supported by the sharding router", "0A000");
     }
 
     @Override
@@ -509,5 +509,4 @@ abstract class UnsupportedStatement implements java.sql.PreparedStatement {
     public <T> T unwrap(java.lang.Class<T> a0) throws SQLException {
         throw unsupported("unwrap");
     }
-
 }

@@ -32,8 +32,7 @@ final class VisibleMetaData implements ResultSetMetaData {
 
     private int check(int column) throws SQLException {
         if (column < 1 || column > visible) {
-            throw new SQLException("Strata: column index " + column + " is out of range (1.." + visible + ")",
-                    "22023");
+            throw new SQLException("Strata: column index " + column + " is out of range (1.." + visible + ")", "22023");
         }
         return column;
     }

@@ -54,12 +54,19 @@ import org.yaml.snakeyaml.error.YAMLException;
  */
 public final class YamlConfig {
 
-    private static final Set<String> TOP = Set.of("shards", "slots", "tables", "unknownTables", "keylessWrites",
-            "transactions", "consistency", "planCacheSize");
-    private static final Set<String> SHARD = Set.of("name", "primary", "replicas", "username", "password", "pool",
-            "maxLag", "readStrategy", "noReplicaPolicy");
-    private static final Set<String> POOL = Set.of("maximumPoolSize", "minimumIdle", "connectionTimeout",
-            "idleTimeout", "maxLifetime");
+    private static final Set<String> TOP = Set.of(
+            "shards",
+            "slots",
+            "tables",
+            "unknownTables",
+            "keylessWrites",
+            "transactions",
+            "consistency",
+            "planCacheSize");
+    private static final Set<String> SHARD = Set.of(
+            "name", "primary", "replicas", "username", "password", "pool", "maxLag", "readStrategy", "noReplicaPolicy");
+    private static final Set<String> POOL =
+            Set.of("maximumPoolSize", "minimumIdle", "connectionTimeout", "idleTimeout", "maxLifetime");
 
     private final List<String> errors = new ArrayList<>();
     private final String origin;
@@ -123,8 +130,8 @@ public final class YamlConfig {
                 }
                 try (InputStream in = cl.getResourceAsStream(resource)) {
                     if (in == null) {
-                        throw new SQLException("Strata: configuration resource '" + resource
-                                + "' is not on the class path", "22023");
+                        throw new SQLException(
+                                "Strata: configuration resource '" + resource + "' is not on the class path", "22023");
                     }
                     text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                 }
@@ -144,13 +151,15 @@ public final class YamlConfig {
         try {
             root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
         } catch (YAMLException e) {
-            throw new SQLException("Strata: configuration " + origin + " is not valid YAML: " + e.getMessage(),
-                    "22023", e);
+            throw new SQLException(
+                    "Strata: configuration " + origin + " is not valid YAML: " + e.getMessage(), "22023", e);
         }
         Loaded loaded = config.read(root);
         if (!config.errors.isEmpty()) {
-            throw new SQLException("Strata: configuration " + origin + " has " + config.errors.size() + " error"
-                    + (config.errors.size() == 1 ? "" : "s") + ":\n  " + String.join("\n  ", config.errors), "22023");
+            throw new SQLException(
+                    "Strata: configuration " + origin + " has " + config.errors.size() + " error"
+                            + (config.errors.size() == 1 ? "" : "s") + ":\n  " + String.join("\n  ", config.errors),
+                    "22023");
         }
         return loaded;
     }
@@ -175,8 +184,9 @@ public final class YamlConfig {
     private void unknownKeys(Map<String, Object> m, Set<String> allowed, String path) {
         for (String k : m.keySet()) {
             if (!allowed.contains(k)) {
-                error(path.isEmpty() ? k : path + "." + k, "unknown key (allowed: " + new java.util.TreeSet<>(allowed)
-                        + ")");
+                error(
+                        path.isEmpty() ? k : path + "." + k,
+                        "unknown key (allowed: " + new java.util.TreeSet<>(allowed) + ")");
             }
         }
     }
@@ -302,8 +312,9 @@ public final class YamlConfig {
                 String shard = string(m.get("defaultShard"), "unknownTables.defaultShard", true);
                 if (shard != null) {
                     if (!shardNames.contains(shard)) {
-                        error("unknownTables.defaultShard", "must name a shard " + shardNames + " but was '" + shard
-                                + "'");
+                        error(
+                                "unknownTables.defaultShard",
+                                "must name a shard " + shardNames + " but was '" + shard + "'");
                     } else {
                         builder.defaultShard(shard);
                     }
@@ -475,8 +486,10 @@ public final class YamlConfig {
             return TableRule.broadcast(name);
         }
         if (!(value instanceof Map<?, ?>)) {
-            error(path, "must be 'broadcast', { sharded: <column>, type: bigint|text|uuid } or { single: <shard> }"
-                    + " but was " + describe(value));
+            error(
+                    path,
+                    "must be 'broadcast', { sharded: <column>, type: bigint|text|uuid } or { single: <shard> }"
+                            + " but was " + describe(value));
             return null;
         }
         Map<String, Object> m = map(value, path);
@@ -487,11 +500,14 @@ public final class YamlConfig {
             KeyType keyType = null;
             if (type != null) {
                 switch (type.toLowerCase(Locale.ROOT)) {
-                    case "bigint", "int8", "integer", "int", "int4", "smallint", "int2", "long" -> keyType = KeyType.LONG;
+                    case "bigint", "int8", "integer", "int", "int4", "smallint", "int2", "long" ->
+                        keyType = KeyType.LONG;
                     case "text", "varchar", "character varying" -> keyType = KeyType.TEXT;
                     case "uuid" -> keyType = KeyType.UUID;
-                    default -> error(path + ".type", "must be bigint, integer, smallint, text, varchar or uuid but was '"
-                            + type + "'");
+                    default ->
+                        error(
+                                path + ".type",
+                                "must be bigint, integer, smallint, text, varchar or uuid but was '" + type + "'");
                 }
             }
             return column != null && keyType != null ? TableRule.sharded(name, column, keyType) : null;

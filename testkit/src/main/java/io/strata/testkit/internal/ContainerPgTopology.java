@@ -45,7 +45,8 @@ public final class ContainerPgTopology implements PgTopology {
     /** Starts the containers the spec describes. */
     public static ContainerPgTopology start(TopologySpec spec) {
         if (!dockerAvailable()) {
-            throw new IllegalStateException("PgTopology.containers() needs a running Docker engine, and Testcontainers found none");
+            throw new IllegalStateException(
+                    "PgTopology.containers() needs a running Docker engine, and Testcontainers found none");
         }
         Network network = Network.newNetwork();
         List<PgShard> shards = new ArrayList<>();
@@ -57,8 +58,9 @@ public final class ContainerPgTopology implements PgTopology {
                         .withNetwork(network)
                         .withNetworkAliases(primaryAlias)
                         .withEnv("POSTGRES_HOST_AUTH_METHOD", "trust")
-                        .withCopyToContainer(org.testcontainers.images.builder.Transferable.of(
-                                "#!/bin/sh\necho 'host replication all all trust' >> \"$PGDATA/pg_hba.conf\"\n"),
+                        .withCopyToContainer(
+                                org.testcontainers.images.builder.Transferable.of(
+                                        "#!/bin/sh\necho 'host replication all all trust' >> \"$PGDATA/pg_hba.conf\"\n"),
                                 "/docker-entrypoint-initdb.d/10-replication.sh")
                         .withCommand(command(spec, Map.of()).toArray(String[]::new))
                         .withExposedPorts(5432)
@@ -70,15 +72,18 @@ public final class ContainerPgTopology implements PgTopology {
                 List<PgServer> replicas = new ArrayList<>();
                 for (int r = 0; r < spec.replicasPerShard(); r++) {
                     String name = "shard" + s + "-replica" + r;
-                    String bootstrap = "set -e; mkdir -p \"$PGDATA\"; chown postgres \"$PGDATA\"; chmod 700 \"$PGDATA\"; "
-                            + "until gosu postgres pg_basebackup -h " + primaryAlias + " -U postgres -D \"$PGDATA\" -R -X stream; "
-                            + "do sleep 1; done; exec gosu postgres " + shellQuoted(command(spec, Map.of()));
+                    String bootstrap =
+                            "set -e; mkdir -p \"$PGDATA\"; chown postgres \"$PGDATA\"; chmod 700 \"$PGDATA\"; "
+                                    + "until gosu postgres pg_basebackup -h " + primaryAlias
+                                    + " -U postgres -D \"$PGDATA\" -R -X stream; "
+                                    + "do sleep 1; done; exec gosu postgres " + shellQuoted(command(spec, Map.of()));
                     GenericContainer<?> replica = new GenericContainer<>(DockerImageName.parse(spec.image()))
                             .withNetwork(network)
                             .withNetworkAliases(name)
                             .withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint("bash", "-c", bootstrap))
                             .withExposedPorts(5432)
-                            .waitingFor(Wait.forLogMessage(".*database system is ready to accept read.only connections.*", 1))
+                            .waitingFor(Wait.forLogMessage(
+                                    ".*database system is ready to accept read.only connections.*", 1))
                             .withStartupTimeout(spec.startTimeout());
                     replica.start();
                     ContainerServer server = new ContainerServer(name, replica);
@@ -128,7 +133,10 @@ public final class ContainerPgTopology implements PgTopology {
     private static String shellQuoted(List<String> words) {
         StringBuilder out = new StringBuilder();
         for (String w : words) {
-            out.append(out.length() == 0 ? "" : " ").append('\'').append(w.replace("'", "'\\''")).append('\'');
+            out.append(out.length() == 0 ? "" : " ")
+                    .append('\'')
+                    .append(w.replace("'", "'\\''"))
+                    .append('\'');
         }
         return out.toString();
     }
@@ -180,24 +188,38 @@ public final class ContainerPgTopology implements PgTopology {
                 case FAST -> "SIGINT";
                 case IMMEDIATE -> "SIGQUIT";
             };
-            container.getDockerClient().killContainerCmd(container.getContainerId()).withSignal(signal).exec();
+            container
+                    .getDockerClient()
+                    .killContainerCmd(container.getContainerId())
+                    .withSignal(signal)
+                    .exec();
             await("stopped", () -> !container.isRunning());
         }
 
         @Override
         public void kill() {
-            container.getDockerClient().killContainerCmd(container.getContainerId()).withSignal("SIGKILL").exec();
+            container
+                    .getDockerClient()
+                    .killContainerCmd(container.getContainerId())
+                    .withSignal("SIGKILL")
+                    .exec();
             await("killed", () -> !container.isRunning());
         }
 
         @Override
         public void freeze() {
-            container.getDockerClient().pauseContainerCmd(container.getContainerId()).exec();
+            container
+                    .getDockerClient()
+                    .pauseContainerCmd(container.getContainerId())
+                    .exec();
         }
 
         @Override
         public void thaw() {
-            container.getDockerClient().unpauseContainerCmd(container.getContainerId()).exec();
+            container
+                    .getDockerClient()
+                    .unpauseContainerCmd(container.getContainerId())
+                    .exec();
         }
 
         @Override

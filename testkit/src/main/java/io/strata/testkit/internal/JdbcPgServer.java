@@ -54,7 +54,8 @@ abstract class JdbcPgServer implements PgServer {
 
     @Override
     public void execute(String sql) {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             s.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(name + ": " + sql + ": " + e.getMessage(), e);
@@ -72,7 +73,9 @@ abstract class JdbcPgServer implements PgServer {
 
     @Override
     public String queryString(String sql) {
-        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             if (!rs.next()) {
                 throw new IllegalStateException(name + ": " + sql + " returned no row");
             }

@@ -94,8 +94,9 @@ final class LocalPgServer extends JdbcPgServer {
                     .pollInterval(Duration.ofMillis(25))
                     .until(this::accepting);
         } catch (ConditionTimeoutException e) {
-            throw new IllegalStateException(name() + " did not accept connections within " + startTimeout
-                    + "; end of its log:\n" + logTail(), e);
+            throw new IllegalStateException(
+                    name() + " did not accept connections within " + startTimeout + "; end of its log:\n" + logTail(),
+                    e);
         }
     }
 
@@ -161,8 +162,9 @@ final class LocalPgServer extends JdbcPgServer {
         List<ProcessHandle> tree = Processes.tree(process.toHandle());
         Processes.signal("STOP", tree);
         frozen = tree;
-        await("frozen", () -> tree.stream().filter(ProcessHandle::isAlive)
-                .allMatch(p -> Processes.state(p.pid()) == 'T'));
+        await(
+                "frozen",
+                () -> tree.stream().filter(ProcessHandle::isAlive).allMatch(p -> Processes.state(p.pid()) == 'T'));
     }
 
     @Override
@@ -177,8 +179,9 @@ final class LocalPgServer extends JdbcPgServer {
         List<ProcessHandle> tree = frozen;
         Processes.signal("CONT", tree);
         frozen = List.of();
-        await("thawed", () -> tree.stream().filter(ProcessHandle::isAlive)
-                .noneMatch(p -> Processes.state(p.pid()) == 'T'));
+        await(
+                "thawed",
+                () -> tree.stream().filter(ProcessHandle::isAlive).noneMatch(p -> Processes.state(p.pid()) == 'T'));
     }
 
     String logTail() {

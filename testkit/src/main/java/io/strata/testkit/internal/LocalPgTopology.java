@@ -95,9 +95,14 @@ public final class LocalPgTopology implements PgTopology {
                     String name = "shard" + s + "-replica" + r;
                     LocalPgServer replica = newServer(binaries, root, name, ports.get(s * perShard + 1 + r), spec);
                     String slot = "shard" + s + "_replica" + r;
-                    writeConfig(replica, spec, Map.of(
-                            "primary_conninfo", "host=127.0.0.1 port=" + primaryPort + " user=postgres application_name=" + name,
-                            "primary_slot_name", slot));
+                    writeConfig(
+                            replica,
+                            spec,
+                            Map.of(
+                                    "primary_conninfo",
+                                    "host=127.0.0.1 port=" + primaryPort + " user=postgres application_name=" + name,
+                                    "primary_slot_name",
+                                    slot));
                     Files.createFile(replica.dataDirectory().resolve("standby.signal"));
                     shardReplicas.add(replica);
                     replicas.add(replica);
@@ -128,16 +133,25 @@ public final class LocalPgTopology implements PgTopology {
                 inParallel(pool, replicas, LocalPgServer::awaitAccepting);
                 for (PgShard shard : shards) {
                     for (PgServer replica : shard.replicas()) {
-                        ((JdbcPgServer) shard.primary()).await(replica.name() + " streaming",
-                                () -> shard.primary().queryLong("SELECT count(*) FROM pg_stat_replication WHERE "
-                                        + "application_name = '" + replica.name() + "' AND state = 'streaming'") == 1);
+                        ((JdbcPgServer) shard.primary())
+                                .await(
+                                        replica.name() + " streaming",
+                                        () -> shard.primary()
+                                                        .queryLong("SELECT count(*) FROM pg_stat_replication WHERE "
+                                                                + "application_name = '" + replica.name()
+                                                                + "' AND state = 'streaming'")
+                                                == 1);
                     }
                 }
             } finally {
                 pool.shutdownNow();
             }
-            log.info("started {} shard(s) x (1 primary + {} replica(s)) in {} ms under {}",
-                    spec.shards(), spec.replicasPerShard(), (System.nanoTime() - t0) / 1_000_000, root);
+            log.info(
+                    "started {} shard(s) x (1 primary + {} replica(s)) in {} ms under {}",
+                    spec.shards(),
+                    spec.replicasPerShard(),
+                    (System.nanoTime() - t0) / 1_000_000,
+                    root);
             return topology;
         } catch (IOException e) {
             closeQuietly(topology, root);
@@ -152,7 +166,10 @@ public final class LocalPgTopology implements PgTopology {
     }
 
     private static PgShard shardOf(List<PgShard> shards, PgServer server) {
-        return shards.stream().filter(s -> s.replicas().contains(server)).findFirst().orElseThrow();
+        return shards.stream()
+                .filter(s -> s.replicas().contains(server))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static void inParallel(ExecutorService pool, List<LocalPgServer> servers, Consumer<LocalPgServer> action) {
@@ -175,17 +192,22 @@ public final class LocalPgTopology implements PgTopology {
         return new LocalPgServer(name, binaries, dir, root.resolve(name + ".log"), port, spec.startTimeout());
     }
 
-    private static void writeConfig(LocalPgServer server, TopologySpec spec, Map<String, String> extra) throws IOException {
+    private static void writeConfig(LocalPgServer server, TopologySpec spec, Map<String, String> extra)
+            throws IOException {
         Map<String, String> settings = defaultSettings();
         settings.put("listen_addresses", "127.0.0.1");
         settings.put("port", Integer.toString(server.port()));
         settings.putAll(spec.settings());
         settings.putAll(extra);
         StringBuilder conf = new StringBuilder("\n# strata-testkit\n");
-        settings.forEach((k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
-        Files.writeString(server.dataDirectory().resolve("postgresql.conf"), conf.toString(),
+        settings.forEach((k, v) ->
+                conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
+        Files.writeString(
+                server.dataDirectory().resolve("postgresql.conf"),
+                conf.toString(),
                 java.nio.file.StandardOpenOption.APPEND);
-        Files.writeString(server.dataDirectory().resolve("pg_hba.conf"),
+        Files.writeString(
+                server.dataDirectory().resolve("pg_hba.conf"),
                 "host all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n");
     }
 

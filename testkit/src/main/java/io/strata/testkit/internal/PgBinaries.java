@@ -6,8 +6,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URL;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -108,8 +108,10 @@ public final class PgBinaries {
         try {
             Files.createDirectories(root);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the testkit cache folder " + root
-                    + " (set -D" + CACHE_PROPERTY + " to another folder)", e);
+            throw new UncheckedIOException(
+                    "cannot create the testkit cache folder " + root + " (set -D" + CACHE_PROPERTY
+                            + " to another folder)",
+                    e);
         }
         return root;
     }
@@ -138,7 +140,7 @@ public final class PgBinaries {
         try {
             work = Files.createTempDirectory(cache, "unpack-");
             try (InputStream in = new BufferedInputStream(url.openStream());
-                 TarArchiveInputStream tar = new TarArchiveInputStream(new XZCompressorInputStream(in))) {
+                    TarArchiveInputStream tar = new TarArchiveInputStream(new XZCompressorInputStream(in))) {
                 TarArchiveEntry entry;
                 while ((entry = tar.getNextEntry()) != null) {
                     Path out = work.resolve(entry.getName()).normalize();
@@ -155,9 +157,14 @@ public final class PgBinaries {
                         Files.createDirectories(out.getParent());
                         Files.copy(tar, out, StandardCopyOption.REPLACE_EXISTING);
                         if ((entry.getMode() & 0100) != 0) {
-                            Files.setPosixFilePermissions(out, Set.of(PosixFilePermission.OWNER_READ,
-                                    PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE,
-                                    PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE));
+                            Files.setPosixFilePermissions(
+                                    out,
+                                    Set.of(
+                                            PosixFilePermission.OWNER_READ,
+                                            PosixFilePermission.OWNER_WRITE,
+                                            PosixFilePermission.OWNER_EXECUTE,
+                                            PosixFilePermission.GROUP_READ,
+                                            PosixFilePermission.GROUP_EXECUTE));
                         }
                     }
                 }
@@ -173,9 +180,17 @@ public final class PgBinaries {
             Path work = Files.createTempDirectory(cache, "initdb-");
             Path data = work.resolve("data");
             Path log = work.resolve("initdb.log");
-            Process p = new ProcessBuilder(home.resolve("bin/initdb").toString(),
-                    "-D", data.toString(), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                    "--locale=C", "--no-sync")
+            Process p = new ProcessBuilder(
+                            home.resolve("bin/initdb").toString(),
+                            "-D",
+                            data.toString(),
+                            "-U",
+                            "postgres",
+                            "--auth=trust",
+                            "-E",
+                            "UTF8",
+                            "--locale=C",
+                            "--no-sync")
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
@@ -212,7 +227,8 @@ public final class PgBinaries {
     private static boolean copyWithCp(Path from, Path to) {
         try {
             Process cp = new ProcessBuilder("cp", "-a", from.toString(), to.toString())
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
             cp.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
             if (cp.waitFor(120, TimeUnit.SECONDS) && cp.exitValue() == 0) {
                 return true;

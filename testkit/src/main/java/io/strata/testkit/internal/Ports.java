@@ -10,8 +10,7 @@ import java.util.List;
 /** Free loopback ports. */
 public final class Ports {
 
-    private Ports() {
-    }
+    private Ports() {}
 
     /**
      * Returns {@code n} distinct ports that were free a moment ago. All are held open together

@@ -27,8 +27,7 @@ public final class Processes {
         Runtime.getRuntime().addShutdownHook(new Thread(Processes::reapAll, "strata-testkit-reaper"));
     }
 
-    private Processes() {
-    }
+    private Processes() {}
 
     /** Fails at once when the JVM runs as root, which PostgreSQL refuses. */
     public static void requireNotRoot() {

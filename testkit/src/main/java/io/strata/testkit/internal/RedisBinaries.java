@@ -16,8 +16,7 @@ import java.util.Locale;
  */
 public final class RedisBinaries {
 
-    private RedisBinaries() {
-    }
+    private RedisBinaries() {}
 
     /** The path of an executable {@code redis-server}. */
     public static synchronized Path server() {
@@ -25,8 +24,9 @@ public final class RedisBinaries {
         String resource = switch (arch) {
             case "amd64", "x86_64" -> "redis-server-6.2.6-v5-linux-amd64";
             case "aarch64", "arm64" -> "redis-server-6.2.7-linux-arm64";
-            default -> throw new IllegalStateException("no redis-server binary for os.arch=" + arch
-                    + "; configure RedisNode.builder().executable(path)");
+            default ->
+                throw new IllegalStateException("no redis-server binary for os.arch=" + arch
+                        + "; configure RedisNode.builder().executable(path)");
         };
         URL url = RedisBinaries.class.getClassLoader().getResource(resource);
         if (url == null) {
@@ -38,7 +38,8 @@ public final class RedisBinaries {
         if (configured != null) {
             root = Path.of(configured);
         }
-        Path target = root.resolve(resource + "-" + Integer.toHexString(url.toString().hashCode()));
+        Path target =
+                root.resolve(resource + "-" + Integer.toHexString(url.toString().hashCode()));
         if (Files.isExecutable(target)) {
             return target;
         }

@@ -11,39 +11,39 @@ import io.strata.cache.internal.WriteBehindQueue;
 /** Coordination over a Hazelcast member or client. */
 public final class HazelcastCoordinator<K, V> implements Coordinator<K, V> {
 
-  private final CoordinationContext<K, V> context;
-  private final HazelcastInstance hazelcast;
-  private HazelcastInvalidationTransport transport;
-  private HazelcastLoadLease lease;
+    private final CoordinationContext<K, V> context;
+    private final HazelcastInstance hazelcast;
+    private HazelcastInvalidationTransport transport;
+    private HazelcastLoadLease lease;
 
-  public HazelcastCoordinator(CoordinationContext<K, V> context, HazelcastInstance hazelcast) {
-    this.context = context;
-    this.hazelcast = hazelcast;
-  }
-
-  @Override
-  public synchronized InvalidationTransport invalidationTransport() {
-    if (transport == null) {
-      transport = new HazelcastInvalidationTransport(hazelcast, "strata-inval." + context.cacheName());
+    public HazelcastCoordinator(CoordinationContext<K, V> context, HazelcastInstance hazelcast) {
+        this.context = context;
+        this.hazelcast = hazelcast;
     }
-    return transport;
-  }
 
-  @Override
-  public synchronized LoadLease lease() {
-    if (lease == null) {
-      lease = new HazelcastLoadLease(hazelcast, "strata-lease." + context.cacheName());
+    @Override
+    public synchronized InvalidationTransport invalidationTransport() {
+        if (transport == null) {
+            transport = new HazelcastInvalidationTransport(hazelcast, "strata-inval." + context.cacheName());
+        }
+        return transport;
     }
-    return lease;
-  }
 
-  @Override
-  public WriteBehindQueue<K, V> openWriteBehind(StoreBatchWriter<K, V> writer) {
-    return new HazelcastWriteBehindQueue<>(context, hazelcast, writer);
-  }
+    @Override
+    public synchronized LoadLease lease() {
+        if (lease == null) {
+            lease = new HazelcastLoadLease(hazelcast, "strata-lease." + context.cacheName());
+        }
+        return lease;
+    }
 
-  @Override
-  public void close() {
-    // the transport is closed by its channel; the instance belongs to the caller
-  }
+    @Override
+    public WriteBehindQueue<K, V> openWriteBehind(StoreBatchWriter<K, V> writer) {
+        return new HazelcastWriteBehindQueue<>(context, hazelcast, writer);
+    }
+
+    @Override
+    public void close() {
+        // the transport is closed by its channel; the instance belongs to the caller
+    }
 }

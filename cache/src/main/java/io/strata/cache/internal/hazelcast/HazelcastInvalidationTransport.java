@@ -13,42 +13,42 @@ import java.util.function.Consumer;
  */
 final class HazelcastInvalidationTransport implements InvalidationTransport {
 
-  private final HazelcastInstance hazelcast;
-  private final ITopic<byte[]> topic;
-  private UUID listener;
-  private UUID lifecycleListener;
+    private final HazelcastInstance hazelcast;
+    private final ITopic<byte[]> topic;
+    private UUID listener;
+    private UUID lifecycleListener;
 
-  HazelcastInvalidationTransport(HazelcastInstance hazelcast, String topicName) {
-    this.hazelcast = hazelcast;
-    this.topic = hazelcast.getTopic(topicName);
-  }
-
-  @Override
-  public void start(Consumer<byte[]> onMessage, Runnable onReconnect) {
-    listener = topic.addMessageListener(m -> onMessage.accept(m.getMessageObject()));
-    lifecycleListener = hazelcast.getLifecycleService().addLifecycleListener(event -> {
-      if (event.getState() == LifecycleState.CLIENT_CONNECTED || event.getState() == LifecycleState.MERGED) {
-        onReconnect.run();
-      }
-    });
-  }
-
-  @Override
-  public void publish(byte[] message) {
-    topic.publish(message);
-  }
-
-  @Override
-  public void close() {
-    try {
-      if (listener != null) {
-        topic.removeMessageListener(listener);
-      }
-      if (lifecycleListener != null) {
-        hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListener);
-      }
-    } catch (RuntimeException e) {
-      // the instance is already gone
+    HazelcastInvalidationTransport(HazelcastInstance hazelcast, String topicName) {
+        this.hazelcast = hazelcast;
+        this.topic = hazelcast.getTopic(topicName);
     }
-  }
+
+    @Override
+    public void start(Consumer<byte[]> onMessage, Runnable onReconnect) {
+        listener = topic.addMessageListener(m -> onMessage.accept(m.getMessageObject()));
+        lifecycleListener = hazelcast.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() == LifecycleState.CLIENT_CONNECTED || event.getState() == LifecycleState.MERGED) {
+                onReconnect.run();
+            }
+        });
+    }
+
+    @Override
+    public void publish(byte[] message) {
+        topic.publish(message);
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (listener != null) {
+                topic.removeMessageListener(listener);
+            }
+            if (lifecycleListener != null) {
+                hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListener);
+            }
+        } catch (RuntimeException e) {
+            // the instance is already gone
+        }
+    }
 }

@@ -12,26 +12,26 @@ import java.util.Map;
  */
 final class RemoveIfUnchanged implements EntryProcessor<String, byte[], Boolean> {
 
-  private static final long serialVersionUID = 1L;
-  private static final int VERSION_OFFSET = 4; // magic (2), format (1), flags (1), then the version
+    private static final long serialVersionUID = 1L;
+    private static final int VERSION_OFFSET = 4; // magic (2), format (1), flags (1), then the version
 
-  private final HashMap<String, Long> flushedVersions;
+    private final HashMap<String, Long> flushedVersions;
 
-  RemoveIfUnchanged(Map<String, Long> flushedVersions) {
-    this.flushedVersions = new HashMap<>(flushedVersions);
-  }
-
-  @Override
-  public Boolean process(Map.Entry<String, byte[]> entry) {
-    byte[] bytes = entry.getValue();
-    Long flushed = flushedVersions.get(entry.getKey());
-    if (bytes == null || flushed == null || bytes.length < VERSION_OFFSET + 8) {
-      return false;
+    RemoveIfUnchanged(Map<String, Long> flushedVersions) {
+        this.flushedVersions = new HashMap<>(flushedVersions);
     }
-    if (ByteBuffer.wrap(bytes, VERSION_OFFSET, 8).getLong() != flushed) {
-      return false;
+
+    @Override
+    public Boolean process(Map.Entry<String, byte[]> entry) {
+        byte[] bytes = entry.getValue();
+        Long flushed = flushedVersions.get(entry.getKey());
+        if (bytes == null || flushed == null || bytes.length < VERSION_OFFSET + 8) {
+            return false;
+        }
+        if (ByteBuffer.wrap(bytes, VERSION_OFFSET, 8).getLong() != flushed) {
+            return false;
+        }
+        entry.setValue(null);
+        return true;
     }
-    entry.setValue(null);
-    return true;
-  }
 }

@@ -11,38 +11,37 @@ import redis.clients.jedis.UnifiedJedis;
 /** Coordination over Redis: pub/sub, {@code SET NX} leases and streams. */
 public final class RedisCoordinator<K, V> implements Coordinator<K, V> {
 
-  private final CoordinationContext<K, V> context;
-  private final UnifiedJedis jedis;
-  private RedisInvalidationTransport transport;
-  private RedisLoadLease lease;
+    private final CoordinationContext<K, V> context;
+    private final UnifiedJedis jedis;
+    private RedisInvalidationTransport transport;
+    private RedisLoadLease lease;
 
-  public RedisCoordinator(CoordinationContext<K, V> context, UnifiedJedis jedis) {
-    this.context = context;
-    this.jedis = jedis;
-  }
-
-  @Override
-  public synchronized InvalidationTransport invalidationTransport() {
-    if (transport == null) {
-      transport = new RedisInvalidationTransport(jedis, "strata:inval:" + context.cacheName());
+    public RedisCoordinator(CoordinationContext<K, V> context, UnifiedJedis jedis) {
+        this.context = context;
+        this.jedis = jedis;
     }
-    return transport;
-  }
 
-  @Override
-  public synchronized LoadLease lease() {
-    if (lease == null) {
-      lease = new RedisLoadLease(jedis, "strata:lease:" + context.cacheName() + ":");
+    @Override
+    public synchronized InvalidationTransport invalidationTransport() {
+        if (transport == null) {
+            transport = new RedisInvalidationTransport(jedis, "strata:inval:" + context.cacheName());
+        }
+        return transport;
     }
-    return lease;
-  }
 
-  @Override
-  public WriteBehindQueue<K, V> openWriteBehind(StoreBatchWriter<K, V> writer) {
-    return new RedisStreamWriteBehindQueue<>(context, jedis, writer);
-  }
+    @Override
+    public synchronized LoadLease lease() {
+        if (lease == null) {
+            lease = new RedisLoadLease(jedis, "strata:lease:" + context.cacheName() + ":");
+        }
+        return lease;
+    }
 
-  @Override
-  public void close() {
-  }
+    @Override
+    public WriteBehindQueue<K, V> openWriteBehind(StoreBatchWriter<K, V> writer) {
+        return new RedisStreamWriteBehindQueue<>(context, jedis, writer);
+    }
+
+    @Override
+    public void close() {}
 }

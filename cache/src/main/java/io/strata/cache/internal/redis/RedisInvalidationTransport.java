@@ -14,86 +14,88 @@ import redis.clients.jedis.UnifiedJedis;
  */
 final class RedisInvalidationTransport implements AutoCloseable, io.strata.cache.internal.InvalidationTransport {
 
-  private static final Logger LOG = LoggerFactory.getLogger(RedisInvalidationTransport.class);
+    private static final Logger LOG = LoggerFactory.getLogger(RedisInvalidationTransport.class);
 
-  private final UnifiedJedis jedis;
-  private final byte[] channel;
-  private volatile boolean running = true;
-  private volatile BinaryJedisPubSub subscriber;
-  private Thread thread;
+    private final UnifiedJedis jedis;
+    private final byte[] channel;
+    private volatile boolean running = true;
+    private volatile BinaryJedisPubSub subscriber;
+    private Thread thread;
 
-  RedisInvalidationTransport(UnifiedJedis jedis, String channel) {
-    this.jedis = jedis;
-    this.channel = channel.getBytes(StandardCharsets.UTF_8);
-  }
+    RedisInvalidationTransport(UnifiedJedis jedis, String channel) {
+        this.jedis = jedis;
+        this.channel = channel.getBytes(StandardCharsets.UTF_8);
+    }
 
-  @Override
-  public void start(Consumer<byte[]> onMessage, Runnable onReconnect) {
-    thread = new Thread(() -> {
-      long backoff = 100;
-      boolean first = true;
-      while (running) {
-        boolean firstSubscription = first;
-        BinaryJedisPubSub s = new BinaryJedisPubSub() {
-          @Override
-          public void onMessage(byte[] ch, byte[] message) {
-            onMessage.accept(message);
-          }
+    @Override
+    public void start(Consumer<byte[]> onMessage, Runnable onReconnect) {
+        thread = new Thread(
+                () -> {
+                    long backoff = 100;
+                    boolean first = true;
+                    while (running) {
+                        boolean firstSubscription = first;
+                        BinaryJedisPubSub s = new BinaryJedisPubSub() {
+                            @Override
+                            public void onMessage(byte[] ch, byte[] message) {
+                                onMessage.accept(message);
+                            }
 
-          @Override
-          public void onSubscribe(byte[] ch, int count) {
-            if (!firstSubscription) {
-              onReconnect.run();
-            }
-          }
-        };
-        subscriber = s;
+                            @Override
+                            public void onSubscribe(byte[] ch, int count) {
+                                if (!firstSubscription) {
+                                    onReconnect.run();
+                                }
+                            }
+                        };
+                        subscriber = s;
+                        try {
+                            jedis.subscribe(s, channel);
+                            first = false;
+                        } catch (RuntimeException e) {
+                            if (!running) {
+                                return;
+                            }
+                            first = false;
+                            LOG.debug("invalidation subscription lost: {}", e.toString());
+                            sleep(backoff);
+                            backoff = Math.min(5_000, backoff * 2);
+                            continue;
+                        }
+                        backoff = 100;
+                    }
+                },
+                "strata-inval-redis");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static void sleep(long millis) {
         try {
-          jedis.subscribe(s, channel);
-          first = false;
-        } catch (RuntimeException e) {
-          if (!running) {
-            return;
-          }
-          first = false;
-          LOG.debug("invalidation subscription lost: {}", e.toString());
-          sleep(backoff);
-          backoff = Math.min(5_000, backoff * 2);
-          continue;
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        backoff = 100;
-      }
-    }, "strata-inval-redis");
-    thread.setDaemon(true);
-    thread.start();
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
-  }
 
-  @Override
-  public void publish(byte[] message) {
-    jedis.publish(channel, message);
-  }
+    @Override
+    public void publish(byte[] message) {
+        jedis.publish(channel, message);
+    }
 
-  @Override
-  public void close() {
-    running = false;
-    BinaryJedisPubSub s = subscriber;
-    try {
-      if (s != null && s.isSubscribed()) {
-        s.unsubscribe();
-      }
-    } catch (RuntimeException e) {
-      // the connection is gone already
+    @Override
+    public void close() {
+        running = false;
+        BinaryJedisPubSub s = subscriber;
+        try {
+            if (s != null && s.isSubscribed()) {
+                s.unsubscribe();
+            }
+        } catch (RuntimeException e) {
+            // the connection is gone already
+        }
+        if (thread != null) {
+            thread.interrupt();
+        }
     }
-    if (thread != null) {
-      thread.interrupt();
-    }
-  }
 }

@@ -42,288 +42,295 @@ import redis.clients.jedis.resps.StreamEntry;
  */
 public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue<K, V> {
 
-  private static final Logger LOG = LoggerFactory.getLogger(RedisStreamWriteBehindQueue.class);
-  private static final String GROUP = "flushers";
-  private static final long OWNER_LEASE_MILLIS = 10_000;
-  private static final long CLOSE_DEADLINE_MILLIS = 60_000;
-  private static final String ENQUEUE =
-      "redis.call('XADD', KEYS[1], '*', 'k', ARGV[1], 'e', ARGV[2]) "
-      + "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1";
-  private static final String FORGET =
-      "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
-  private static final String RENEW =
-      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
-  private static final String RELEASE =
-      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+    private static final Logger LOG = LoggerFactory.getLogger(RedisStreamWriteBehindQueue.class);
+    private static final String GROUP = "flushers";
+    private static final long OWNER_LEASE_MILLIS = 10_000;
+    private static final long CLOSE_DEADLINE_MILLIS = 60_000;
+    private static final String ENQUEUE = "redis.call('XADD', KEYS[1], '*', 'k', ARGV[1], 'e', ARGV[2]) "
+            + "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1";
+    private static final String FORGET =
+            "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
+    private static final String RENEW =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+    private static final String RELEASE =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
-  private final CoordinationContext<K, V> context;
-  private final UnifiedJedis jedis;
-  private final StoreBatchWriter<K, V> writer;
-  private final EntryCodec<V> codec;
-  private final CacheMetrics metrics;
-  private final int partitions;
-  private final String me = UUID.randomUUID().toString();
-  private final boolean[] owned;
-  private final Thread flusher;
-  private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
-  private volatile boolean closing;
-  private volatile long oldestAgeMillis;
+    private final CoordinationContext<K, V> context;
+    private final UnifiedJedis jedis;
+    private final StoreBatchWriter<K, V> writer;
+    private final EntryCodec<V> codec;
+    private final CacheMetrics metrics;
+    private final int partitions;
+    private final String me = UUID.randomUUID().toString();
+    private final boolean[] owned;
+    private final Thread flusher;
+    private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
+    private volatile boolean closing;
+    private volatile long oldestAgeMillis;
 
-  public RedisStreamWriteBehindQueue(CoordinationContext<K, V> context, UnifiedJedis jedis,
-      StoreBatchWriter<K, V> writer) {
-    this.context = context;
-    this.jedis = jedis;
-    this.writer = writer;
-    this.codec = context.entryCodec();
-    this.metrics = context.metrics();
-    this.partitions = writer.strategy().partitions();
-    this.owned = new boolean[partitions];
-    metrics.gauge("strata.cache.writebehind.age", () -> oldestAgeMillis);
-    flusher = new Thread(this::flushLoop, "strata-wb-redis-" + context.cacheName());
-    flusher.setDaemon(true);
-    flusher.start();
-  }
-
-  private String stream(int p) {
-    return "strata:wb:{" + context.cacheName() + ":" + p + "}";
-  }
-
-  private String keyString(K key) {
-    return new String(context.config().keyCodec().encode(key), StandardCharsets.UTF_8);
-  }
-
-  private int partition(String keyString) {
-    return Math.floorMod(keyString.hashCode(), partitions);
-  }
-
-  @Override
-  public void enqueue(K key, Entry<V> entry) {
-    if (closing) {
-      throw new IllegalStateException("write-behind queue of " + context.cacheName() + " is closing");
+    public RedisStreamWriteBehindQueue(
+            CoordinationContext<K, V> context, UnifiedJedis jedis, StoreBatchWriter<K, V> writer) {
+        this.context = context;
+        this.jedis = jedis;
+        this.writer = writer;
+        this.codec = context.entryCodec();
+        this.metrics = context.metrics();
+        this.partitions = writer.strategy().partitions();
+        this.owned = new boolean[partitions];
+        metrics.gauge("strata.cache.writebehind.age", () -> oldestAgeMillis);
+        flusher = new Thread(this::flushLoop, "strata-wb-redis-" + context.cacheName());
+        flusher.setDaemon(true);
+        flusher.start();
     }
-    String ks = keyString(key);
-    String s = stream(partition(ks));
-    String encoded = Base64.getEncoder().encodeToString(codec.encode(entry));
-    jedis.eval(ENQUEUE, List.of(s, s + ":latest"), List.of(ks, encoded));
-  }
 
-  private Entry<V> decode(String encoded) {
-    if (encoded == null) {
-      return null;
+    private String stream(int p) {
+        return "strata:wb:{" + context.cacheName() + ":" + p + "}";
     }
-    try {
-      return codec.decode(Base64.getDecoder().decode(encoded));
-    } catch (IllegalArgumentException | CorruptEntryException e) {
-      return null;
-    }
-  }
 
-  @Override
-  public Entry<V> pending(K key) {
-    String ks = keyString(key);
-    return decode(jedis.hget(stream(partition(ks)) + ":latest", ks));
-  }
-
-  @Override
-  public Map<K, Entry<V>> pendingAll(Collection<K> keys) {
-    Map<K, Entry<V>> result = new HashMap<>();
-    for (K k : keys) {
-      Entry<V> e = pending(k);
-      if (e != null) {
-        result.put(k, e);
-      }
+    private String keyString(K key) {
+        return new String(context.config().keyCodec().encode(key), StandardCharsets.UTF_8);
     }
-    return result;
-  }
 
-  @Override
-  public long depth() {
-    try {
-      long n = 0;
-      for (int p = 0; p < partitions; p++) {
-        n += jedis.hlen(stream(p) + ":latest");
-      }
-      return n;
-    } catch (RuntimeException e) {
-      return -1;
+    private int partition(String keyString) {
+        return Math.floorMod(keyString.hashCode(), partitions);
     }
-  }
 
-  private boolean own(int p) {
-    String ownerKey = stream(p) + ":owner";
-    if (owned[p]) {
-      Object renewed = jedis.eval(RENEW, List.of(ownerKey), List.of(me, Long.toString(OWNER_LEASE_MILLIS)));
-      if (renewed instanceof Long l && l == 1L) {
-        return true;
-      }
-      owned[p] = false;
-    }
-    owned[p] = jedis.set(ownerKey, me, SetParams.setParams().nx().px(OWNER_LEASE_MILLIS)) != null;
-    if (owned[p]) {
-      try {
-        jedis.xgroupCreate(stream(p), GROUP, new StreamEntryID(0, 0), true);
-      } catch (RuntimeException e) {
-        // BUSYGROUP: the group exists already
-      }
-    }
-    return owned[p];
-  }
-
-  private void flushLoop() {
-    int pauseStreak = 0;
-    long closeDeadline = Long.MAX_VALUE;
-    while (true) {
-      if (closing && closeDeadline == Long.MAX_VALUE) {
-        closeDeadline = System.currentTimeMillis() + CLOSE_DEADLINE_MILLIS;
-      }
-      if (System.currentTimeMillis() > closeDeadline) {
-        LOG.warn("cache {}: write-behind close deadline passed; the rest stays in Redis", context.cacheName());
-        break;
-      }
-      boolean didWork = false;
-      boolean paused = false;
-      try {
-        for (int p = 0; p < partitions && !paused; p++) {
-          if (!own(p)) {
-            continue;
-          }
-          int n = flushPartition(p);
-          if (n < 0) {
-            paused = true;
-          } else if (n > 0) {
-            didWork = true;
-          }
-        }
-      } catch (RuntimeException | Error e) { // the flusher must outlive any failure
-        LOG.debug("cache {}: write-behind round failed: {}", context.cacheName(), e.toString());
-        paused = true;
-      }
-      if (paused) {
-        sleep(writer.pauseMillis(++pauseStreak));
-        continue;
-      }
-      pauseStreak = 0;
-      if (!didWork) {
+    @Override
+    public void enqueue(K key, Entry<V> entry) {
         if (closing) {
-          break;
+            throw new IllegalStateException("write-behind queue of " + context.cacheName() + " is closing");
         }
-        oldestAgeMillis = 0;
-        sleep(writer.strategy().flushInterval().toMillis());
-      }
+        String ks = keyString(key);
+        String s = stream(partition(ks));
+        String encoded = Base64.getEncoder().encodeToString(codec.encode(entry));
+        jedis.eval(ENQUEUE, List.of(s, s + ":latest"), List.of(ks, encoded));
     }
-    for (int p = 0; p < partitions; p++) {
-      if (owned[p]) {
+
+    private Entry<V> decode(String encoded) {
+        if (encoded == null) {
+            return null;
+        }
         try {
-          jedis.eval(RELEASE, List.of(stream(p) + ":owner"), List.of(me));
+            return codec.decode(Base64.getDecoder().decode(encoded));
+        } catch (IllegalArgumentException | CorruptEntryException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public Entry<V> pending(K key) {
+        String ks = keyString(key);
+        return decode(jedis.hget(stream(partition(ks)) + ":latest", ks));
+    }
+
+    @Override
+    public Map<K, Entry<V>> pendingAll(Collection<K> keys) {
+        Map<K, Entry<V>> result = new HashMap<>();
+        for (K k : keys) {
+            Entry<V> e = pending(k);
+            if (e != null) {
+                result.put(k, e);
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public long depth() {
+        try {
+            long n = 0;
+            for (int p = 0; p < partitions; p++) {
+                n += jedis.hlen(stream(p) + ":latest");
+            }
+            return n;
         } catch (RuntimeException e) {
-          // it expires on its own
+            return -1;
         }
-      }
     }
-  }
 
-  /** Flushes one batch of partition {@code p}; returns how many entries were handled, or -1 to pause. */
-  private int flushPartition(int p) {
-    String s = stream(p);
-    int batchSize = writer.strategy().batchSize();
-    List<StreamEntry> entries = new ArrayList<>();
-    Map.Entry<StreamEntryID, List<StreamEntry>> claimed = jedis.xautoclaim(s, GROUP, me, 0,
-        new StreamEntryID(0, 0), XAutoClaimParams.xAutoClaimParams().count(batchSize));
-    if (claimed != null && claimed.getValue() != null) {
-      entries.addAll(claimed.getValue());
-    }
-    if (entries.isEmpty()) {
-      var read = jedis.xreadGroup(GROUP, me, XReadGroupParams.xReadGroupParams().count(batchSize),
-          Map.of(s, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
-      if (read != null) {
-        for (var r : read) {
-          entries.addAll(r.getValue());
+    private boolean own(int p) {
+        String ownerKey = stream(p) + ":owner";
+        if (owned[p]) {
+            Object renewed = jedis.eval(RENEW, List.of(ownerKey), List.of(me, Long.toString(OWNER_LEASE_MILLIS)));
+            if (renewed instanceof Long l && l == 1L) {
+                return true;
+            }
+            owned[p] = false;
         }
-      }
+        owned[p] = jedis.set(ownerKey, me, SetParams.setParams().nx().px(OWNER_LEASE_MILLIS)) != null;
+        if (owned[p]) {
+            try {
+                jedis.xgroupCreate(stream(p), GROUP, new StreamEntryID(0, 0), true);
+            } catch (RuntimeException e) {
+                // BUSYGROUP: the group exists already
+            }
+        }
+        return owned[p];
     }
-    if (entries.isEmpty()) {
-      return 0;
-    }
-    // coalesce: the highest version per key wins; every stream entry is acknowledged with it
-    Map<K, Entry<V>> batch = new LinkedHashMap<>();
-    Map<K, String> encodedByKey = new HashMap<>();
-    Map<K, List<StreamEntryID>> idsByKey = new HashMap<>();
-    List<StreamEntryID> corrupt = new ArrayList<>();
-    long now = context.config().clock().millis();
-    long oldest = 0;
-    for (StreamEntry se : entries) {
-      String ks = se.getFields().get("k");
-      String encoded = se.getFields().get("e");
-      Entry<V> e = decode(encoded);
-      K key;
-      try {
-        key = ks == null ? null : context.config().keyCodec().decode(ks.getBytes(StandardCharsets.UTF_8));
-      } catch (RuntimeException ex) {
-        key = null;
-      }
-      if (e == null || key == null || e.negative()) {
-        corrupt.add(se.getID());
-        jedis.xadd(s + ":dead", StreamEntryID.NEW_ENTRY, se.getFields());
-        metrics.writeBehindDeadLetter();
-        continue;
-      }
-      idsByKey.computeIfAbsent(key, k -> new ArrayList<>()).add(se.getID());
-      Entry<V> prev = batch.get(key);
-      if (prev == null || prev.version() <= e.version()) {
-        batch.put(key, e);
-        encodedByKey.put(key, encoded);
-      }
-      oldest = Math.max(oldest, now - e.createdAt());
-    }
-    oldestAgeMillis = oldest;
-    if (!corrupt.isEmpty()) {
-      ack(s, corrupt);
-    }
-    batch.keySet().removeIf(k -> !writer.due(k));
-    if (batch.isEmpty()) {
-      return corrupt.size(); // everything else waits out its backoff, still pending
-    }
-    StoreBatchWriter.Outcome<K> outcome = writer.write(batch);
-    List<StreamEntryID> done = new ArrayList<>();
-    for (K k : outcome.written()) {
-      done.addAll(idsByKey.get(k));
-      jedis.eval(FORGET, List.of(s + ":latest"), List.of(keyString(k), encodedByKey.get(k)));
-    }
-    for (K k : outcome.dead()) {
-      Map<String, String> fields = Map.of("k", keyString(k), "e", encodedByKey.get(k));
-      jedis.xadd(s + ":dead", StreamEntryID.NEW_ENTRY, fields);
-      done.addAll(idsByKey.get(k));
-      jedis.eval(FORGET, List.of(s + ":latest"), List.of(keyString(k), encodedByKey.get(k)));
-    }
-    if (!done.isEmpty()) {
-      ack(s, done);
-    }
-    return outcome.pause() ? -1 : entries.size();
-  }
 
-  private void ack(String s, List<StreamEntryID> ids) {
-    StreamEntryID[] array = ids.toArray(new StreamEntryID[0]);
-    jedis.xack(s, GROUP, array);
-    jedis.xdel(s, array);
-  }
-
-  /** Waits {@code millis}, or less if {@link #close()} wakes the flusher. */
-  private void sleep(long millis) {
-    try {
-      wake.tryAcquire(millis, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    private void flushLoop() {
+        int pauseStreak = 0;
+        long closeDeadline = Long.MAX_VALUE;
+        while (true) {
+            if (closing && closeDeadline == Long.MAX_VALUE) {
+                closeDeadline = System.currentTimeMillis() + CLOSE_DEADLINE_MILLIS;
+            }
+            if (System.currentTimeMillis() > closeDeadline) {
+                LOG.warn("cache {}: write-behind close deadline passed; the rest stays in Redis", context.cacheName());
+                break;
+            }
+            boolean didWork = false;
+            boolean paused = false;
+            try {
+                for (int p = 0; p < partitions && !paused; p++) {
+                    if (!own(p)) {
+                        continue;
+                    }
+                    int n = flushPartition(p);
+                    if (n < 0) {
+                        paused = true;
+                    } else if (n > 0) {
+                        didWork = true;
+                    }
+                }
+            } catch (RuntimeException | Error e) { // the flusher must outlive any failure
+                LOG.debug("cache {}: write-behind round failed: {}", context.cacheName(), e.toString());
+                paused = true;
+            }
+            if (paused) {
+                sleep(writer.pauseMillis(++pauseStreak));
+                continue;
+            }
+            pauseStreak = 0;
+            if (!didWork) {
+                if (closing) {
+                    break;
+                }
+                oldestAgeMillis = 0;
+                sleep(writer.strategy().flushInterval().toMillis());
+            }
+        }
+        for (int p = 0; p < partitions; p++) {
+            if (owned[p]) {
+                try {
+                    jedis.eval(RELEASE, List.of(stream(p) + ":owner"), List.of(me));
+                } catch (RuntimeException e) {
+                    // it expires on its own
+                }
+            }
+        }
     }
-  }
 
-  @Override
-  public void close() {
-    closing = true;
-    wake.release(1_000_000);
-    try {
-      flusher.join(CLOSE_DEADLINE_MILLIS + 5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    /** Flushes one batch of partition {@code p}; returns how many entries were handled, or -1 to pause. */
+    private int flushPartition(int p) {
+        String s = stream(p);
+        int batchSize = writer.strategy().batchSize();
+        List<StreamEntry> entries = new ArrayList<>();
+        Map.Entry<StreamEntryID, List<StreamEntry>> claimed = jedis.xautoclaim(
+                s,
+                GROUP,
+                me,
+                0,
+                new StreamEntryID(0, 0),
+                XAutoClaimParams.xAutoClaimParams().count(batchSize));
+        if (claimed != null && claimed.getValue() != null) {
+            entries.addAll(claimed.getValue());
+        }
+        if (entries.isEmpty()) {
+            var read = jedis.xreadGroup(
+                    GROUP,
+                    me,
+                    XReadGroupParams.xReadGroupParams().count(batchSize),
+                    Map.of(s, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+            if (read != null) {
+                for (var r : read) {
+                    entries.addAll(r.getValue());
+                }
+            }
+        }
+        if (entries.isEmpty()) {
+            return 0;
+        }
+        // coalesce: the highest version per key wins; every stream entry is acknowledged with it
+        Map<K, Entry<V>> batch = new LinkedHashMap<>();
+        Map<K, String> encodedByKey = new HashMap<>();
+        Map<K, List<StreamEntryID>> idsByKey = new HashMap<>();
+        List<StreamEntryID> corrupt = new ArrayList<>();
+        long now = context.config().clock().millis();
+        long oldest = 0;
+        for (StreamEntry se : entries) {
+            String ks = se.getFields().get("k");
+            String encoded = se.getFields().get("e");
+            Entry<V> e = decode(encoded);
+            K key;
+            try {
+                key = ks == null ? null : context.config().keyCodec().decode(ks.getBytes(StandardCharsets.UTF_8));
+            } catch (RuntimeException ex) {
+                key = null;
+            }
+            if (e == null || key == null || e.negative()) {
+                corrupt.add(se.getID());
+                jedis.xadd(s + ":dead", StreamEntryID.NEW_ENTRY, se.getFields());
+                metrics.writeBehindDeadLetter();
+                continue;
+            }
+            idsByKey.computeIfAbsent(key, k -> new ArrayList<>()).add(se.getID());
+            Entry<V> prev = batch.get(key);
+            if (prev == null || prev.version() <= e.version()) {
+                batch.put(key, e);
+                encodedByKey.put(key, encoded);
+            }
+            oldest = Math.max(oldest, now - e.createdAt());
+        }
+        oldestAgeMillis = oldest;
+        if (!corrupt.isEmpty()) {
+            ack(s, corrupt);
+        }
+        batch.keySet().removeIf(k -> !writer.due(k));
+        if (batch.isEmpty()) {
+            return corrupt.size(); // everything else waits out its backoff, still pending
+        }
+        StoreBatchWriter.Outcome<K> outcome = writer.write(batch);
+        List<StreamEntryID> done = new ArrayList<>();
+        for (K k : outcome.written()) {
+            done.addAll(idsByKey.get(k));
+            jedis.eval(FORGET, List.of(s + ":latest"), List.of(keyString(k), encodedByKey.get(k)));
+        }
+        for (K k : outcome.dead()) {
+            Map<String, String> fields = Map.of("k", keyString(k), "e", encodedByKey.get(k));
+            jedis.xadd(s + ":dead", StreamEntryID.NEW_ENTRY, fields);
+            done.addAll(idsByKey.get(k));
+            jedis.eval(FORGET, List.of(s + ":latest"), List.of(keyString(k), encodedByKey.get(k)));
+        }
+        if (!done.isEmpty()) {
+            ack(s, done);
+        }
+        return outcome.pause() ? -1 : entries.size();
     }
-  }
+
+    private void ack(String s, List<StreamEntryID> ids) {
+        StreamEntryID[] array = ids.toArray(new StreamEntryID[0]);
+        jedis.xack(s, GROUP, array);
+        jedis.xdel(s, array);
+    }
+
+    /** Waits {@code millis}, or less if {@link #close()} wakes the flusher. */
+    private void sleep(long millis) {
+        try {
+            wake.tryAcquire(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        wake.release(1_000_000);
+        try {
+            flusher.join(CLOSE_DEADLINE_MILLIS + 5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

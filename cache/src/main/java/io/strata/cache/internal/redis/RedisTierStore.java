@@ -31,147 +31,148 @@ import redis.clients.jedis.resps.ScanResult;
  */
 public final class RedisTierStore<K, V> implements TierStore<K, V> {
 
-  private final TierContext<K, V> context;
-  private final UnifiedJedis jedis;
-  private final String prefix;
-  private final EntryCodec<V> codec;
-  private final Clock clock;
-  private final boolean cluster;
+    private final TierContext<K, V> context;
+    private final UnifiedJedis jedis;
+    private final String prefix;
+    private final EntryCodec<V> codec;
+    private final Clock clock;
+    private final boolean cluster;
 
-  public RedisTierStore(TierContext<K, V> context, UnifiedJedis jedis, String prefix) {
-    this.context = context;
-    this.jedis = jedis;
-    this.prefix = prefix;
-    this.codec = context.entryCodec();
-    this.clock = context.config().clock();
-    this.cluster = jedis instanceof JedisCluster;
-  }
-
-  @Override
-  public String name() {
-    return "redis";
-  }
-
-  @Override
-  public boolean remote() {
-    return true;
-  }
-
-  /** The Redis key of {@code key}, for tests. */
-  public byte[] redisKey(K key) {
-    return (prefix + context.keyString(key)).getBytes(StandardCharsets.UTF_8);
-  }
-
-  private Entry<V> decode(byte[] redisKey, byte[] bytes) {
-    if (bytes == null) {
-      return null;
+    public RedisTierStore(TierContext<K, V> context, UnifiedJedis jedis, String prefix) {
+        this.context = context;
+        this.jedis = jedis;
+        this.prefix = prefix;
+        this.codec = context.entryCodec();
+        this.clock = context.config().clock();
+        this.cluster = jedis instanceof JedisCluster;
     }
-    try {
-      return codec.decode(bytes);
-    } catch (CorruptEntryException e) {
-      context.metrics().decodeFailure(name());
-      jedis.del(redisKey);
-      return null;
-    }
-  }
 
-  @Override
-  public Entry<V> get(K key) {
-    byte[] k = redisKey(key);
-    return decode(k, jedis.get(k));
-  }
-
-  @Override
-  public Map<K, Entry<V>> getAll(Collection<K> keys) {
-    List<K> list = new ArrayList<>(keys);
-    byte[][] redisKeys = new byte[list.size()][];
-    for (int i = 0; i < list.size(); i++) {
-      redisKeys[i] = redisKey(list.get(i));
+    @Override
+    public String name() {
+        return "redis";
     }
-    List<byte[]> values;
-    if (list.isEmpty()) {
-      return Map.of();
-    } else if (cluster) {
-      values = new ArrayList<>(list.size());
-      try (AbstractPipeline p = jedis.pipelined()) {
-        List<Response<byte[]>> responses = new ArrayList<>(list.size());
-        for (byte[] k : redisKeys) {
-          responses.add(p.get(k));
+
+    @Override
+    public boolean remote() {
+        return true;
+    }
+
+    /** The Redis key of {@code key}, for tests. */
+    public byte[] redisKey(K key) {
+        return (prefix + context.keyString(key)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private Entry<V> decode(byte[] redisKey, byte[] bytes) {
+        if (bytes == null) {
+            return null;
         }
-        p.sync();
-        for (Response<byte[]> r : responses) {
-          values.add(r.get());
+        try {
+            return codec.decode(bytes);
+        } catch (CorruptEntryException e) {
+            context.metrics().decodeFailure(name());
+            jedis.del(redisKey);
+            return null;
         }
-      }
-    } else {
-      values = jedis.mget(redisKeys);
     }
-    Map<K, Entry<V>> result = new HashMap<>();
-    for (int i = 0; i < list.size(); i++) {
-      Entry<V> e = decode(redisKeys[i], values.get(i));
-      if (e != null) {
-        result.put(list.get(i), e);
-      }
+
+    @Override
+    public Entry<V> get(K key) {
+        byte[] k = redisKey(key);
+        return decode(k, jedis.get(k));
     }
-    return result;
-  }
 
-  @Override
-  public void put(K key, Entry<V> entry) {
-    jedis.set(redisKey(key), codec.encode(entry), SetParams.setParams().px(entry.ttlMillis(clock.millis())));
-  }
-
-  @Override
-  public void putIfAbsent(K key, Entry<V> entry) {
-    byte[] k = redisKey(key);
-    byte[] bytes = codec.encode(entry);
-    long ttl = entry.ttlMillis(clock.millis());
-    if (jedis.set(k, bytes, SetParams.setParams().nx().px(ttl)) == null) {
-      Entry<V> current = decode(k, jedis.get(k));
-      if (current == null || !current.alive(clock.millis())) {
-        jedis.set(k, bytes, SetParams.setParams().px(ttl));
-      }
-    }
-  }
-
-  @Override
-  public void invalidate(K key) {
-    jedis.del(redisKey(key));
-  }
-
-  @Override
-  public void invalidateAll() {
-    String pattern = prefix.replace("*", "\\*").replace("?", "\\?").replace("[", "\\[") + "*";
-    if (cluster) {
-      for (ConnectionPool pool : ((JedisCluster) jedis).getClusterNodes().values()) {
-        try (Jedis node = new Jedis(pool.getResource())) {
-          scanAndDelete(pattern, (cursor, params) -> node.scan(cursor, params),
-              keys -> keys.forEach(node::del));
+    @Override
+    public Map<K, Entry<V>> getAll(Collection<K> keys) {
+        List<K> list = new ArrayList<>(keys);
+        byte[][] redisKeys = new byte[list.size()][];
+        for (int i = 0; i < list.size(); i++) {
+            redisKeys[i] = redisKey(list.get(i));
         }
-      }
-    } else {
-      scanAndDelete(pattern, jedis::scan, keys -> jedis.del(keys.toArray(new String[0])));
+        List<byte[]> values;
+        if (list.isEmpty()) {
+            return Map.of();
+        } else if (cluster) {
+            values = new ArrayList<>(list.size());
+            try (AbstractPipeline p = jedis.pipelined()) {
+                List<Response<byte[]>> responses = new ArrayList<>(list.size());
+                for (byte[] k : redisKeys) {
+                    responses.add(p.get(k));
+                }
+                p.sync();
+                for (Response<byte[]> r : responses) {
+                    values.add(r.get());
+                }
+            }
+        } else {
+            values = jedis.mget(redisKeys);
+        }
+        Map<K, Entry<V>> result = new HashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            Entry<V> e = decode(redisKeys[i], values.get(i));
+            if (e != null) {
+                result.put(list.get(i), e);
+            }
+        }
+        return result;
     }
-  }
 
-  private interface Scanner {
-    ScanResult<String> scan(String cursor, ScanParams params);
-  }
+    @Override
+    public void put(K key, Entry<V> entry) {
+        jedis.set(redisKey(key), codec.encode(entry), SetParams.setParams().px(entry.ttlMillis(clock.millis())));
+    }
 
-  private static void scanAndDelete(String pattern, Scanner scanner, java.util.function.Consumer<List<String>> delete) {
-    ScanParams params = new ScanParams().match(pattern).count(1000);
-    String cursor = ScanParams.SCAN_POINTER_START;
-    do {
-      ScanResult<String> page = scanner.scan(cursor, params);
-      if (!page.getResult().isEmpty()) {
-        delete.accept(page.getResult());
-      }
-      cursor = page.getCursor();
-    } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
-  }
+    @Override
+    public void putIfAbsent(K key, Entry<V> entry) {
+        byte[] k = redisKey(key);
+        byte[] bytes = codec.encode(entry);
+        long ttl = entry.ttlMillis(clock.millis());
+        if (jedis.set(k, bytes, SetParams.setParams().nx().px(ttl)) == null) {
+            Entry<V> current = decode(k, jedis.get(k));
+            if (current == null || !current.alive(clock.millis())) {
+                jedis.set(k, bytes, SetParams.setParams().px(ttl));
+            }
+        }
+    }
 
-  @Override
-  public String toString() {
-    return "RedisTierStore" + Arrays.asList(prefix, cluster ? "cluster" : "standalone");
-  }
+    @Override
+    public void invalidate(K key) {
+        jedis.del(redisKey(key));
+    }
+
+    @Override
+    public void invalidateAll() {
+        String pattern = prefix.replace("*", "\\*").replace("?", "\\?").replace("[", "\\[") + "*";
+        if (cluster) {
+            for (ConnectionPool pool : ((JedisCluster) jedis).getClusterNodes().values()) {
+                try (Jedis node = new Jedis(pool.getResource())) {
+                    scanAndDelete(
+                            pattern, (cursor, params) -> node.scan(cursor, params), keys -> keys.forEach(node::del));
+                }
+            }
+        } else {
+            scanAndDelete(pattern, jedis::scan, keys -> jedis.del(keys.toArray(new String[0])));
+        }
+    }
+
+    private interface Scanner {
+        ScanResult<String> scan(String cursor, ScanParams params);
+    }
+
+    private static void scanAndDelete(
+            String pattern, Scanner scanner, java.util.function.Consumer<List<String>> delete) {
+        ScanParams params = new ScanParams().match(pattern).count(1000);
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            ScanResult<String> page = scanner.scan(cursor, params);
+            if (!page.getResult().isEmpty()) {
+                delete.accept(page.getResult());
+            }
+            cursor = page.getCursor();
+        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+    }
+
+    @Override
+    public String toString() {
+        return "RedisTierStore" + Arrays.asList(prefix, cluster ? "cluster" : "standalone");
+    }
 }
