@@ -213,8 +213,21 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         private long planCacheSize = 10_000;
         private MeterRegistry meterRegistry;
         private boolean closeShards;
+        private String url;
 
         private Builder() {}
+
+        /**
+         * The URL this data source reports through {@code DatabaseMetaData.getURL()} (default: the
+         * {@code jdbc:strata:} URL it was loaded from, or {@code jdbc:strata:builder:<shard names>}).
+         */
+        public Builder url(String url) {
+            if (url == null || url.isBlank()) {
+                throw new IllegalArgumentException("url cannot be null or blank but was '" + url + "'");
+            }
+            this.url = url;
+            return this;
+        }
 
         /** Adds a shard; its name is the replica set's {@link ReplicaSetDataSource#name()}. */
         public Builder shard(ReplicaSetDataSource shard) {
@@ -368,7 +381,8 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                 log = new CoordinatorLog(file);
                 twoPhase = new TwoPhaseCommit(id, log, metrics);
             }
-            Router router = new Router(names, sources, rules, planner, transactionPolicy, twoPhase, metrics);
+            String reported = url != null ? url : Driver.PREFIX + "builder:" + String.join(",", names);
+            Router router = new Router(names, sources, rules, planner, transactionPolicy, twoPhase, metrics, reported);
             ShardingDataSource ds = new ShardingDataSource(router, map, closeShards ? sources : List.of(), log);
             if (twoPhase != null) {
                 try {

@@ -180,8 +180,9 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     }
 
     /** Runs a PreparedStatement batch (see {@link Execution#executeBatch}). */
-    long[] executeBatch(LogicalStatement owner, Plan plan, List<Param[]> batch) throws SQLException {
-        return execution.executeBatch(owner, plan, batch);
+    Execution.Batch executeBatch(LogicalStatement owner, Plan plan, List<Param[]> batch, Execution.Keys keys)
+            throws SQLException {
+        return execution.executeBatch(owner, plan, batch, keys);
     }
 
     void checkWrite(BitSet targets, boolean ddl) throws SQLException {
@@ -663,7 +664,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
 
     @Override
     public DatabaseMetaData getMetaData() throws SQLException {
-        return shard(0).getMetaData();
+        return LogicalMetaData.of(shard(0).getMetaData(), this, router.url);
     }
 
     @Override

@@ -315,9 +315,16 @@ public final class Plan implements RoutePlan {
             }
             numbered.append(insert.suffix());
             SqlText.Renumbered renumbered = SqlText.unnumber(numbered.toString());
-            calls.add(new Call(s, renumbered.sql(), renumbered.originalIndexes()));
+            calls.add(new Call(s, renumbered.sql(), renumbered.originalIndexes(), rowsOf(shardOfRow, s)));
         }
         return calls;
+    }
+
+    /** The row indexes (ascending) that go to shard {@code s}. */
+    private static int[] rowsOf(int[] shardOfRow, int s) {
+        return java.util.stream.IntStream.range(0, shardOfRow.length)
+                .filter(r -> shardOfRow[r] == s)
+                .toArray();
     }
 
     private static String names(io.strata.router.ShardMap map, BitSet shards) {

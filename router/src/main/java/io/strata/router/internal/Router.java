@@ -20,6 +20,8 @@ public final class Router {
     final TransactionPolicy policy;
     final TwoPhaseCommit twoPhase;
     final RouterMetrics metrics;
+    /** The URL {@code DatabaseMetaData.getURL()} reports. */
+    final String url;
 
     /** Assembles a router; {@code twoPhase} is null under {@link TransactionPolicy#REJECT}. */
     public Router(
@@ -29,7 +31,8 @@ public final class Router {
             Planner planner,
             TransactionPolicy policy,
             TwoPhaseCommit twoPhase,
-            RouterMetrics metrics) {
+            RouterMetrics metrics,
+            String url) {
         this.shardNames = List.copyOf(shardNames);
         this.shards = List.copyOf(shards);
         this.rules = rules;
@@ -37,6 +40,7 @@ public final class Router {
         this.policy = policy;
         this.twoPhase = twoPhase;
         this.metrics = metrics;
+        this.url = url;
     }
 
     /** A new logical connection; no physical connection is taken until a statement needs one. */

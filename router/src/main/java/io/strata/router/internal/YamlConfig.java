@@ -141,7 +141,9 @@ public final class YamlConfig {
         } catch (IOException e) {
             throw new SQLException("Strata: cannot read configuration " + location + ": " + e, "22023", e);
         }
-        return parse(text, location);
+        Loaded loaded = parse(text, location);
+        loaded.builder.url(io.strata.router.Driver.PREFIX + location);
+        return loaded;
     }
 
     /** Parses YAML text; {@code origin} names it in error messages. */
