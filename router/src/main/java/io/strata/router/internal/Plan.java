@@ -148,6 +148,9 @@ public final class Plan implements RoutePlan {
     /** Set by the planner for writes to broadcast tables: every shard holds the same copy. */
     boolean broadcastCopies;
 
+    /** Set for statements that call sequence functions: the shard they must run on (see {@link Sequences}). */
+    Sequences.SequenceCall sequence;
+
     /** The hint values found in the SQL's comments. */
     public Map<String, String> hints() {
         return hints;
