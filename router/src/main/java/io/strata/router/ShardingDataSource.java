@@ -114,7 +114,9 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     /** Not supported: credentials are configured per shard. */
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
-        throw new SQLFeatureNotSupportedException("Strata: credentials are configured per shard", "0A000");
+        // SR009: Strata's "JDBC method not supported" state (router README, SQLStates).
+        throw new SQLFeatureNotSupportedException(
+                "Strata: credentials are configured per shard; use getConnection()", "SR009");
     }
 
     /** The route planner (plans are cached; useful to check how a statement will be routed). */

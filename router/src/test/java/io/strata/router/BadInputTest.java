@@ -67,7 +67,7 @@ class BadInputTest {
     @Test
     void aSyntaxErrorIsRejectedBeforeAnyShardSeesIt() throws SQLException {
         SQLException e = fails("insert into b_users (id, name) valus (100, 'x')");
-        assertThat(e.getSQLState()).isEqualTo("42601");
+        assertThat(e.getSQLState()).isEqualTo("SR005");
         assertThat(e.getMessage()).contains("cannot parse").contains("ShardHint");
         assertThat(total("select count(*) from b_users")).isEqualTo(40);
     }
@@ -75,7 +75,7 @@ class BadInputTest {
     @Test
     void anUnknownTableIsRejectedUnderTheRejectPolicy() throws SQLException {
         SQLException e = fails("insert into b_unruled (id, name) values (1, 'x')");
-        assertThat(e.getSQLState()).isEqualTo("42P01");
+        assertThat(e.getSQLState()).isEqualTo("SR004");
         assertThat(e.getMessage()).contains("'b_unruled'").contains("no table rule");
         assertThat(total("select count(*) from b_unruled")).isZero();
     }
@@ -83,7 +83,7 @@ class BadInputTest {
     @Test
     void aKeylessUpdateIsRejected() throws SQLException {
         SQLException e = fails("update b_users set name = 'overwritten'");
-        assertThat(e.getSQLState()).isEqualTo("0A000");
+        assertThat(e.getSQLState()).isEqualTo("SR002");
         assertThat(e.getMessage()).contains("no condition on its shard key 'id'");
         assertThat(total("select count(*) from b_users where name = 'overwritten'"))
                 .isZero();

@@ -176,7 +176,7 @@ class GlobalSequencesTest {
             c.commit();
             assertThatThrownBy(() -> one(c, "select lastval()"))
                     .isInstanceOf(SQLException.class)
-                    .satisfies(e -> assertThat(state(e)).isEqualTo("SR001"));
+                    .satisfies(e -> assertThat(state(e)).isEqualTo("SR002"));
             c.rollback();
         }
     }
@@ -194,7 +194,7 @@ class GlobalSequencesTest {
                 assertThatThrownBy(() -> st.execute(sql))
                         .as(sql)
                         .isInstanceOf(SQLException.class)
-                        .satisfies(e -> assertThat(state(e)).as(e.getMessage()).isEqualTo("SR001"));
+                        .satisfies(e -> assertThat(state(e)).as(e.getMessage()).isEqualTo("SR002"));
             }
         }
     }

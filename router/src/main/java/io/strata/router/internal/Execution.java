@@ -235,7 +235,7 @@ final class Execution {
             throw new SQLException(
                     "Strata: the hint names shard " + connection.router.shardNames.get(hint) + " but the statement's"
                             + " sequence lives on shard " + connection.router.shardNames.get(target),
-                    Sequences.CANNOT_ROUTE);
+                    SqlStates.HINT_CONFLICT);
         }
         return target;
     }

@@ -18,6 +18,8 @@ import net.sf.jsqlparser.expression.LongValue;
 import net.sf.jsqlparser.expression.NullValue;
 import net.sf.jsqlparser.expression.operators.relational.ExpressionList;
 import net.sf.jsqlparser.statement.select.AllColumns;
+import net.sf.jsqlparser.statement.select.AllTableColumns;
+import net.sf.jsqlparser.statement.select.Fetch;
 import net.sf.jsqlparser.statement.select.Limit;
 import net.sf.jsqlparser.statement.select.OrderByElement;
 import net.sf.jsqlparser.statement.select.PlainSelect;
@@ -61,7 +63,33 @@ final class MergeBuilder {
             "xmlagg",
             "range_agg",
             "range_intersect_agg",
-            "any_value");
+            "any_value",
+            "json_agg_strict",
+            "jsonb_agg_strict",
+            "json_object_agg_strict",
+            "jsonb_object_agg_strict",
+            "json_object_agg_unique",
+            "jsonb_object_agg_unique",
+            "json_object_agg_unique_strict",
+            "jsonb_object_agg_unique_strict",
+            "json_arrayagg",
+            "json_objectagg",
+            "regr_avgx",
+            "regr_avgy",
+            "regr_intercept",
+            "regr_r2",
+            "regr_slope",
+            "regr_sxx",
+            "regr_sxy",
+            "regr_syy",
+            "rank",
+            "dense_rank",
+            "percent_rank",
+            "cume_dist",
+            "grouping",
+            "listagg",
+            "group_concat",
+            "median");
 
     private MergeBuilder() {}
 
@@ -72,8 +100,16 @@ final class MergeBuilder {
         } catch (JSQLParserException e) {
             throw new Planner.Rejected("Strata: cannot re-parse the statement: " + e.getMessage());
         }
-        if (ps.getFetch() != null) {
-            throw new Planner.Rejected("Strata: FETCH FIRST across shards is not supported; use LIMIT.");
+        Fetch fetch = ps.getFetch();
+        if (fetch != null && fetch.toString().toUpperCase(Locale.ROOT).contains("TIES")) {
+            throw new Planner.Rejected(
+                    "Strata: FETCH ... WITH TIES across shards is not supported." + Planner.HINT_HOWTO);
+        }
+        if (ps.getForUpdateTable() != null || ps.getForMode() != null) {
+            if (ps.getLimit() != null || fetch != null || ps.getOffset() != null) {
+                throw new Planner.Rejected("Strata: FOR UPDATE/SHARE with LIMIT/OFFSET across shards is not"
+                        + " supported (each shard would lock rows the merged answer drops)." + Planner.HINT_HOWTO);
+            }
         }
         if (ps.getDistinct() != null && ps.getDistinct().getOnSelectItems() != null) {
             throw new Planner.Rejected(
@@ -99,6 +135,34 @@ final class MergeBuilder {
             }
             if (f.aggregates > 0) {
                 anyAggregate = true;
+            }
+        }
+        // ORDER BY may hold aggregates (which make the query an aggregate query even when the select
+        // list has none) and window functions (which cannot be merged).
+        if (ps.getOrderByElements() != null) {
+            for (OrderByElement o : ps.getOrderByElements()) {
+                Finder f = find(o.getExpression());
+                if (f.window) {
+                    throw new Planner.Rejected(
+                            "Strata: window functions across shards are not supported." + Planner.HINT_HOWTO);
+                }
+                if (f.otherAggregate != null) {
+                    throw new Planner.Rejected("Strata: aggregate " + f.otherAggregate + "() across shards is not"
+                            + " supported; COUNT, SUM, MIN, MAX and AVG are." + Planner.HINT_HOWTO);
+                }
+                if (f.aggregates > 0) {
+                    anyAggregate = true;
+                }
+                checkCollation(o.getExpression());
+            }
+        }
+        if (ps.getGroupBy() != null && ps.getGroupBy().getGroupByExpressionList() != null) {
+            for (Object g : ps.getGroupBy().getGroupByExpressionList()) {
+                Finder f = find((Expression) g);
+                if (f.window || f.aggregates > 0) {
+                    throw new Planner.Rejected(
+                            "Strata: GROUP BY " + g + " cannot be merged across shards." + Planner.HINT_HOWTO);
+                }
             }
         }
         boolean distinct = ps.getDistinct() != null;
@@ -141,7 +205,7 @@ final class MergeBuilder {
             }
             if (groupBy != null) {
                 for (Expression g : groupBy) {
-                    if (resolve(g, items, visible) == 0) {
+                    if (resolve(g, items, visible, false) == 0) {
                         hidden.add(new SelectItem<>(g, new Alias("__strata_g" + hidden.size())));
                         columns.add(new Column(-hidden.size(), Role.KEY, 0));
                     }
@@ -152,10 +216,11 @@ final class MergeBuilder {
         if (ps.getOrderByElements() != null) {
             for (OrderByElement o : ps.getOrderByElements()) {
                 Expression e = o.getExpression();
-                int column = resolve(e, items, visible);
+                int column = resolve(e, items, visible, true);
                 if (column == 0) {
                     Role role = grouping ? role(e) : Role.KEY;
-                    SelectItem<?> item = new SelectItem<>(e, new Alias("__strata_o" + hidden.size()));
+                    SelectItem<?> item =
+                            new SelectItem<>(hiddenOrderExpression(e, items), new Alias("__strata_o" + hidden.size()));
                     if (role == Role.AVG) {
                         rewriteAvg(item);
                         hidden.add(item);
@@ -196,11 +261,20 @@ final class MergeBuilder {
         if (ps.getOffset() != null) {
             offset = number(ps.getOffset().getOffset());
         }
+        if (fetch != null) {
+            // FETCH FIRST/NEXT [n] ROW(S) ONLY: n defaults to 1.
+            Expression count = fetch.getExpression();
+            if (count == null && fetch.getFetchJdbcParameter() != null) {
+                count = fetch.getFetchJdbcParameter();
+            }
+            limit = count == null ? KeySource.literal(1L) : number(count);
+        }
         if (offset != null && limit == null) {
             limit = KeySource.literal(null);
         }
         ps.setLimit(null);
         ps.setOffset(null);
+        ps.setFetch(null);
         if (grouping) {
             ps.setOrderByElements(null);
         }
@@ -237,11 +311,20 @@ final class MergeBuilder {
         throw new Planner.Rejected("Strata: LIMIT/OFFSET across shards must be a number or a parameter, was " + e);
     }
 
-    /** 1-based visible column that an ORDER BY / GROUP BY expression names, or 0. */
-    private static int resolve(Expression e, List<SelectItem<?>> items, int visible) {
-        if (e instanceof LongValue lv && visible > 0) {
+    /**
+     * 1-based shard column that an ORDER BY / GROUP BY expression names, or 0 when it must be
+     * fetched as a hidden column. Follows PostgreSQL: a position names an output column; a bare
+     * name in ORDER BY names an output column (an alias, or a column item of that name) before an
+     * input column. Hidden columns come after every visible one, so with {@code SELECT *} a
+     * position is still the shard row's column.
+     */
+    private static int resolve(Expression e, List<SelectItem<?>> items, int visible, boolean orderBy) {
+        if (e instanceof LongValue lv) {
             long pos = lv.getValue();
-            return pos >= 1 && pos <= visible ? (int) pos : 0;
+            if (visible > 0) {
+                return pos >= 1 && pos <= visible ? (int) pos : 0;
+            }
+            return orderBy && pos >= 1 && pos <= 1600 ? (int) pos : 0; // 1600: PostgreSQL's column limit
         }
         String text = e.toString();
         if (e instanceof net.sf.jsqlparser.schema.Column c
@@ -251,6 +334,16 @@ final class MergeBuilder {
                 Alias a = items.get(i).getAlias();
                 if (a != null && KeyConditions.normalizeIdentifier(a.getName()).equals(name)) {
                     return visible > 0 ? i + 1 : 0;
+                }
+            }
+            if (orderBy && visible > 0) {
+                for (int i = 0; i < items.size(); i++) {
+                    if (items.get(i).getAlias() == null
+                            && items.get(i).getExpression() instanceof net.sf.jsqlparser.schema.Column ic
+                            && KeyConditions.normalizeIdentifier(ic.getColumnName())
+                                    .equals(name)) {
+                        return i + 1;
+                    }
                 }
             }
         }
@@ -264,6 +357,45 @@ final class MergeBuilder {
             }
         }
         return 0;
+    }
+
+    /**
+     * The expression fetched as a hidden ORDER BY column. A bare name under {@code SELECT t.*}
+     * names t's output column in PostgreSQL, but as a select-list item it would be an input column,
+     * ambiguous in a self-join; so it is qualified with t.
+     */
+    private static Expression hiddenOrderExpression(Expression e, List<SelectItem<?>> items) {
+        if (!(e instanceof net.sf.jsqlparser.schema.Column c)
+                || (c.getTable() != null && c.getTable().getName() != null)) {
+            return e;
+        }
+        net.sf.jsqlparser.schema.Table only = null;
+        for (SelectItem<?> item : items) {
+            if (item.getExpression() instanceof AllTableColumns t) {
+                if (only != null) {
+                    return e;
+                }
+                only = t.getTable();
+            } else if (item.getExpression() instanceof AllColumns) {
+                return e;
+            }
+        }
+        if (only == null) {
+            return e;
+        }
+        return new net.sf.jsqlparser.schema.Column(only, c.getColumnName());
+    }
+
+    /** Rejects an ORDER BY under a collation the merge does not compare by (it compares as "C"). */
+    private static void checkCollation(Expression e) throws Planner.Rejected {
+        Finder f = find(e);
+        for (String collation : f.collations) {
+            String name = Planner.unquote(collation.trim()).toLowerCase(Locale.ROOT);
+            if (!name.equals("c") && !name.equals("posix") && !name.equals("ucs_basic")) {
+                throw new Planner.Rejected("Strata: ORDER BY ... COLLATE " + collation + " across shards is not"
+                        + " supported; the merge orders text as COLLATE \"C\"." + Planner.HINT_HOWTO);
+            }
+        }
     }
 
     private static Role role(Expression e) throws Planner.Rejected {
@@ -331,6 +463,13 @@ final class MergeBuilder {
         int aggregates;
         String otherAggregate;
         boolean window;
+        final List<String> collations = new ArrayList<>();
+
+        @Override
+        public <S> Void visit(net.sf.jsqlparser.expression.CollateExpression collate, S context) {
+            collations.add(collate.getCollate());
+            return super.visit(collate, context);
+        }
 
         @Override
         public <S> Void visit(Function function, S context) {

@@ -151,6 +151,12 @@ public final class Plan implements RoutePlan {
     /** Set for statements that call sequence functions: the shard they must run on (see {@link Sequences}). */
     Sequences.SequenceCall sequence;
 
+    /**
+     * Set by the planner for a keyed SELECT that one shard answers exactly but several shards
+     * could not combine (see {@link CombineRule}): why, thrown when the keys reach several shards.
+     */
+    String multiShardRejection;
+
     /** The hint values found in the SQL's comments. */
     public Map<String, String> hints() {
         return hints;
@@ -217,7 +223,7 @@ public final class Plan implements RoutePlan {
                     throw new SQLException(
                             "Strata: the hint names shard " + map.shards().get(hintShard)
                                     + " but the statement's shard key routes to " + names(map, shards),
-                            "0A000");
+                            SqlStates.HINT_CONFLICT);
                 }
                 if (shards.cardinality() == 1) {
                     return List.of(new Call(shards.nextSetBit(0), sql, null));
@@ -240,6 +246,11 @@ public final class Plan implements RoutePlan {
     }
 
     private List<Call> fanOut(BitSet shards, Param[] params) throws SQLException {
+        if (multiShardRejection != null && !write) {
+            throw new SQLException(
+                    multiShardRejection + " (the shard key values reach several shards)",
+                    SqlStates.SHAPE_NOT_SUPPORTED);
+        }
         List<Call> calls = new ArrayList<>(shards.cardinality());
         String shardSql = sql;
         int[] map = null;
@@ -290,7 +301,7 @@ public final class Plan implements RoutePlan {
             throw new SQLException(
                     "Strata: the hint names shard " + map.shards().get(hintShard)
                             + " but the inserted rows' shard keys route to " + names(map, shards),
-                    "0A000");
+                    SqlStates.HINT_CONFLICT);
         }
         if (shards.cardinality() == 1) {
             return List.of(new Call(shards.nextSetBit(0), sql, null));

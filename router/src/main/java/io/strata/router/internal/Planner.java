@@ -24,9 +24,6 @@ import net.sf.jsqlparser.schema.Table;
 import net.sf.jsqlparser.statement.Statement;
 import net.sf.jsqlparser.statement.delete.Delete;
 import net.sf.jsqlparser.statement.insert.Insert;
-import net.sf.jsqlparser.statement.select.FromItem;
-import net.sf.jsqlparser.statement.select.Join;
-import net.sf.jsqlparser.statement.select.ParenthesedSelect;
 import net.sf.jsqlparser.statement.select.PlainSelect;
 import net.sf.jsqlparser.statement.select.Select;
 import net.sf.jsqlparser.statement.select.Values;
@@ -103,7 +100,7 @@ public final class Planner implements RoutePlanner {
                     sql,
                     "Strata: transaction control in SQL (" + keyword + ") is not routed;"
                             + " use Connection.setAutoCommit/commit/rollback/setSavepoint instead",
-                    "0A000",
+                    SqlStates.TEXT_TX_CONTROL,
                     hints);
         }
         if (DDL.contains(keyword)) {
@@ -160,7 +157,7 @@ public final class Planner implements RoutePlanner {
             return Plan.rejected(
                     sql,
                     "Strata cannot parse this statement, so it cannot route it safely (" + cause + ")." + HINT_HOWTO,
-                    "42601",
+                    SqlStates.CANNOT_PARSE,
                     hints);
         }
         List<String[]> sequenceCalls = sequences.calls(numbered);
@@ -193,7 +190,7 @@ public final class Planner implements RoutePlanner {
             return Plan.rejected(
                     sql,
                     "Strata does not route " + statement.getClass().getSimpleName() + " statements." + HINT_HOWTO,
-                    "0A000",
+                    SqlStates.SHAPE_NOT_SUPPORTED,
                     hints);
         } catch (Rejected r) {
             return Plan.rejected(sql, r.getMessage(), r.state, hints);
@@ -218,7 +215,7 @@ public final class Planner implements RoutePlanner {
         }
 
         Rejected(String message) {
-            this(message, "0A000");
+            this(message, SqlStates.SHAPE_NOT_SUPPORTED);
         }
     }
 
@@ -243,7 +240,7 @@ public final class Planner implements RoutePlanner {
                     throw new Rejected(
                             "Strata: table '" + name + "' has no table rule and unknown tables are"
                                     + " rejected; declare it sharded, broadcast or single, or configure a default shard.",
-                            "42P01");
+                            SqlStates.NO_TABLE_RULE);
                 }
                 singleShards.add(rules.defaultShard());
                 return;
@@ -282,13 +279,6 @@ public final class Planner implements RoutePlanner {
 
     private static Set<String> tablesOf(Statement statement) {
         return new TablesNamesFinder<Void>().getTables(statement);
-    }
-
-    private static Set<String> tablesIn(Expression expression) {
-        if (expression == null) {
-            return Set.of();
-        }
-        return new TablesNamesFinder<Void>().getTables(expression);
     }
 
     private Plan any(String sql, Set<String> tables, boolean write, Map<String, String> hints) {
@@ -359,7 +349,8 @@ public final class Planner implements RoutePlanner {
         }
         if (write) {
             // A write that names no table we know (a function call, say) cannot be placed.
-            throw new Rejected("Strata: cannot tell which shard this write belongs to." + HINT_HOWTO);
+            throw new Rejected(
+                    "Strata: cannot tell which shard this write belongs to." + HINT_HOWTO, SqlStates.NO_SHARD_KEY);
         }
         Plan plan = any(sql, p.names, false, hints);
         return plan;
@@ -407,35 +398,32 @@ public final class Planner implements RoutePlanner {
             throw new Rejected("Strata: the statement joins sharded tables " + shardedNames(p)
                     + " with tables that live on one shard; cross-shard joins are not supported." + HINT_HOWTO);
         }
-        List<KeyConditions.Occurrence> occurrences = new ArrayList<>();
-        List<Expression> joinConditions = new ArrayList<>();
-        fromItem(ps.getFromItem(), occurrences);
-        if (ps.getJoins() != null) {
-            for (Join join : ps.getJoins()) {
-                fromItem(join.getRightItem(), occurrences);
-                if (join.getOnExpressions() != null) {
-                    joinConditions.addAll(join.getOnExpressions());
-                }
-                if (join.getUsingColumns() != null) {
-                    for (Column c : join.getUsingColumns()) {
-                        joinConditions.add(new KeyConditions.UsingMarker(c.getColumnName()));
-                    }
-                }
-            }
-        }
-        // Sharded tables anywhere but the main FROM/JOIN list (subqueries) would be read on one shard only.
+        CombineRule.FromTree tree = CombineRule.fromTree(ps, rules);
+        List<KeyConditions.Occurrence> occurrences = tree.occurrences();
+        List<Expression> joinConditions = tree.joinLinks();
+        // Sharded tables anywhere but the main FROM/JOIN tree (subqueries) would be read on one shard only.
         Set<String> nested = new LinkedHashSet<>();
-        nested.addAll(tablesIn(ps.getWhere()));
-        nested.addAll(tablesIn(ps.getHaving()));
+        nested.addAll(CombineRule.Reads.tablesIn(ps.getWhere()));
+        nested.addAll(CombineRule.Reads.tablesIn(ps.getHaving()));
         for (var item : ps.getSelectItems()) {
             if (item.getExpression() != null
                     && !(item.getExpression() instanceof net.sf.jsqlparser.statement.select.AllColumns)) {
-                nested.addAll(tablesIn(item.getExpression()));
+                nested.addAll(CombineRule.Reads.tablesIn(item.getExpression()));
+            }
+        }
+        if (ps.getOrderByElements() != null) {
+            for (var o : ps.getOrderByElements()) {
+                nested.addAll(CombineRule.Reads.tablesIn(o.getExpression()));
+            }
+        }
+        if (ps.getGroupBy() != null && ps.getGroupBy().getGroupByExpressionList() != null) {
+            for (Object g : ps.getGroupBy().getGroupByExpressionList()) {
+                nested.addAll(CombineRule.Reads.tablesIn((Expression) g));
             }
         }
         for (Expression e : joinConditions) {
             if (!(e instanceof KeyConditions.UsingMarker)) {
-                nested.addAll(tablesIn(e));
+                nested.addAll(CombineRule.Reads.tablesIn(e));
             }
         }
         for (String t : nested) {
@@ -464,9 +452,40 @@ public final class Planner implements RoutePlanner {
             KeyConditions.checkLinked(occurrences, links);
         }
         List<KeySource> keys = KeyConditions.keys(whereConjuncts, occurrences);
-        MergeSpec merge = MergeBuilder.build(numbered, this);
+        // Rule 3 of CombineRule: a subquery whose rows depend on physical order differs between
+        // broadcast copies; fine on one shard, not when several shards answer.
+        String multiShard = null;
+        CombineRule.Reads reads = new CombineRule.Reads();
+        reads.getTables((Statement) ps);
+        for (PlainSelect nestedSelect : reads.selects) {
+            if (nestedSelect == ps) {
+                continue;
+            }
+            boolean window = false;
+            for (var item : nestedSelect.getSelectItems()) {
+                window |= MergeBuilder.find(item.getExpression()).window;
+            }
+            if (window
+                    || nestedSelect.getLimit() != null
+                    || nestedSelect.getOffset() != null
+                    || nestedSelect.getFetch() != null) {
+                multiShard = "Strata: a subquery with LIMIT/OFFSET/FETCH or a window function (" + nestedSelect
+                        + ") may pick different"
+                        + " rows on each shard's copy of a broadcast table; across shards that is not answered."
+                        + HINT_HOWTO;
+            }
+        }
+        MergeSpec merge = null;
+        try {
+            merge = MergeBuilder.build(numbered, this);
+        } catch (Rejected r) {
+            multiShard = r.getMessage();
+        }
+        if (multiShard != null && keys == null) {
+            throw new Rejected(multiShard);
+        }
         if (keys != null) {
-            return new Plan(
+            Plan keyed = new Plan(
                     sql,
                     Plan.Target.KEYED,
                     RouteKind.SINGLE,
@@ -481,6 +500,8 @@ public final class Planner implements RoutePlanner {
                     null,
                     null,
                     hints);
+            keyed.multiShardRejection = multiShard;
+            return keyed;
         }
         return new Plan(
                 sql,
@@ -497,39 +518,6 @@ public final class Planner implements RoutePlanner {
                 null,
                 null,
                 hints);
-    }
-
-    private void fromItem(FromItem item, List<KeyConditions.Occurrence> occurrences) throws Rejected {
-        if (item instanceof Table t) {
-            String name = normalize(t.getFullyQualifiedName());
-            if (name == null) {
-                return;
-            }
-            TableRule rule = rules.rule(name);
-            if (rule != null && rule.kind() == TableRule.Kind.SHARDED) {
-                String alias = t.getAlias() == null
-                        ? null
-                        : KeyConditions.normalizeIdentifier(t.getAlias().getName());
-                occurrences.add(new KeyConditions.Occurrence(name, alias, rule));
-            }
-            return;
-        }
-        if (item == null) {
-            return;
-        }
-        // Derived tables, lateral subqueries, table functions: fine only without sharded tables inside.
-        Set<String> inner = item instanceof ParenthesedSelect s ? tablesOf(s) : Set.of();
-        if (!(item instanceof ParenthesedSelect)) {
-            inner = new TablesNamesFinder<Void>().getTables((Expression) (item instanceof Expression e ? e : null));
-        }
-        for (String t : inner) {
-            String n = normalize(t);
-            TableRule r = n == null ? null : rules.rule(n);
-            if (r != null && r.kind() == TableRule.Kind.SHARDED) {
-                throw new Rejected("Strata: sharded table '" + n + "' is read in a derived table; that cannot be"
-                        + " routed safely." + HINT_HOWTO);
-            }
-        }
     }
 
     // ---------------------------------------------------------------- INSERT / UPDATE / DELETE
@@ -584,8 +572,12 @@ public final class Planner implements RoutePlanner {
                     + " routed; use INSERT ... VALUES with the shard key '" + rule.keyColumn() + "'." + HINT_HOWTO);
         }
         if (insert.getColumns() == null || insert.getColumns().isEmpty()) {
-            throw new Rejected("Strata: INSERT into sharded table '" + rule.table() + "' must list its columns so"
-                    + " that the shard key '" + rule.keyColumn() + "' can be found.");
+            throw new Rejected(
+                    "Strata: INSERT into sharded table '" + rule.table() + "' without a column list is not routed:"
+                            + " Strata does not read the table's column order, so it cannot find the shard key '"
+                            + rule.keyColumn() + "'. Name the columns: INSERT INTO " + rule.table() + " ("
+                            + rule.keyColumn() + ", ...) VALUES (...).",
+                    SqlStates.NO_SHARD_KEY);
         }
         int keyPosition = -1;
         for (int i = 0; i < insert.getColumns().size(); i++) {
@@ -598,15 +590,17 @@ public final class Planner implements RoutePlanner {
             throw new Rejected(
                     "Strata: INSERT into sharded table '" + rule.table() + "' must give the shard key" + " column '"
                             + rule.keyColumn() + "'.",
-                    "23502");
+                    SqlStates.NO_SHARD_KEY);
         }
         if (insert.getConflictAction() != null && insert.getConflictAction().getUpdateSets() != null) {
             for (UpdateSet set : insert.getConflictAction().getUpdateSets()) {
                 for (Column c : set.getColumns()) {
                     if (KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
-                        throw new Rejected("Strata: ON CONFLICT DO UPDATE would change shard key '"
-                                + rule.keyColumn() + "' of sharded table '" + rule.table() + "'; moving a row"
-                                + " between shards is not supported.");
+                        throw new Rejected(
+                                "Strata: ON CONFLICT DO UPDATE would change shard key '"
+                                        + rule.keyColumn() + "' of sharded table '" + rule.table() + "'; moving a row"
+                                        + " between shards is not supported.",
+                                SqlStates.CHANGES_SHARD_KEY);
                     }
                 }
             }
@@ -635,12 +629,15 @@ public final class Planner implements RoutePlanner {
             Expression v = row.get(keyPosition);
             if (KeyConditions.stripCast(v) instanceof NullValue) {
                 throw new Rejected(
-                        "Strata: the shard key '" + rule.keyColumn() + "' of an inserted row is NULL.", "23502");
+                        "Strata: the shard key '" + rule.keyColumn() + "' of an inserted row is NULL.",
+                        SqlStates.NO_SHARD_KEY);
             }
             KeySource k = KeyConditions.keySource(v);
             if (k == null) {
-                throw new Rejected("Strata: the shard key '" + rule.keyColumn() + "' of every inserted row must be a"
-                        + " literal or a parameter, but was " + v + ".");
+                throw new Rejected(
+                        "Strata: the shard key '" + rule.keyColumn() + "' of every inserted row must be a"
+                                + " literal or a parameter, but was " + v + ".",
+                        SqlStates.NO_SHARD_KEY);
             }
             rowKeys.add(k);
         }
@@ -706,9 +703,12 @@ public final class Planner implements RoutePlanner {
             for (UpdateSet set : update.getUpdateSets()) {
                 for (Column c : set.getColumns()) {
                     if (KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
-                        throw new Rejected("Strata: the UPDATE changes shard key '" + rule.keyColumn()
-                                + "' of sharded table '" + rule.table() + "'; moving a row between shards is not"
-                                + " supported. Delete and re-insert it instead.");
+                        throw new Rejected(
+                                "Strata: the UPDATE changes shard key '" + rule.keyColumn()
+                                        + "' of sharded table '" + rule.table()
+                                        + "'; moving a row between shards is not"
+                                        + " supported. Delete and re-insert it instead.",
+                                SqlStates.CHANGES_SHARD_KEY);
                     }
                 }
             }
@@ -796,9 +796,12 @@ public final class Planner implements RoutePlanner {
                     hints);
         }
         if (!rules.keylessWritesToAllShards()) {
-            throw new Rejected("Strata: the " + verb + " of sharded table '" + rule.table() + "' has no condition on"
-                    + " its shard key '" + rule.keyColumn() + "' (key = ?, key IN (...), key = ANY(?)), and writes"
-                    + " to all shards are not enabled (keylessWrites: all-shards)." + HINT_HOWTO);
+            throw new Rejected(
+                    "Strata: the " + verb + " of sharded table '" + rule.table() + "' has no condition on"
+                            + " its shard key '" + rule.keyColumn()
+                            + "' (key = ?, key IN (...), key = ANY(?)), and writes"
+                            + " to all shards are not enabled (keylessWrites: all-shards)." + HINT_HOWTO,
+                    SqlStates.NO_SHARD_KEY);
         }
         return new Plan(
                 sql,

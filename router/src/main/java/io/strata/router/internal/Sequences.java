@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
 final class Sequences {
 
     /** SQLState of a statement that cannot be routed safely. */
-    static final String CANNOT_ROUTE = "SR001";
+    static final String CANNOT_ROUTE = SqlStates.NO_SHARD_KEY;
 
     /** A call of a sequence function, found in SQL text (comments stripped). */
     private static final Pattern CALL = Pattern.compile(
