@@ -60,6 +60,23 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         this.log = log;
     }
 
+    /** The default stride of interleaved identity/serial sequences (see {@link Builder#identityStride}). */
+    public static final int DEFAULT_IDENTITY_STRIDE = 64;
+
+    /**
+     * Interleaves the sequences behind {@code table}'s identity and serial columns on every shard
+     * (see {@link Builder#identityStride}), for a sharded table created before Strata managed it or
+     * with the stride off: each shard restarts at its first value above the highest value any shard
+     * has handed out. Run it while nothing inserts into the table (a migration step); idempotent.
+     * Returns how many shard sequences were changed.
+     *
+     * @throws SQLException when a shard cannot be reached or the table does not exist (42P01)
+     */
+    public int interleaveSequences(String table) throws SQLException {
+        Objects.requireNonNull(table, "table cannot be null");
+        return router.interleaveSequences(table);
+    }
+
     /** A new builder. */
     public static Builder builder() {
         return new Builder();
@@ -214,8 +231,52 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         private MeterRegistry meterRegistry;
         private boolean closeShards;
         private String url;
+        private final java.util.Set<String> globalSequences = new java.util.LinkedHashSet<>();
+        private String sequenceShard;
+        private int identityStride = DEFAULT_IDENTITY_STRIDE;
 
         private Builder() {}
+
+        /**
+         * Declares a global sequence: it lives on one shard (the {@linkplain #sequenceShard sequence
+         * shard}, default the first), its {@code CREATE/ALTER/DROP SEQUENCE} runs there only, and
+         * {@code nextval/currval/setval} of it route there, so its values are unique across shards and
+         * application JVMs. Calls of sequences that are neither global nor on a default shard are
+         * refused. The name is matched like PostgreSQL resolves it (case-folded unless quoted, schema
+         * ignored).
+         */
+        public Builder globalSequence(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("globalSequence cannot be null or blank but was '" + name + "'");
+            }
+            globalSequences.add(io.strata.router.internal.RouterAccess.sequenceName(name));
+            return this;
+        }
+
+        /** The shard global sequences live on (default: the first shard). */
+        public Builder sequenceShard(String shard) {
+            if (shard == null || shard.isBlank()) {
+                throw new IllegalArgumentException("sequenceShard cannot be null or blank but was '" + shard + "'");
+            }
+            this.sequenceShard = shard;
+            return this;
+        }
+
+        /**
+         * The stride of the interleaved sequences behind identity and serial columns of sharded tables
+         * (default {@value ShardingDataSource#DEFAULT_IDENTITY_STRIDE}): when the router runs a
+         * {@code CREATE TABLE} of a sharded table, shard {@code i} (0-based) gets values {@code i + 1,
+         * i + 1 + stride, ...}, so no two shards hand out the same id. Must be at least the number of
+         * shards (and leaves room to add shards up to it); 0 leaves the sequences alone (per shard,
+         * overlapping).
+         */
+        public Builder identityStride(int stride) {
+            if (stride < 0 || stride > 1 << 20) {
+                throw new IllegalArgumentException("identityStride must be in 0..1048576 but was " + stride);
+            }
+            this.identityStride = stride;
+            return this;
+        }
 
         /**
          * The URL this data source reports through {@code DatabaseMetaData.getURL()} (default: the
@@ -366,8 +427,21 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                             + "', which is not a shard; shards are " + names);
                 }
             }
+            if (identityStride > 0 && identityStride < names.size()) {
+                throw new IllegalStateException("identityStride (" + identityStride + ") must be at least the number"
+                        + " of shards (" + names.size() + "), or 0 to leave identity sequences alone");
+            }
+            int sequenceHome = 0;
+            if (sequenceShard != null) {
+                sequenceHome = names.indexOf(sequenceShard);
+                if (sequenceHome < 0) {
+                    throw new IllegalStateException(
+                            "sequenceShard '" + sequenceShard + "' is not a shard; shards are " + names);
+                }
+            }
             RoutingRules rules = new RoutingRules(map, Map.copyOf(tables), defaultIndex, keylessWritesToAllShards);
-            Planner planner = new Planner(rules, planCacheSize);
+            Planner planner = io.strata.router.internal.RouterAccess.planner(
+                    rules, planCacheSize, globalSequences, sequenceHome, defaultIndex);
             MeterRegistry registry = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
             RouterMetrics metrics = new RouterMetrics(registry, names, planner.cache());
             TwoPhaseCommit twoPhase = null;
@@ -382,7 +456,8 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                 twoPhase = new TwoPhaseCommit(id, log, metrics);
             }
             String reported = url != null ? url : Driver.PREFIX + "builder:" + String.join(",", names);
-            Router router = new Router(names, sources, rules, planner, transactionPolicy, twoPhase, metrics, reported);
+            Router router = new Router(
+                    names, sources, rules, planner, transactionPolicy, twoPhase, metrics, reported, identityStride);
             ShardingDataSource ds = new ShardingDataSource(router, map, closeShards ? sources : List.of(), log);
             if (twoPhase != null) {
                 try {

@@ -273,7 +273,7 @@ class GeneratedKeysTest {
                 assertThatThrownBy(ps::executeUpdate)
                         .isInstanceOf(SQLException.class)
                         .satisfies(e ->
-                                assertThat(((SQLException) e).getSQLState()).isEqualTo("SR002"));
+                                assertThat(((SQLException) e).getSQLState()).isEqualTo("SR001"));
             }
             // auto-commit: the multi-shard statement was rolled back as a whole
             assertThat(onPrimary(u[0], 5_000_002)).isNull();

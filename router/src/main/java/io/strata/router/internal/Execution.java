@@ -56,7 +56,7 @@ final class Execution {
             outcome.updateCount = 0;
             return outcome;
         }
-        int hint = connection.hintShard(plan);
+        int hint = sequenceShard(plan, connection.hintShard(plan));
         List<Call> calls = plan.calls(
                 connection.router.rules.shardMap(), params, hint, connection.anyShard(), connection.physical.length);
         RouteKind kind = kindOf(plan, calls);
@@ -70,7 +70,9 @@ final class Execution {
             connection.checkWrite(targets, ddl);
         }
         boolean implicit = write && connection.autoCommit && calls.size() > 1 && !ddl;
-        Consistency statementConsistency = write ? null : connection.hintConsistency(plan);
+        // Sequence functions run on the primary's session, where the connection's nextval ran.
+        Consistency statementConsistency =
+                write ? null : plan.sequence != null ? Consistency.STRONG : connection.hintConsistency(plan);
         List<ResultSet> results = new ArrayList<>(calls.size());
         List<ResultSet> generated = new ArrayList<>();
         long count = 0;
@@ -130,11 +132,15 @@ final class Execution {
                     connection.written.set(call.shard());
                 }
             }
+            if (ddl && connection.router.identityStride > 0) {
+                interleaveCreatedTable(plan, calls);
+            }
             if (implicit) {
                 BitSet w = new BitSet();
                 w.or(targets);
                 connection.commitShards(w, targets);
             }
+            trackLastval(plan, write, targets);
         } catch (SQLException | RuntimeException e) {
             if (implicit) {
                 for (Call c : calls) {
@@ -208,6 +214,71 @@ final class Execution {
         return new OrderedResult(rows, steps, names(calls), owner);
     }
 
+    /**
+     * The shard a statement calling sequence functions must run on (their home, or for lastval()
+     * the shard of the connection's latest nextval); else the hint shard. A hint naming another
+     * shard is refused.
+     */
+    private int sequenceShard(Plan plan, int hint) throws SQLException {
+        if (plan.sequence == null) {
+            return hint;
+        }
+        int target = plan.sequence.lastval() ? connection.lastvalShard : plan.sequence.shard();
+        if (target < 0) {
+            throw new SQLException(
+                    "Strata: lastval() is refused: Strata cannot tell which shard ran this connection's latest"
+                            + " nextval (statements on other shards since may have called one). Use"
+                            + " currval('my_seq') or INSERT ... RETURNING.",
+                    Sequences.CANNOT_ROUTE);
+        }
+        if (hint >= 0 && hint != target) {
+            throw new SQLException(
+                    "Strata: the hint names shard " + connection.router.shardNames.get(hint) + " but the statement's"
+                            + " sequence lives on shard " + connection.router.shardNames.get(target),
+                    SqlStates.HINT_CONFLICT);
+        }
+        return target;
+    }
+
+    /**
+     * Keeps {@link LogicalConnection#lastvalShard}: a nextval on a known shard sets it; any other
+     * write (which may call nextval through a column default) keeps it only when it ran on that
+     * same shard alone.
+     */
+    private void trackLastval(Plan plan, boolean write, BitSet targets) {
+        if (plan.sequence != null && plan.sequence.advances()) {
+            connection.lastvalShard = plan.sequence.shard();
+        } else if (write && !(targets.cardinality() == 1 && targets.get(Math.max(0, connection.lastvalShard)))) {
+            connection.lastvalShard = -1;
+        }
+    }
+
+    /** After a CREATE TABLE of a sharded table: interleave its identity/serial sequences (see {@link IdentityInterleave}). */
+    private void interleaveCreatedTable(Plan plan, List<Call> calls) throws SQLException {
+        String table = IdentityInterleave.createdTable(SqlText.stripComments(plan.sql()));
+        if (table == null) {
+            return;
+        }
+        io.strata.router.TableRule rule = connection.router.rules.rule(Planner.normalize(table));
+        if (rule == null || rule.kind() != io.strata.router.TableRule.Kind.SHARDED) {
+            return;
+        }
+        for (Call call : calls) {
+            Connection c = connection.shard(call.shard());
+            ReplicaSetConnection rs = connection.replicaSets[call.shard()];
+            if (rs != null) {
+                rs.setConsistency(Consistency.STRONG); // the catalog read must see the table just created
+            }
+            try {
+                IdentityInterleave.apply(c, table, call.shard(), connection.router.identityStride, 0);
+            } finally {
+                if (rs != null) {
+                    rs.setConsistency(connection.consistency());
+                }
+            }
+        }
+    }
+
     /** A piece of a split INSERT that inserted fewer rows than it carried cannot have its keys matched. */
     private static void checkInsertedRows(Call call, long inserted) throws SQLException {
         if (inserted >= 0 && inserted != call.rows().length) {
@@ -235,6 +306,11 @@ final class Execution {
                 connection.session(plan.sql());
             }
             return new Batch(counts, null, null);
+        }
+        if (plan.sequence != null) {
+            throw new SQLException(
+                    "Strata: sequence functions cannot run in a batch; call them one statement at a time",
+                    Sequences.CANNOT_ROUTE);
         }
         int hint = connection.hintShard(plan);
         boolean write = plan.isWrite();
@@ -347,6 +423,7 @@ final class Execution {
             if (implicit) {
                 connection.commitShards(targets, targets);
             }
+            trackLastval(plan, write, targets);
             return result;
         } catch (SQLException | RuntimeException e) {
             for (ResultSet k : keyResults) {

@@ -49,6 +49,12 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     private int anyShard = -1;
 
     final BitSet written = new BitSet();
+    /**
+     * The shard whose session holds this connection's latest nextval (so {@code lastval()} there is
+     * what one database would answer), or -1 when unknown.
+     */
+    int lastvalShard = -1;
+
     private final List<String> sessionCommands = new ArrayList<>();
     private final List<LogicalSavepoint> savepoints = new ArrayList<>();
     private final List<LogicalStatement> statements = new ArrayList<>();

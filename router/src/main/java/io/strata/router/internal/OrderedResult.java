@@ -22,7 +22,7 @@ import java.util.List;
 final class OrderedResult extends DelegatingResultSet implements MergedResultSet {
 
     /** SQLState when the shards' rows cannot be put back in order. */
-    static final String MISMATCH = "SR002";
+    static final String MISMATCH = SqlStates.SHAPE_NOT_SUPPORTED;
 
     private final List<ResultSet> sources;
     private final int[] steps;

@@ -148,6 +148,9 @@ public final class Plan implements RoutePlan {
     /** Set by the planner for writes to broadcast tables: every shard holds the same copy. */
     boolean broadcastCopies;
 
+    /** Set for statements that call sequence functions: the shard they must run on (see {@link Sequences}). */
+    Sequences.SequenceCall sequence;
+
     /**
      * Set by the planner for a keyed SELECT that one shard answers exactly but several shards
      * could not combine (see {@link CombineRule}): why, thrown when the keys reach several shards.

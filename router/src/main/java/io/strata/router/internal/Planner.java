@@ -52,6 +52,7 @@ public final class Planner implements RoutePlanner {
             Set.of("BEGIN", "START", "COMMIT", "ROLLBACK", "END", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE");
 
     private final RoutingRules rules;
+    private final Sequences sequences;
     private final Cache<String, Plan> cache;
     // Idle threads end after a minute; daemon threads never keep the JVM alive.
     private final java.util.concurrent.ExecutorService parserThreads =
@@ -63,7 +64,13 @@ public final class Planner implements RoutePlanner {
 
     /** A planner over the rules with a plan cache of at most {@code maxPlans} entries. */
     public Planner(RoutingRules rules, long maxPlans) {
+        this(rules, maxPlans, Sequences.none());
+    }
+
+    /** A planner that also routes the sequences' functions and DDL (see {@link Sequences}). */
+    Planner(RoutingRules rules, long maxPlans, Sequences sequences) {
         this.rules = rules;
+        this.sequences = sequences;
         this.cache = Caffeine.newBuilder().maximumSize(maxPlans).recordStats().build();
     }
 
@@ -97,6 +104,10 @@ public final class Planner implements RoutePlanner {
                     hints);
         }
         if (DDL.contains(keyword)) {
+            Plan onSequences = sequences.ddl(sql, SqlText.stripComments(sql), hints);
+            if (onSequences != null) {
+                return onSequences;
+            }
             Plan p = new Plan(
                     sql,
                     Plan.Target.ALL,
@@ -149,6 +160,17 @@ public final class Planner implements RoutePlanner {
                     SqlStates.CANNOT_PARSE,
                     hints);
         }
+        List<String[]> sequenceCalls = sequences.calls(numbered);
+        if (!sequenceCalls.isEmpty()) {
+            boolean tableFree =
+                    statement instanceof PlainSelect && tablesOf(statement).isEmpty();
+            return sequences.route(
+                    sql, sequenceCalls, tableFree, tableFree ? null : dispatch(sql, numbered, statement, hints), hints);
+        }
+        return dispatch(sql, numbered, statement, hints);
+    }
+
+    private Plan dispatch(String sql, String numbered, Statement statement, Map<String, String> hints) {
         try {
             if (statement instanceof PlainSelect ps) {
                 return plainSelect(sql, numbered, ps, hints);

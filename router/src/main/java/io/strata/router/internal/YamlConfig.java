@@ -50,6 +50,9 @@ import org.yaml.snakeyaml.error.YAMLException;
  * transactions: { policy: two-phase, coordinatorId: app-1, log: /var/lib/app/strata-2pc.log }
  * consistency: eventual            # eventual | read_your_writes | strong | bounded_staleness(2s)
  * planCacheSize: 10000
+ * globalSequences: [orders_seq]    # live on sequenceShard; nextval/currval/setval route there
+ * sequenceShard: shard0            # default: the first shard
+ * identityStride: 64               # interleaved identity/serial sequences; 0: off
  * </pre>
  */
 public final class YamlConfig {
@@ -62,7 +65,10 @@ public final class YamlConfig {
             "keylessWrites",
             "transactions",
             "consistency",
-            "planCacheSize");
+            "planCacheSize",
+            "globalSequences",
+            "sequenceShard",
+            "identityStride");
     private static final Set<String> SHARD = Set.of(
             "name", "primary", "replicas", "username", "password", "pool", "maxLag", "readStrategy", "noReplicaPolicy");
     private static final Set<String> POOL =
@@ -365,7 +371,42 @@ public final class YamlConfig {
         if (cache != null) {
             builder.planCacheSize(cache);
         }
+        sequences(top, shardNames, builder);
         return new Loaded(builder, shardBuilders);
+    }
+
+    private void sequences(Map<String, Object> top, Set<String> shardNames, ShardingDataSource.Builder builder) {
+        Object global = top.get("globalSequences");
+        if (global != null) {
+            if (global instanceof List<?> names) {
+                for (int i = 0; i < names.size(); i++) {
+                    String name = string(names.get(i), "globalSequences[" + i + "]", true);
+                    if (name != null) {
+                        builder.globalSequence(name);
+                    }
+                }
+            } else {
+                error("globalSequences", "must be a list of sequence names but was " + describe(global));
+            }
+        }
+        String home = string(top.get("sequenceShard"), "sequenceShard", false);
+        if (home != null) {
+            if (!shardNames.contains(home)) {
+                error("sequenceShard", "must name a shard " + shardNames + " but was '" + home + "'");
+            } else {
+                builder.sequenceShard(home);
+            }
+        }
+        Integer stride = integer(top.get("identityStride"), "identityStride", 0, 1 << 20);
+        if (stride != null) {
+            if (stride > 0 && stride < shardNames.size()) {
+                error(
+                        "identityStride",
+                        "must be 0 or at least the number of shards (" + shardNames.size() + ") but was " + stride);
+            } else {
+                builder.identityStride(stride);
+            }
+        }
     }
 
     private ReplicaSetDataSourceBuilder shard(Object value, String path, Set<String> names, Consistency consistency) {
