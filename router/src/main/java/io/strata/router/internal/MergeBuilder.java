@@ -159,7 +159,11 @@ final class MergeBuilder {
         if (ps.getGroupBy() != null && ps.getGroupBy().getGroupByExpressionList() != null) {
             for (Object g : ps.getGroupBy().getGroupByExpressionList()) {
                 Finder f = find((Expression) g);
-                if (f.window || f.aggregates > 0) {
+                boolean groupingSet = g instanceof Function fn
+                        && fn.getName() != null
+                        && Set.of("rollup", "cube", "grouping sets")
+                                .contains(fn.getName().toLowerCase(Locale.ROOT));
+                if (f.window || f.aggregates > 0 || groupingSet) {
                     throw new Planner.Rejected(
                             "Strata: GROUP BY " + g + " cannot be merged across shards." + Planner.HINT_HOWTO);
                 }
