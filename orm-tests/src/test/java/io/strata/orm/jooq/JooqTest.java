@@ -32,7 +32,6 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -140,8 +139,6 @@ class JooqTest {
         cluster.assertPlacement("orm_j_accounts", "id", "id");
     }
 
-    @Disabled(
-            "issue 10 defect 6: identity ids are per shard, so returned ids repeat across shards, see notes/router-jdbc.md")
     @Test
     @Order(2)
     void generatedIdsReturnedInRowOrderMatchTheRowsOnThePrimaries() throws Exception {

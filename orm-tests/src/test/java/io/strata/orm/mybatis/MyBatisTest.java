@@ -93,7 +93,6 @@ class MyBatisTest {
         cluster.assertPlacement("orm_m_notes", "owner_id", "id");
     }
 
-    @Disabled("issue 10 defect 6: identity ids are per shard (ids repeat across shards), see notes/router-jdbc.md")
     @Test
     @Order(1)
     void multiRowInsertWithUseGeneratedKeysGivesEveryObjectItsOwnRowsId() throws Exception {
@@ -108,7 +107,6 @@ class MyBatisTest {
         assertEachObjectHasItsOwnRow(notes, "body like 'multi-%'");
     }
 
-    @Disabled("issue 10 defect 6: identity ids are per shard (ids repeat across shards), see notes/router-jdbc.md")
     @Test
     @Order(2)
     void batchExecutorWithGeneratedKeys() throws Exception {
@@ -129,8 +127,6 @@ class MyBatisTest {
         assertEachObjectHasItsOwnRow(notes, "body like 'batch-%'");
     }
 
-    @Disabled(
-            "issue 10 defect 6: identity ids are per shard, so order by id is ambiguous across shards, see notes/router-jdbc.md")
     @Test
     @Order(3)
     void dynamicSqlQueries() throws Exception {
