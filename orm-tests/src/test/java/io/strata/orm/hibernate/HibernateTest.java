@@ -3,7 +3,9 @@ package io.strata.orm.hibernate;
 import static io.strata.orm.StrataCluster.row;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.strata.orm.OrmTopology;
 import io.strata.orm.StrataCluster;
 import io.strata.testkit.PgTopology;
@@ -20,6 +22,7 @@ import org.hibernate.Session;
 import org.hibernate.SessionFactory;
 import org.hibernate.cfg.AvailableSettings;
 import org.hibernate.cfg.Configuration;
+import org.hibernate.exception.GenericJDBCException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
@@ -53,6 +56,7 @@ class HibernateTest {
     private StrataCluster cluster;
     private SessionFactory emfA;
     private SessionFactory emfB;
+    private HikariDataSource poolA;
 
     @BeforeAll
     void setUp(PgTopology topology) throws Exception {
@@ -63,7 +67,8 @@ class HibernateTest {
                 "drop table if exists orm_customers, orm_orders, orm_payments cascade",
                 "drop sequence if exists orm_customers_seq, orm_orders_seq");
         // The first factory creates the schema (hbm2ddl), the second one only uses it.
-        emfA = factory(cluster.pool("hibernate-a"), "create");
+        poolA = cluster.pool("hibernate-a");
+        emfA = factory(poolA, "create");
         emfB = factory(cluster.pool("hibernate-b"), "none");
     }
 
@@ -363,5 +368,25 @@ class HibernateTest {
                         .findFirst()
                         .orElseThrow()
                         .getId());
+    }
+
+    @Test
+    @Order(10)
+    void aRejectedStatementKeepsThePooledConnection() throws Exception {
+        emfA.inTransaction(s -> s.find(Customer.class, -1L));
+        int before = poolA.getHikariPoolMXBean().getTotalConnections();
+        assertThat(before).isPositive();
+        // A keyless DELETE of a sharded table: refused with Strata's own SQLState family (SR), which no
+        // pool takes for a broken connection (HikariCP evicts on 0A000, 08xxx, 57P0x).
+        GenericJDBCException refused = catchThrowableOfType(
+                GenericJDBCException.class,
+                () -> emfA.inTransaction(
+                        s -> s.createNativeMutationQuery("delete from orm_customers where name = 'nobody'")
+                                .executeUpdate()));
+        assertThat(poolA.getHikariPoolMXBean().getTotalConnections())
+                .as("connections in the pool after a refused statement")
+                .isEqualTo(before);
+        assertThat(refused.getSQLState()).startsWith("SR");
+        assertThat(customerRows("name = 'nobody'")).isEmpty();
     }
 }
