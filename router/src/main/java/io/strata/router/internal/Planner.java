@@ -150,6 +150,7 @@ public final class Planner implements RoutePlanner {
                     hints);
         }
         try {
+            KeyConditions.repairInLists(statement);
             if (statement instanceof PlainSelect ps) {
                 return plainSelect(sql, numbered, ps, hints);
             }
