@@ -623,6 +623,11 @@ class DifferentialTest {
         q.add(exact("select order_id, creation_date from t_order order by creation_date desc, order_id limit 15"));
         q.add(exact("select order_id as id, status as s from t_order order by s, id desc"));
         q.add(exact("select upper(status) as status, order_id from t_order order by status, order_id"));
+        q.add(exact("select upper(name) as name, count(*) from d_users group by name order by 1 nulls first, 2"));
+        q.add(exact("select date_trunc('month', created) as month, count(*) from d_users group by month order by 1"));
+        q.add(exact("select * from d_users where name = E'ada' order by id"));
+        q.add(exact("select * from d_countries c join d_users u on u.country = c.code where c.code = 'fr'::varchar(1)"
+                + " order by u.id"));
         q.add(refusedOrExact("select order_id from t_order order by status collate \"C\", order_id"));
         // ---- mixed-type keys
         q.add(exact("select * from t_order where user_id = '7' order by order_id"));

@@ -210,9 +210,41 @@ final class KeyConditions {
         return e;
     }
 
-    /** A key value expression: a parameter, or a numeric or string literal (possibly cast). */
+    /** Casts that never change a key's value: no length, precision or array (a varchar(2) cast truncates). */
+    private static final java.util.Set<String> VALUE_PRESERVING_CASTS = java.util.Set.of(
+            "bigint",
+            "int8",
+            "integer",
+            "int",
+            "int4",
+            "smallint",
+            "int2",
+            "text",
+            "varchar",
+            "character varying",
+            "uuid");
+
+    /**
+     * A key value expression: a parameter, or a numeric or plain string literal, possibly under
+     * casts that keep its value. Escape strings ({@code E'a\\nb'}) and other prefixed literals,
+     * and casts that can change the value, are not keys (the statement is then routed as keyless).
+     */
     static KeySource keySource(Expression e) {
-        e = stripCast(e);
+        while (e instanceof CastExpression cast) {
+            String type = cast.getColDataType() == null
+                    ? ""
+                    : String.valueOf(cast.getColDataType().getDataType()).trim().toLowerCase(Locale.ROOT);
+            boolean array = cast.getColDataType() != null
+                    && cast.getColDataType().getArrayData() != null
+                    && !cast.getColDataType().getArrayData().isEmpty();
+            if (array || !VALUE_PRESERVING_CASTS.contains(type)) {
+                return null;
+            }
+            e = cast.getLeftExpression();
+        }
+        if (e instanceof StringValue sv && sv.getPrefix() != null) {
+            return null;
+        }
         if (e instanceof JdbcParameter jp) {
             return KeySource.parameter(jp.getIndex(), false);
         }

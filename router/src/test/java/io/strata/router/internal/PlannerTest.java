@@ -404,4 +404,16 @@ class PlannerTest {
                         + " where u.id = 42"))
                 .hasSize(1);
     }
+
+    /** A literal whose value a cast or an escape prefix changes is not a key (routed as keyless). */
+    @Test
+    void valueChangingCastsAndEscapeStringsAreNotKeys() throws SQLException {
+        assertThat(calls("select * from users where id = E'42'")).hasSize(4);
+        assertThat(calls("select * from users where id = '42'::varchar(1)")).hasSize(4);
+        assertThat(calls("select * from users where id = '42'::bigint")).hasSize(1);
+        assertThat(rejectionState("insert into users (id, name) values (E'42', 'x')"))
+                .isEqualTo("SR002");
+        assertThat(rejectionState("update users set name = 'x' where id = '42'::char(1)"))
+                .isEqualTo("SR002");
+    }
 }
