@@ -623,6 +623,11 @@ class DifferentialTest {
         q.add(exact("select order_id, creation_date from t_order order by creation_date desc, order_id limit 15"));
         q.add(exact("select order_id as id, status as s from t_order order by s, id desc"));
         q.add(exact("select upper(status) as status, order_id from t_order order by status, order_id"));
+        q.add(exact("select upper(name) as name, count(*) from d_users group by name order by 1 nulls first, 2"));
+        q.add(exact("select date_trunc('month', created) as month, count(*) from d_users group by month order by 1"));
+        q.add(exact("select * from d_users where name = E'ada' order by id"));
+        q.add(exact("select * from d_countries c join d_users u on u.country = c.code where c.code = 'fr'::varchar(1)"
+                + " order by u.id"));
         q.add(refusedOrExact("select order_id from t_order order by status collate \"C\", order_id"));
         // ---- mixed-type keys
         q.add(exact("select * from t_order where user_id = '7' order by order_id"));
@@ -690,6 +695,65 @@ class DifferentialTest {
         q.add(exact("select count(*) from t_order where creation_date >= date '2026-06-01'"));
         q.add(exact("select order_id, user_id from t_order where (user_id, order_id) in ((10, 1010), (11, 1011))"
                 + " order by 1"));
+        // ---- more: IN-list parse repair, LATERAL, VALUES, table functions, nested joins, ORM renderings
+        q.add(exact("select * from t_order where status in ('paid', 'init') and user_id = 5 or user_id = 6"
+                + " order by order_id"));
+        q.add(exact("select * from t_order where user_id in (5, 6) and status = 'paid' order by order_id"));
+        q.add(exact("select * from t_order where user_id = 5 and status not in ('paid') or user_id = 7"
+                + " order by order_id"));
+        q.add(exact("select * from t_order where user_id in (?, ?) and status <> ? order by order_id")
+                .with(5, 6, "init"));
+        q.add(exact("select o.order_id, x.n from t_order o cross join lateral (select count(*) as n from t_merchant m"
+                + " where m.merchant_id <= o.merchant_id) x order by o.order_id"));
+        q.add(exact("select o.order_id, v.label from t_order o join (values ('paid', 'P'), ('init', 'I'))"
+                + " as v(status, label) on v.status = o.status order by o.order_id"));
+        q.add(exact("select o.order_id, g from t_order o, generate_series(1, 2) g where o.user_id < 5 order by 1, 2"));
+        q.add(exact("select o.order_id, i.item_id, p.product_name from t_order o join (t_order_item i join t_product p"
+                + " on p.product_id = i.product_id) on i.user_id = o.user_id and i.order_id = o.order_id"
+                + " order by i.item_id"));
+        q.add(refusedOrExact("select o.order_id from t_merchant m left join (t_order o join t_order_item i"
+                + " on i.user_id = o.user_id and i.order_id = o.order_id) on o.merchant_id = m.merchant_id"
+                + " order by 1 nulls first"));
+        q.add(exact("select \"t_order\".\"status\", count(*), sum(\"t_order\".\"merchant_id\") from \"t_order\""
+                        + " where \"t_order\".\"user_id\" in (?, ?, ?) group by \"t_order\".\"status\""
+                        + " order by \"t_order\".\"status\"")
+                .with(1, 2, 3));
+        q.add(exact("select \"t_order\".\"order_id\", \"t_merchant\".\"merchant_name\" from \"t_order\" left outer join"
+                        + " \"t_merchant\" on \"t_merchant\".\"merchant_id\" = \"t_order\".\"merchant_id\""
+                        + " order by \"t_order\".\"order_id\" offset ? rows fetch next ? rows only")
+                .with(5, 10));
+        q.add(exact("select distinct o.user_id from t_order o where o.status = 'paid' order by o.user_id"
+                + " fetch first 3 rows only"));
+        q.add(exact("select o.user_id, max(o.order_id) m from t_order o group by o.user_id order by m desc"
+                + " fetch first 4 rows only"));
+        q.add(exact("select count(*) from t_user u full join t_order o on o.user_id = u.user_id"
+                + " where o.order_id is null"));
+        q.add(exact("select u.user_id from t_user u left join t_order o on o.user_id = u.user_id"
+                + " where o.order_id is null order by 1"));
+        q.add(exact("select o.order_id, m.merchant_name from t_order o left join t_merchant m"
+                + " on m.merchant_id = o.merchant_id where m.merchant_id is null order by 1"));
+        q.add(exact("select * from t_merchant m join t_order o on o.merchant_id = m.merchant_id where o.user_id = 12"
+                + " order by o.order_id"));
+        q.add(exact("select * from t_order order by merchant_id desc nulls first, order_id fetch first 11 rows only"));
+        q.add(refusedOrExact(
+                "select status, count(*) as c from t_order group by status having count(*) > 0" + " order by status"));
+        q.add(exact("select o.order_id, case when m.country_id = 1 then 'one' else 'other' end from t_order o"
+                + " join t_merchant m on m.merchant_id = o.merchant_id order by 1"));
+        q.add(exact("select min(u.user_name), max(u.user_name) from t_user u"));
+        q.add(exact("select count(*) from t_order where remark like 'remark 1%'"));
+        q.add(exact("select user_id, count(*) from t_order group by user_id order by 2 desc, 1"
+                + " offset 3 rows fetch first 3 rows only"));
+        q.add(exact("select sum(quantity) from t_order_item where user_id = any(?)")
+                .with((Object) new Integer[] {1, 2, 3, 4, 5}));
+        q.add(refusedOrExact("select count(*) from t_order o join t_user u on u.user_name = o.status"));
+        q.add(refusedOrExact("select i.item_id from t_order o join t_order_item i on i.order_id = o.order_id"
+                + " order by i.item_id"));
+        q.add(exact("select o.order_id from t_order o where o.merchant_id = (select max(merchant_id) from t_merchant)"
+                + " order by 1"));
+        q.add(exact("select o.order_id from t_order o where o.merchant_id = (select merchant_id from t_merchant"
+                + " where merchant_id = 3) order by 1"));
+        q.add(exact("select user_id as order_id, order_id as user_id from t_order order by order_id, user_id"));
+        q.add(exact("select name as country, id from d_users order by country nulls first, id"));
         return q;
     }
 

@@ -172,6 +172,7 @@ public final class Planner implements RoutePlanner {
 
     private Plan dispatch(String sql, String numbered, Statement statement, Map<String, String> hints) {
         try {
+            KeyConditions.repairInLists(statement);
             if (statement instanceof PlainSelect ps) {
                 return plainSelect(sql, numbered, ps, hints);
             }
