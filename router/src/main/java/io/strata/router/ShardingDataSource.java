@@ -52,6 +52,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     private final List<DataSource> owned;
     private final CoordinatorLog log;
     private volatile boolean closed;
+    private IdGenerator ids;
 
     private ShardingDataSource(Router router, ShardMap shardMap, List<DataSource> owned, CoordinatorLog log) {
         this.router = router;
@@ -124,6 +125,28 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         return router.planner();
     }
 
+    /**
+     * This data source's {@link IdGenerator}, created on first use: its ids carry the slot of a
+     * shard key under this shard map ({@link IdGenerator#next(Object, KeyType)}), and its node id is
+     * leased from table {@code strata_id_nodes} on the sequence shard (see
+     * {@link Builder#sequenceShard}), so every data source over these shards, in any JVM, gets
+     * distinct ids. Closed with this data source.
+     *
+     * @throws SQLException when no node id can be leased
+     */
+    public synchronized IdGenerator idGenerator() throws SQLException {
+        if (closed) {
+            throw new SQLException("Strata: the ShardingDataSource is closed", "08003");
+        }
+        if (ids == null) {
+            ids = IdGenerator.builder()
+                    .shardMap(shardMap)
+                    .leaseFrom(io.strata.router.internal.RouterAccess.sequenceShard(router))
+                    .build();
+        }
+        return ids;
+    }
+
     /** The shard map. */
     public ShardMap shardMap() {
         return shardMap;
@@ -156,6 +179,11 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             return;
         }
         closed = true;
+        synchronized (this) {
+            if (ids != null) {
+                ids.close();
+            }
+        }
         for (DataSource ds : owned) {
             if (ds instanceof AutoCloseable c) {
                 try {
@@ -457,7 +485,16 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             }
             String reported = url != null ? url : Driver.PREFIX + "builder:" + String.join(",", names);
             Router router = new Router(
-                    names, sources, rules, planner, transactionPolicy, twoPhase, metrics, reported, identityStride);
+                    names,
+                    sources,
+                    rules,
+                    planner,
+                    transactionPolicy,
+                    twoPhase,
+                    metrics,
+                    reported,
+                    identityStride,
+                    sequenceHome);
             ShardingDataSource ds = new ShardingDataSource(router, map, closeShards ? sources : List.of(), log);
             if (twoPhase != null) {
                 try {
