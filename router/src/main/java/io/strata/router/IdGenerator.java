@@ -69,6 +69,9 @@ public final class IdGenerator implements AutoCloseable {
         this.lease = lease;
         this.node = node;
         this.lastMillis = lease == null ? -1 : lease.startAfterMillis();
+        // The previous holder may have used every sequence number of its ceiling's millisecond:
+        // mark it used up, so the first id is strictly later.
+        this.sequence = (1L << sequenceBits) - 1;
     }
 
     /** A new builder. */

@@ -232,4 +232,73 @@ class SlotIdsTest {
                         .queryLong("select count(*) from strata_id_nodes where" + " expires_at > now()"))
                 .isEqualTo(2);
     }
+
+    @Test
+    void aLeaseTakenOverByAnotherOwnerIsRefusedNotShared() throws Exception {
+        try (io.strata.replication.ReplicaSetDataSource leases =
+                        FourShards.replicaSet(topology.shards().get(3));
+                IdGenerator ids = IdGenerator.builder()
+                        .leaseFrom(leases)
+                        .leaseTtl(java.time.Duration.ofSeconds(1))
+                        .build()) {
+            ids.next();
+            // Another member took the node id (as if this one had been partitioned past its lease).
+            topology.shards()
+                    .get(3)
+                    .primary()
+                    .queryLong("with t as (update strata_id_nodes set owner = 'someone-else' where node = "
+                            + ids.nodeId() + " returning 1) select count(*) from t");
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThatThrownBy(ids::next)
+                            .isInstanceOf(IllegalStateException.class)
+                            .hasMessageContaining("taken by another member"));
+        } finally {
+            topology.shards()
+                    .get(3)
+                    .primary()
+                    .queryLong("with t as (delete from strata_id_nodes returning 1)" + " select count(*) from t");
+        }
+    }
+
+    @Test
+    void aNodeIdReusedAfterAStopStartsAboveThePreviousHoldersLastId() throws Exception {
+        // One node bit: two node ids. C keeps one; A (its clock 1.5 s ahead) uses and releases the
+        // other; B then gets A's node id and must not issue an id at or below A's last one.
+        java.time.Clock ahead = java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofMillis(1500));
+        try (io.strata.replication.ReplicaSetDataSource leases =
+                        FourShards.replicaSet(topology.shards().get(2));
+                IdGenerator c =
+                        IdGenerator.builder().leaseFrom(leases).nodeBits(1).build()) {
+            long lastOfA;
+            int nodeOfA;
+            try (IdGenerator a = IdGenerator.builder()
+                    .leaseFrom(leases)
+                    .nodeBits(1)
+                    .clock(ahead)
+                    .build()) {
+                assertThat(a.nodeId()).isNotEqualTo(c.nodeId());
+                nodeOfA = a.nodeId();
+                lastOfA = a.next();
+                for (int i = 0; i < 1000; i++) {
+                    lastOfA = a.next();
+                }
+            }
+            try (IdGenerator b = IdGenerator.builder()
+                    .leaseFrom(leases)
+                    .nodeBits(1)
+                    .maxClockWait(java.time.Duration.ofSeconds(10))
+                    .build()) {
+                assertThat(b.nodeId()).isEqualTo(nodeOfA);
+                long first = b.next();
+                assertThat(IdGenerator.timestampOf(first)).isGreaterThan(IdGenerator.timestampOf(lastOfA));
+                assertThat(first).isGreaterThan(lastOfA);
+            }
+        } finally {
+            topology.shards()
+                    .get(2)
+                    .primary()
+                    .queryLong("with t as (delete from strata_id_nodes returning 1)" + " select count(*) from t");
+        }
+    }
 }
