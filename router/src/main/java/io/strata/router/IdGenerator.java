@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Cluster-wide 64-bit ids: time-ordered, unique across every member that shares the lease table,
@@ -51,14 +52,14 @@ public final class IdGenerator implements AutoCloseable {
     private final int sequenceBits;
     private final int slotBits;
     private final int slots;
-    private final ShardMap shardMap;
+    private final @Nullable ShardMap shardMap;
     private final long maxClockWaitMillis;
-    private final NodeLease lease;
+    private final @Nullable NodeLease lease;
     private final int node;
     private long lastMillis;
     private long sequence;
 
-    private IdGenerator(Builder b, int node, NodeLease lease) {
+    private IdGenerator(Builder b, int node, @Nullable NodeLease lease) {
         this.clock = b.clock;
         this.nodeBits = b.nodeBits;
         this.sequenceBits = b.sequenceBits;
@@ -202,12 +203,12 @@ public final class IdGenerator implements AutoCloseable {
     public static final class Builder {
 
         private Clock clock = Clock.systemUTC();
-        private ShardMap shardMap;
+        private @Nullable ShardMap shardMap;
         private int slotBits;
         private int nodeBits = -1;
         private int sequenceBits;
         private int fixedNode = -1;
-        private DataSource leaseSource;
+        private @Nullable DataSource leaseSource;
         private Duration leaseTtl = Duration.ofSeconds(30);
         private Duration maxClockWait = Duration.ofSeconds(2);
 
@@ -298,7 +299,8 @@ public final class IdGenerator implements AutoCloseable {
                 }
                 return new IdGenerator(this, fixedNode, null);
             }
-            NodeLease lease = NodeLease.acquire(leaseSource, 1 << nodeBits, leaseTtl, clock);
+            DataSource source = Objects.requireNonNull(leaseSource, "leaseFrom");
+            NodeLease lease = NodeLease.acquire(source, 1 << nodeBits, leaseTtl, clock);
             return new IdGenerator(this, lease.node(), lease);
         }
     }

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Many PostgreSQL shards as one {@link DataSource}. Applications keep writing plain JDBC; each
@@ -50,11 +51,11 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     private final Router router;
     private final ShardMap shardMap;
     private final List<DataSource> owned;
-    private final CoordinatorLog log;
+    private final @Nullable CoordinatorLog log;
     private volatile boolean closed;
-    private IdGenerator ids;
+    private @Nullable IdGenerator ids;
 
-    private ShardingDataSource(Router router, ShardMap shardMap, List<DataSource> owned, CoordinatorLog log) {
+    private ShardingDataSource(Router router, ShardMap shardMap, List<DataSource> owned, @Nullable CoordinatorLog log) {
         this.router = router;
         this.shardMap = shardMap;
         this.owned = owned;
@@ -69,9 +70,9 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
      * (see {@link Builder#identityStride}), for a sharded table created before Strata managed it or
      * with the stride off: each shard restarts at its first value above the highest value any shard
      * has handed out. Run it while nothing inserts into the table (a migration step); idempotent.
-     * Returns how many shard sequences were changed.
+     * Returns how many shard sequences were changed (0 when the table has none, or does not exist).
      *
-     * @throws SQLException when a shard cannot be reached or the table does not exist (42P01)
+     * @throws SQLException when a shard cannot be reached
      */
     public int interleaveSequences(String table) throws SQLException {
         Objects.requireNonNull(table, "table cannot be null");
@@ -203,7 +204,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     }
 
     @Override
-    public PrintWriter getLogWriter() {
+    public @Nullable PrintWriter getLogWriter() {
         return null;
     }
 
@@ -248,19 +249,19 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
 
         private final Map<String, DataSource> shards = new LinkedHashMap<>();
         private final Map<String, TableRule> tables = new LinkedHashMap<>();
-        private ShardMap shardMap;
+        private @Nullable ShardMap shardMap;
         private int slots = ShardMap.DEFAULT_SLOTS;
-        private String defaultShard;
+        private @Nullable String defaultShard;
         private boolean keylessWritesToAllShards;
         private TransactionPolicy transactionPolicy = TransactionPolicy.TWO_PHASE;
-        private String coordinatorId;
-        private Path coordinatorLog;
+        private @Nullable String coordinatorId;
+        private @Nullable Path coordinatorLog;
         private long planCacheSize = 10_000;
-        private MeterRegistry meterRegistry;
+        private @Nullable MeterRegistry meterRegistry;
         private boolean closeShards;
-        private String url;
+        private @Nullable String url;
         private final java.util.Set<String> globalSequences = new java.util.LinkedHashSet<>();
-        private String sequenceShard;
+        private @Nullable String sequenceShard;
         private int identityStride = DEFAULT_IDENTITY_STRIDE;
 
         private Builder() {}

@@ -2,6 +2,7 @@ package io.strata.router;
 
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How one table is placed across shards: {@linkplain #sharded sharded} by a key column,
@@ -23,12 +24,18 @@ public final class TableRule {
 
     private final String table;
     private final Kind kind;
-    private final String keyColumn;
-    private final KeyType keyType;
-    private final String shard;
-    private final String slotIdColumn;
+    private final @Nullable String keyColumn;
+    private final @Nullable KeyType keyType;
+    private final @Nullable String shard;
+    private final @Nullable String slotIdColumn;
 
-    private TableRule(String table, Kind kind, String keyColumn, KeyType keyType, String shard, String slotIdColumn) {
+    private TableRule(
+            String table,
+            Kind kind,
+            @Nullable String keyColumn,
+            @Nullable KeyType keyType,
+            @Nullable String shard,
+            @Nullable String slotIdColumn) {
         this.table = table;
         this.kind = kind;
         this.keyColumn = keyColumn;
@@ -58,7 +65,7 @@ public final class TableRule {
     }
 
     /** The id column whose values carry the shard key's slot (lower case), else null. */
-    public String slotIdColumn() {
+    public @Nullable String slotIdColumn() {
         return slotIdColumn;
     }
 
@@ -96,17 +103,17 @@ public final class TableRule {
     }
 
     /** The key column (lower case) of a sharded table, else null. */
-    public String keyColumn() {
+    public @Nullable String keyColumn() {
         return keyColumn;
     }
 
     /** The declared key type of a sharded table, else null. */
-    public KeyType keyType() {
+    public @Nullable KeyType keyType() {
         return keyType;
     }
 
     /** The shard of a single table, else null. */
-    public String shard() {
+    public @Nullable String shard() {
         return shard;
     }
 
