@@ -53,6 +53,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     private final List<DataSource> owned;
     private final @Nullable CoordinatorLog log;
     private volatile boolean closed;
+    private @Nullable IdGenerator ids;
 
     private ShardingDataSource(Router router, ShardMap shardMap, List<DataSource> owned, @Nullable CoordinatorLog log) {
         this.router = router;
@@ -69,9 +70,9 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
      * (see {@link Builder#identityStride}), for a sharded table created before Strata managed it or
      * with the stride off: each shard restarts at its first value above the highest value any shard
      * has handed out. Run it while nothing inserts into the table (a migration step); idempotent.
-     * Returns how many shard sequences were changed.
+     * Returns how many shard sequences were changed (0 when the table has none, or does not exist).
      *
-     * @throws SQLException when a shard cannot be reached or the table does not exist (42P01)
+     * @throws SQLException when a shard cannot be reached
      */
     public int interleaveSequences(String table) throws SQLException {
         Objects.requireNonNull(table, "table cannot be null");
@@ -125,6 +126,28 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         return router.planner();
     }
 
+    /**
+     * This data source's {@link IdGenerator}, created on first use: its ids carry the slot of a
+     * shard key under this shard map ({@link IdGenerator#next(Object, KeyType)}), and its node id is
+     * leased from table {@code strata_id_nodes} on the sequence shard (see
+     * {@link Builder#sequenceShard}), so every data source over these shards, in any JVM, gets
+     * distinct ids. Closed with this data source.
+     *
+     * @throws SQLException when no node id can be leased
+     */
+    public synchronized IdGenerator idGenerator() throws SQLException {
+        if (closed) {
+            throw new SQLException("Strata: the ShardingDataSource is closed", "08003");
+        }
+        if (ids == null) {
+            ids = IdGenerator.builder()
+                    .shardMap(shardMap)
+                    .leaseFrom(io.strata.router.internal.RouterAccess.sequenceShard(router))
+                    .build();
+        }
+        return ids;
+    }
+
     /** The shard map. */
     public ShardMap shardMap() {
         return shardMap;
@@ -157,6 +180,11 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             return;
         }
         closed = true;
+        synchronized (this) {
+            if (ids != null) {
+                ids.close();
+            }
+        }
         for (DataSource ds : owned) {
             if (ds instanceof AutoCloseable c) {
                 try {
@@ -231,9 +259,9 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         private long planCacheSize = 10_000;
         private @Nullable MeterRegistry meterRegistry;
         private boolean closeShards;
-        private String url;
+        private @Nullable String url;
         private final java.util.Set<String> globalSequences = new java.util.LinkedHashSet<>();
-        private String sequenceShard;
+        private @Nullable String sequenceShard;
         private int identityStride = DEFAULT_IDENTITY_STRIDE;
 
         private Builder() {}
@@ -458,7 +486,16 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             }
             String reported = url != null ? url : Driver.PREFIX + "builder:" + String.join(",", names);
             Router router = new Router(
-                    names, sources, rules, planner, transactionPolicy, twoPhase, metrics, reported, identityStride);
+                    names,
+                    sources,
+                    rules,
+                    planner,
+                    transactionPolicy,
+                    twoPhase,
+                    metrics,
+                    reported,
+                    identityStride,
+                    sequenceHome);
             ShardingDataSource ds = new ShardingDataSource(router, map, closeShards ? sources : List.of(), log);
             if (twoPhase != null) {
                 try {

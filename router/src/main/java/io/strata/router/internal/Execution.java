@@ -263,15 +263,26 @@ final class Execution {
         if (rule == null || rule.kind() != io.strata.router.TableRule.Kind.SHARDED) {
             return;
         }
+        // The catalog reads must see the table just created or altered: on the primaries.
         for (Call call : calls) {
-            Connection c = connection.shard(call.shard());
+            connection.shard(call.shard());
             ReplicaSetConnection rs = connection.replicaSets[call.shard()];
             if (rs != null) {
-                rs.setConsistency(Consistency.STRONG); // the catalog read must see the table just created
+                rs.setConsistency(Consistency.STRONG);
             }
-            try {
-                IdentityInterleave.apply(c, table, call.shard(), connection.router.identityStride, 0);
-            } finally {
+        }
+        try {
+            long above = 0;
+            for (Call call : calls) {
+                above = Math.max(above, IdentityInterleave.highest(connection.shard(call.shard()), table));
+            }
+            for (Call call : calls) {
+                IdentityInterleave.apply(
+                        connection.shard(call.shard()), table, call.shard(), connection.router.identityStride, above);
+            }
+        } finally {
+            for (Call call : calls) {
+                ReplicaSetConnection rs = connection.replicaSets[call.shard()];
                 if (rs != null) {
                     rs.setConsistency(connection.consistency());
                 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Makes the sequences behind a sharded table's identity and serial columns hand out values that no
@@ -19,7 +20,9 @@ import java.util.regex.Pattern;
  * pace, across any number of application JVMs (the sequences are the coordination) and restarts.
  *
  * <p>Applied by the router right after it runs a {@code CREATE TABLE} of a sharded table (the
- * sequences are new: shard {@code i} restarts at {@code i + 1}), and by
+ * sequences are new: shard {@code i} restarts at {@code i + 1}) or an {@code ALTER TABLE} of one
+ * (a column added as identity/serial: future values restart above every shard's highest; the
+ * values the ALTER itself gave existing rows are per shard and may repeat), and by
  * {@code ShardingDataSource.interleaveSequences(table)} for tables that already hold rows (each
  * shard restarts at its first value above the highest value any shard has handed out). A sequence
  * already interleaved this way is left alone, so both are idempotent.
@@ -27,7 +30,8 @@ import java.util.regex.Pattern;
 final class IdentityInterleave {
 
     private static final Pattern CREATE_TABLE = Pattern.compile(
-            "^\\s*CREATE\\s+(?:(?:GLOBAL|LOCAL)\\s+)?(?:(?:UNLOGGED)\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?"
+            "^\\s*(?:CREATE\\s+(?:(?:GLOBAL|LOCAL)\\s+)?(?:(?:UNLOGGED)\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?"
+                    + "|ALTER\\s+TABLE\\s+(?:IF\\s+EXISTS\\s+)?(?:ONLY\\s+)?)"
                     + "((?:\"(?:[^\"]|\"\")*\"|[A-Za-z_][A-Za-z0-9_$]*)(?:\\s*\\.\\s*(?:\"(?:[^\"]|\"\")*\"|[A-Za-z_][A-Za-z0-9_$]*))?)",
             Pattern.CASE_INSENSITIVE);
 
@@ -39,13 +43,13 @@ final class IdentityInterleave {
             + " join pg_namespace n on n.oid = seq.relnamespace"
             + " left join pg_sequences ps on ps.schemaname = n.nspname and ps.sequencename = seq.relname"
             + " where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass"
-            + " and d.deptype in ('a', 'i') and d.refobjid = ?::regclass"
+            + " and d.deptype in ('a', 'i') and d.refobjid = to_regclass(?)"
             + " order by 1";
 
     private IdentityInterleave() {}
 
-    /** The table a {@code CREATE TABLE} statement creates (lower case unless quoted), or null. */
-    static String createdTable(String strippedSql) {
+    /** The table a {@code CREATE TABLE} or {@code ALTER TABLE} statement names, or null. */
+    static @Nullable String createdTable(String strippedSql) {
         Matcher m = CREATE_TABLE.matcher(strippedSql);
         return m.find() ? m.group(1) : null;
     }

@@ -148,6 +148,15 @@ public final class Plan implements RoutePlan {
     /** Set by the planner for writes to broadcast tables: every shard holds the same copy. */
     boolean broadcastCopies;
 
+    /** True when {@link #keys} are ids carrying their row's slot (see {@link SlotIdRouting}). */
+    boolean slotIdKeys;
+
+    /** For an UPDATE that sets the shard key: the new value, checked against the rows' slot. */
+    KeySource setKey;
+
+    /** The shard key's type, for {@link #setKey}. */
+    KeyType setKeyType;
+
     /** Set for statements that call sequence functions: the shard they must run on (see {@link Sequences}). */
     Sequences.SequenceCall sequence;
 
@@ -207,12 +216,17 @@ public final class Plan implements RoutePlan {
                 return List.of(new Call(hintShard >= 0 ? hintShard : fixedShard, sql, null));
             case KEYED: {
                 BitSet shards = new BitSet(shardCount);
+                Object newKey = setKey == null ? null : setKey.values(params).get(0);
                 for (KeySource key : keys) {
                     for (Object v : key.values(params)) {
                         if (v == null && insert == null && !isInsert) {
                             continue; // key = NULL matches no row anywhere
                         }
-                        shards.set(map.shardIndexOf(v, keyType));
+                        int slot = slotIdKeys ? SlotIdRouting.slotOfId(v, map) : map.slotOf(v, keyType);
+                        if (setKey != null) {
+                            SlotIdRouting.checkSetKey(newKey, setKeyType, slot, map);
+                        }
+                        shards.set(map.shardIndexOfSlot(slot));
                     }
                 }
                 if (shards.isEmpty()) {

@@ -24,6 +24,8 @@ public final class Router {
     final String url;
     /** The stride of interleaved identity/serial sequences on sharded tables; 0: left alone. */
     final int identityStride;
+    /** The shard index global sequences and the id-node lease table live on. */
+    final int sequenceShard;
 
     /** Assembles a router; {@code twoPhase} is null under {@link TransactionPolicy#REJECT}. */
     public Router(
@@ -35,7 +37,8 @@ public final class Router {
             TwoPhaseCommit twoPhase,
             RouterMetrics metrics,
             String url,
-            int identityStride) {
+            int identityStride,
+            int sequenceShard) {
         this.shardNames = List.copyOf(shardNames);
         this.shards = List.copyOf(shards);
         this.rules = rules;
@@ -45,6 +48,7 @@ public final class Router {
         this.metrics = metrics;
         this.url = url;
         this.identityStride = identityStride;
+        this.sequenceShard = sequenceShard;
     }
 
     /** A new logical connection; no physical connection is taken until a statement needs one. */

@@ -27,6 +27,11 @@ public final class RouterAccess {
         return Sequences.normalize(raw);
     }
 
+    /** The data source of the shard that holds global sequences and the id-node leases. */
+    public static DataSource sequenceShard(Router router) {
+        return router.shards.get(router.sequenceShard);
+    }
+
     /** The shards' data sources. */
     public static List<DataSource> shards(Router router) {
         return router.shards;

@@ -537,7 +537,7 @@ public final class YamlConfig {
         }
         Map<String, Object> m = map(value, path);
         if (m.containsKey("sharded")) {
-            unknownKeys(m, Set.of("sharded", "type"), path);
+            unknownKeys(m, Set.of("sharded", "type", "slotId"), path);
             String column = string(m.get("sharded"), path + ".sharded", true);
             String type = string(m.get("type"), path + ".type", true);
             KeyType keyType = null;
@@ -553,7 +553,19 @@ public final class YamlConfig {
                                 "must be bigint, integer, smallint, text, varchar or uuid but was '" + type + "'");
                 }
             }
-            return column != null && keyType != null ? TableRule.sharded(name, column, keyType) : null;
+            if (column == null || keyType == null) {
+                return null;
+            }
+            TableRule rule = TableRule.sharded(name, column, keyType);
+            String slotId = string(m.get("slotId"), path + ".slotId", false);
+            if (slotId != null) {
+                try {
+                    rule = rule.withSlotId(slotId);
+                } catch (IllegalArgumentException e) {
+                    error(path + ".slotId", e.getMessage());
+                }
+            }
+            return rule;
         }
         if (m.containsKey("single")) {
             unknownKeys(m, Set.of("single"), path);
