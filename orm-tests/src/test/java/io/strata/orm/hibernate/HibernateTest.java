@@ -7,7 +7,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.strata.orm.OrmTopology;
+import io.strata.orm.SlotIdGenerator;
 import io.strata.orm.StrataCluster;
+import io.strata.router.IdGenerator;
+import io.strata.router.KeyType;
 import io.strata.testkit.PgTopology;
 import jakarta.persistence.OptimisticLockException;
 import java.math.BigDecimal;
@@ -25,7 +28,6 @@ import org.hibernate.cfg.Configuration;
 import org.hibernate.exception.GenericJDBCException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -45,13 +47,15 @@ class HibernateTest {
 
     static final String TABLES = """
               orm_customers: { sharded: id, type: bigint }
-              orm_orders: { sharded: customer_id, type: bigint }
+              orm_orders: { sharded: customer_id, type: bigint, slotId: id }
               orm_payments: { sharded: customer_id, type: bigint }
             """;
 
-    /** Hibernate's default sequences, declared global so that every shard draws from one
-     * (Hibernate 6.6 names them {@code <table>_SEQ}). */
-    static final String SEQUENCES = "globalSequences: [orm_customers_seq, orm_orders_seq]\n";
+    /**
+     * Customer's default sequence (Hibernate 6.6 names it {@code <table>_SEQ}), declared global so
+     * that every shard and both factories draw from one.
+     */
+    static final String SEQUENCES = "globalSequences: [orm_customers_seq]\n";
 
     private StrataCluster cluster;
     private SessionFactory emfA;
@@ -65,11 +69,11 @@ class HibernateTest {
                 TABLES,
                 SEQUENCES,
                 "drop table if exists orm_customers, orm_orders, orm_payments cascade",
-                "drop sequence if exists orm_customers_seq, orm_orders_seq");
+                "drop sequence if exists orm_customers_seq");
         // The first factory creates the schema (hbm2ddl), the second one only uses it.
         poolA = cluster.pool("hibernate-a");
-        emfA = factory(poolA, "create");
-        emfB = factory(cluster.pool("hibernate-b"), "none");
+        emfA = factory(poolA, cluster.url(), "create");
+        emfB = factory(cluster.pool("hibernate-b"), cluster.url(), "none");
     }
 
     @AfterAll
@@ -83,13 +87,14 @@ class HibernateTest {
         cluster.close();
     }
 
-    static SessionFactory factory(DataSource dataSource, String hbm2ddl) {
+    static SessionFactory factory(DataSource dataSource, String url, String hbm2ddl) {
         Configuration cfg = new Configuration()
                 .addAnnotatedClass(Customer.class)
                 .addAnnotatedClass(PurchaseOrder.class)
                 .addAnnotatedClass(Payment.class);
         cfg.getProperties().put(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, dataSource);
         cfg.setProperty(AvailableSettings.HBM2DDL_AUTO, hbm2ddl);
+        cfg.setProperty(SlotIdGenerator.URL_PROPERTY, url);
         cfg.setProperty(AvailableSettings.STATEMENT_BATCH_SIZE, "25");
         cfg.setProperty(AvailableSettings.ORDER_INSERTS, "true");
         cfg.setProperty(AvailableSettings.ORDER_UPDATES, "true");
@@ -312,14 +317,15 @@ class HibernateTest {
         assertThat(count).isEqualTo(all.size()).isEqualTo(30);
     }
 
-    @Disabled(
-            "issue 10 defect 8: update orm_orders set customer_id=?,... where id=? and version=? refused as changing the shard key, see notes/router-jdbc.md")
     @Test
     @Order(8)
     void anEntityShardedByAnotherColumnIsFoundUpdatedAndDeletedById() throws Exception {
         PurchaseOrder order = new PurchaseOrder(4242, "new", new BigDecimal("99.90"));
         emfA.inTransaction(s -> s.persist(order));
         long id = order.getId();
+        assertThat(IdGenerator.slotOf(id, cluster.shardMap().slots()))
+                .as("the id carries the customer's slot")
+                .isEqualTo(cluster.shardMap().slotOf(4242L, KeyType.LONG));
         assertThat(cluster.rowsByShard("select id, customer_id from orm_orders where id = ?", id)
                         .get(cluster.shardOf(4242)))
                 .containsExactly(row(id, 4242));

@@ -1,23 +1,24 @@
 package io.strata.orm.hibernate;
 
+import io.strata.orm.SlotId;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 import java.math.BigDecimal;
 
 /**
- * Sharded by {@code customer_id}, not by its id: Hibernate still finds, updates and deletes it by id
- * alone ({@code where id=? and version=?}).
+ * Sharded by {@code customer_id}, not by its id: its ids carry the customer's slot ({@link SlotId},
+ * {@code slotId: id} in the YAML), so Hibernate finds, updates and deletes it by id alone
+ * ({@code where id=? and version=?}).
  */
 @Entity
 @Table(name = "orm_orders")
 public class PurchaseOrder {
 
     @Id
-    @GeneratedValue
+    @SlotId(shardKey = "customerId")
     private Long id;
 
     @Version

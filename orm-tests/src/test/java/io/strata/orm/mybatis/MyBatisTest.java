@@ -23,7 +23,6 @@ import org.apache.ibatis.session.SqlSessionFactoryBuilder;
 import org.apache.ibatis.transaction.jdbc.JdbcTransactionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -190,8 +189,6 @@ class MyBatisTest {
         assertThat(got.stream().map(MyBatisTest::noteRow).toList()).isEqualTo(expected);
     }
 
-    @Disabled(
-            "issue 10 planner: delete ... where owner_id in (?, ?) and tag = ? refused as keyless (JSqlParser 5.3 parses IN followed by AND wrongly), see notes/router-plan.md")
     @Test
     @Order(4)
     void dynamicUpdatesAndDeletes() throws Exception {

@@ -1,5 +1,6 @@
 package io.strata.orm.spring;
 
+import io.strata.orm.SlotId;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -7,12 +8,17 @@ import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 import java.math.BigDecimal;
 
-/** Sharded by {@code author_id}: an author's books live together on one shard. Ids are assigned. */
+/**
+ * Sharded by {@code author_id}: an author's books live together on one shard. Its ids carry the
+ * author's slot ({@link SlotId}, {@code slotId: id} in the YAML), so it is also found, updated and
+ * deleted by id alone.
+ */
 @Entity
 @Table(name = "orm_books")
 public class Book {
 
     @Id
+    @SlotId(shardKey = "authorId")
     private Long id;
 
     @Version
@@ -29,8 +35,7 @@ public class Book {
 
     protected Book() {}
 
-    public Book(long id, long authorId, String title, BigDecimal price) {
-        this.id = id;
+    public Book(long authorId, String title, BigDecimal price) {
         this.authorId = authorId;
         this.title = title;
         this.price = price;

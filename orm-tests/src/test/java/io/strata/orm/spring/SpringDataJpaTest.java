@@ -4,6 +4,7 @@ import static io.strata.orm.StrataCluster.row;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.orm.OrmTopology;
+import io.strata.orm.SlotIdGenerator;
 import io.strata.orm.StrataCluster;
 import io.strata.testkit.PgTopology;
 import jakarta.persistence.EntityManagerFactory;
@@ -18,7 +19,6 @@ import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -56,12 +56,18 @@ class SpringDataJpaTest {
     static class JpaConfig {
 
         @Bean
-        LocalContainerEntityManagerFactoryBean entityManagerFactory(DataSource dataSource) {
+        LocalContainerEntityManagerFactoryBean entityManagerFactory(DataSource dataSource, StrataCluster cluster) {
             LocalContainerEntityManagerFactoryBean f = new LocalContainerEntityManagerFactoryBean();
             f.setDataSource(dataSource);
             f.setPackagesToScan(Book.class.getPackageName());
             f.setJpaVendorAdapter(new HibernateJpaVendorAdapter());
-            f.setJpaPropertyMap(Map.of("hibernate.jdbc.batch_size", "20", "hibernate.order_inserts", "true"));
+            f.setJpaPropertyMap(Map.of(
+                    "hibernate.jdbc.batch_size",
+                    "20",
+                    "hibernate.order_inserts",
+                    "true",
+                    SlotIdGenerator.URL_PROPERTY,
+                    cluster.url()));
             return f;
         }
 
@@ -77,17 +83,22 @@ class SpringDataJpaTest {
     private StrataCluster cluster;
     private AnnotationConfigApplicationContext context;
     private BookRepository books;
+    private List<Book> saved = List.of();
 
     @BeforeAll
     void setUp(PgTopology topology) throws Exception {
         cluster = StrataCluster.start(
-                topology, "  orm_books: { sharded: author_id, type: bigint }\n", "", "drop table if exists orm_books");
+                topology,
+                "  orm_books: { sharded: author_id, type: bigint, slotId: id }\n",
+                "",
+                "drop table if exists orm_books");
         // Schema by SQL, through the router (DDL goes to every shard).
         cluster.execute("create table orm_books (id bigint primary key, version bigint not null,"
                 + " author_id bigint not null, title varchar(100) not null, price numeric(10, 2) not null)");
         DataSource pool = cluster.pool("spring-data");
         context = new AnnotationConfigApplicationContext();
         context.registerBean("dataSource", DataSource.class, () -> pool);
+        context.registerBean(StrataCluster.class, () -> cluster);
         context.register(JpaConfig.class);
         context.refresh();
         books = context.getBean(BookRepository.class);
@@ -141,13 +152,15 @@ class SpringDataJpaTest {
         List<Book> made = new ArrayList<>();
         for (int a = 1; a <= AUTHORS; a++) {
             for (int n = 1; n <= BOOKS_PER_AUTHOR; n++) {
-                long id = (a - 1) * BOOKS_PER_AUTHOR + n;
                 // Prices repeat across authors, so sorting by price needs the id to break ties.
-                made.add(new Book(id, a, "T-" + a + "-" + n, new BigDecimal((n * 7 % 5) * 10 + a % 3 + ".50")));
+                made.add(new Book(a, "T-" + a + "-" + n, new BigDecimal((n * 7 % 5) * 10 + a % 3 + ".50")));
             }
         }
-        List<Book> saved = books.saveAll(made);
-        assertThat(primaryBooks()).isEqualTo(rows(saved)).hasSize(AUTHORS * BOOKS_PER_AUTHOR);
+        saved = books.saveAll(made);
+        assertThat(primaryBooks())
+                .isEqualTo(rows(
+                        saved.stream().sorted(Comparator.comparing(Book::getId)).toList()))
+                .hasSize(AUTHORS * BOOKS_PER_AUTHOR);
         cluster.assertPlacement("orm_books", "author_id", "id");
         cluster.awaitReplicas();
     }
@@ -214,14 +227,25 @@ class SpringDataJpaTest {
         assertThat(books.existsByAuthorIdAndTitle(6, "T-6-4")).isTrue();
         assertThat(books.existsByAuthorIdAndTitle(6, "T-5-4")).isFalse();
         // By id alone: the id is not the shard key, so every shard is asked.
-        assertThat(books.findById(30L).map(SpringDataJpaTest::bookRow))
-                .contains(expected(r -> r.get(0).equals("30"), BY_PRICE_DESC_THEN_ID, 0, 1)
+        String id30 = String.valueOf(saved.get(29).getId());
+        assertThat(books.findById(saved.get(29).getId()).map(SpringDataJpaTest::bookRow))
+                .contains(expected(r -> r.get(0).equals(id30), BY_PRICE_DESC_THEN_ID, 0, 1)
                         .get(0));
-        assertThat(rows(books.findAllById(List.of(2L, 17L, 40L, 55L))).stream()
+        List<Long> some = List.of(
+                saved.get(1).getId(),
+                saved.get(16).getId(),
+                saved.get(39).getId(),
+                saved.get(54).getId());
+        Set<String> someText = Set.of(
+                some.get(0).toString(),
+                some.get(1).toString(),
+                some.get(2).toString(),
+                some.get(3).toString());
+        assertThat(rows(books.findAllById(some)).stream()
                         .sorted(Comparator.comparing((List<String> r) -> Long.parseLong(r.get(0))))
                         .toList())
                 .isEqualTo(expected(
-                        r -> Set.of("2", "17", "40", "55").contains(r.get(0)),
+                        r -> someText.contains(r.get(0)),
                         Comparator.comparing((List<String> r) -> Long.parseLong(r.get(0))),
                         0,
                         10));
@@ -273,31 +297,30 @@ class SpringDataJpaTest {
         cluster.awaitReplicas();
     }
 
-    @Disabled(
-            "issue 10 defect 8: update orm_books set author_id=?,... where id=? and version=? refused as changing the shard key, see notes/router-jdbc.md")
     @Test
     @Order(6)
     void saveFindUpdateAndDeleteByIdOfABookShardedByAuthor() throws Exception {
-        Book book = books.save(new Book(1000, 6, "crud", new BigDecimal("12.00")));
-        assertThat(cluster.primaryRows("select id, version, author_id, title, price from orm_books where id = 1000"))
-                .containsExactly(row(1000, 0, 6, "crud", "12.00"));
-        assertThat(cluster.rowsByShard("select id from orm_books where id = 1000")
+        Book book = books.save(new Book(6, "crud", new BigDecimal("12.00")));
+        long id = book.getId();
+        String select = "select id, version, author_id, title, price from orm_books where id = ?";
+        assertThat(cluster.primaryRows(select, id)).containsExactly(row(id, 0, 6, "crud", "12.00"));
+        assertThat(cluster.rowsByShard("select id from orm_books where id = ?", id)
                         .get(cluster.shardOf(6)))
-                .containsExactly(row(1000));
+                .containsExactly(row(id));
 
+        // Spring's save() of a detached entity: merge (select by id), then Hibernate's full update by id
+        // and version, shard key included and unchanged.
         book.setTitle("crud, revised");
-        Book saved = books.save(book);
-        assertThat(saved.getVersion()).isEqualTo(1);
-        assertThat(cluster.primaryRows("select id, version, author_id, title, price from orm_books where id = 1000"))
-                .containsExactly(row(1000, 1, 6, "crud, revised", "12.00"));
+        Book revised = books.save(book);
+        assertThat(revised.getVersion()).isEqualTo(1);
+        assertThat(cluster.primaryRows(select, id)).containsExactly(row(id, 1, 6, "crud, revised", "12.00"));
         cluster.awaitReplicas();
-        assertThat(books.findById(1000L).map(SpringDataJpaTest::bookRow))
-                .contains(row(1000, 1, 6, "crud, revised", "12.00"));
+        assertThat(books.findById(id).map(SpringDataJpaTest::bookRow))
+                .contains(row(id, 1, 6, "crud, revised", "12.00"));
 
-        books.deleteById(1000L);
-        assertThat(cluster.primaryRows("select id from orm_books where id = 1000"))
-                .isEmpty();
+        books.deleteById(id);
+        assertThat(cluster.primaryRows(select, id)).isEmpty();
         cluster.awaitReplicas();
-        assertThat(books.findById(1000L)).isEmpty();
+        assertThat(books.findById(id)).isEmpty();
     }
 }
