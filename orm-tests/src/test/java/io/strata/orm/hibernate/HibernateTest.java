@@ -395,4 +395,60 @@ class HibernateTest {
         assertThat(refused.getSQLState()).startsWith("SR");
         assertThat(customerRows("name = 'nobody'")).isEmpty();
     }
+
+    @Test
+    @Order(11)
+    void joinsOfEntitiesShardedByTheSameKeyValue() throws Exception {
+        List<Customer> customers = new ArrayList<>();
+        emfA.inTransaction(s -> {
+            for (int i = 0; i < 6; i++) {
+                Customer c = new Customer("join-" + i, null);
+                s.persist(c);
+                customers.add(c);
+            }
+        });
+        // Orders sharded by customer_id sit with their customer (sharded by id): the join is local.
+        emfB.inTransaction(s -> {
+            for (Customer c : customers) {
+                for (int n = 0; n < 3; n++) {
+                    s.persist(new PurchaseOrder(c.getId(), "join", new BigDecimal(n * 3 + c.getId() % 5 + ".75")));
+                }
+            }
+        });
+        cluster.assertPlacement("orm_orders", "customer_id", "id");
+        String sql = "select c.id, c.name, o.id, o.total from orm_orders o join orm_customers c on c.id = o.customer_id"
+                + " where c.name like 'join-%'";
+        List<List<String>> all = new ArrayList<>();
+        cluster.rowsByShard(sql).values().forEach(all::addAll);
+        assertThat(all).hasSize(18);
+
+        long one = customers.get(2).getId();
+        List<Object[]> keyed = emfA.fromTransaction(s -> s.createSelectionQuery(
+                        "select c.id, c.name, o.id, o.total from PurchaseOrder o join Customer c on c.id = o.customerId"
+                                + " where c.id = :id order by o.id",
+                        Object[].class)
+                .setParameter("id", one)
+                .getResultList());
+        assertThat(keyed.stream().map(r -> row(r)).toList())
+                .isEqualTo(all.stream()
+                        .filter(r -> r.get(0).equals(String.valueOf(one)))
+                        .sorted(Comparator.comparing((List<String> r) -> Long.parseLong(r.get(2))))
+                        .toList());
+
+        List<Object[]> scattered = emfA.fromTransaction(s -> s.createSelectionQuery(
+                        "select c.id, c.name, o.id, o.total from PurchaseOrder o join Customer c on c.id = o.customerId"
+                                + " where c.name like 'join-%' order by o.total desc, o.id",
+                        Object[].class)
+                .setFirstResult(4)
+                .setMaxResults(10)
+                .getResultList());
+        assertThat(scattered.stream().map(r -> row(r)).toList())
+                .isEqualTo(all.stream()
+                        .sorted(Comparator.comparing((List<String> r) -> new BigDecimal(r.get(3)))
+                                .reversed()
+                                .thenComparing(r -> Long.parseLong(r.get(2))))
+                        .skip(4)
+                        .limit(10)
+                        .toList());
+    }
 }
