@@ -221,7 +221,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
 
     @Override
     public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException("Strata logs through slf4j");
+        throw new SQLFeatureNotSupportedException("Strata logs through slf4j", "SR009"); // SR009: see README
     }
 
     @Override

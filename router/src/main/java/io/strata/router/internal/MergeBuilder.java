@@ -159,7 +159,11 @@ final class MergeBuilder {
         if (ps.getGroupBy() != null && ps.getGroupBy().getGroupByExpressionList() != null) {
             for (Object g : ps.getGroupBy().getGroupByExpressionList()) {
                 Finder f = find((Expression) g);
-                if (f.window || f.aggregates > 0) {
+                boolean groupingSet = g instanceof Function fn
+                        && fn.getName() != null
+                        && Set.of("rollup", "cube", "grouping sets")
+                                .contains(fn.getName().toLowerCase(Locale.ROOT));
+                if (f.window || f.aggregates > 0 || groupingSet) {
                     throw new Planner.Rejected(
                             "Strata: GROUP BY " + g + " cannot be merged across shards." + Planner.HINT_HOWTO);
                 }
@@ -333,6 +337,11 @@ final class MergeBuilder {
             for (int i = 0; i < items.size(); i++) {
                 Alias a = items.get(i).getAlias();
                 if (a != null && KeyConditions.normalizeIdentifier(a.getName()).equals(name)) {
+                    // GROUP BY prefers an input column over an alias: "upper(status) AS status ...
+                    // GROUP BY status" groups by the column, so it is fetched as a hidden key.
+                    if (!orderBy && readsColumn(items.get(i).getExpression(), name)) {
+                        return 0;
+                    }
                     return visible > 0 ? i + 1 : 0;
                 }
             }
@@ -384,6 +393,27 @@ final class MergeBuilder {
             return e;
         }
         return new net.sf.jsqlparser.schema.Column(only, c.getColumnName());
+    }
+
+    /** True when {@code e} is not simply the column {@code name} but reads a column of that name. */
+    private static boolean readsColumn(Expression e, String name) {
+        if (e instanceof net.sf.jsqlparser.schema.Column) {
+            return false;
+        }
+        boolean[] found = {false};
+        e.accept(
+                new ExpressionVisitorAdapter<Void>() {
+                    @Override
+                    public <S> Void visit(net.sf.jsqlparser.schema.Column column, S context) {
+                        if (KeyConditions.normalizeIdentifier(column.getColumnName())
+                                .equals(name)) {
+                            found[0] = true;
+                        }
+                        return null;
+                    }
+                },
+                null);
+        return found[0];
     }
 
     /** Rejects an ORDER BY under a collation the merge does not compare by (it compares as "C"). */

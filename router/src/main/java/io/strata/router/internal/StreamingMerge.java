@@ -272,7 +272,7 @@ final class StreamingMerge extends DelegatingResultSet implements MergedResultSe
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        throw new SQLException("Strata: not a wrapper for " + iface.getName());
+        throw new SQLException("Strata: not a wrapper for " + iface.getName(), "22023");
     }
 
     @Override

@@ -366,4 +366,74 @@ class PlannerTest {
                         planner.plan("select * from users where id = 42").calls(map, params(), (owner + 1) % 4, 0, 4))
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("SR006"));
     }
+
+    /** JSqlParser 5.3 swallows what follows an IN list into the list (see KeyConditions.repairInLists). */
+    @Test
+    void inListFollowedByAndOrKeepsPostgresPrecedence() throws SQLException {
+        long other = 43;
+        while (map.shardIndexOf(other, KeyType.LONG) == map.shardIndexOf(42L, KeyType.LONG)) {
+            other++;
+        }
+        // (id = 42 and name in (...)) or id = other: needs other's shard too
+        assertThat(calls("select * from users where id = ? and name in ('a', 'b') or id = " + other, 42L))
+                .hasSizeGreaterThanOrEqualTo(2);
+        assertThat(rejectionState("update users set name = 'x' where id = 1 and name in ('a') or id = 5"))
+                .isEqualTo("SR002");
+        assertThat(rejectionState("delete from users where id = 1 and name in ('a') or name = 'zzz'"))
+                .isEqualTo("SR002");
+        assertThat(rejectionState("delete from users where id = 1 and name not in ('a') or name = 'zzz'"))
+                .isEqualTo("SR002");
+        // MyBatis <foreach>: the key IN list first, then more conditions: keyed
+        assertThat(calls("delete from users where id in ( ? , ? ) and name = ?", 42L, 42L, "x"))
+                .singleElement()
+                .extracting(Call::shard)
+                .isEqualTo(map.shardIndexOf(42L, KeyType.LONG));
+        assertThat(calls("select * from users where id in (?, ?) and name = ? order by id", 42L, 42L, "x"))
+                .hasSize(1);
+        assertThat(calls("select * from users where name in ('a') and id = 42 or name = 'b'"))
+                .hasSize(4);
+        assertThat(calls("select * from users where not name in ('a') and id = 42"))
+                .hasSize(1);
+        assertThat(calls("select * from users where (name in ('a') and id = 42) or id = 42"))
+                .hasSize(4);
+        // a link that an OR makes conditional is no link
+        assertThat(rejectionState("select * from users u join orders o on o.user_id = u.id and o.status in ('a')"
+                        + " or u.name = o.status"))
+                .isEqualTo("SR001");
+        assertThat(calls("select * from users u join orders o on o.status in ('a') and o.user_id = u.id"
+                        + " where u.id = 42"))
+                .hasSize(1);
+    }
+
+    /** A literal whose value a cast or an escape prefix changes is not a key (routed as keyless). */
+    @Test
+    void valueChangingCastsAndEscapeStringsAreNotKeys() throws SQLException {
+        assertThat(calls("select * from users where id = E'42'")).hasSize(4);
+        assertThat(calls("select * from users where id = '42'::varchar(1)")).hasSize(4);
+        assertThat(calls("select * from users where id = '42'::bigint")).hasSize(1);
+        assertThat(rejectionState("insert into users (id, name) values (E'42', 'x')"))
+                .isEqualTo("SR002");
+        assertThat(rejectionState("update users set name = 'x' where id = '42'::char(1)"))
+                .isEqualTo("SR002");
+    }
+
+    /** A subquery over a sharded table in a write would read one shard only ("max + 1" ids, say). */
+    @Test
+    void shardedSubqueriesInWritesAndAnywhereInSelectsAreRejected() throws SQLException {
+        for (String sql : List.of(
+                "update users set name = (select max(name) from users) where id = 5",
+                "delete from users where id = 5 and name = (select min(name) from users)",
+                "insert into users (id, name) values ((select max(id) + 1 from users), 'x')",
+                "insert into users (id, name) values (5, (select max(name) from users))",
+                "update orders set status = 'x' where user_id = 5 and id in (select id from orders where amount > 1)",
+                "update countries set name = (select max(name) from users)",
+                "select * from users u where id = 5 and exists (select 1 from users x where x.name = u.name)")) {
+            assertThat(rejectionState(sql)).as(sql).isEqualTo("SR001");
+        }
+        // (JSqlParser 5.3 cannot read a subquery in LIMIT: refused as unparseable)
+        assertThat(rejectionState("select * from users where id = 5 limit (select count(*) from users)"))
+                .startsWith("SR");
+        assertThat(calls("update users set name = (select max(name) from countries) where id = 5"))
+                .hasSize(1);
+    }
 }
