@@ -377,6 +377,29 @@ public final class Planner implements RoutePlanner {
         return unsharded(sql, p, false, true, hints);
     }
 
+    /**
+     * Rule 3 of {@link CombineRule}: a sharded table read in any nested SELECT (a subquery in
+     * WHERE, SET, VALUES, the select list, LIMIT, ...; {@code top} is the statement's own FROM
+     * tree, checked apart) would see one shard's rows only.
+     */
+    private void rejectShardedSubqueries(Statement statement, PlainSelect top) throws Rejected {
+        CombineRule.Reads reads = new CombineRule.Reads();
+        reads.getTables(statement);
+        for (PlainSelect nested : reads.selects) {
+            if (nested == top) {
+                continue;
+            }
+            for (String t : new CombineRule.Reads().getTables((Statement) nested)) {
+                String n = normalize(t);
+                TableRule r = n == null ? null : rules.rule(n);
+                if (r != null && r.kind() == TableRule.Kind.SHARDED) {
+                    throw new Rejected("Strata: sharded table '" + n + "' is read in a subquery; a subquery would"
+                            + " see one shard's rows only, so the statement is not routed." + HINT_HOWTO);
+                }
+            }
+        }
+    }
+
     private static Set<String> shardedNames(Placement p) {
         Set<String> out = new LinkedHashSet<>();
         for (TableRule r : p.sharded) {
@@ -399,6 +422,7 @@ public final class Planner implements RoutePlanner {
             throw new Rejected("Strata: the statement joins sharded tables " + shardedNames(p)
                     + " with tables that live on one shard; cross-shard joins are not supported." + HINT_HOWTO);
         }
+        rejectShardedSubqueries(ps, ps);
         CombineRule.FromTree tree = CombineRule.fromTree(ps, rules);
         List<KeyConditions.Occurrence> occurrences = tree.occurrences();
         List<Expression> joinConditions = tree.joinLinks();
@@ -571,6 +595,7 @@ public final class Planner implements RoutePlanner {
             return unsharded(sql, p, true, rows, hints);
         }
         TableRule rule = target.sharded.get(0);
+        rejectShardedSubqueries(insert, null);
         if (p.sharded.size() > 1 || !p.singleShards.isEmpty()) {
             throw new Rejected("Strata: INSERT into sharded table '" + rule.table() + "' reads other tables that are"
                     + " not broadcast; that cannot be routed safely." + HINT_HOWTO);
@@ -711,6 +736,9 @@ public final class Planner implements RoutePlanner {
         if (sharded != null) {
             setKey = setKey(update, sharded);
         }
+        if (!p.sharded.isEmpty()) {
+            rejectShardedSubqueries(update, null);
+        }
         Plan plan = write(sql, "UPDATE", update.getTable(), update.getWhere(), p, target, rows, hints);
         if (setKey != null) {
             if (plan.target != Plan.Target.KEYED) {
@@ -782,6 +810,9 @@ public final class Planner implements RoutePlanner {
         Placement target = new Placement();
         target.add(delete.getTable().getFullyQualifiedName());
         boolean rows = delete.getReturningClause() != null;
+        if (!p.sharded.isEmpty()) {
+            rejectShardedSubqueries(delete, null);
+        }
         return write(sql, "DELETE", delete.getTable(), delete.getWhere(), p, target, rows, hints);
     }
 

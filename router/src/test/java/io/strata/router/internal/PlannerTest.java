@@ -416,4 +416,24 @@ class PlannerTest {
         assertThat(rejectionState("update users set name = 'x' where id = '42'::char(1)"))
                 .isEqualTo("SR002");
     }
+
+    /** A subquery over a sharded table in a write would read one shard only ("max + 1" ids, say). */
+    @Test
+    void shardedSubqueriesInWritesAndAnywhereInSelectsAreRejected() throws SQLException {
+        for (String sql : List.of(
+                "update users set name = (select max(name) from users) where id = 5",
+                "delete from users where id = 5 and name = (select min(name) from users)",
+                "insert into users (id, name) values ((select max(id) + 1 from users), 'x')",
+                "insert into users (id, name) values (5, (select max(name) from users))",
+                "update orders set status = 'x' where user_id = 5 and id in (select id from orders where amount > 1)",
+                "update countries set name = (select max(name) from users)",
+                "select * from users u where id = 5 and exists (select 1 from users x where x.name = u.name)")) {
+            assertThat(rejectionState(sql)).as(sql).isEqualTo("SR001");
+        }
+        // (JSqlParser 5.3 cannot read a subquery in LIMIT: refused as unparseable)
+        assertThat(rejectionState("select * from users where id = 5 limit (select count(*) from users)"))
+                .startsWith("SR");
+        assertThat(calls("update users set name = (select max(name) from countries) where id = 5"))
+                .hasSize(1);
+    }
 }
