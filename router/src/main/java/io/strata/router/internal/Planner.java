@@ -480,7 +480,7 @@ public final class Planner implements RoutePlanner {
         }
         MergeSpec merge = null;
         try {
-            merge = MergeBuilder.build(numbered, this);
+            merge = MergeBuilder.build(sql, numbered, this);
         } catch (Rejected r) {
             multiShard = r.getMessage();
         }
