@@ -177,6 +177,17 @@ final class CombineRule {
      */
     static final class Reads extends TablesNamesFinder<Void> {
         final List<PlainSelect> selects = new ArrayList<>();
+        /** Lower-case names of the functions called (schema dropped). */
+        final List<String> functions = new ArrayList<>();
+
+        @Override
+        public <S> Void visit(net.sf.jsqlparser.expression.Function function, S context) {
+            if (function.getName() != null) {
+                String name = function.getName().toLowerCase(java.util.Locale.ROOT);
+                functions.add(name.substring(name.lastIndexOf('.') + 1));
+            }
+            return super.visit(function, context);
+        }
 
         @Override
         public <S> Void visit(Column column, S context) {
