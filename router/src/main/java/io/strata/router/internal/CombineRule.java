@@ -88,18 +88,21 @@ final class CombineRule {
             List<KeyConditions.Occurrence> occurrences,
             List<Expression> links)
             throws Planner.Rejected {
+        int leftFrom = occurrences.size();
         Rows left = item(first, rules, occurrences, links);
         if (joins == null) {
             return left;
         }
         for (Join join : joins) {
+            int rightFrom = occurrences.size();
             Rows right = item(join.getRightItem(), rules, occurrences, links);
             if (join.getOnExpressions() != null) {
                 links.addAll(join.getOnExpressions());
             }
             if (join.getUsingColumns() != null) {
                 for (Column c : join.getUsingColumns()) {
-                    links.add(new KeyConditions.UsingMarker(c.getColumnName()));
+                    links.add(
+                            new KeyConditions.UsingMarker(c.getColumnName(), leftFrom, rightFrom, occurrences.size()));
                 }
             }
             boolean leftPreserved = join.isLeft() || join.isFull();

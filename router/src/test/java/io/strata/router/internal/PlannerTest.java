@@ -451,4 +451,20 @@ class PlannerTest {
                 .hasSize(4);
         assertThat(calls("update users set name = random()::text where id = 5")).hasSize(1);
     }
+
+    /** USING (key) links the two sides of its own join only, not a table cross-joined after it. */
+    @Test
+    void usingLinksOnlyItsOwnJoin() throws SQLException {
+        assertThat(rejectionState("select count(*) from users a join users b using (id) cross join users c"))
+                .isEqualTo("SR001");
+        assertThat(rejectionState("select count(*) from users c, users a join users b using (id)"))
+                .isEqualTo("SR001");
+        assertThat(planner.plan("select count(*) from users a join users b using (id) join users c using (id)")
+                        .isRejected())
+                .isFalse();
+        assertThat(planner.plan("select count(*) from orders o join users u on u.id = o.user_id"
+                                + " join orders p using (user_id)")
+                        .isRejected())
+                .isFalse();
+    }
 }
