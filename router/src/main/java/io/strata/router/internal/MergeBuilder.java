@@ -93,7 +93,7 @@ final class MergeBuilder {
 
     private MergeBuilder() {}
 
-    static MergeSpec build(String numbered, Planner planner) throws Planner.Rejected {
+    static MergeSpec build(String sql, String numbered, Planner planner) throws Planner.Rejected {
         PlainSelect ps;
         try {
             ps = (PlainSelect) planner.parse(numbered);
@@ -276,6 +276,11 @@ final class MergeBuilder {
         if (offset != null && limit == null) {
             limit = KeySource.literal(null);
         }
+        boolean rewritten = !hidden.isEmpty()
+                || ps.getLimit() != null
+                || ps.getOffset() != null
+                || fetch != null
+                || (grouping && ps.getOrderByElements() != null);
         ps.setLimit(null);
         ps.setOffset(null);
         ps.setFetch(null);
@@ -287,7 +292,9 @@ final class MergeBuilder {
             all.addAll(hidden);
             ps.setSelectItems(all);
         }
-        SqlText.Renumbered shardSql = SqlText.unnumber(ps.toString());
+        // Unchanged statements go to the shards as written: JSqlParser's reprint is only used when
+        // the statement must change (it does not always print what it read, e.g. ROLLUP, U&'..').
+        SqlText.Renumbered shardSql = rewritten ? SqlText.unnumber(ps.toString()) : new SqlText.Renumbered(sql, null);
         // Columns referenced as hidden (negative) are resolved at merge time, when the shard's
         // column count is known: shard column = count - hidden + k.
         return new MergeSpec(
