@@ -15,6 +15,7 @@ import io.strata.testkit.PgTopology;
 import jakarta.persistence.OptimisticLockException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -28,6 +29,7 @@ import org.hibernate.cfg.Configuration;
 import org.hibernate.exception.GenericJDBCException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -346,6 +348,8 @@ class HibernateTest {
         assertThat(gone).isNull();
     }
 
+    @Disabled(
+            "issue 10 (router-plan c2d0054 regression): scattered order by p.id refused, pgjdbc types identity columns bigserial, see notes/router-plan.md")
     @Test
     @Order(9)
     void identityIdsAreUniqueAcrossShardsAndFactories() throws Exception {
@@ -374,6 +378,20 @@ class HibernateTest {
                         .findFirst()
                         .orElseThrow()
                         .getId());
+        // Ordered by the identity column across every shard (pgjdbc types it "bigserial"), paged.
+        List<Payment> page = emfB.fromTransaction(s -> s.createSelectionQuery(
+                        "from Payment p where p.reference like 'identity-%' order by p.id desc", Payment.class)
+                .setFirstResult(3)
+                .setMaxResults(6)
+                .getResultList());
+        List<List<String>> byIdDesc = new ArrayList<>(made.stream()
+                .map(p -> row(p.getId(), p.getCustomerId(), p.getReference()))
+                .toList());
+        Collections.reverse(byIdDesc);
+        assertThat(page.stream()
+                        .map(p -> row(p.getId(), p.getCustomerId(), p.getReference()))
+                        .toList())
+                .isEqualTo(byIdDesc.subList(3, 9));
     }
 
     @Test
