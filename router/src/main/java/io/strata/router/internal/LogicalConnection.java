@@ -49,6 +49,12 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     private int anyShard = -1;
 
     final BitSet written = new BitSet();
+    /**
+     * The shard whose session holds this connection's latest nextval (so {@code lastval()} there is
+     * what one database would answer), or -1 when unknown.
+     */
+    int lastvalShard = -1;
+
     private final List<String> sessionCommands = new ArrayList<>();
     private final List<LogicalSavepoint> savepoints = new ArrayList<>();
     private final List<LogicalStatement> statements = new ArrayList<>();
@@ -180,8 +186,9 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     }
 
     /** Runs a PreparedStatement batch (see {@link Execution#executeBatch}). */
-    long[] executeBatch(LogicalStatement owner, Plan plan, List<Param[]> batch) throws SQLException {
-        return execution.executeBatch(owner, plan, batch);
+    Execution.Batch executeBatch(LogicalStatement owner, Plan plan, List<Param[]> batch, Execution.Keys keys)
+            throws SQLException {
+        return execution.executeBatch(owner, plan, batch, keys);
     }
 
     void checkWrite(BitSet targets, boolean ddl) throws SQLException {
@@ -663,7 +670,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
 
     @Override
     public DatabaseMetaData getMetaData() throws SQLException {
-        return shard(0).getMetaData();
+        return LogicalMetaData.of(shard(0).getMetaData(), this, router.url);
     }
 
     @Override

@@ -148,6 +148,18 @@ public final class Plan implements RoutePlan {
     /** Set by the planner for writes to broadcast tables: every shard holds the same copy. */
     boolean broadcastCopies;
 
+    /** True when {@link #keys} are ids carrying their row's slot (see {@link SlotIdRouting}). */
+    boolean slotIdKeys;
+
+    /** For an UPDATE that sets the shard key: the new value, checked against the rows' slot. */
+    KeySource setKey;
+
+    /** The shard key's type, for {@link #setKey}. */
+    KeyType setKeyType;
+
+    /** Set for statements that call sequence functions: the shard they must run on (see {@link Sequences}). */
+    Sequences.SequenceCall sequence;
+
     /**
      * Set by the planner for a keyed SELECT that one shard answers exactly but several shards
      * could not combine (see {@link CombineRule}): why, thrown when the keys reach several shards.
@@ -204,12 +216,17 @@ public final class Plan implements RoutePlan {
                 return List.of(new Call(hintShard >= 0 ? hintShard : fixedShard, sql, null));
             case KEYED: {
                 BitSet shards = new BitSet(shardCount);
+                Object newKey = setKey == null ? null : setKey.values(params).get(0);
                 for (KeySource key : keys) {
                     for (Object v : key.values(params)) {
                         if (v == null && insert == null && !isInsert) {
                             continue; // key = NULL matches no row anywhere
                         }
-                        shards.set(map.shardIndexOf(v, keyType));
+                        int slot = slotIdKeys ? SlotIdRouting.slotOfId(v, map) : map.slotOf(v, keyType);
+                        if (setKey != null) {
+                            SlotIdRouting.checkSetKey(newKey, setKeyType, slot, map);
+                        }
+                        shards.set(map.shardIndexOfSlot(slot));
                     }
                 }
                 if (shards.isEmpty()) {
@@ -315,9 +332,16 @@ public final class Plan implements RoutePlan {
             }
             numbered.append(insert.suffix());
             SqlText.Renumbered renumbered = SqlText.unnumber(numbered.toString());
-            calls.add(new Call(s, renumbered.sql(), renumbered.originalIndexes()));
+            calls.add(new Call(s, renumbered.sql(), renumbered.originalIndexes(), rowsOf(shardOfRow, s)));
         }
         return calls;
+    }
+
+    /** The row indexes (ascending) that go to shard {@code s}. */
+    private static int[] rowsOf(int[] shardOfRow, int s) {
+        return java.util.stream.IntStream.range(0, shardOfRow.length)
+                .filter(r -> shardOfRow[r] == s)
+                .toArray();
     }
 
     private static String names(io.strata.router.ShardMap map, BitSet shards) {

@@ -52,6 +52,7 @@ public final class Planner implements RoutePlanner {
             Set.of("BEGIN", "START", "COMMIT", "ROLLBACK", "END", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE");
 
     private final RoutingRules rules;
+    private final Sequences sequences;
     private final Cache<String, Plan> cache;
     // Idle threads end after a minute; daemon threads never keep the JVM alive.
     private final java.util.concurrent.ExecutorService parserThreads =
@@ -63,7 +64,13 @@ public final class Planner implements RoutePlanner {
 
     /** A planner over the rules with a plan cache of at most {@code maxPlans} entries. */
     public Planner(RoutingRules rules, long maxPlans) {
+        this(rules, maxPlans, Sequences.none());
+    }
+
+    /** A planner that also routes the sequences' functions and DDL (see {@link Sequences}). */
+    Planner(RoutingRules rules, long maxPlans, Sequences sequences) {
         this.rules = rules;
+        this.sequences = sequences;
         this.cache = Caffeine.newBuilder().maximumSize(maxPlans).recordStats().build();
     }
 
@@ -97,6 +104,10 @@ public final class Planner implements RoutePlanner {
                     hints);
         }
         if (DDL.contains(keyword)) {
+            Plan onSequences = sequences.ddl(sql, SqlText.stripComments(sql), hints);
+            if (onSequences != null) {
+                return onSequences;
+            }
             Plan p = new Plan(
                     sql,
                     Plan.Target.ALL,
@@ -149,6 +160,17 @@ public final class Planner implements RoutePlanner {
                     SqlStates.CANNOT_PARSE,
                     hints);
         }
+        List<String[]> sequenceCalls = sequences.calls(numbered);
+        if (!sequenceCalls.isEmpty()) {
+            boolean tableFree =
+                    statement instanceof PlainSelect && tablesOf(statement).isEmpty();
+            return sequences.route(
+                    sql, sequenceCalls, tableFree, tableFree ? null : dispatch(sql, numbered, statement, hints), hints);
+        }
+        return dispatch(sql, numbered, statement, hints);
+    }
+
+    private Plan dispatch(String sql, String numbered, Statement statement, Map<String, String> hints) {
         try {
             KeyConditions.repairInLists(statement);
             if (statement instanceof PlainSelect ps) {
@@ -490,6 +512,12 @@ public final class Planner implements RoutePlanner {
             KeyConditions.checkLinked(occurrences, links);
         }
         List<KeySource> keys = KeyConditions.keys(whereConjuncts, occurrences);
+        boolean slotIds = false;
+        if (keys == null && occurrences.size() == 1) {
+            KeyConditions.Occurrence only = occurrences.get(0);
+            keys = SlotIdRouting.idKeys(whereConjuncts, only.name(), only.alias(), only.rule());
+            slotIds = keys != null;
+        }
         // Rule 3 of CombineRule: a subquery whose rows depend on physical order differs between
         // broadcast copies; fine on one shard, not when several shards answer.
         String multiShard = null;
@@ -539,6 +567,7 @@ public final class Planner implements RoutePlanner {
                     null,
                     hints);
             keyed.multiShardRejection = multiShard;
+            keyed.slotIdKeys = slotIds;
             return keyed;
         }
         return new Plan(
@@ -737,25 +766,77 @@ public final class Planner implements RoutePlanner {
         Placement target = new Placement();
         target.add(update.getTable().getFullyQualifiedName());
         boolean rows = update.getReturningClause() != null;
-        if (!target.sharded.isEmpty()) {
-            TableRule rule = target.sharded.get(0);
-            for (UpdateSet set : update.getUpdateSets()) {
-                for (Column c : set.getColumns()) {
-                    if (KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
-                        throw new Rejected(
-                                "Strata: the UPDATE changes shard key '" + rule.keyColumn()
-                                        + "' of sharded table '" + rule.table()
-                                        + "'; moving a row between shards is not"
-                                        + " supported. Delete and re-insert it instead.",
-                                SqlStates.CHANGES_SHARD_KEY);
-                    }
-                }
-            }
+        KeySource setKey = null;
+        TableRule sharded = target.sharded.isEmpty() ? null : target.sharded.get(0);
+        if (sharded != null) {
+            setKey = setKey(update, sharded);
         }
         if (!p.sharded.isEmpty()) {
             rejectShardedSubqueries(update, null);
         }
-        return write(sql, "UPDATE", update.getTable(), update.getWhere(), p, target, rows, hints);
+        Plan plan = write(sql, "UPDATE", update.getTable(), update.getWhere(), p, target, rows, hints);
+        if (setKey != null) {
+            if (plan.target != Plan.Target.KEYED) {
+                throw new Rejected(
+                        "Strata: the UPDATE sets shard key '" + sharded.keyColumn() + "' of sharded table '"
+                                + sharded.table() + "' without naming its rows by key or slot-carrying id, so Strata"
+                                + " cannot prove the rows stay on their shard. Add the shard key to the WHERE"
+                                + " clause, or declare a slot-carrying id (TableRule.withSlotId).",
+                        SqlStates.CHANGES_SHARD_KEY);
+            }
+            plan.setKey = setKey;
+            plan.setKeyType = sharded.keyType();
+            checkLiteralSetKey(plan, sharded);
+        }
+        return plan;
+    }
+
+    /** With literal keys and a literal new key, the slot check is made now: a move is refused at planning. */
+    private void checkLiteralSetKey(Plan plan, TableRule rule) throws Rejected {
+        if (plan.setKey.parameter() != 0) {
+            return;
+        }
+        for (KeySource k : plan.keys) {
+            if (k.parameter() != 0) {
+                return;
+            }
+        }
+        try {
+            plan.calls(rules.shardMap(), null, -1, 0, rules.shardNames().size());
+        } catch (SQLException e) {
+            throw new Rejected(
+                    "Strata: the UPDATE changes shard key '" + rule.keyColumn() + "' of sharded table '" + rule.table()
+                            + "': " + e.getMessage(),
+                    e.getSQLState() != null ? e.getSQLState() : SqlStates.CHANGES_SHARD_KEY);
+        }
+    }
+
+    /**
+     * The value an UPDATE sets the shard key to (a parameter or literal, checked at run time
+     * against the rows' slot), or null when it does not set it.
+     */
+    private static KeySource setKey(Update update, TableRule rule) throws Rejected {
+        KeySource found = null;
+        for (UpdateSet set : update.getUpdateSets()) {
+            for (int i = 0; i < set.getColumns().size(); i++) {
+                Column c = set.getColumns().get(i);
+                if (!KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
+                    continue;
+                }
+                KeySource value = set.getColumns().size() == set.getValues().size()
+                        ? KeyConditions.keySource(set.getValues().get(i))
+                        : null;
+                if (value == null || found != null) {
+                    throw new Rejected(
+                            "Strata: the UPDATE changes shard key '" + rule.keyColumn() + "' of sharded table '"
+                                    + rule.table() + "' to a value Strata cannot check (" + set + "); moving a row"
+                                    + " between shards is not supported. Delete and re-insert it instead.",
+                            SqlStates.CHANGES_SHARD_KEY);
+                }
+                found = value;
+            }
+        }
+        return found;
     }
 
     private Plan delete(String sql, Delete delete, Map<String, String> hints) throws Rejected {
@@ -823,6 +904,27 @@ public final class Planner implements RoutePlanner {
                 : KeyConditions.normalizeIdentifier(table.getAlias().getName());
         List<KeyConditions.Occurrence> occurrences = List.of(new KeyConditions.Occurrence(rule.table(), alias, rule));
         List<KeySource> keys = KeyConditions.keys(KeyConditions.conjuncts(where), occurrences);
+        List<KeySource> ids =
+                keys != null ? null : SlotIdRouting.idKeys(KeyConditions.conjuncts(where), rule.table(), alias, rule);
+        if (ids != null) {
+            Plan byId = new Plan(
+                    sql,
+                    Plan.Target.KEYED,
+                    RouteKind.SINGLE,
+                    all.names,
+                    true,
+                    rows,
+                    -1,
+                    ids,
+                    KeyType.LONG,
+                    null,
+                    null,
+                    null,
+                    null,
+                    hints);
+            byId.slotIdKeys = true;
+            return byId;
+        }
         if (keys != null) {
             return new Plan(
                     sql,
