@@ -146,6 +146,13 @@ final class CombineRule {
             String name = Planner.normalize(t.getFullyQualifiedName());
             TableRule rule = name == null ? null : rules.rule(name);
             if (rule != null && rule.kind() == TableRule.Kind.SHARDED) {
+                if (t.getAlias() != null
+                        && t.getAlias().getAliasColumns() != null
+                        && !t.getAlias().getAliasColumns().isEmpty()) {
+                    throw new Planner.Rejected("Strata: sharded table '" + name + "' has a column alias list ("
+                            + t.getAlias() + "), which renames its columns; it cannot be routed safely. Alias the"
+                            + " columns in the select list instead." + Planner.HINT_HOWTO);
+                }
                 String alias = t.getAlias() == null
                         ? null
                         : KeyConditions.normalizeIdentifier(t.getAlias().getName());

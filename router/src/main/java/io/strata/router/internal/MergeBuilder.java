@@ -208,7 +208,8 @@ final class MergeBuilder {
                         "Strata: GROUPING SETS across shards are not supported." + Planner.HINT_HOWTO);
             }
             if (groupBy != null) {
-                for (Expression g : groupBy) {
+                for (Expression grouped : groupBy) {
+                    Expression g = unparenthesize(grouped);
                     if (resolve(g, items, visible, false) == 0) {
                         hidden.add(new SelectItem<>(g, new Alias("__strata_g" + hidden.size())));
                         columns.add(new Column(-hidden.size(), Role.KEY, 0));
@@ -219,7 +220,7 @@ final class MergeBuilder {
         List<OrderKey> order = new ArrayList<>();
         if (ps.getOrderByElements() != null) {
             for (OrderByElement o : ps.getOrderByElements()) {
-                Expression e = o.getExpression();
+                Expression e = unparenthesize(o.getExpression());
                 int column = resolve(e, items, visible, true);
                 if (column == 0) {
                     Role role = grouping ? role(e) : Role.KEY;
@@ -385,6 +386,15 @@ final class MergeBuilder {
                 || (c.getTable() != null && c.getTable().getName() != null)) {
             return e;
         }
+        // An output alias (only unresolved here because a star hides its position): fetch its expression.
+        String name = KeyConditions.normalizeIdentifier(c.getColumnName());
+        for (SelectItem<?> item : items) {
+            if (item.getAlias() != null
+                    && KeyConditions.normalizeIdentifier(item.getAlias().getName())
+                            .equals(name)) {
+                return item.getExpression();
+            }
+        }
         net.sf.jsqlparser.schema.Table only = null;
         for (SelectItem<?> item : items) {
             if (item.getExpression() instanceof AllTableColumns t) {
@@ -421,6 +431,23 @@ final class MergeBuilder {
                 },
                 null);
         return found[0];
+    }
+
+    /**
+     * PostgreSQL's grammar drops parentheses: {@code ORDER BY (name)} is a bare name (an output
+     * column first) and {@code ORDER BY (2)} a position.
+     */
+    static Expression unparenthesize(Expression e) {
+        while (true) {
+            if (e instanceof net.sf.jsqlparser.expression.Parenthesis p) {
+                e = p.getExpression();
+            } else if (e instanceof net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList<?> l
+                    && l.size() == 1) {
+                e = l.get(0);
+            } else {
+                return e;
+            }
+        }
     }
 
     /** Rejects an ORDER BY under a collation the merge does not compare by (it compares as "C"). */
