@@ -763,6 +763,8 @@ class DifferentialTest {
         q.add(exact("select user_id, order_id from t_order order by (2) desc, 1"));
         q.add(exact("select status, count(*) from t_order group by (status) order by (status)"));
         q.add(exact("select t_order.*, 1 as one from t_order order by one, order_id, user_id"));
+        q.add(exact("select distinct * from t_order order by 1, 2"));
+        q.add(exact("select distinct status from t_order order by (status) desc"));
         q.add(exact("select t_order.*, order_id % 10 as r from t_order order by r, order_id, user_id"));
         q.add(exact("select count(*), sum(c.quantity) from t_user a join t_order b using (user_id)"
                 + " join t_order_item c using (user_id)"));

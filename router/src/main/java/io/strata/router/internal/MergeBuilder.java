@@ -222,6 +222,13 @@ final class MergeBuilder {
             for (OrderByElement o : ps.getOrderByElements()) {
                 Expression e = unparenthesize(o.getExpression());
                 int column = resolve(e, items, visible, true);
+                if (column == 0 && distinct) {
+                    // PostgreSQL refuses it ("ORDER BY expressions must appear in select list"); a
+                    // hidden column would instead widen what DISTINCT compares.
+                    throw new Planner.Rejected("Strata: with SELECT DISTINCT, ORDER BY " + o.getExpression()
+                            + " must name a column of the select list (by position, name or the same"
+                            + " expression) to be merged across shards." + Planner.HINT_HOWTO);
+                }
                 if (column == 0) {
                     Role role = grouping ? role(e) : Role.KEY;
                     SelectItem<?> item =
