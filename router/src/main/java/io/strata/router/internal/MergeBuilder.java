@@ -337,7 +337,8 @@ final class MergeBuilder {
      * input column. Hidden columns come after every visible one, so with {@code SELECT *} a
      * position is still the shard row's column.
      */
-    private static int resolve(Expression e, List<SelectItem<?>> items, int visible, boolean orderBy) {
+    private static int resolve(Expression e, List<SelectItem<?>> items, int visible, boolean orderBy)
+            throws Planner.Rejected {
         if (e instanceof LongValue lv) {
             long pos = lv.getValue();
             if (visible > 0) {
@@ -352,10 +353,16 @@ final class MergeBuilder {
             for (int i = 0; i < items.size(); i++) {
                 Alias a = items.get(i).getAlias();
                 if (a != null && KeyConditions.normalizeIdentifier(a.getName()).equals(name)) {
-                    // GROUP BY prefers an input column over an alias: "upper(status) AS status ...
-                    // GROUP BY status" groups by the column, so it is fetched as a hidden key.
-                    if (!orderBy && readsColumn(items.get(i).getExpression(), name)) {
-                        return 0;
+                    // GROUP BY prefers an input column of that name over the alias ("count(*) AS status
+                    // ... GROUP BY status" groups by t.status); which one exists is not known here.
+                    if (!orderBy
+                            && !(items.get(i).getExpression() instanceof net.sf.jsqlparser.schema.Column ic
+                                    && KeyConditions.normalizeIdentifier(ic.getColumnName())
+                                            .equals(name))) {
+                        throw new Planner.Rejected("Strata: GROUP BY " + name + " names an output alias ("
+                                + items.get(i) + ") and maybe an input column too; PostgreSQL groups by the"
+                                + " input column if there is one. Group by the expression or by position to merge"
+                                + " it across shards." + Planner.HINT_HOWTO);
                     }
                     return visible > 0 ? i + 1 : 0;
                 }
@@ -417,27 +424,6 @@ final class MergeBuilder {
             return e;
         }
         return new net.sf.jsqlparser.schema.Column(only, c.getColumnName());
-    }
-
-    /** True when {@code e} is not simply the column {@code name} but reads a column of that name. */
-    private static boolean readsColumn(Expression e, String name) {
-        if (e instanceof net.sf.jsqlparser.schema.Column) {
-            return false;
-        }
-        boolean[] found = {false};
-        e.accept(
-                new ExpressionVisitorAdapter<Void>() {
-                    @Override
-                    public <S> Void visit(net.sf.jsqlparser.schema.Column column, S context) {
-                        if (KeyConditions.normalizeIdentifier(column.getColumnName())
-                                .equals(name)) {
-                            found[0] = true;
-                        }
-                        return null;
-                    }
-                },
-                null);
-        return found[0];
     }
 
     /**
