@@ -754,6 +754,25 @@ class DifferentialTest {
                 + " where merchant_id = 3) order by 1"));
         q.add(exact("select user_id as order_id, order_id as user_id from t_order order by order_id, user_id"));
         q.add(exact("select name as country, id from d_users order by country nulls first, id"));
+        q.add(refusedOrExact("select count(*) from t_user a join t_order b using (user_id) cross join t_order_item c"));
+        // from the independent corpus check: column alias lists, parenthesised names, aliases under t.*
+        q.add(refusedOrExact("select * from t_order x(user_id, a) where x.user_id = 1000 order by 1"));
+        q.add(refusedOrExact("select * from t_order x(a, b) where b = 10 order by 1"));
+        q.add(exact("select order_id as user_id from t_order order by (user_id), 1"));
+        q.add(exact("select order_id as user_id from t_order order by ((user_id)) desc, 1"));
+        q.add(exact("select user_id, order_id from t_order order by (2) desc, 1"));
+        q.add(exact("select status, count(*) from t_order group by (status) order by (status)"));
+        q.add(exact("select t_order.*, 1 as one from t_order order by one, order_id, user_id"));
+        q.add(exact("select t_order.*, order_id % 10 as r from t_order order by r, order_id, user_id"));
+        q.add(exact("select count(*), sum(c.quantity) from t_user a join t_order b using (user_id)"
+                + " join t_order_item c using (user_id)"));
+        // types the merge cannot order or compare as PostgreSQL does are refused, not mis-merged
+        q.add(refusedOrExact("select order_id, (creation_date - date '2026-01-01') * interval '1 hour' as age"
+                + " from t_order order by age, order_id"));
+        q.add(refusedOrExact("select max((creation_date - date '2026-01-01') * interval '1 hour') from t_order"));
+        q.add(refusedOrExact("select distinct (user_id % 3) * interval '1 day' from t_order order by 1"));
+        q.add(exact("select order_id, creation_date - date '2026-01-01' as days from t_order order by days, order_id"));
+        q.add(exact("select order_id, user_id::text as u from t_order order by u, order_id"));
         return q;
     }
 

@@ -88,18 +88,21 @@ final class CombineRule {
             List<KeyConditions.Occurrence> occurrences,
             List<Expression> links)
             throws Planner.Rejected {
+        int leftFrom = occurrences.size();
         Rows left = item(first, rules, occurrences, links);
         if (joins == null) {
             return left;
         }
         for (Join join : joins) {
+            int rightFrom = occurrences.size();
             Rows right = item(join.getRightItem(), rules, occurrences, links);
             if (join.getOnExpressions() != null) {
                 links.addAll(join.getOnExpressions());
             }
             if (join.getUsingColumns() != null) {
                 for (Column c : join.getUsingColumns()) {
-                    links.add(new KeyConditions.UsingMarker(c.getColumnName()));
+                    links.add(
+                            new KeyConditions.UsingMarker(c.getColumnName(), leftFrom, rightFrom, occurrences.size()));
                 }
             }
             boolean leftPreserved = join.isLeft() || join.isFull();
@@ -143,6 +146,13 @@ final class CombineRule {
             String name = Planner.normalize(t.getFullyQualifiedName());
             TableRule rule = name == null ? null : rules.rule(name);
             if (rule != null && rule.kind() == TableRule.Kind.SHARDED) {
+                if (t.getAlias() != null
+                        && t.getAlias().getAliasColumns() != null
+                        && !t.getAlias().getAliasColumns().isEmpty()) {
+                    throw new Planner.Rejected("Strata: sharded table '" + name + "' has a column alias list ("
+                            + t.getAlias() + "), which renames its columns; it cannot be routed safely. Alias the"
+                            + " columns in the select list instead." + Planner.HINT_HOWTO);
+                }
                 String alias = t.getAlias() == null
                         ? null
                         : KeyConditions.normalizeIdentifier(t.getAlias().getName());
@@ -177,6 +187,17 @@ final class CombineRule {
      */
     static final class Reads extends TablesNamesFinder<Void> {
         final List<PlainSelect> selects = new ArrayList<>();
+        /** Lower-case names of the functions called (schema dropped). */
+        final List<String> functions = new ArrayList<>();
+
+        @Override
+        public <S> Void visit(net.sf.jsqlparser.expression.Function function, S context) {
+            if (function.getName() != null) {
+                String name = function.getName().toLowerCase(java.util.Locale.ROOT);
+                functions.add(name.substring(name.lastIndexOf('.') + 1));
+            }
+            return super.visit(function, context);
+        }
 
         @Override
         public <S> Void visit(Column column, S context) {

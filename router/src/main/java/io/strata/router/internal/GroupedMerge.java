@@ -52,7 +52,13 @@ final class GroupedMerge extends MaterializedRows {
             for (int c = 1; c <= width; c++) {
                 if (roles[c] == Role.KEY) {
                     keyColumns.add(c);
+                    PgOrder.requireGroupable(md, c);
+                } else if (roles[c] == Role.MIN || roles[c] == Role.MAX) {
+                    PgOrder.requireOrdered(md, c, roles[c] == Role.MIN ? "MIN" : "MAX");
                 }
+            }
+            for (MergeSpec.OrderKey k : spec.order()) {
+                PgOrder.requireOrdered(md, abs(k.column()), "ORDER BY");
             }
             Map<GroupKey, Object[][]> groups = new LinkedHashMap<>();
             for (ResultSet rs : sources) {

@@ -45,10 +45,21 @@ final class KeyConditions {
         return last.startsWith("\"") ? Planner.unquote(last) : last.toLowerCase(Locale.ROOT);
     }
 
-    /** A USING (col) join condition. */
+    /**
+     * A USING (col) join condition: links the occurrences of its left side [{@code leftFrom},
+     * {@code rightFrom}) and of its right side [{@code rightFrom}, {@code rightTo}) whose key
+     * column is col, and nothing else.
+     */
     static final class UsingMarker extends Column {
-        UsingMarker(String column) {
+        final int leftFrom;
+        final int rightFrom;
+        final int rightTo;
+
+        UsingMarker(String column, int leftFrom, int rightFrom, int rightTo) {
             super(column);
+            this.leftFrom = leftFrom;
+            this.rightFrom = rightFrom;
+            this.rightTo = rightTo;
         }
     }
 
@@ -99,17 +110,22 @@ final class KeyConditions {
         }
         for (Expression e : links) {
             if (e instanceof UsingMarker u) {
-                // USING (key): every occurrence whose key column has that name is linked.
+                // USING (key): the key occurrences of its two sides are linked (PostgreSQL refuses a
+                // USING column that appears twice on one side).
                 String col = normalizeIdentifier(u.getColumnName());
-                int first = -1;
-                for (int i = 0; i < n; i++) {
+                int left = -1;
+                int right = -1;
+                for (int i = u.leftFrom; i < u.rightTo && i < n; i++) {
                     if (occurrences.get(i).rule().keyColumn().equals(col)) {
-                        if (first < 0) {
-                            first = i;
+                        if (i < u.rightFrom) {
+                            left = i;
                         } else {
-                            union(parent, first, i);
+                            right = i;
                         }
                     }
+                }
+                if (left >= 0 && right >= 0) {
+                    union(parent, left, right);
                 }
                 continue;
             }

@@ -93,7 +93,7 @@ final class MergeBuilder {
 
     private MergeBuilder() {}
 
-    static MergeSpec build(String numbered, Planner planner) throws Planner.Rejected {
+    static MergeSpec build(String sql, String numbered, Planner planner) throws Planner.Rejected {
         PlainSelect ps;
         try {
             ps = (PlainSelect) planner.parse(numbered);
@@ -208,7 +208,8 @@ final class MergeBuilder {
                         "Strata: GROUPING SETS across shards are not supported." + Planner.HINT_HOWTO);
             }
             if (groupBy != null) {
-                for (Expression g : groupBy) {
+                for (Expression grouped : groupBy) {
+                    Expression g = unparenthesize(grouped);
                     if (resolve(g, items, visible, false) == 0) {
                         hidden.add(new SelectItem<>(g, new Alias("__strata_g" + hidden.size())));
                         columns.add(new Column(-hidden.size(), Role.KEY, 0));
@@ -219,7 +220,7 @@ final class MergeBuilder {
         List<OrderKey> order = new ArrayList<>();
         if (ps.getOrderByElements() != null) {
             for (OrderByElement o : ps.getOrderByElements()) {
-                Expression e = o.getExpression();
+                Expression e = unparenthesize(o.getExpression());
                 int column = resolve(e, items, visible, true);
                 if (column == 0) {
                     Role role = grouping ? role(e) : Role.KEY;
@@ -276,6 +277,11 @@ final class MergeBuilder {
         if (offset != null && limit == null) {
             limit = KeySource.literal(null);
         }
+        boolean rewritten = !hidden.isEmpty()
+                || ps.getLimit() != null
+                || ps.getOffset() != null
+                || fetch != null
+                || (grouping && ps.getOrderByElements() != null);
         ps.setLimit(null);
         ps.setOffset(null);
         ps.setFetch(null);
@@ -287,7 +293,9 @@ final class MergeBuilder {
             all.addAll(hidden);
             ps.setSelectItems(all);
         }
-        SqlText.Renumbered shardSql = SqlText.unnumber(ps.toString());
+        // Unchanged statements go to the shards as written: JSqlParser's reprint is only used when
+        // the statement must change (it does not always print what it read, e.g. ROLLUP, U&'..').
+        SqlText.Renumbered shardSql = rewritten ? SqlText.unnumber(ps.toString()) : new SqlText.Renumbered(sql, null);
         // Columns referenced as hidden (negative) are resolved at merge time, when the shard's
         // column count is known: shard column = count - hidden + k.
         return new MergeSpec(
@@ -378,6 +386,15 @@ final class MergeBuilder {
                 || (c.getTable() != null && c.getTable().getName() != null)) {
             return e;
         }
+        // An output alias (only unresolved here because a star hides its position): fetch its expression.
+        String name = KeyConditions.normalizeIdentifier(c.getColumnName());
+        for (SelectItem<?> item : items) {
+            if (item.getAlias() != null
+                    && KeyConditions.normalizeIdentifier(item.getAlias().getName())
+                            .equals(name)) {
+                return item.getExpression();
+            }
+        }
         net.sf.jsqlparser.schema.Table only = null;
         for (SelectItem<?> item : items) {
             if (item.getExpression() instanceof AllTableColumns t) {
@@ -414,6 +431,23 @@ final class MergeBuilder {
                 },
                 null);
         return found[0];
+    }
+
+    /**
+     * PostgreSQL's grammar drops parentheses: {@code ORDER BY (name)} is a bare name (an output
+     * column first) and {@code ORDER BY (2)} a position.
+     */
+    static Expression unparenthesize(Expression e) {
+        while (true) {
+            if (e instanceof net.sf.jsqlparser.expression.Parenthesis p) {
+                e = p.getExpression();
+            } else if (e instanceof net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList<?> l
+                    && l.size() == 1) {
+                e = l.get(0);
+            } else {
+                return e;
+            }
+        }
     }
 
     /** Rejects an ORDER BY under a collation the merge does not compare by (it compares as "C"). */

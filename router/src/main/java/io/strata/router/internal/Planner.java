@@ -180,13 +180,13 @@ public final class Planner implements RoutePlanner {
                 return otherSelect(sql, select, hints);
             }
             if (statement instanceof Insert insert) {
-                return insert(sql, insert, hints);
+                return sameOnEveryCopy(insert(sql, insert, hints), statement);
             }
             if (statement instanceof Update update) {
-                return update(sql, update, hints);
+                return sameOnEveryCopy(update(sql, update, hints), statement);
             }
             if (statement instanceof Delete delete) {
-                return delete(sql, delete, hints);
+                return sameOnEveryCopy(delete(sql, delete, hints), statement);
             }
             return Plan.rejected(
                     sql,
@@ -204,6 +204,41 @@ public final class Planner implements RoutePlanner {
      */
     Statement parse(String sql) throws JSQLParserException {
         return CCJSqlParserUtil.parse(sql, parserThreads, parser -> {});
+    }
+
+    /** Functions that return a different value on each shard, so broadcast copies would diverge. */
+    private static final Set<String> PER_SHARD_VALUES = Set.of(
+            "random",
+            "gen_random_uuid",
+            "uuid_generate_v1",
+            "uuid_generate_v1mc",
+            "uuid_generate_v4",
+            "clock_timestamp",
+            "timeofday",
+            "setseed",
+            "txid_current",
+            "pg_current_xact_id",
+            "inet_server_addr",
+            "pg_backend_pid");
+
+    /**
+     * A write to a broadcast table runs on every shard; a value computed there differently per shard
+     * (random(), gen_random_uuid(), clock_timestamp(), ...) would make the copies differ. Refused.
+     */
+    private static Plan sameOnEveryCopy(Plan plan, Statement statement) throws Rejected {
+        if (!plan.broadcastCopies) {
+            return plan;
+        }
+        CombineRule.Reads reads = new CombineRule.Reads();
+        reads.getTables(statement);
+        for (String f : reads.functions) {
+            if (PER_SHARD_VALUES.contains(f)) {
+                throw new Rejected("Strata: the write to broadcast table(s) " + plan.tables + " calls " + f + "(),"
+                        + " which gives each shard's copy a different value. Compute the value in the application"
+                        + " and pass it as a parameter.");
+            }
+        }
+        return plan;
     }
 
     /** A planning refusal, turned into a rejected plan. */
@@ -508,7 +543,7 @@ public final class Planner implements RoutePlanner {
         }
         MergeSpec merge = null;
         try {
-            merge = MergeBuilder.build(numbered, this);
+            merge = MergeBuilder.build(sql, numbered, this);
         } catch (Rejected r) {
             multiShard = r.getMessage();
         }

@@ -436,4 +436,35 @@ class PlannerTest {
         assertThat(calls("update users set name = (select max(name) from countries) where id = 5"))
                 .hasSize(1);
     }
+
+    /** Broadcast copies must stay identical: values computed per shard are refused in their writes. */
+    @Test
+    void broadcastWritesWithPerShardValuesAreRejected() throws SQLException {
+        for (String sql : List.of(
+                "insert into countries (code, name) values ('fr', gen_random_uuid()::text)",
+                "update countries set name = random()::text",
+                "insert into countries (code, name) values ('x', clock_timestamp()::text)",
+                "delete from countries where random() < 0.5")) {
+            assertThat(rejectionState(sql)).as(sql).isEqualTo("SR001");
+        }
+        assertThat(calls("insert into countries (code, name) values ('fr', upper('france'))"))
+                .hasSize(4);
+        assertThat(calls("update users set name = random()::text where id = 5")).hasSize(1);
+    }
+
+    /** USING (key) links the two sides of its own join only, not a table cross-joined after it. */
+    @Test
+    void usingLinksOnlyItsOwnJoin() throws SQLException {
+        assertThat(rejectionState("select count(*) from users a join users b using (id) cross join users c"))
+                .isEqualTo("SR001");
+        assertThat(rejectionState("select count(*) from users c, users a join users b using (id)"))
+                .isEqualTo("SR001");
+        assertThat(planner.plan("select count(*) from users a join users b using (id) join users c using (id)")
+                        .isRejected())
+                .isFalse();
+        assertThat(planner.plan("select count(*) from orders o join users u on u.id = o.user_id"
+                                + " join orders p using (user_id)")
+                        .isRejected())
+                .isFalse();
+    }
 }
