@@ -39,7 +39,8 @@ class GlobalSequencesTest {
             .table(TableRule.sharded("g_orders", "customer_id", KeyType.LONG))
             .table(TableRule.sharded("g_events", "customer_id", KeyType.LONG))
             .table(TableRule.sharded("g_legacy", "customer_id", KeyType.LONG))
-            .table(TableRule.sharded("g_late", "customer_id", KeyType.LONG));
+            .table(TableRule.sharded("g_late", "customer_id", KeyType.LONG))
+            .table(TableRule.sharded("g_serials", "customer_id", KeyType.LONG));
 
     @BeforeAll
     void setUp(PgTopology topology) throws SQLException {
@@ -60,7 +61,7 @@ class GlobalSequencesTest {
     void tearDown() throws SQLException {
         try (Connection c = jvm1.getConnection();
                 Statement st = c.createStatement()) {
-            st.execute("drop table if exists g_orders, g_events, g_legacy");
+            st.execute("drop table if exists g_orders, g_events, g_legacy, g_serials");
             st.execute("drop sequence if exists g_orders_seq");
         } finally {
             jvm1.close();
@@ -202,12 +203,23 @@ class GlobalSequencesTest {
 
     @Test
     void identityAndBigserialColumnsGiveIdsUniqueAcrossShardsAndDataSources() throws SQLException {
+        try (Connection c = jvm2.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("create table g_serials (id bigserial, customer_id bigint not null, kind text,"
+                    + " primary key (customer_id, id))");
+        }
+        for (String table : List.of("g_events", "g_serials")) {
+            identityIdsAreUnique(table);
+        }
+    }
+
+    private void identityIdsAreUnique(String table) throws SQLException {
         List<Long> ids = new ArrayList<>();
         for (int i = 0; i < 120; i++) {
             ShardingDataSource ds = i % 2 == 0 ? jvm1 : jvm2;
             try (Connection c = ds.getConnection();
                     PreparedStatement ps = c.prepareStatement(
-                            "insert into g_events (customer_id, kind) values (?, ?)", new String[] {"id"})) {
+                            "insert into " + table + " (customer_id, kind) values (?, ?)", new String[] {"id"})) {
                 ps.setLong(1, 10_000 + i % 40);
                 ps.setString(2, "e" + i);
                 ps.executeUpdate();
@@ -222,11 +234,11 @@ class GlobalSequencesTest {
         for (int s = 0; s < 4; s++) {
             try (Connection c = topology.shards().get(s).primary().connect();
                     Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery("select id from g_events")) {
+                    ResultSet rs = st.executeQuery("select id from " + table)) {
                 while (rs.next()) {
                     long id = rs.getLong(1);
                     assertThat(Math.floorMod(id, ShardingDataSource.DEFAULT_IDENTITY_STRIDE))
-                            .as("id %d on shard %d", id, s)
+                            .as("%s id %d on shard %d", table, id, s)
                             .isEqualTo(s + 1);
                     assertThat(all.add(id)).isTrue();
                 }

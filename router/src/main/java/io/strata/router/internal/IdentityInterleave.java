@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -102,9 +101,5 @@ final class IdentityInterleave {
             max = Math.max(max, o.lastValue());
         }
         return max;
-    }
-
-    static String lower(String name) {
-        return name.toLowerCase(Locale.ROOT);
     }
 }

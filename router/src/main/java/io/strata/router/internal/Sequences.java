@@ -71,11 +71,6 @@ final class Sequences {
         return new Sequences(Map.of(), -1);
     }
 
-    /** True when the text may call a sequence function. */
-    static boolean mentions(String sql) {
-        return CALL.matcher(sql).find();
-    }
-
     /** The shard of a sequence, or -1 when it has no single home. */
     int homeOf(String sequence) {
         Integer h = home.get(sequence);
