@@ -29,7 +29,6 @@ import org.hibernate.cfg.Configuration;
 import org.hibernate.exception.GenericJDBCException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -348,8 +347,6 @@ class HibernateTest {
         assertThat(gone).isNull();
     }
 
-    @Disabled(
-            "issue 10 (router-plan c2d0054 regression): scattered order by p.id refused, pgjdbc types identity columns bigserial, see notes/router-plan.md")
     @Test
     @Order(9)
     void identityIdsAreUniqueAcrossShardsAndFactories() throws Exception {

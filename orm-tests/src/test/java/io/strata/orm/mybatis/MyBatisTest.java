@@ -23,7 +23,6 @@ import org.apache.ibatis.session.SqlSessionFactoryBuilder;
 import org.apache.ibatis.transaction.jdbc.JdbcTransactionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -127,8 +126,6 @@ class MyBatisTest {
         assertEachObjectHasItsOwnRow(notes, "body like 'batch-%'");
     }
 
-    @Disabled(
-            "issue 10 (router-plan c2d0054 regression): scattered order by id refused, pgjdbc types identity columns bigserial, see notes/router-plan.md")
     @Test
     @Order(3)
     void dynamicSqlQueries() throws Exception {
