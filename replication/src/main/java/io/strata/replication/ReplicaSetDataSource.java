@@ -42,7 +42,7 @@ import javax.sql.DataSource;
  * Each node has a resilience4j circuit breaker. A read in autocommit mode that fails with a
  * connection error (SQLState class 08) or with SQLState 40001 on a replica ("conflict with
  * recovery") is retried once on another node. When no replica qualifies, the read goes to the
- * primary through a rate limiter ({@link NoReplicaPolicy#PRIMARY}) or fails
+ * primary through a bulkhead ({@link NoReplicaPolicy#PRIMARY}) or fails
  * ({@link NoReplicaPolicy#FAIL}) with {@link #SQLSTATE_NO_ELIGIBLE_REPLICA}. When the monitor
  * sees the primary in recovery or down and exactly one other node writable (or a writable node
  * on a newer timeline), the roles swap; writes only ever go to one node.
@@ -63,11 +63,16 @@ public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
      */
     public static final String SQLSTATE_NO_ELIGIBLE_REPLICA = "53R01";
     /**
-     * SQLState of the error a read gets when no replica qualifies and the primary's fallback
-     * rate is used up ({@link NoReplicaPolicy#PRIMARY}).
+     * SQLState of the error a read gets when no replica qualifies and no turn on the primary
+     * came within {@code primaryFallbackWait} ({@link NoReplicaPolicy#PRIMARY}; the fallback
+     * bulkhead admits {@code primaryFallbackConcurrency} reads at a time).
      */
-    public static final String SQLSTATE_FALLBACK_RATE_EXCEEDED = "53R02";
-    /** SQLState when a node's circuit breaker is open (or it is down) and no other node may serve. */
+    public static final String SQLSTATE_FALLBACK_SATURATED = "53R02";
+    /**
+     * SQLState when a node cannot serve: its circuit breaker is open, the monitor knows it is
+     * down (a fallback read to a down primary fails with it at once), or its pool gave no
+     * connection within the pool's connection timeout.
+     */
     public static final String SQLSTATE_NODE_UNAVAILABLE = "08R01";
 
     private final ReplicaSet set;
