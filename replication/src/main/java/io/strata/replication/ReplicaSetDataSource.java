@@ -25,9 +25,10 @@ import javax.sql.DataSource;
  * A lag monitor polls every node every {@code pollInterval} over its own connections (not the
  * pools): {@code pg_is_in_recovery()}, the primary's {@code pg_current_wal_lsn()}, each replica's
  * {@code pg_last_wal_replay_lsn()}. Lag in bytes is the difference. Lag in time is measured on
- * Strata's clock from the primary's LSN samples: zero when the replica has replayed the newest
- * sample, else {@code now - t} for the newest sample {@code (t, lsn)} the replica has replayed
- * (an upper bound, immune to clock skew, and growing between polls). A node that does not
+ * Strata's clock from the primary's LSN samples: {@code now - t} for the newest sample
+ * {@code (t, lsn)} the replica has replayed, {@code t} being when that poll was sent (an upper
+ * bound of its staleness, immune to clock skew, growing between polls and while the primary is
+ * silent, and never zero: an idle, caught-up replica reads about one poll interval). A node that does not
  * answer within {@code nodeTimeout} is down.
  *
  * <h2>Read-your-writes</h2>
