@@ -291,6 +291,12 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
         if (n == null) {
             return null;
         }
+        Node reached = waitOn(n, lsn);
+        (reached != null ? router.waitReached : router.waitExpired).increment();
+        return reached;
+    }
+
+    private Node waitOn(Node n, long lsn) {
         long wait = set.config().readYourWritesWait().toNanos();
         long deadline = System.nanoTime() + wait;
         Bound b = null;

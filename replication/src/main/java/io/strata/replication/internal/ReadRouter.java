@@ -29,6 +29,10 @@ final class ReadRouter {
     private final Bulkhead fallbackBulkhead;
     private final Counter fallbackToPrimary;
     private final Counter fallbackRejected;
+    /** Read-your-writes waits on a replica: it reached the token in time, or the read fell back. */
+    final Counter waitReached;
+
+    final Counter waitExpired;
     private final long maxLagNanos;
     private final boolean anyReplicaConfigured;
 
@@ -52,6 +56,16 @@ final class ReadRouter {
                 .description("reads no replica qualified for")
                 .tag("replicaSet", config.name())
                 .tag("outcome", "primary")
+                .register(registry);
+        this.waitReached = Counter.builder("strata.replication.ryw.waits")
+                .description("read-your-writes reads that waited on a replica for the token")
+                .tag("replicaSet", config.name())
+                .tag("outcome", "reached")
+                .register(registry);
+        this.waitExpired = Counter.builder("strata.replication.ryw.waits")
+                .description("read-your-writes reads that waited on a replica for the token")
+                .tag("replicaSet", config.name())
+                .tag("outcome", "expired")
                 .register(registry);
         this.fallbackRejected = Counter.builder("strata.replication.fallbacks")
                 .description("reads no replica qualified for")
