@@ -76,6 +76,13 @@ public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
      */
     public static final String SQLSTATE_NODE_UNAVAILABLE = "08R01";
 
+    /**
+     * SQLState of a call Strata does not support ({@code getConnection(user, password)}, an
+     * unknown {@code unwrap} target, deprecated JDBC methods): class 0A, not {@code 0A000}, which
+     * connection pools take for a dead connection.
+     */
+    public static final String SQLSTATE_NOT_SUPPORTED = "0AR01";
+
     private final ReplicaSet set;
 
     ReplicaSetDataSource(ReplicaSet set) {
@@ -104,7 +111,9 @@ public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
     /** Not supported: credentials are per data source. */
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
-        throw new SQLFeatureNotSupportedException("ReplicaSetDataSource takes credentials from its builder");
+        throw new SQLFeatureNotSupportedException(
+                "ReplicaSetDataSource takes credentials from its builder; call getConnection()",
+                SQLSTATE_NOT_SUPPORTED);
     }
 
     /**
@@ -158,7 +167,7 @@ public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
 
     @Override
     public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException("slf4j is used");
+        throw new SQLFeatureNotSupportedException("slf4j is used", SQLSTATE_NOT_SUPPORTED);
     }
 
     @Override
@@ -166,7 +175,7 @@ public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        throw new SQLException("ReplicaSetDataSource does not wrap " + iface.getName());
+        throw new SQLException("ReplicaSetDataSource does not wrap " + iface.getName(), SQLSTATE_NOT_SUPPORTED);
     }
 
     @Override

@@ -989,8 +989,10 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        throw new SQLFeatureNotSupportedException("a ReplicaSetDataSource connection unwraps only to "
-                + ReplicaSetConnection.class.getName() + ", not " + iface.getName());
+        throw new SQLFeatureNotSupportedException(
+                "a ReplicaSetDataSource connection unwraps only to " + ReplicaSetConnection.class.getName() + ", not "
+                        + iface.getName(),
+                ReplicaSetDataSource.SQLSTATE_NOT_SUPPORTED);
     }
 
     @Override
