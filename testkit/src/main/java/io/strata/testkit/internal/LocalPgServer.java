@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@code postgres} process this JVM started (not through {@code pg_ctl}, so the JVM holds the
@@ -26,7 +27,7 @@ final class LocalPgServer extends JdbcPgServer {
     private final Path logFile;
     private final int port;
     private final Duration startTimeout;
-    private Process process;
+    private @Nullable Process process;
     private List<ProcessHandle> frozen = List.of();
     /** The primary a replica was started against (null for a primary). */
     private volatile LocalPgServer upstream;
@@ -124,6 +125,7 @@ final class LocalPgServer extends JdbcPgServer {
     }
 
     @Override
+    @SuppressWarnings("NullAway") // isRunning() has checked that process is set
     public synchronized void stop(StopMode mode) {
         if (!isRunning()) {
             return;
@@ -159,6 +161,7 @@ final class LocalPgServer extends JdbcPgServer {
     }
 
     @Override
+    @SuppressWarnings("NullAway") // isRunning() has checked that process is set
     public synchronized void kill() {
         if (!isRunning()) {
             return;
@@ -179,6 +182,7 @@ final class LocalPgServer extends JdbcPgServer {
      * stops within a few milliseconds, well inside a monitor's poll interval.
      */
     @Override
+    @SuppressWarnings("NullAway") // isRunning() has checked that process is set
     public synchronized void freeze() {
         if (!isRunning()) {
             throw new IllegalStateException(name() + " is not running");
