@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
 import org.awaitility.Awaitility;
+import org.jspecify.annotations.Nullable;
 
 /** What every {@link PgServer} does over JDBC, whatever runs the server. */
 abstract class JdbcPgServer implements PgServer {
@@ -141,6 +142,7 @@ abstract class JdbcPgServer implements PgServer {
      * The current WAL position of the primary this replica streams from, or null when unknown
      * (no such server, or it is stopped, frozen or not answering).
      */
+    @Nullable
     String upstreamWalLsn() {
         return null;
     }

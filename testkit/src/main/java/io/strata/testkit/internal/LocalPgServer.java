@@ -30,7 +30,7 @@ final class LocalPgServer extends JdbcPgServer {
     private @Nullable Process process;
     private List<ProcessHandle> frozen = List.of();
     /** The primary a replica was started against (null for a primary). */
-    private volatile LocalPgServer upstream;
+    private volatile @Nullable LocalPgServer upstream;
 
     LocalPgServer(String name, PgBinaries binaries, Path dataDir, Path logFile, int port, Duration startTimeout) {
         super(name);
@@ -148,6 +148,7 @@ final class LocalPgServer extends JdbcPgServer {
      * Waits until the JVM has reaped the exited postmaster: {@code Process.isAlive()} stays true
      * for a zombie, so without this {@link #isRunning()} could still say true after a stop.
      */
+    @SuppressWarnings("NullAway") // called by stop() and kill() after isRunning() has checked that process is set
     private void reap() {
         try {
             if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -237,6 +238,7 @@ final class LocalPgServer extends JdbcPgServer {
     }
 
     @Override
+    @Nullable
     String upstreamWalLsn() {
         LocalPgServer u = upstream;
         if (u == null || !u.isRunning() || u.isFrozen()) {

@@ -1,6 +1,11 @@
 package io.strata.testkit.internal;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Signals, process trees and the JVM-exit reaper.
@@ -103,35 +109,42 @@ public final class Processes {
     private static final class Signaller {
         static final Signaller INSTANCE = new Signaller();
 
-        private Process shell;
-        private java.io.Writer in;
-        private java.io.BufferedReader out;
+        private @Nullable Process shell;
+        private @Nullable Writer in;
+        private @Nullable BufferedReader out;
 
         synchronized void run(String command) {
             try {
-                if (shell == null || !shell.isAlive()) {
-                    shell = new ProcessBuilder("sh").redirectErrorStream(true).start();
-                    in = new java.io.OutputStreamWriter(
-                            shell.getOutputStream(), java.nio.charset.StandardCharsets.US_ASCII);
-                    out = new java.io.BufferedReader(new java.io.InputStreamReader(
-                            shell.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+                Process sh = shell;
+                Writer w = in;
+                BufferedReader r = out;
+                if (sh == null || w == null || r == null || !sh.isAlive()) {
+                    sh = new ProcessBuilder("sh").redirectErrorStream(true).start();
+                    w = new OutputStreamWriter(sh.getOutputStream(), StandardCharsets.US_ASCII);
+                    r = new BufferedReader(new InputStreamReader(sh.getInputStream(), StandardCharsets.US_ASCII));
+                    shell = sh;
+                    in = w;
+                    out = r;
                 }
                 // A non-zero status means some process was already gone, which is what we wanted;
-                // kill's complaints go to the same pipe and are skipped up to the marker.
-                in.write(command + " 2>/dev/null; echo strata-signal-done\n");
-                in.flush();
+                // kill's complaints are discarded, and the marker ends the answer.
+                w.write(command + " 2>/dev/null; echo strata-signal-done\n");
+                w.flush();
                 String line;
-                while ((line = out.readLine()) != null) {
+                while ((line = r.readLine()) != null) {
                     if (line.equals("strata-signal-done")) {
                         return;
                     }
                 }
                 throw new IllegalStateException("the signalling shell exited");
             } catch (IOException | RuntimeException e) {
-                if (shell != null) {
-                    shell.destroyForcibly();
-                    shell = null;
+                Process sh = shell;
+                if (sh != null) {
+                    sh.destroyForcibly();
                 }
+                shell = null;
+                in = null;
+                out = null;
                 throw new IllegalStateException("cannot run " + command, e);
             }
         }
@@ -152,14 +165,21 @@ public final class Processes {
     public static boolean awaitExit(List<ProcessHandle> processes, long timeoutMillis) {
         // Polled rather than ProcessHandle.onExit(), which for processes that are not our children
         // (a postmaster's backends) polls with a back-off that makes every kill take seconds.
+        // A child of this JVM counts as gone only once the JVM has reaped it (its /proc entry is
+        // gone): until then Process.isAlive() still says true, and a caller's isRunning() with it.
+        long self = ProcessHandle.current().pid();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (processes.stream().anyMatch(p -> alive(p.pid()))) {
+        while (processes.stream().anyMatch(p -> alive(p.pid()) || (state(p.pid()) != '?' && isChildOf(p, self)))) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
         return true;
+    }
+
+    private static boolean isChildOf(ProcessHandle p, long parent) {
+        return p.parent().map(h -> h.pid() == parent).orElse(false);
     }
 
     /** Alive and not a zombie: a zombie has exited and only waits for its parent to reap it. */
