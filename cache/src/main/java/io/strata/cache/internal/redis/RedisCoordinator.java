@@ -1,5 +1,6 @@
 package io.strata.cache.internal.redis;
 
+import io.strata.cache.RedisCoordination;
 import io.strata.cache.internal.CoordinationContext;
 import io.strata.cache.internal.Coordinator;
 import io.strata.cache.internal.InvalidationTransport;
@@ -13,12 +14,15 @@ public final class RedisCoordinator<K, V> implements Coordinator<K, V> {
 
     private final CoordinationContext<K, V> context;
     private final UnifiedJedis jedis;
+    private final RedisCoordination.Durability durability;
     private RedisInvalidationTransport transport;
     private RedisLoadLease lease;
 
-    public RedisCoordinator(CoordinationContext<K, V> context, UnifiedJedis jedis) {
+    public RedisCoordinator(
+            CoordinationContext<K, V> context, UnifiedJedis jedis, RedisCoordination.Durability durability) {
         this.context = context;
         this.jedis = jedis;
+        this.durability = durability;
     }
 
     @Override
@@ -39,7 +43,7 @@ public final class RedisCoordinator<K, V> implements Coordinator<K, V> {
 
     @Override
     public WriteBehindQueue<K, V> openWriteBehind(StoreBatchWriter<K, V> writer) {
-        return new RedisStreamWriteBehindQueue<>(context, jedis, writer);
+        return new RedisStreamWriteBehindQueue<>(context, jedis, writer, durability);
     }
 
     @Override

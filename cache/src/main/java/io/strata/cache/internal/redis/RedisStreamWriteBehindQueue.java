@@ -1,5 +1,7 @@
 package io.strata.cache.internal.redis;
 
+import io.strata.cache.CacheException;
+import io.strata.cache.RedisCoordination;
 import io.strata.cache.internal.CacheMetrics;
 import io.strata.cache.internal.CoordinationContext;
 import io.strata.cache.internal.CorruptEntryException;
@@ -19,8 +21,10 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XReadGroupParams;
@@ -30,8 +34,17 @@ import redis.clients.jedis.resps.StreamEntry;
  * Write-behind in Redis Streams: partition {@code p} of cache {@code c} is the stream
  * {@code strata:wb:{c:p}} with consumer group {@code flushers}, plus a hash
  * {@code strata:wb:{c:p}:latest} of the newest queued entry per key (for reads of not yet flushed
- * writes, and for coalescing). Both are written by one script, so a put is acknowledged once Redis
- * holds both (durable as far as Redis's AOF and replicas make it).
+ * writes, and for coalescing) with its version in {@code strata:wb:{c:p}:latestv}. All three are
+ * written by one script, which drops an entry older than the one queued for its key (two puts of
+ * one key racing leave the newer queued, whatever order they reach Redis in), so a put is
+ * acknowledged once Redis holds it.
+ *
+ * <p>Durability: Redis must keep what it acknowledged. At construction, every few seconds and after
+ * a failed round, the flusher reads {@code appendonly} and {@code appendfsync} ({@code CONFIG GET})
+ * on the node of every partition and compares them with the required
+ * {@link RedisCoordination.Durability}; a Redis that does not qualify fails the construction with
+ * the setting named, and later makes {@link #enqueue} refuse (not acknowledge) until it qualifies
+ * again. Redis 6.2 (the testkit's) has no {@code WAITAOF}, so the check is on configuration.
  *
  * <p>Ownership: each partition has a lease key {@code strata:wb:{c:p}:owner} ({@code SET NX PX},
  * renewed every round). The owner first claims every pending entry of the group
@@ -45,11 +58,16 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
     private static final Logger LOG = LoggerFactory.getLogger(RedisStreamWriteBehindQueue.class);
     private static final String GROUP = "flushers";
     private static final long OWNER_LEASE_MILLIS = 10_000;
-    private static final long CLOSE_DEADLINE_MILLIS = 60_000;
-    private static final String ENQUEUE = "redis.call('XADD', KEYS[1], '*', 'k', ARGV[1], 'e', ARGV[2]) "
-            + "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1";
-    private static final String FORGET =
-            "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
+    private static final long DURABILITY_CHECK_MILLIS = 5_000;
+    /** Versions travel as 20-digit strings ordered like the signed longs, so Lua compares them as strings. */
+    private static final String ENQUEUE = "local cur = redis.call('HGET', KEYS[3], ARGV[1]) "
+            + "if cur and cur >= ARGV[3] then return 0 end "
+            + "redis.call('XADD', KEYS[1], '*', 'k', ARGV[1], 'e', ARGV[2]) "
+            + "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) "
+            + "redis.call('HSET', KEYS[3], ARGV[1], ARGV[3]) return 1";
+
+    private static final String FORGET = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
+            + "redis.call('HDEL', KEYS[2], ARGV[1]) return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
     private static final String RENEW =
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
     private static final String RELEASE =
@@ -65,11 +83,24 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
     private final boolean[] owned;
     private final Thread flusher;
     private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
+    private final RedisCoordination.Durability durability;
+    private final long closeTimeoutNanos;
     private volatile boolean closing;
+    private volatile long closeDeadlineNanos;
     private volatile long oldestAgeMillis;
+    /** Why Redis cannot be trusted with an acknowledged entry right now, or {@code null}. */
+    private volatile String durabilityProblem;
+
+    /** Whether {@link #durabilityProblem} is only that Redis could not be asked. */
+    private volatile boolean durabilityUnverified;
+
+    private volatile long lastDurabilityCheck;
 
     public RedisStreamWriteBehindQueue(
-            CoordinationContext<K, V> context, UnifiedJedis jedis, StoreBatchWriter<K, V> writer) {
+            CoordinationContext<K, V> context,
+            UnifiedJedis jedis,
+            StoreBatchWriter<K, V> writer,
+            RedisCoordination.Durability durability) {
         this.context = context;
         this.jedis = jedis;
         this.writer = writer;
@@ -77,6 +108,12 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         this.metrics = context.metrics();
         this.partitions = writer.strategy().partitions();
         this.owned = new boolean[partitions];
+        this.durability = durability;
+        this.closeTimeoutNanos = writer.strategy().closeTimeout().toNanos();
+        checkDurability();
+        if (durabilityProblem != null && !durabilityUnverified) {
+            throw new CacheException(durabilityProblem);
+        }
         metrics.gauge("strata.cache.writebehind.age", () -> oldestAgeMillis);
         flusher = new Thread(this::flushLoop, "strata-wb-redis-" + context.cacheName());
         flusher.setDaemon(true);
@@ -91,6 +128,80 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         return new String(context.config().keyCodec().encode(key), StandardCharsets.UTF_8);
     }
 
+    /**
+     * Reads {@code appendonly} and {@code appendfsync} on the node of every partition and sets
+     * {@link #durabilityProblem}: {@code null} when Redis keeps what it acknowledges, else why not
+     * ({@link #durabilityUnverified} when Redis could not be asked).
+     */
+    private synchronized void checkDurability() {
+        lastDurabilityCheck = System.nanoTime();
+        durabilityUnverified = false;
+        if (durability == RedisCoordination.Durability.UNCHECKED) {
+            durabilityProblem = null;
+            return;
+        }
+        String optOut = " Run Redis with appendonly yes and appendfsync always"
+                + (durability == RedisCoordination.Durability.FSYNC_EVERYSEC ? " (or everysec)" : "")
+                + ", or opt out with RedisCoordination.of(jedis).writeBehindDurability(Durability.UNCHECKED)"
+                + " (a Redis restart may then lose acknowledged writes).";
+        String prefix = "cache " + context.cacheName() + ": Redis write-behind refused: ";
+        try {
+            for (int p = 0; p < partitions; p++) {
+                byte[] sample = stream(p).getBytes(StandardCharsets.UTF_8);
+                String appendonly = config(sample, "appendonly");
+                String appendfsync = config(sample, "appendfsync");
+                if (!"yes".equalsIgnoreCase(appendonly)) {
+                    durabilityProblem = prefix + "appendonly is '" + appendonly
+                            + "': without the AOF a Redis restart loses every queued entry." + optOut;
+                    return;
+                }
+                boolean ok = "always".equalsIgnoreCase(appendfsync)
+                        || (durability == RedisCoordination.Durability.FSYNC_EVERYSEC
+                                && "everysec".equalsIgnoreCase(appendfsync));
+                if (!ok) {
+                    durabilityProblem = prefix + "appendfsync is '" + appendfsync + "', required "
+                            + (durability == RedisCoordination.Durability.FSYNC_EVERYSEC ? "'everysec' or " : "")
+                            + "'always': acknowledged entries may not be on disk yet." + optOut;
+                    return;
+                }
+            }
+            durabilityProblem = null;
+        } catch (JedisConnectionException e) {
+            durabilityUnverified = true;
+            durabilityProblem = "cache " + context.cacheName()
+                    + ": Redis could not be asked for appendonly/appendfsync (" + e.getMessage()
+                    + "); write-behind puts are refused until it answers";
+        } catch (RuntimeException e) {
+            durabilityProblem =
+                    prefix + "cannot read appendonly/appendfsync with CONFIG GET (" + e.getMessage() + ")." + optOut;
+        }
+    }
+
+    private String config(byte[] sampleKey, String name) {
+        Object reply = jedis.sendCommand(
+                sampleKey,
+                Protocol.Command.CONFIG,
+                "GET".getBytes(StandardCharsets.UTF_8),
+                name.getBytes(StandardCharsets.UTF_8));
+        if (reply instanceof List<?> list && list.size() >= 2) {
+            return text(list.get(1));
+        }
+        if (reply instanceof Map<?, ?> map && !map.isEmpty()) {
+            return text(map.values().iterator().next());
+        }
+        throw new IllegalStateException("no value for " + name + " (reply " + reply + ")");
+    }
+
+    private static String text(Object o) {
+        return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
+    }
+
+    /** The version as a 20-digit string whose string order is the order of the signed longs. */
+    static String versionText(long version) {
+        String u = Long.toUnsignedString(version ^ Long.MIN_VALUE);
+        return "0".repeat(20 - u.length()) + u;
+    }
+
     private int partition(String keyString) {
         return Math.floorMod(keyString.hashCode(), partitions);
     }
@@ -100,10 +211,21 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         if (closing) {
             throw new IllegalStateException("write-behind queue of " + context.cacheName() + " is closing");
         }
+        String problem = durabilityProblem;
+        if (problem != null
+                && durabilityUnverified
+                && System.nanoTime() - lastDurabilityCheck > TimeUnit.MILLISECONDS.toNanos(200)) {
+            checkDurability(); // Redis may be back: ask now rather than at the flusher's next round
+            problem = durabilityProblem;
+        }
+        if (problem != null) {
+            throw new IllegalStateException(problem);
+        }
         String ks = keyString(key);
         String s = stream(partition(ks));
         String encoded = Base64.getEncoder().encodeToString(codec.encode(entry));
-        jedis.eval(ENQUEUE, List.of(s, s + ":latest"), List.of(ks, encoded));
+        jedis.eval(
+                ENQUEUE, List.of(s, s + ":latest", s + ":latestv"), List.of(ks, encoded, versionText(entry.version())));
     }
 
     private Entry<V> decode(String encoded) {
@@ -170,14 +292,20 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
 
     private void flushLoop() {
         int pauseStreak = 0;
-        long closeDeadline = Long.MAX_VALUE;
+        boolean recheck = false;
         while (true) {
-            if (closing && closeDeadline == Long.MAX_VALUE) {
-                closeDeadline = System.currentTimeMillis() + CLOSE_DEADLINE_MILLIS;
-            }
-            if (System.currentTimeMillis() > closeDeadline) {
-                LOG.warn("cache {}: write-behind close deadline passed; the rest stays in Redis", context.cacheName());
+            if (closing && System.nanoTime() - closeDeadlineNanos > 0) {
+                LOG.warn(
+                        "cache {}: write-behind close timeout {} passed; the rest stays queued in Redis",
+                        context.cacheName(),
+                        writer.strategy().closeTimeout());
                 break;
+            }
+            if (recheck
+                    || System.nanoTime() - lastDurabilityCheck
+                            > TimeUnit.MILLISECONDS.toNanos(DURABILITY_CHECK_MILLIS)) {
+                checkDurability();
+                recheck = false;
             }
             boolean didWork = false;
             boolean paused = false;
@@ -196,6 +324,7 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
             } catch (RuntimeException | Error e) { // the flusher must outlive any failure
                 LOG.debug("cache {}: write-behind round failed: {}", context.cacheName(), e.toString());
                 paused = true;
+                recheck = true; // Redis may have restarted, with other settings
             }
             if (paused) {
                 sleep(writer.pauseMillis(++pauseStreak));
@@ -294,13 +423,13 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         List<StreamEntryID> done = new ArrayList<>();
         for (K k : outcome.written()) {
             done.addAll(idsByKey.get(k));
-            jedis.eval(FORGET, List.of(s + ":latest"), List.of(keyString(k), encodedByKey.get(k)));
+            jedis.eval(FORGET, List.of(s + ":latest", s + ":latestv"), List.of(keyString(k), encodedByKey.get(k)));
         }
         for (K k : outcome.dead()) {
             Map<String, String> fields = Map.of("k", keyString(k), "e", encodedByKey.get(k));
             jedis.xadd(s + ":dead", StreamEntryID.NEW_ENTRY, fields);
             done.addAll(idsByKey.get(k));
-            jedis.eval(FORGET, List.of(s + ":latest"), List.of(keyString(k), encodedByKey.get(k)));
+            jedis.eval(FORGET, List.of(s + ":latest", s + ":latestv"), List.of(keyString(k), encodedByKey.get(k)));
         }
         if (!done.isEmpty()) {
             ack(s, done);
@@ -314,8 +443,14 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         jedis.xdel(s, array);
     }
 
-    /** Waits {@code millis}, or less if {@link #close()} wakes the flusher. */
+    /** Waits {@code millis}, or less if {@link #close()} wakes the flusher or its deadline comes first. */
     private void sleep(long millis) {
+        if (closing) {
+            millis = Math.min(millis, TimeUnit.NANOSECONDS.toMillis(closeDeadlineNanos - System.nanoTime()) + 1);
+            if (millis <= 0) {
+                return;
+            }
+        }
         try {
             wake.tryAcquire(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -323,12 +458,20 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         }
     }
 
+    /**
+     * Flushes what this member owns for at most {@code closeTimeout}; what is left stays queued in
+     * Redis (durable by the check above), for the next owner.
+     */
     @Override
     public void close() {
+        if (closing) {
+            return;
+        }
+        closeDeadlineNanos = System.nanoTime() + closeTimeoutNanos;
         closing = true;
-        wake.release(1_000_000);
+        wake.release();
         try {
-            flusher.join(CLOSE_DEADLINE_MILLIS + 5_000);
+            flusher.join(TimeUnit.NANOSECONDS.toMillis(closeTimeoutNanos) + 5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
