@@ -1,6 +1,8 @@
 package io.strata.cache.internal.redis;
 
+import io.strata.cache.CacheException;
 import io.strata.cache.RedisCoordination;
+import io.strata.cache.WriteStrategy;
 import io.strata.cache.internal.CoordinationContext;
 import io.strata.cache.internal.Coordinator;
 import io.strata.cache.internal.InvalidationTransport;
@@ -14,7 +16,7 @@ public final class RedisCoordinator<K, V> implements Coordinator<K, V> {
 
     private final CoordinationContext<K, V> context;
     private final UnifiedJedis jedis;
-    private final RedisCoordination.Durability durability;
+    private final RedisDurabilityCheck durability;
     private RedisInvalidationTransport transport;
     private RedisLoadLease lease;
 
@@ -22,7 +24,19 @@ public final class RedisCoordinator<K, V> implements Coordinator<K, V> {
             CoordinationContext<K, V> context, UnifiedJedis jedis, RedisCoordination.Durability durability) {
         this.context = context;
         this.jedis = jedis;
-        this.durability = durability;
+        this.durability = new RedisDurabilityCheck(
+                jedis,
+                durability,
+                context.cacheName(),
+                RedisStreamWriteBehindQueue.sampleKeys(
+                        context.cacheName(), context.config().writeStrategy().partitions()));
+        if (context.config().writeStrategy().kind() == WriteStrategy.Kind.WRITE_BEHIND) {
+            // before the cache starts anything: a Redis that can lose acknowledged entries fails the build
+            this.durability.run();
+            if (this.durability.problem() != null && !this.durability.unverified()) {
+                throw new CacheException(this.durability.problem());
+            }
+        }
     }
 
     @Override

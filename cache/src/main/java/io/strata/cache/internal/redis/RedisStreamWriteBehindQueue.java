@@ -1,7 +1,6 @@
 package io.strata.cache.internal.redis;
 
 import io.strata.cache.CacheException;
-import io.strata.cache.RedisCoordination;
 import io.strata.cache.internal.CacheMetrics;
 import io.strata.cache.internal.CoordinationContext;
 import io.strata.cache.internal.CorruptEntryException;
@@ -21,10 +20,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Protocol;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XReadGroupParams;
@@ -39,12 +36,10 @@ import redis.clients.jedis.resps.StreamEntry;
  * one key racing leave the newer queued, whatever order they reach Redis in), so a put is
  * acknowledged once Redis holds it.
  *
- * <p>Durability: Redis must keep what it acknowledged. At construction, every few seconds and after
- * a failed round, the flusher reads {@code appendonly} and {@code appendfsync} ({@code CONFIG GET})
- * on the node of every partition and compares them with the required
- * {@link RedisCoordination.Durability}; a Redis that does not qualify fails the construction with
- * the setting named, and later makes {@link #enqueue} refuse (not acknowledge) until it qualifies
- * again. Redis 6.2 (the testkit's) has no {@code WAITAOF}, so the check is on configuration.
+ * <p>Durability: Redis must keep what it acknowledged. The coordinator runs a
+ * {@link RedisDurabilityCheck} before the cache starts (a Redis that does not qualify fails the
+ * build, naming the setting); the flusher repeats it every few seconds and after a failed round,
+ * and while it fails {@link #enqueue} refuses (does not acknowledge).
  *
  * <p>Ownership: each partition has a lease key {@code strata:wb:{c:p}:owner} ({@code SET NX PX},
  * renewed every round). The owner first claims every pending entry of the group
@@ -83,24 +78,17 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
     private final boolean[] owned;
     private final Thread flusher;
     private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
-    private final RedisCoordination.Durability durability;
+    private final RedisDurabilityCheck durability;
     private final long closeTimeoutNanos;
     private volatile boolean closing;
     private volatile long closeDeadlineNanos;
     private volatile long oldestAgeMillis;
-    /** Why Redis cannot be trusted with an acknowledged entry right now, or {@code null}. */
-    private volatile String durabilityProblem;
-
-    /** Whether {@link #durabilityProblem} is only that Redis could not be asked. */
-    private volatile boolean durabilityUnverified;
-
-    private volatile long lastDurabilityCheck;
 
     public RedisStreamWriteBehindQueue(
             CoordinationContext<K, V> context,
             UnifiedJedis jedis,
             StoreBatchWriter<K, V> writer,
-            RedisCoordination.Durability durability) {
+            RedisDurabilityCheck durability) {
         this.context = context;
         this.jedis = jedis;
         this.writer = writer;
@@ -110,9 +98,8 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         this.owned = new boolean[partitions];
         this.durability = durability;
         this.closeTimeoutNanos = writer.strategy().closeTimeout().toNanos();
-        checkDurability();
-        if (durabilityProblem != null && !durabilityUnverified) {
-            throw new CacheException(durabilityProblem);
+        if (durability.problem() != null && !durability.unverified()) {
+            throw new CacheException(durability.problem()); // the coordinator checked first; Redis changed since
         }
         metrics.gauge("strata.cache.writebehind.age", () -> oldestAgeMillis);
         flusher = new Thread(this::flushLoop, "strata-wb-redis-" + context.cacheName());
@@ -121,79 +108,25 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
     }
 
     private String stream(int p) {
-        return "strata:wb:{" + context.cacheName() + ":" + p + "}";
+        return streamName(context.cacheName(), p);
     }
 
     private String keyString(K key) {
         return new String(context.config().keyCodec().encode(key), StandardCharsets.UTF_8);
     }
 
-    /**
-     * Reads {@code appendonly} and {@code appendfsync} on the node of every partition and sets
-     * {@link #durabilityProblem}: {@code null} when Redis keeps what it acknowledges, else why not
-     * ({@link #durabilityUnverified} when Redis could not be asked).
-     */
-    private synchronized void checkDurability() {
-        lastDurabilityCheck = System.nanoTime();
-        durabilityUnverified = false;
-        if (durability == RedisCoordination.Durability.UNCHECKED) {
-            durabilityProblem = null;
-            return;
-        }
-        String optOut = " Run Redis with appendonly yes and appendfsync always"
-                + (durability == RedisCoordination.Durability.FSYNC_EVERYSEC ? " (or everysec)" : "")
-                + ", or opt out with RedisCoordination.of(jedis).writeBehindDurability(Durability.UNCHECKED)"
-                + " (a Redis restart may then lose acknowledged writes).";
-        String prefix = "cache " + context.cacheName() + ": Redis write-behind refused: ";
-        try {
-            for (int p = 0; p < partitions; p++) {
-                byte[] sample = stream(p).getBytes(StandardCharsets.UTF_8);
-                String appendonly = config(sample, "appendonly");
-                String appendfsync = config(sample, "appendfsync");
-                if (!"yes".equalsIgnoreCase(appendonly)) {
-                    durabilityProblem = prefix + "appendonly is '" + appendonly
-                            + "': without the AOF a Redis restart loses every queued entry." + optOut;
-                    return;
-                }
-                boolean ok = "always".equalsIgnoreCase(appendfsync)
-                        || (durability == RedisCoordination.Durability.FSYNC_EVERYSEC
-                                && "everysec".equalsIgnoreCase(appendfsync));
-                if (!ok) {
-                    durabilityProblem = prefix + "appendfsync is '" + appendfsync + "', required "
-                            + (durability == RedisCoordination.Durability.FSYNC_EVERYSEC ? "'everysec' or " : "")
-                            + "'always': acknowledged entries may not be on disk yet." + optOut;
-                    return;
-                }
-            }
-            durabilityProblem = null;
-        } catch (JedisConnectionException e) {
-            durabilityUnverified = true;
-            durabilityProblem = "cache " + context.cacheName()
-                    + ": Redis could not be asked for appendonly/appendfsync (" + e.getMessage()
-                    + "); write-behind puts are refused until it answers";
-        } catch (RuntimeException e) {
-            durabilityProblem =
-                    prefix + "cannot read appendonly/appendfsync with CONFIG GET (" + e.getMessage() + ")." + optOut;
-        }
+    /** The stream of partition {@code p} of cache {@code cacheName}. */
+    static String streamName(String cacheName, int p) {
+        return "strata:wb:{" + cacheName + ":" + p + "}";
     }
 
-    private String config(byte[] sampleKey, String name) {
-        Object reply = jedis.sendCommand(
-                sampleKey,
-                Protocol.Command.CONFIG,
-                "GET".getBytes(StandardCharsets.UTF_8),
-                name.getBytes(StandardCharsets.UTF_8));
-        if (reply instanceof List<?> list && list.size() >= 2) {
-            return text(list.get(1));
+    /** One key on the node of each partition's stream, for {@link RedisDurabilityCheck}. */
+    static List<String> sampleKeys(String cacheName, int partitions) {
+        List<String> keys = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            keys.add(streamName(cacheName, p));
         }
-        if (reply instanceof Map<?, ?> map && !map.isEmpty()) {
-            return text(map.values().iterator().next());
-        }
-        throw new IllegalStateException("no value for " + name + " (reply " + reply + ")");
-    }
-
-    private static String text(Object o) {
-        return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
+        return keys;
     }
 
     /** The version as a 20-digit string whose string order is the order of the signed longs. */
@@ -211,12 +144,12 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         if (closing) {
             throw new IllegalStateException("write-behind queue of " + context.cacheName() + " is closing");
         }
-        String problem = durabilityProblem;
+        String problem = durability.problem();
         if (problem != null
-                && durabilityUnverified
-                && System.nanoTime() - lastDurabilityCheck > TimeUnit.MILLISECONDS.toNanos(200)) {
-            checkDurability(); // Redis may be back: ask now rather than at the flusher's next round
-            problem = durabilityProblem;
+                && durability.unverified()
+                && System.nanoTime() - durability.lastRunNanos() > TimeUnit.MILLISECONDS.toNanos(200)) {
+            durability.run(); // Redis may be back: ask now rather than at the flusher's next round
+            problem = durability.problem();
         }
         if (problem != null) {
             throw new IllegalStateException(problem);
@@ -302,9 +235,9 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
                 break;
             }
             if (recheck
-                    || System.nanoTime() - lastDurabilityCheck
+                    || System.nanoTime() - durability.lastRunNanos()
                             > TimeUnit.MILLISECONDS.toNanos(DURABILITY_CHECK_MILLIS)) {
-                checkDurability();
+                durability.run();
                 recheck = false;
             }
             boolean didWork = false;
