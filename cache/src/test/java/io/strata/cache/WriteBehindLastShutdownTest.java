@@ -163,4 +163,44 @@ class WriteBehindLastShutdownTest {
                 .until(() -> rows(table).size() == 3_000);
         reopened.forEach(TieredCache::close);
     }
+
+    @Test
+    void journalReplayedWhileTheStoreIsStillDown_goesBackIntoTheQueue_andDrainsWhenTheStoreReturns() throws Exception {
+        String table = "wb_last_storedown";
+        Databases.table(pg, table);
+        PausableStore<Long, Item> store = new PausableStore<>(
+                JdbcStore.builder(db, table, Long.class, Item.class).build());
+        WriteStrategy strategy = WriteStrategy.writeBehind()
+                .withCloseTimeout(Duration.ofSeconds(1))
+                .withBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+                .withJournal(journal);
+        store.pause();
+        HazelcastMembers one = members(1);
+        TieredCache<Long, Item> first = TieredCache.builder(table, Long.class, Item.class)
+                .tier(LocalTier.builder().build())
+                .coordination(HazelcastCoordination.of(one.member(0)))
+                .store(store)
+                .writeStrategy(strategy)
+                .build();
+        for (long k = 0; k < 2_000; k++) {
+            first.put(k, new Item("v" + k, k));
+        }
+        first.close(); // spilled
+        one.close();
+
+        HazelcastMembers next = members(1);
+        try (TieredCache<Long, Item> restarted = TieredCache.builder(table, Long.class, Item.class)
+                .tier(LocalTier.builder().build())
+                .coordination(HazelcastCoordination.of(next.member(0)))
+                .store(store)
+                .writeStrategy(strategy)
+                .build()) {
+            // the store is still down: the journal went back into the queue, where reads see it
+            assertThat(restarted.get(42L)).isEqualTo(new Item("v42", 42));
+            assertThat(next.member(0).getMap("strata-wb." + table).size()).isEqualTo(2_000);
+            store.resume();
+            await().atMost(Duration.ofSeconds(60)).until(() -> rows(table).size() == 2_000);
+            assertThat(rows(table)).containsEntry(1_999L, new Item("v1999", 1_999));
+        }
+    }
 }
