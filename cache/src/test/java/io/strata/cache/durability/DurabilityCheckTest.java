@@ -20,15 +20,16 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Short mode by default (3 member JVMs, 2 kill rounds, a few thousand puts: well under two
  * minutes per test). Long mode: {@code -Dstrata.durability.long=true} (12 rounds, about 40,000
- * acknowledged puts per round, 20,000 keys per writer).
+ * acknowledged puts per round, 20,000 keys per writer); {@code strata.durability.rounds},
+ * {@code .acksPerRound} and {@code .keysPerWriter} override each.
  */
 @WithPgTopology(shards = 1, replicasPerShard = 0)
 class DurabilityCheckTest {
 
     private static final boolean LONG = Boolean.getBoolean("strata.durability.long");
-    private static final int ROUNDS = LONG ? 12 : 2;
-    private static final long ACKS_PER_ROUND = LONG ? 40_000 : 4_000;
-    private static final long KEYS_PER_WRITER = LONG ? 20_000 : 2_000;
+    private static final int ROUNDS = Integer.getInteger("strata.durability.rounds", LONG ? 12 : 2);
+    private static final long ACKS_PER_ROUND = Long.getLong("strata.durability.acksPerRound", LONG ? 40_000 : 4_000);
+    private static final long KEYS_PER_WRITER = Long.getLong("strata.durability.keysPerWriter", LONG ? 20_000 : 2_000);
 
     private static PgServer pg;
 

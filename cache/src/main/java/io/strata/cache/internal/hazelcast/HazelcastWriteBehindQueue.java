@@ -292,6 +292,9 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
         }
         int batchSize = writer.strategy().batchSize();
         for (int from = 0; from < due.size(); from += batchSize) {
+            if (closing && System.nanoTime() - closeDeadlineNanos > 0) {
+                return false; // close() takes what is left
+            }
             Set<String> chunk = new LinkedHashSet<>(due.subList(from, Math.min(due.size(), from + batchSize)));
             Map<String, byte[]> raw = queue.getAll(chunk);
             Map<K, Entry<V>> batch = new LinkedHashMap<>();
