@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How {@link TieredCache#put} reaches the {@link Store}: not at all (cache-aside), synchronously
@@ -31,7 +32,7 @@ public final class WriteStrategy {
     private final Duration maxBackoff;
     private final int partitions;
     private final Duration closeTimeout;
-    private final Path journal;
+    private final @Nullable Path journal;
 
     private WriteStrategy(
             Kind kind,
@@ -42,7 +43,7 @@ public final class WriteStrategy {
             Duration maxBackoff,
             int partitions,
             Duration closeTimeout,
-            Path journal) {
+            @Nullable Path journal) {
         this.kind = kind;
         this.batchSize = batchSize;
         this.flushInterval = flushInterval;
@@ -135,7 +136,7 @@ public final class WriteStrategy {
      * The folder of the close journal (Hazelcast queue), or {@code null} when there is none. See
      * {@link #withJournal(Path)}.
      */
-    public Path journal() {
+    public @Nullable Path journal() {
         return journal;
     }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.args.ClientPauseMode;
 
@@ -40,10 +41,10 @@ public final class RedisNode implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final Duration startTimeout;
-    private final AppendFsync appendFsync;
-    private Process process;
+    private final @Nullable AppendFsync appendFsync;
+    private @Nullable Process process;
 
-    private RedisNode(Path executable, int port, Path dir, Duration startTimeout, AppendFsync appendFsync) {
+    private RedisNode(Path executable, int port, Path dir, Duration startTimeout, @Nullable AppendFsync appendFsync) {
         this.executable = executable;
         this.port = port;
         this.dir = dir;
@@ -73,10 +74,10 @@ public final class RedisNode implements AutoCloseable {
 
     /** Configures a {@link RedisNode}. */
     public static final class Builder {
-        private Path executable;
+        private @Nullable Path executable;
         private int port;
         private Duration startTimeout = Duration.ofSeconds(30);
-        private AppendFsync appendFsync;
+        private @Nullable AppendFsync appendFsync;
 
         private Builder() {}
 
@@ -269,7 +270,7 @@ public final class RedisNode implements AutoCloseable {
     }
 
     /** {@code appendfsync} when the node runs with the AOF, else {@code null}. */
-    public AppendFsync appendFsync() {
+    public @Nullable AppendFsync appendFsync() {
         return appendFsync;
     }
 
