@@ -100,6 +100,12 @@ final class MergeBuilder {
         } catch (JSQLParserException e) {
             throw new Planner.Rejected("Strata: cannot re-parse the statement: " + e.getMessage());
         }
+        if (numbered.toUpperCase(Locale.ROOT).contains("U&'")) {
+            // JSqlParser 5.3 reads U&'..' as U & '..', so the rewritten shard SQL would differ.
+            throw new Planner.Rejected(
+                    "Strata: U&'...' strings cannot be rewritten for several shards." + Planner.HINT_HOWTO,
+                    SqlStates.CANNOT_PARSE);
+        }
         Fetch fetch = ps.getFetch();
         if (fetch != null && fetch.toString().toUpperCase(Locale.ROOT).contains("TIES")) {
             throw new Planner.Rejected(
