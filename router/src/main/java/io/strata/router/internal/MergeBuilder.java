@@ -222,6 +222,13 @@ final class MergeBuilder {
             for (OrderByElement o : ps.getOrderByElements()) {
                 Expression e = unparenthesize(o.getExpression());
                 int column = resolve(e, items, visible, true);
+                if (column == 0 && distinct) {
+                    // PostgreSQL refuses it ("ORDER BY expressions must appear in select list"); a
+                    // hidden column would instead widen what DISTINCT compares.
+                    throw new Planner.Rejected("Strata: with SELECT DISTINCT, ORDER BY " + o.getExpression()
+                            + " must name a column of the select list (by position, name or the same"
+                            + " expression) to be merged across shards." + Planner.HINT_HOWTO);
+                }
                 if (column == 0) {
                     Role role = grouping ? role(e) : Role.KEY;
                     SelectItem<?> item =
@@ -330,7 +337,8 @@ final class MergeBuilder {
      * input column. Hidden columns come after every visible one, so with {@code SELECT *} a
      * position is still the shard row's column.
      */
-    private static int resolve(Expression e, List<SelectItem<?>> items, int visible, boolean orderBy) {
+    private static int resolve(Expression e, List<SelectItem<?>> items, int visible, boolean orderBy)
+            throws Planner.Rejected {
         if (e instanceof LongValue lv) {
             long pos = lv.getValue();
             if (visible > 0) {
@@ -345,10 +353,16 @@ final class MergeBuilder {
             for (int i = 0; i < items.size(); i++) {
                 Alias a = items.get(i).getAlias();
                 if (a != null && KeyConditions.normalizeIdentifier(a.getName()).equals(name)) {
-                    // GROUP BY prefers an input column over an alias: "upper(status) AS status ...
-                    // GROUP BY status" groups by the column, so it is fetched as a hidden key.
-                    if (!orderBy && readsColumn(items.get(i).getExpression(), name)) {
-                        return 0;
+                    // GROUP BY prefers an input column of that name over the alias ("count(*) AS status
+                    // ... GROUP BY status" groups by t.status); which one exists is not known here.
+                    if (!orderBy
+                            && !(items.get(i).getExpression() instanceof net.sf.jsqlparser.schema.Column ic
+                                    && KeyConditions.normalizeIdentifier(ic.getColumnName())
+                                            .equals(name))) {
+                        throw new Planner.Rejected("Strata: GROUP BY " + name + " names an output alias ("
+                                + items.get(i) + ") and maybe an input column too; PostgreSQL groups by the"
+                                + " input column if there is one. Group by the expression or by position to merge"
+                                + " it across shards." + Planner.HINT_HOWTO);
                     }
                     return visible > 0 ? i + 1 : 0;
                 }
@@ -410,27 +424,6 @@ final class MergeBuilder {
             return e;
         }
         return new net.sf.jsqlparser.schema.Column(only, c.getColumnName());
-    }
-
-    /** True when {@code e} is not simply the column {@code name} but reads a column of that name. */
-    private static boolean readsColumn(Expression e, String name) {
-        if (e instanceof net.sf.jsqlparser.schema.Column) {
-            return false;
-        }
-        boolean[] found = {false};
-        e.accept(
-                new ExpressionVisitorAdapter<Void>() {
-                    @Override
-                    public <S> Void visit(net.sf.jsqlparser.schema.Column column, S context) {
-                        if (KeyConditions.normalizeIdentifier(column.getColumnName())
-                                .equals(name)) {
-                            found[0] = true;
-                        }
-                        return null;
-                    }
-                },
-                null);
-        return found[0];
     }
 
     /**

@@ -141,6 +141,13 @@ final class PgOrder implements Comparator<Object> {
             "int2",
             "int4",
             "int8",
+            // pgjdbc reports columns with a sequence default or identity under these names
+            "serial",
+            "bigserial",
+            "smallserial",
+            "serial2",
+            "serial4",
+            "serial8",
             "oid",
             "numeric",
             "float4",

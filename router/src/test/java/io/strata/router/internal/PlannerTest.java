@@ -467,4 +467,19 @@ class PlannerTest {
                         .isRejected())
                 .isFalse();
     }
+
+    /** PostgreSQL refuses DISTINCT with an ORDER BY outside the list; a hidden column would widen DISTINCT. */
+    @Test
+    void distinctOrderByOutsideTheSelectListIsRejected() throws SQLException {
+        assertThat(rejectionState("select distinct name from users order by id"))
+                .isEqualTo("SR001");
+        assertThat(planner.plan("select distinct name from users order by name desc")
+                        .isRejected())
+                .isFalse();
+        assertThat(planner.plan("select distinct u.name from users u order by name")
+                        .isRejected())
+                .isFalse();
+        assertThat(calls("select distinct name from users where id = 42 order by id"))
+                .hasSize(1);
+    }
 }
