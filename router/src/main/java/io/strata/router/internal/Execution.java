@@ -142,6 +142,9 @@ final class Execution {
             }
             trackLastval(plan, write, targets);
         } catch (SQLException | RuntimeException e) {
+            if (write) {
+                connection.lastvalShard = -1; // a failed statement's nextval calls still happened
+            }
             if (implicit) {
                 for (Call c : calls) {
                     try {
@@ -437,6 +440,9 @@ final class Execution {
             trackLastval(plan, write, targets);
             return result;
         } catch (SQLException | RuntimeException e) {
+            if (write) {
+                connection.lastvalShard = -1; // a failed statement's nextval calls still happened
+            }
             for (ResultSet k : keyResults) {
                 try {
                     k.close();
