@@ -810,6 +810,10 @@ class DifferentialTest {
         q.add(exact("select status, count(*) from t_order group by (status) order by (status)"));
         q.add(exact("select t_order.*, 1 as one from t_order order by one, order_id, user_id"));
         q.add(exact("select distinct * from t_order order by 1, 2"));
+        q.add(exact("select distinct * from t_order where order_id > 1100 order by order_id, user_id"));
+        q.add(exact("select distinct(item_id) from t_order_item order by item_id"));
+        q.add(exact("select distinct o.* from t_order o join t_merchant m on m.merchant_id = o.merchant_id"
+                + " order by order_id, o.user_id"));
         q.add(exact("select distinct status from t_order order by (status) desc"));
         q.add(exact("select t_order.*, order_id % 10 as r from t_order order by r, order_id, user_id"));
         q.add(exact("select count(*), sum(c.quantity) from t_user a join t_order b using (user_id)"
