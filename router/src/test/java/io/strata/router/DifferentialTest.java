@@ -651,6 +651,23 @@ class DifferentialTest {
         q.add(exact("select (user_id) as x, count(*) from t_order group by (user_id) order by (x)"));
         q.add(exact("select status as status, count(*) from t_order group by status order by status"));
         q.add(exact("select id, user_id from d_events order by id desc limit 7"));
+        // from the independent corpus check: arrays/jsonb as group keys, U& strings, LIMIT edge values
+        q.add(refusedOrExact("select distinct array[product_id % 3] as a from t_order_item"));
+        q.add(refusedOrExact("select count(*) as n from t_order_item group by array[quantity] order by 1"));
+        q.add(refusedOrExact(
+                "select count(*) as n from t_order_item group by jsonb_build_object('q', quantity)" + " order by 1"));
+        q.add(refusedOrExact("select count(*) as n from t_order_item group by case when item_id % 2 = 0"
+                + " then U&'\\00E9' else U&'e\\0301' end order by 1"));
+        q.add(exact("select order_id, user_id from t_order order by order_id, user_id limit 9223372036854775807"
+                + " offset 5"));
+        q.add(exact("select order_id, user_id from t_order order by order_id, user_id limit ? offset ?")
+                .with(Long.MAX_VALUE, 5L));
+        q.add(exact("select order_id, user_id from t_order order by order_id, user_id limit ?")
+                .with(new BigDecimal("2.5")));
+        q.add(exact("select order_id, user_id from t_order order by order_id, user_id limit ?")
+                .with(3.5d));
+        q.add(exact("select status, count(*) from t_order group by status order by 1 limit ? offset ?")
+                .with(Long.MAX_VALUE, 1L));
         q.add(exact("select max(id), min(id) from d_events"));
         q.add(exact("select user_id, max(id) from d_events group by user_id order by 2 desc fetch first 5 rows only"));
         q.add(exact("select t_order.status, count(*) from t_order group by status order by 2, 1"));
@@ -793,6 +810,10 @@ class DifferentialTest {
         q.add(exact("select status, count(*) from t_order group by (status) order by (status)"));
         q.add(exact("select t_order.*, 1 as one from t_order order by one, order_id, user_id"));
         q.add(exact("select distinct * from t_order order by 1, 2"));
+        q.add(exact("select distinct * from t_order where order_id > 1100 order by order_id, user_id"));
+        q.add(exact("select distinct(item_id) from t_order_item order by item_id"));
+        q.add(exact("select distinct o.* from t_order o join t_merchant m on m.merchant_id = o.merchant_id"
+                + " order by order_id, o.user_id"));
         q.add(exact("select distinct status from t_order order by (status) desc"));
         q.add(exact("select t_order.*, order_id % 10 as r from t_order order by r, order_id, user_id"));
         q.add(exact("select count(*), sum(c.quantity) from t_user a join t_order b using (user_id)"

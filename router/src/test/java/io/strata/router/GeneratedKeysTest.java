@@ -136,6 +136,32 @@ class GeneratedKeysTest {
     }
 
     @Test
+    void plainStatementMultiRowInsertAcrossShardsReturnsGeneratedKeysInRowOrder() throws SQLException {
+        try (Connection c = strong();
+                Statement st = c.createStatement()) {
+            StringBuilder sql = new StringBuilder("insert into k_items (user_id, title) values ");
+            for (int i = 0; i < 10; i++) {
+                sql.append(i == 0 ? "" : ", ")
+                        .append("(")
+                        .append(user(600, i))
+                        .append(", 's")
+                        .append(i)
+                        .append("')");
+            }
+            assertThat(st.executeUpdate(sql.toString(), new String[] {"id", "title"}))
+                    .isEqualTo(10);
+            try (ResultSet keys = st.getGeneratedKeys()) {
+                for (int i = 0; i < 10; i++) {
+                    assertThat(keys.next()).isTrue();
+                    assertThat(keys.getString("title")).isEqualTo("s" + i);
+                    assertThat(onPrimary(user(600, i), keys.getLong("id"))).isEqualTo("s" + i);
+                }
+                assertThat(keys.next()).isFalse();
+            }
+        }
+    }
+
+    @Test
     void multiRowInsertAcrossShardsReturnsReturningRowsInRowOrder() throws SQLException {
         int rows = 12;
         try (Connection c = strong();

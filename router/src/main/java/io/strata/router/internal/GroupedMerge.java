@@ -105,7 +105,7 @@ final class GroupedMerge extends MaterializedRows {
             }
             sort(spec);
             long from = Math.max(0, offset);
-            long to = limit < 0 ? Long.MAX_VALUE : from + limit;
+            long to = limit < 0 || from + limit < from ? Long.MAX_VALUE : from + limit;
             if (from > 0 || to < rows.size()) {
                 int a = (int) Math.min(from, rows.size());
                 int b = (int) Math.min(to, rows.size());

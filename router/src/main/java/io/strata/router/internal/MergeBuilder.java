@@ -100,6 +100,12 @@ final class MergeBuilder {
         } catch (JSQLParserException e) {
             throw new Planner.Rejected("Strata: cannot re-parse the statement: " + e.getMessage());
         }
+        if (numbered.toUpperCase(Locale.ROOT).contains("U&'")) {
+            // JSqlParser 5.3 reads U&'..' as U & '..', so the rewritten shard SQL would differ.
+            throw new Planner.Rejected(
+                    "Strata: U&'...' strings cannot be rewritten for several shards." + Planner.HINT_HOWTO,
+                    SqlStates.CANNOT_PARSE);
+        }
         Fetch fetch = ps.getFetch();
         if (fetch != null && fetch.toString().toUpperCase(Locale.ROOT).contains("TIES")) {
             throw new Planner.Rejected(
@@ -222,7 +228,7 @@ final class MergeBuilder {
             for (OrderByElement o : ps.getOrderByElements()) {
                 Expression e = unparenthesize(o.getExpression());
                 int column = resolve(e, items, visible, true);
-                if (column == 0 && distinct) {
+                if (column == 0 && distinct && !inStarOutput(e, items)) {
                     // PostgreSQL refuses it ("ORDER BY expressions must appear in select list"); a
                     // hidden column would instead widen what DISTINCT compares.
                     throw new Planner.Rejected("Strata: with SELECT DISTINCT, ORDER BY " + o.getExpression()
@@ -370,7 +376,8 @@ final class MergeBuilder {
             if (orderBy && visible > 0) {
                 for (int i = 0; i < items.size(); i++) {
                     if (items.get(i).getAlias() == null
-                            && items.get(i).getExpression() instanceof net.sf.jsqlparser.schema.Column ic
+                            && unparenthesize(items.get(i).getExpression())
+                                    instanceof net.sf.jsqlparser.schema.Column ic
                             && KeyConditions.normalizeIdentifier(ic.getColumnName())
                                     .equals(name)) {
                         return i + 1;
@@ -383,11 +390,41 @@ final class MergeBuilder {
         }
         for (int i = 0; i < items.size(); i++) {
             Expression ie = items.get(i).getExpression();
-            if (ie != null && ie.toString().equalsIgnoreCase(text)) {
+            if (ie != null
+                    && (ie.toString().equalsIgnoreCase(text)
+                            || unparenthesize(ie).toString().equalsIgnoreCase(text))) {
                 return i + 1;
             }
         }
         return 0;
+    }
+
+    /**
+     * True when an ORDER BY column is certainly part of what {@code *} or {@code t.*} outputs, so
+     * fetching it again as a hidden column does not change what DISTINCT compares: any column
+     * under a plain {@code *}; under {@code t.*}, a bare name (fetched as t.name) or t.name.
+     */
+    private static boolean inStarOutput(Expression e, List<SelectItem<?>> items) {
+        if (!(e instanceof net.sf.jsqlparser.schema.Column c)) {
+            return false;
+        }
+        String qualifier = c.getTable() == null || c.getTable().getName() == null
+                ? null
+                : KeyConditions.normalizeIdentifier(c.getTable().getName());
+        int tableStars = 0;
+        boolean qualifierMatches = false;
+        for (SelectItem<?> item : items) {
+            if (item.getExpression() instanceof AllTableColumns t) {
+                tableStars++;
+                qualifierMatches |= qualifier != null
+                        && t.getTable() != null
+                        && qualifier.equals(
+                                KeyConditions.normalizeIdentifier(t.getTable().getName()));
+            } else if (item.getExpression() instanceof AllColumns) {
+                return true;
+            }
+        }
+        return qualifier == null ? tableStars == 1 : qualifierMatches;
     }
 
     /**

@@ -167,7 +167,7 @@ final class PgOrder implements Comparator<Object> {
 
     /** Types whose text form is equal exactly when PostgreSQL's equality says so (grouping only). */
     private static final java.util.Set<String> TEXT_EQUAL =
-            java.util.Set.of("jsonb", "inet", "cidr", "macaddr", "macaddr8", "bit", "varbit", "xid");
+            java.util.Set.of("inet", "cidr", "macaddr", "macaddr8", "bit", "varbit");
 
     /**
      * Refuses ({@code SR001}) to order or to take MIN/MAX across shards by a column whose type this
@@ -187,8 +187,9 @@ final class PgOrder implements Comparator<Object> {
     /** Refuses ({@code SR001}) to group or de-duplicate across shards by a column of unknown equality. */
     static void requireGroupable(java.sql.ResultSetMetaData md, int column) throws java.sql.SQLException {
         String type = typeName(md, column);
-        String element = type.startsWith("_") ? type.substring(1) : type;
-        if (!ORDERED.contains(element) && !TEXT_EQUAL.contains(element)) {
+        // Arrays and jsonb are refused: their equality is numeric inside ({1.0} = {1}), and pgjdbc's
+        // array objects do not compare by value.
+        if (!ORDERED.contains(type) && !TEXT_EQUAL.contains(type)) {
             throw new java.sql.SQLException(
                     "Strata: GROUP BY / DISTINCT across shards on a column of type " + type + " is not supported:"
                             + " the merge cannot compare it as PostgreSQL does. Cast it or query one shard.",

@@ -275,7 +275,10 @@ public final class Plan implements RoutePlan {
                 long limit = number(merge.limit(), params, "LIMIT");
                 long offset = merge.offset() == null ? 0 : number(merge.offset(), params, "OFFSET");
                 if (limit >= 0) {
-                    shardSql = shardSql + " LIMIT " + Math.addExact(limit, Math.max(0, offset));
+                    long sum = limit + Math.max(0, offset);
+                    if (sum >= limit) { // no LIMIT on the shards when limit + offset overflows
+                        shardSql = shardSql + " LIMIT " + sum;
+                    }
                 }
             }
         }
@@ -291,12 +294,24 @@ public final class Plan implements RoutePlan {
         if (v == null) {
             return -1;
         }
-        if (v instanceof Number n) {
-            return n.longValue();
-        }
         try {
+            // As PostgreSQL converts a LIMIT/OFFSET value to bigint: numeric rounds half away from
+            // zero, float rounds half to even.
+            if (v instanceof java.math.BigDecimal bd) {
+                return bd.setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+            }
+            if (v instanceof Double || v instanceof Float) {
+                double d = Math.rint(((Number) v).doubleValue());
+                if (Double.isNaN(d) || d >= 0x1p63 || d < -0x1p63) {
+                    throw new NumberFormatException(String.valueOf(v));
+                }
+                return (long) d;
+            }
+            if (v instanceof Number n) {
+                return n.longValue();
+            }
             return Long.parseLong(v.toString().trim());
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException | ArithmeticException e) {
             throw new SQLException("Strata: " + what + " must be a number but was '" + v + "'", "22023");
         }
     }
