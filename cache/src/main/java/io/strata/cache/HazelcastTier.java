@@ -5,6 +5,7 @@ import io.strata.cache.internal.TierContext;
 import io.strata.cache.internal.TierStore;
 import io.strata.cache.internal.hazelcast.HazelcastTierStore;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cluster tier: a Hazelcast {@code IMap} of encoded entries on a member or a client instance
@@ -14,9 +15,9 @@ import java.util.Objects;
 public final class HazelcastTier extends Tier {
 
     private final HazelcastInstance hazelcast;
-    private final String mapName;
+    private final @Nullable String mapName;
 
-    private HazelcastTier(HazelcastInstance hazelcast, String mapName) {
+    private HazelcastTier(HazelcastInstance hazelcast, @Nullable String mapName) {
         this.hazelcast = hazelcast;
         this.mapName = mapName;
     }

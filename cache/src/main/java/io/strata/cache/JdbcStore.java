@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Store} over one plain table {@code (key, value, version)} through any
@@ -72,12 +73,12 @@ public final class JdbcStore<K, V> implements Store<K, V> {
         return new Builder<>(dataSource, table, keyType, valueType);
     }
 
-    private V read(ResultSet rs, int column) throws SQLException {
+    private @Nullable V read(ResultSet rs, int column) throws SQLException {
         byte[] bytes = binary ? rs.getBytes(column) : bytesOf(rs.getString(column));
         return bytes == null ? null : codec.decode(bytes);
     }
 
-    private static byte[] bytesOf(String s) {
+    private static byte @Nullable [] bytesOf(@Nullable String s) {
         return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -91,7 +92,7 @@ public final class JdbcStore<K, V> implements Store<K, V> {
     }
 
     @Override
-    public V load(K key) {
+    public @Nullable V load(K key) {
         Objects.requireNonNull(key, "key cannot be null");
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement(selectOne)) {
@@ -159,7 +160,7 @@ public final class JdbcStore<K, V> implements Store<K, V> {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(upsert)) {
                 for (K key : keys) {
-                    Versioned<V> v = entries.get(key);
+                    Versioned<V> v = Objects.requireNonNull(entries.get(key), "entry of a listed key");
                     ps.setObject(1, key);
                     bindValue(ps, 2, v.value());
                     ps.setLong(3, v.version());
@@ -218,7 +219,7 @@ public final class JdbcStore<K, V> implements Store<K, V> {
         private String keyColumn = "id";
         private String valueColumn = "value";
         private String versionColumn = "version";
-        private Codec<V> codec;
+        private @Nullable Codec<V> codec;
         private boolean binary;
 
         private Builder(DataSource dataSource, String table, Class<K> keyType, Class<V> valueType) {

@@ -6,6 +6,7 @@ import io.strata.cache.internal.TierContext;
 import io.strata.cache.internal.TierStore;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The in-process tier: a Caffeine cache bounded by size or weight, with its own time-to-live. The
@@ -15,7 +16,7 @@ public final class LocalTier extends Tier {
 
     private final long maximumSize;
     private final long maximumWeight;
-    private final Weigher<Object, Object> weigher;
+    private final @Nullable Weigher<Object, Object> weigher;
     private final Duration expireAfterWrite;
 
     private LocalTier(Builder builder) {
@@ -49,7 +50,7 @@ public final class LocalTier extends Tier {
     public static final class Builder {
         private long maximumSize = 10_000;
         private long maximumWeight = -1;
-        private Weigher<Object, Object> weigher;
+        private @Nullable Weigher<Object, Object> weigher;
         private Duration expireAfterWrite = Duration.ofMinutes(1);
 
         private Builder() {}

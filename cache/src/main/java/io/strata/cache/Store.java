@@ -3,6 +3,7 @@ package io.strata.cache;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a cache reads and writes the source of truth. Writes carry a version: an implementation must
@@ -14,6 +15,7 @@ import java.util.Map;
 public interface Store<K, V> {
 
     /** The stored value for {@code key}, or {@code null} if there is none. */
+    @Nullable
     V load(K key);
 
     /** The stored values for {@code keys}; absent keys are left out. */

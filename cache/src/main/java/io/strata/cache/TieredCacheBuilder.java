@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link TieredCache}. Every setter checks its argument; {@link #build()} checks the
@@ -40,24 +41,24 @@ public final class TieredCacheBuilder<K, V> {
     private final Class<K> keyType;
     private final Class<V> valueType;
     private final List<Tier> tiers = new ArrayList<>();
-    private Store<K, V> store;
+    private @Nullable Store<K, V> store;
     private WriteStrategy writeStrategy = WriteStrategy.cacheAside();
-    private Coordination coordination;
+    private @Nullable Coordination coordination;
     private Duration expireAfterWrite = Duration.ofMinutes(10);
     private double ttlJitter = 0.1;
     private Duration negativeTtl = Duration.ofSeconds(30);
     private Duration staleWhileRevalidate = Duration.ZERO;
-    private Duration refreshAfter;
+    private @Nullable Duration refreshAfter;
     private Duration clusterLease = Duration.ofSeconds(10);
-    private Codec<K> keyCodec;
-    private Codec<V> valueCodec;
+    private @Nullable Codec<K> keyCodec;
+    private @Nullable Codec<V> valueCodec;
     private Duration tierTimeout = Duration.ofMillis(500);
-    private CircuitBreakerConfig circuitBreaker;
-    private MeterRegistry meterRegistry;
+    private @Nullable CircuitBreakerConfig circuitBreaker;
+    private @Nullable MeterRegistry meterRegistry;
     private Clock clock = Clock.systemUTC();
     private Duration invalidationHeartbeat = Duration.ofSeconds(1);
-    private DataSource notifyDataSource;
-    private String notifyChannel;
+    private @Nullable DataSource notifyDataSource;
+    private @Nullable String notifyChannel;
 
     TieredCacheBuilder(String name, Class<K> keyType, Class<V> valueType) {
         Objects.requireNonNull(name, "name cannot be null");

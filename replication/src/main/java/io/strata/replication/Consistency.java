@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How fresh a read must be. Settable per data source
@@ -43,9 +44,9 @@ public final class Consistency {
     private static final Pattern BOUNDED = Pattern.compile("bounded_staleness\\(\\s*(\\d+)\\s*(ms|s)\\s*\\)");
 
     private final Level level;
-    private final Duration maxStaleness;
+    private final @Nullable Duration maxStaleness;
 
-    private Consistency(Level level, Duration maxStaleness) {
+    private Consistency(Level level, @Nullable Duration maxStaleness) {
         this.level = level;
         this.maxStaleness = maxStaleness;
     }
@@ -113,7 +114,7 @@ public final class Consistency {
     @Override
     public String toString() {
         return level == Level.BOUNDED_STALENESS
-                ? "bounded_staleness(" + maxStaleness.toMillis() + "ms)"
+                ? "bounded_staleness(" + Objects.requireNonNull(maxStaleness).toMillis() + "ms)"
                 : level.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link ReplicaSetDataSource}. Every setter checks its argument at once and throws
@@ -43,8 +44,8 @@ public final class ReplicaSetDataSourceBuilder {
     private String name = "default";
     private final List<NodeSpec> nodes = new ArrayList<>();
     private final Map<String, Double> weights = new HashMap<>();
-    private String username;
-    private String password;
+    private @Nullable String username;
+    private @Nullable String password;
     private Consumer<HikariConfig> primaryPool = c -> {};
     private Consumer<HikariConfig> replicaPool = c -> {};
     private Consistency consistency = Consistency.EVENTUAL;
@@ -56,8 +57,8 @@ public final class ReplicaSetDataSourceBuilder {
     private NoReplicaPolicy noReplicaPolicy = NoReplicaPolicy.PRIMARY;
     private int primaryFallbackRate = 100;
     private final Set<String> writingFunctions = new LinkedHashSet<>();
-    private CircuitBreakerConfig circuitBreaker;
-    private MeterRegistry meterRegistry;
+    private @Nullable CircuitBreakerConfig circuitBreaker;
+    private @Nullable MeterRegistry meterRegistry;
     private Clock clock = Clock.SYSTEM;
     private int replicaCount;
 
@@ -109,7 +110,8 @@ public final class ReplicaSetDataSourceBuilder {
         return addNode(nodeName, false, null, Objects.requireNonNull(dataSource, "replica dataSource cannot be null"));
     }
 
-    private ReplicaSetDataSourceBuilder addNode(String nodeName, boolean primary, String url, DataSource ds) {
+    private ReplicaSetDataSourceBuilder addNode(
+            String nodeName, boolean primary, @Nullable String url, @Nullable DataSource ds) {
         if (nodeName == null || !nodeName.matches("[A-Za-z0-9_.-]{1,64}")) {
             throw new IllegalArgumentException((primary ? "primary" : "replica")
                     + " node name must match [A-Za-z0-9_.-]{1,64}, was " + quote(nodeName));

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code jdbc:strata:} JDBC driver, registered through {@link java.util.ServiceLoader}. The URL
@@ -37,7 +38,7 @@ public final class Driver implements java.sql.Driver {
     public Driver() {}
 
     @Override
-    public Connection connect(String url, Properties info) throws SQLException {
+    public @Nullable Connection connect(String url, Properties info) throws SQLException {
         if (!acceptsURL(url)) {
             return null;
         }

@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Explicit routing for the statements the current thread runs while the hint is open, for SQL that
@@ -29,12 +30,12 @@ public final class ShardHint implements AutoCloseable {
 
     private static final ThreadLocal<Deque<ShardHint>> HINTS = ThreadLocal.withInitial(ArrayDeque::new);
 
-    private final String shard;
-    private final Consistency consistency;
+    private final @Nullable String shard;
+    private final @Nullable Consistency consistency;
     private final Thread owner;
     private boolean closed;
 
-    private ShardHint(String shard, Consistency consistency) {
+    private ShardHint(@Nullable String shard, @Nullable Consistency consistency) {
         this.shard = shard;
         this.consistency = consistency;
         this.owner = Thread.currentThread();

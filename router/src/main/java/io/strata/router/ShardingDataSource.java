@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Many PostgreSQL shards as one {@link DataSource}. Applications keep writing plain JDBC; each
@@ -50,10 +51,10 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     private final Router router;
     private final ShardMap shardMap;
     private final List<DataSource> owned;
-    private final CoordinatorLog log;
+    private final @Nullable CoordinatorLog log;
     private volatile boolean closed;
 
-    private ShardingDataSource(Router router, ShardMap shardMap, List<DataSource> owned, CoordinatorLog log) {
+    private ShardingDataSource(Router router, ShardMap shardMap, List<DataSource> owned, @Nullable CoordinatorLog log) {
         this.router = router;
         this.shardMap = shardMap;
         this.owned = owned;
@@ -156,7 +157,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     }
 
     @Override
-    public PrintWriter getLogWriter() {
+    public @Nullable PrintWriter getLogWriter() {
         return null;
     }
 
@@ -201,15 +202,15 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
 
         private final Map<String, DataSource> shards = new LinkedHashMap<>();
         private final Map<String, TableRule> tables = new LinkedHashMap<>();
-        private ShardMap shardMap;
+        private @Nullable ShardMap shardMap;
         private int slots = ShardMap.DEFAULT_SLOTS;
-        private String defaultShard;
+        private @Nullable String defaultShard;
         private boolean keylessWritesToAllShards;
         private TransactionPolicy transactionPolicy = TransactionPolicy.TWO_PHASE;
-        private String coordinatorId;
-        private Path coordinatorLog;
+        private @Nullable String coordinatorId;
+        private @Nullable Path coordinatorLog;
         private long planCacheSize = 10_000;
-        private MeterRegistry meterRegistry;
+        private @Nullable MeterRegistry meterRegistry;
         private boolean closeShards;
 
         private Builder() {}

@@ -2,6 +2,7 @@ package io.strata.router;
 
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How one table is placed across shards: {@linkplain #sharded sharded} by a key column,
@@ -23,11 +24,12 @@ public final class TableRule {
 
     private final String table;
     private final Kind kind;
-    private final String keyColumn;
-    private final KeyType keyType;
-    private final String shard;
+    private final @Nullable String keyColumn;
+    private final @Nullable KeyType keyType;
+    private final @Nullable String shard;
 
-    private TableRule(String table, Kind kind, String keyColumn, KeyType keyType, String shard) {
+    private TableRule(
+            String table, Kind kind, @Nullable String keyColumn, @Nullable KeyType keyType, @Nullable String shard) {
         this.table = table;
         this.kind = kind;
         this.keyColumn = keyColumn;
@@ -69,17 +71,17 @@ public final class TableRule {
     }
 
     /** The key column (lower case) of a sharded table, else null. */
-    public String keyColumn() {
+    public @Nullable String keyColumn() {
         return keyColumn;
     }
 
     /** The declared key type of a sharded table, else null. */
-    public KeyType keyType() {
+    public @Nullable KeyType keyType() {
         return keyType;
     }
 
     /** The shard of a single table, else null. */
-    public String shard() {
+    public @Nullable String shard() {
         return shard;
     }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.args.ClientPauseMode;
 
@@ -37,7 +38,7 @@ public final class RedisNode implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final Duration startTimeout;
-    private Process process;
+    private @Nullable Process process;
 
     private RedisNode(Path executable, int port, Path dir, Duration startTimeout) {
         this.executable = executable;
@@ -58,7 +59,7 @@ public final class RedisNode implements AutoCloseable {
 
     /** Configures a {@link RedisNode}. */
     public static final class Builder {
-        private Path executable;
+        private @Nullable Path executable;
         private int port;
         private Duration startTimeout = Duration.ofSeconds(30);
 

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.springframework.cache.support.AbstractValueAdaptingCache;
 
 /**
@@ -46,7 +47,7 @@ public final class StrataCache extends AbstractValueAdaptingCache {
 
     /** The store value: the cached value, {@code NullValue} for a negative entry, {@code null} for a miss. */
     @Override
-    protected Object lookup(Object key) {
+    protected @Nullable Object lookup(Object key) {
         CacheLookup<Object> found = cache.lookup(key);
         return found.present() ? toStoreValue(found.value()) : null;
     }
@@ -72,7 +73,7 @@ public final class StrataCache extends AbstractValueAdaptingCache {
 
     /** A completed future of the value wrapper, or {@code null} on a miss (as Spring's own caches). */
     @Override
-    public CompletableFuture<?> retrieve(Object key) {
+    public @Nullable CompletableFuture<?> retrieve(Object key) {
         Object stored = lookup(key);
         return stored == null ? null : CompletableFuture.completedFuture(toValueWrapper(stored));
     }

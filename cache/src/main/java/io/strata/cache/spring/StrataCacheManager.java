@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
 
@@ -53,7 +54,7 @@ public final class StrataCacheManager implements CacheManager {
     }
 
     @Override
-    public Cache getCache(String name) {
+    public @Nullable Cache getCache(String name) {
         return caches.get(name);
     }
 

