@@ -105,8 +105,13 @@ public interface TieredCache<K, V> extends AutoCloseable {
     CompletableFuture<V> refresh(K key);
 
     /**
-     * Stops this cache: write-behind entries this member owns are flushed to the store first,
-     * subscriptions are closed. The tiers' clients (Hazelcast, Jedis) belong to the caller.
+     * Stops this cache: write-behind entries this member owns are flushed to the store first (for at
+     * most {@link WriteStrategy#closeTimeout()}), subscriptions are closed. The tiers' clients
+     * (Hazelcast, Jedis) belong to the caller.
+     *
+     * @throws WriteBehindBacklogException if acknowledged write-behind entries could not reach the
+     *     store within the close timeout and no {@linkplain WriteStrategy#withJournal journal} took
+     *     them (Hazelcast queue); the cache is closed all the same
      */
     @Override
     void close();

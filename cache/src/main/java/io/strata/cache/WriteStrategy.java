@@ -1,7 +1,10 @@
 package io.strata.cache;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How {@link TieredCache#put} reaches the {@link Store}: not at all (cache-aside), synchronously
@@ -28,6 +31,8 @@ public final class WriteStrategy {
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final int partitions;
+    private final Duration closeTimeout;
+    private final @Nullable Path journal;
 
     private WriteStrategy(
             Kind kind,
@@ -36,7 +41,9 @@ public final class WriteStrategy {
             int maxAttempts,
             Duration initialBackoff,
             Duration maxBackoff,
-            int partitions) {
+            int partitions,
+            Duration closeTimeout,
+            @Nullable Path journal) {
         this.kind = kind;
         this.batchSize = batchSize;
         this.flushInterval = flushInterval;
@@ -44,11 +51,21 @@ public final class WriteStrategy {
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
         this.partitions = partitions;
+        this.closeTimeout = closeTimeout;
+        this.journal = journal;
     }
 
     private static WriteStrategy of(Kind kind) {
         return new WriteStrategy(
-                kind, 500, Duration.ofMillis(100), 10, Duration.ofMillis(100), Duration.ofSeconds(10), 16);
+                kind,
+                500,
+                Duration.ofMillis(100),
+                10,
+                Duration.ofMillis(100),
+                Duration.ofSeconds(10),
+                16,
+                Duration.ofSeconds(30),
+                null);
     }
 
     /** Cache-aside: puts touch the tiers only. */
@@ -63,7 +80,9 @@ public final class WriteStrategy {
 
     /**
      * Write-behind with batches of 500, a flush every 100 ms, 10 attempts with backoff from 100 ms to
-     * 10 s before a write is dead-lettered, and 16 stream partitions (Redis queue only).
+     * 10 s before a write is dead-lettered, 16 stream partitions (Redis queue only), a close that
+     * waits up to 30 s for the queue to drain, and no close journal (a Hazelcast queue that cannot
+     * drain on close throws {@link WriteBehindBacklogException}).
      */
     public static WriteStrategy writeBehind() {
         return of(Kind.WRITE_BEHIND);
@@ -104,18 +123,93 @@ public final class WriteStrategy {
         return partitions;
     }
 
+    /**
+     * How long {@link TieredCache#close()} waits for the write-behind queue to drain into the store
+     * (a store that stays down keeps it from draining). What is left then goes to the
+     * {@linkplain #journal() journal}, or {@code close()} throws {@link WriteBehindBacklogException}.
+     */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    /**
+     * The folder of the close journal (Hazelcast queue), or {@code null} when there is none. See
+     * {@link #withJournal(Path)}.
+     */
+    public @Nullable Path journal() {
+        return journal;
+    }
+
+    /** A copy whose {@code close()} waits at most {@code closeTimeout} for the queue to drain (default 30 s). */
+    public WriteStrategy withCloseTimeout(Duration closeTimeout) {
+        requirePositive(closeTimeout, "closeTimeout");
+        return new WriteStrategy(
+                kind,
+                batchSize,
+                flushInterval,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                partitions,
+                closeTimeout,
+                journal);
+    }
+
+    /**
+     * A copy with a close journal in {@code directory} (Hazelcast queue; created if missing). A close
+     * that cannot drain the queue within {@link #closeTimeout()} (the store is down) writes every
+     * entry still queued to {@code <directory>/strata-wb.<cache>.journal}, fsynced, and returns
+     * normally; the next cache of that name built with this journal folder writes the journal to the
+     * store (or back into the queue while the store is down) before it serves anything. Use a folder
+     * on local persistent disk that survives a restart (not a tmpfs), the same one on every start.
+     */
+    public WriteStrategy withJournal(Path directory) {
+        Objects.requireNonNull(directory, "journal cannot be null");
+        if (Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new IllegalArgumentException("journal must be a directory, was the file " + directory);
+        }
+        return new WriteStrategy(
+                kind,
+                batchSize,
+                flushInterval,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                partitions,
+                closeTimeout,
+                directory.toAbsolutePath());
+    }
+
     /** A copy with batches of at most {@code batchSize} writes. */
     public WriteStrategy withBatchSize(int batchSize) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be > 0, was " + batchSize);
         }
-        return new WriteStrategy(kind, batchSize, flushInterval, maxAttempts, initialBackoff, maxBackoff, partitions);
+        return new WriteStrategy(
+                kind,
+                batchSize,
+                flushInterval,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                partitions,
+                closeTimeout,
+                journal);
     }
 
     /** A copy that pauses {@code flushInterval} between rounds when idle. */
     public WriteStrategy withFlushInterval(Duration flushInterval) {
         requirePositive(flushInterval, "flushInterval");
-        return new WriteStrategy(kind, batchSize, flushInterval, maxAttempts, initialBackoff, maxBackoff, partitions);
+        return new WriteStrategy(
+                kind,
+                batchSize,
+                flushInterval,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                partitions,
+                closeTimeout,
+                journal);
     }
 
     /** A copy that dead-letters a write after {@code maxAttempts} failed store attempts. */
@@ -123,7 +217,16 @@ public final class WriteStrategy {
         if (maxAttempts <= 0) {
             throw new IllegalArgumentException("maxAttempts must be > 0, was " + maxAttempts);
         }
-        return new WriteStrategy(kind, batchSize, flushInterval, maxAttempts, initialBackoff, maxBackoff, partitions);
+        return new WriteStrategy(
+                kind,
+                batchSize,
+                flushInterval,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                partitions,
+                closeTimeout,
+                journal);
     }
 
     /** A copy retrying after {@code initial}, doubling up to {@code max}. */
@@ -133,7 +236,8 @@ public final class WriteStrategy {
         if (max.compareTo(initial) < 0) {
             throw new IllegalArgumentException("maxBackoff must be >= initialBackoff, was " + max + " < " + initial);
         }
-        return new WriteStrategy(kind, batchSize, flushInterval, maxAttempts, initial, max, partitions);
+        return new WriteStrategy(
+                kind, batchSize, flushInterval, maxAttempts, initial, max, partitions, closeTimeout, journal);
     }
 
     /** A copy with {@code partitions} Redis stream partitions. */
@@ -141,7 +245,16 @@ public final class WriteStrategy {
         if (partitions <= 0 || partitions > 1024) {
             throw new IllegalArgumentException("partitions must be in 1..1024, was " + partitions);
         }
-        return new WriteStrategy(kind, batchSize, flushInterval, maxAttempts, initialBackoff, maxBackoff, partitions);
+        return new WriteStrategy(
+                kind,
+                batchSize,
+                flushInterval,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                partitions,
+                closeTimeout,
+                journal);
     }
 
     private static void requirePositive(Duration d, String name) {
@@ -156,7 +269,7 @@ public final class WriteStrategy {
         return kind == Kind.WRITE_BEHIND
                 ? "WRITE_BEHIND[batchSize=" + batchSize + ", flushInterval=" + flushInterval + ", maxAttempts="
                         + maxAttempts + ", backoff=" + initialBackoff + ".." + maxBackoff + ", partitions=" + partitions
-                        + "]"
+                        + ", closeTimeout=" + closeTimeout + ", journal=" + journal + "]"
                 : kind.name();
     }
 }

@@ -34,6 +34,9 @@ class RedisCoordinationTest {
         pg = topology.shard(0).primary();
         db = Databases.pool(pg, 6);
         jedis = new JedisPooled(redis.host(), redis.port());
+        // write-behind refuses a Redis that can lose what it acknowledged (RedisWriteBehindDurabilityTest)
+        jedis.configSet("appendonly", "yes");
+        jedis.configSet("appendfsync", "always");
     }
 
     @AfterAll

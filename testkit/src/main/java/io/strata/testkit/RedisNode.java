@@ -29,8 +29,11 @@ import redis.clients.jedis.args.ClientPauseMode;
  * }</pre>
  *
  * <p>The binary comes from {@code com.github.codemonstur:embedded-redis} on the class path, or from
- * {@link Builder#executable(Path)} / {@link Builder#executableFromPath()}. Persistence is off: a
- * restarted node is empty, like a cache node that lost its memory.
+ * {@link Builder#executable(Path)} / {@link Builder#executableFromPath()} (the bundled one is Redis
+ * 6.2: no {@code WAITAOF}). Persistence is off by default: a restarted node is empty, like a cache
+ * node that lost its memory. With {@link Builder#appendOnly(AppendFsync)} the node runs with
+ * {@code appendonly yes} and that {@code appendfsync}, and {@link #startAgain()} / {@link #restart()}
+ * replay its AOF, as a durable Redis would after a crash.
  */
 public final class RedisNode implements AutoCloseable {
 
@@ -38,13 +41,25 @@ public final class RedisNode implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final Duration startTimeout;
+    private final @Nullable AppendFsync appendFsync;
     private @Nullable Process process;
 
-    private RedisNode(Path executable, int port, Path dir, Duration startTimeout) {
+    private RedisNode(Path executable, int port, Path dir, Duration startTimeout, @Nullable AppendFsync appendFsync) {
         this.executable = executable;
         this.port = port;
         this.dir = dir;
         this.startTimeout = startTimeout;
+        this.appendFsync = appendFsync;
+    }
+
+    /** When the append-only file is forced to disk ({@code appendfsync}). */
+    public enum AppendFsync {
+        /** After every write command, before the reply. */
+        ALWAYS,
+        /** Once a second in the background (a write reaches the file before its reply). */
+        EVERYSEC,
+        /** When the OS decides. */
+        NO
     }
 
     /** Starts a node with the defaults. */
@@ -62,8 +77,15 @@ public final class RedisNode implements AutoCloseable {
         private @Nullable Path executable;
         private int port;
         private Duration startTimeout = Duration.ofSeconds(30);
+        private @Nullable AppendFsync appendFsync;
 
         private Builder() {}
+
+        /** Runs with {@code appendonly yes} and {@code appendfsync fsync}: data survives a kill and a restart. */
+        public Builder appendOnly(AppendFsync fsync) {
+            this.appendFsync = Objects.requireNonNull(fsync, "appendFsync cannot be null");
+            return this;
+        }
 
         /** Runs this {@code redis-server} instead of the bundled one. */
         public Builder executable(Path path) {
@@ -117,7 +139,7 @@ public final class RedisNode implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
             Processes.trackTempDir(dir);
-            RedisNode node = new RedisNode(exe, p, dir, startTimeout);
+            RedisNode node = new RedisNode(exe, p, dir, startTimeout, appendFsync);
             try {
                 node.launch();
             } catch (RuntimeException e) {
@@ -165,7 +187,9 @@ public final class RedisNode implements AutoCloseable {
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                appendFsync == null ? "no" : "yes",
+                "--appendfsync",
+                appendFsync == null ? "everysec" : appendFsync.name().toLowerCase(java.util.Locale.ROOT),
                 "--daemonize",
                 "no",
                 "--dir",
@@ -235,16 +259,28 @@ public final class RedisNode implements AutoCloseable {
         if (!Processes.awaitExit(List.of(h), 30_000)) {
             throw new IllegalStateException("redis-server did not exit on SIG" + signal);
         }
+        try {
+            // exited (maybe a zombie): wait for the JVM to reap it, so that isRunning() and
+            // startAgain() agree that it is gone
+            process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         Processes.untrack(h);
     }
 
-    /** Stops the server if it runs, then starts it again on the same port (empty). */
+    /** {@code appendfsync} when the node runs with the AOF, else {@code null}. */
+    public @Nullable AppendFsync appendFsync() {
+        return appendFsync;
+    }
+
+    /** Stops the server if it runs, then starts it again on the same port (empty without the AOF). */
     public synchronized void restart() {
         stop();
         launch();
     }
 
-    /** Starts a stopped or killed server on the same port. */
+    /** Starts a stopped or killed server on the same port (replaying its AOF, if it has one). */
     public synchronized void startAgain() {
         if (isRunning()) {
             throw new IllegalStateException("redis-server is already running on port " + port);

@@ -45,6 +45,27 @@ class RedisNodeTest {
     }
 
     @Test
+    void withAppendOnlyAlways_aKilledNodeComesBackWithItsData() {
+        try (RedisNode redis =
+                RedisNode.builder().appendOnly(RedisNode.AppendFsync.ALWAYS).start()) {
+            try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
+                assertThat(jedis.configGet("appendonly")).containsEntry("appendonly", "yes");
+                assertThat(jedis.configGet("appendfsync")).containsEntry("appendfsync", "always");
+                for (int i = 0; i < 1000; i++) {
+                    jedis.set("k" + i, "v" + i);
+                }
+            }
+            redis.kill();
+            redis.startAgain();
+            try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
+                for (int i = 0; i < 1000; i++) {
+                    assertThat(jedis.get("k" + i)).isEqualTo("v" + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void pauseStallsCommandsUntilItEnds() {
         try (RedisNode redis = RedisNode.start()) {
             redis.pause(Duration.ofSeconds(3));

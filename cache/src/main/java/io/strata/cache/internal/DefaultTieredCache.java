@@ -506,21 +506,24 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
             return;
         }
         closed = true;
-        if (writeBehind != null) {
-            writeBehind.close();
+        try {
+            if (writeBehind != null) {
+                writeBehind.close(); // may throw WriteBehindBacklogException: the rest still closes
+            }
+        } finally {
+            if (notifyListener != null) {
+                notifyListener.close();
+            }
+            if (invalidations != null) {
+                invalidations.close();
+            }
+            if (coordinator != null) {
+                coordinator.close();
+            }
+            scheduler.shutdownNow();
+            refresher.close();
+            chain.close();
         }
-        if (notifyListener != null) {
-            notifyListener.close();
-        }
-        if (invalidations != null) {
-            invalidations.close();
-        }
-        if (coordinator != null) {
-            coordinator.close();
-        }
-        scheduler.shutdownNow();
-        refresher.close();
-        chain.close();
     }
 
     // ---- for tests in this module ------------------------------------------------------------

@@ -3,13 +3,16 @@ package io.strata.cache.internal.hazelcast;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.strata.cache.WriteBehindBacklogException;
 import io.strata.cache.internal.CacheMetrics;
 import io.strata.cache.internal.CoordinationContext;
 import io.strata.cache.internal.CorruptEntryException;
 import io.strata.cache.internal.Entry;
 import io.strata.cache.internal.EntryCodec;
 import io.strata.cache.internal.StoreBatchWriter;
+import io.strata.cache.internal.WriteBehindJournal;
 import io.strata.cache.internal.WriteBehindQueue;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -20,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,22 +31,27 @@ import org.slf4j.LoggerFactory;
 /**
  * Write-behind in a Hazelcast {@code IMap<String, byte[]>} named {@code strata-wb.<cache>}.
  *
- * <p>Durability: {@code set} returns once the partition owner and its synchronous backups hold
- * the entry, so a member crash loses nothing while the map has a backup. Coalescing: one entry per
- * key, a later put replaces an earlier one. Ownership: each member flushes only the keys of the
- * partitions it owns ({@code localKeySet}); when a member leaves, its partitions and their backups
- * move to the survivors, whose flushers pick them up. An entry is removed after its store write
- * only if it still has the version that was written ({@link RemoveIfUnchanged}, one operation per
- * partition), so a put that arrived during the write stays queued. A member that dies between the store write and the remove makes the new
- * owner write the entry again, which the store's versioned upsert ignores.
+ * <p>Durability: an entry is queued by an entry processor ({@link SetIfNewer}) that returns once the
+ * partition owner and its synchronous backups hold it, so a member crash loses nothing while the
+ * map has a backup. Coalescing: one entry per key, the highest version wins whatever order two puts
+ * of one key reach the partition in. Ownership: each member flushes only the keys of the partitions
+ * it owns ({@code localKeySet}); when a member leaves, its partitions and their backups move to the
+ * survivors, whose flushers pick them up. An entry is removed after its store write only if it still
+ * has the version that was written ({@link RemoveIfUnchanged}, one operation per partition), so a
+ * put that arrived during the write stays queued. A member that dies between the store write and
+ * the remove makes the new owner write the entry again, which the store's versioned upsert ignores.
  *
  * <p>Close: the flusher empties this member's partitions, then makes one pass over all keys left
- * (harmless duplicates with other owners), then stops.
+ * (harmless duplicates with other owners), then stops, within {@code closeTimeout}. If the deadline
+ * passed first (the store is down), every entry still in the map (all members' partitions: this
+ * close may be the last copy) goes to the journal, fsynced; without a journal, close throws
+ * {@link WriteBehindBacklogException} with the count. A member built with the same journal folder
+ * replays the journal before its flusher starts: to the store, or back into the map (never over a
+ * newer entry) while the store is unreachable.
  */
 public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K, V> {
 
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastWriteBehindQueue.class);
-    private static final long CLOSE_DEADLINE_MILLIS = 60_000;
 
     private final CoordinationContext<K, V> context;
     private final HazelcastInstance hazelcast;
@@ -54,7 +63,11 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
     private final Clock clock;
     private final Thread flusher;
     private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
+    private final long closeTimeoutNanos;
+    private final WriteBehindJournal journal;
     private volatile boolean closing;
+    private volatile long closeDeadlineNanos;
+    private volatile boolean drained;
     private volatile long oldestAgeMillis;
 
     public HazelcastWriteBehindQueue(
@@ -67,6 +80,13 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
         this.writer = writer;
         this.metrics = context.metrics();
         this.clock = context.config().clock();
+        this.closeTimeoutNanos = writer.strategy().closeTimeout().toNanos();
+        this.journal = writer.strategy().journal() == null
+                ? null
+                : new WriteBehindJournal(writer.strategy().journal(), queue.getName());
+        if (journal != null) {
+            replayJournal();
+        }
         metrics.gauge("strata.cache.writebehind.age", () -> oldestAgeMillis);
         metrics.gauge("strata.cache.writebehind.deadletter.depth", this::deadLetterDepth);
         if (hazelcast.getLocalEndpoint() instanceof Member) {
@@ -99,7 +119,68 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
         if (closing) {
             throw new IllegalStateException("write-behind queue of " + context.cacheName() + " is closing");
         }
-        queue.set(keyString(key), codec.encode(entry));
+        queue.executeOnKey(keyString(key), new SetIfNewer(codec.encode(entry)));
+    }
+
+    /**
+     * Writes what a previous close left in the journal to the store; what the store cannot take now
+     * (it is unreachable) goes back into the map, never over a newer entry. Runs before the flusher
+     * starts and before the cache serves anything.
+     */
+    private void replayJournal() {
+        int n = journal.replay(SetIfNewer::version, records -> {
+            Map<K, Entry<V>> batch = new LinkedHashMap<>();
+            Map<K, String> keyStrings = new HashMap<>();
+            for (Map.Entry<String, byte[]> r : records.entrySet()) {
+                try {
+                    K k = key(r.getKey());
+                    Entry<V> e = codec.decode(r.getValue());
+                    if (e.negative()) {
+                        throw new CorruptEntryException("negative entry in the write-behind journal");
+                    }
+                    batch.put(k, e);
+                    keyStrings.put(k, r.getKey());
+                } catch (RuntimeException e) {
+                    deadLetter(r.getKey(), r.getValue());
+                }
+            }
+            List<K> keys = new ArrayList<>(batch.keySet());
+            int batchSize = writer.strategy().batchSize();
+            int from = 0;
+            for (; from < keys.size(); from += batchSize) {
+                Map<K, Entry<V>> chunk = new LinkedHashMap<>();
+                for (K k : keys.subList(from, Math.min(keys.size(), from + batchSize))) {
+                    chunk.put(k, batch.get(k));
+                }
+                StoreBatchWriter.Outcome<K> outcome = writer.write(chunk);
+                for (K k : outcome.dead()) {
+                    moveToDeadLetters(keyStrings.get(k), records.get(keyStrings.get(k)));
+                }
+                if (outcome.pause() || outcome.written().size() + outcome.dead().size() < chunk.size()) {
+                    break; // the store is unreachable (or wants a retry): the rest goes back into the map
+                }
+            }
+            List<CompletableFuture<Boolean>> requeued = new ArrayList<>();
+            for (K k : from < keys.size() ? keys.subList(from, keys.size()) : List.<K>of()) {
+                String ks = keyStrings.get(k);
+                requeued.add(
+                        queue.submitToKey(ks, new SetIfNewer(records.get(ks))).toCompletableFuture());
+            }
+            requeued.forEach(CompletableFuture::join);
+            if (!requeued.isEmpty()) {
+                LOG.warn(
+                        "cache {}: {} journal entries went back into the write-behind queue (the store is unreachable)",
+                        context.cacheName(),
+                        requeued.size());
+            }
+        });
+        if (n > 0) {
+            LOG.info(
+                    "cache {}: replayed {} entries from the write-behind journal {}",
+                    context.cacheName(),
+                    n,
+                    journal.file());
+        }
     }
 
     @Override
@@ -147,28 +228,22 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
 
     private void flushLoop() {
         int pauseStreak = 0;
-        long closeDeadline = Long.MAX_VALUE;
         boolean finalPassDone = false;
         while (instanceRunning()) {
             try {
-                if (closing && closeDeadline == Long.MAX_VALUE) {
-                    closeDeadline = System.currentTimeMillis() + CLOSE_DEADLINE_MILLIS;
-                }
-                if (System.currentTimeMillis() > closeDeadline) {
-                    LOG.warn(
-                            "cache {}: write-behind close deadline passed with {} entries queued (they stay durable)",
-                            context.cacheName(),
-                            depth());
-                    return;
+                if (closing && System.nanoTime() - closeDeadlineNanos > 0) {
+                    return; // close() deals with what is left
                 }
                 Set<String> keys = queue.localKeySet();
                 if (keys.isEmpty() && closing) {
                     if (finalPassDone) {
+                        drained = true;
                         return;
                     }
                     keys = new LinkedHashSet<>(queue.keySet());
                     finalPassDone = true;
                     if (keys.isEmpty()) {
+                        drained = true;
                         return;
                     }
                 }
@@ -179,6 +254,7 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
                 }
                 boolean paused = flush(keys);
                 if (paused) {
+                    finalPassDone = false; // the pass did not get through: it is not final
                     sleep(writer.pauseMillis(++pauseStreak));
                 } else {
                     pauseStreak = 0;
@@ -216,6 +292,9 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
         }
         int batchSize = writer.strategy().batchSize();
         for (int from = 0; from < due.size(); from += batchSize) {
+            if (closing && System.nanoTime() - closeDeadlineNanos > 0) {
+                return false; // close() takes what is left
+            }
             Set<String> chunk = new LinkedHashSet<>(due.subList(from, Math.min(due.size(), from + batchSize)));
             Map<String, byte[]> raw = queue.getAll(chunk);
             Map<K, Entry<V>> batch = new LinkedHashMap<>();
@@ -271,8 +350,14 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
         }
     }
 
-    /** Waits {@code millis}, or less if {@link #close()} wakes the flusher. */
+    /** Waits {@code millis}, or less if {@link #close()} wakes the flusher or its deadline comes first. */
     private void sleep(long millis) {
+        if (closing) {
+            millis = Math.min(millis, TimeUnit.NANOSECONDS.toMillis(closeDeadlineNanos - System.nanoTime()) + 1);
+            if (millis <= 0) {
+                return;
+            }
+        }
         try {
             wake.tryAcquire(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -280,16 +365,83 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
         }
     }
 
+    /**
+     * Drains within {@code closeTimeout}; if the store kept the queue from draining, spills every
+     * entry still queued to the journal, or throws {@link WriteBehindBacklogException} without one.
+     */
     @Override
     public void close() {
-        closing = true;
-        wake.release(1_000_000);
-        if (flusher != null) {
-            try {
-                flusher.join(CLOSE_DEADLINE_MILLIS + 5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (closing) {
+            return;
         }
+        closeDeadlineNanos = System.nanoTime() + closeTimeoutNanos;
+        closing = true;
+        wake.release();
+        if (flusher == null) {
+            return; // a client: the entries are the members' to flush
+        }
+        try {
+            flusher.join(TimeUnit.NANOSECONDS.toMillis(closeTimeoutNanos) + 5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (drained || !instanceRunning()) {
+            return; // all flushed, or this member is gone and its entries live in the backups (or nowhere)
+        }
+        flusher.interrupt(); // stuck in a store call past the deadline: what it writes now is also spilled
+        Map<String, byte[]> left;
+        try {
+            left = snapshot();
+        } catch (RuntimeException e) {
+            throw new WriteBehindBacklogException(
+                    "cache " + context.cacheName() + ": write-behind did not drain within "
+                            + writer.strategy().closeTimeout() + " and the entries left in " + queue.getName()
+                            + " could not be read to save them; they stay queued only while a member runs",
+                    -1,
+                    e);
+        }
+        if (left.isEmpty()) {
+            return;
+        }
+        if (journal == null) {
+            throw new WriteBehindBacklogException(
+                    "cache " + context.cacheName() + ": " + left.size() + " acknowledged write-behind entries did not"
+                            + " reach the store within closeTimeout "
+                            + writer.strategy().closeTimeout()
+                            + "; they stay in " + queue.getName() + " only while another member of the cluster"
+                            + " runs: shutting down the last member loses them. Bring the store back and keep a"
+                            + " member running until the queue drains, or configure WriteStrategy.withJournal(folder)",
+                    left.size(),
+                    null);
+        }
+        try {
+            journal.append(left);
+        } catch (IOException | RuntimeException e) {
+            throw new WriteBehindBacklogException(
+                    "cache " + context.cacheName() + ": " + left.size() + " acknowledged write-behind entries did not"
+                            + " reach the store within closeTimeout "
+                            + writer.strategy().closeTimeout()
+                            + " and could not be written to the journal " + journal.file() + " (" + e
+                            + "); they stay in " + queue.getName() + " only while another member runs",
+                    left.size(),
+                    e);
+        }
+        LOG.warn(
+                "cache {}: write-behind did not drain within {}; {} entries saved to the journal {} (replayed by the"
+                        + " next cache built with it)",
+                context.cacheName(),
+                writer.strategy().closeTimeout(),
+                left.size(),
+                journal.file());
+    }
+
+    /** Every entry in the map, read in chunks. */
+    private Map<String, byte[]> snapshot() {
+        List<String> keys = new ArrayList<>(queue.keySet());
+        Map<String, byte[]> all = new LinkedHashMap<>();
+        for (int from = 0; from < keys.size(); from += 1_000) {
+            all.putAll(queue.getAll(new LinkedHashSet<>(keys.subList(from, Math.min(keys.size(), from + 1_000)))));
+        }
+        return all;
     }
 }

@@ -1,5 +1,8 @@
 package io.strata.cache.internal.redis;
 
+import io.strata.cache.CacheException;
+import io.strata.cache.RedisCoordination;
+import io.strata.cache.WriteStrategy;
 import io.strata.cache.internal.CoordinationContext;
 import io.strata.cache.internal.Coordinator;
 import io.strata.cache.internal.InvalidationTransport;
@@ -13,12 +16,27 @@ public final class RedisCoordinator<K, V> implements Coordinator<K, V> {
 
     private final CoordinationContext<K, V> context;
     private final UnifiedJedis jedis;
+    private final RedisDurabilityCheck durability;
     private RedisInvalidationTransport transport;
     private RedisLoadLease lease;
 
-    public RedisCoordinator(CoordinationContext<K, V> context, UnifiedJedis jedis) {
+    public RedisCoordinator(
+            CoordinationContext<K, V> context, UnifiedJedis jedis, RedisCoordination.Durability durability) {
         this.context = context;
         this.jedis = jedis;
+        this.durability = new RedisDurabilityCheck(
+                jedis,
+                durability,
+                context.cacheName(),
+                RedisStreamWriteBehindQueue.sampleKeys(
+                        context.cacheName(), context.config().writeStrategy().partitions()));
+        if (context.config().writeStrategy().kind() == WriteStrategy.Kind.WRITE_BEHIND) {
+            // before the cache starts anything: a Redis that can lose acknowledged entries fails the build
+            this.durability.run();
+            if (this.durability.problem() != null && !this.durability.unverified()) {
+                throw new CacheException(this.durability.problem());
+            }
+        }
     }
 
     @Override
@@ -39,7 +57,7 @@ public final class RedisCoordinator<K, V> implements Coordinator<K, V> {
 
     @Override
     public WriteBehindQueue<K, V> openWriteBehind(StoreBatchWriter<K, V> writer) {
-        return new RedisStreamWriteBehindQueue<>(context, jedis, writer);
+        return new RedisStreamWriteBehindQueue<>(context, jedis, writer, durability);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.strata.cache.internal.redis;
 
+import io.strata.cache.CacheException;
 import io.strata.cache.internal.CacheMetrics;
 import io.strata.cache.internal.CoordinationContext;
 import io.strata.cache.internal.CorruptEntryException;
@@ -30,8 +31,15 @@ import redis.clients.jedis.resps.StreamEntry;
  * Write-behind in Redis Streams: partition {@code p} of cache {@code c} is the stream
  * {@code strata:wb:{c:p}} with consumer group {@code flushers}, plus a hash
  * {@code strata:wb:{c:p}:latest} of the newest queued entry per key (for reads of not yet flushed
- * writes, and for coalescing). Both are written by one script, so a put is acknowledged once Redis
- * holds both (durable as far as Redis's AOF and replicas make it).
+ * writes, and for coalescing) with its version in {@code strata:wb:{c:p}:latestv}. All three are
+ * written by one script, which drops an entry older than the one queued for its key (two puts of
+ * one key racing leave the newer queued, whatever order they reach Redis in), so a put is
+ * acknowledged once Redis holds it.
+ *
+ * <p>Durability: Redis must keep what it acknowledged. The coordinator runs a
+ * {@link RedisDurabilityCheck} before the cache starts (a Redis that does not qualify fails the
+ * build, naming the setting); the flusher repeats it every few seconds and after a failed round,
+ * and while it fails {@link #enqueue} refuses (does not acknowledge).
  *
  * <p>Ownership: each partition has a lease key {@code strata:wb:{c:p}:owner} ({@code SET NX PX},
  * renewed every round). The owner first claims every pending entry of the group
@@ -45,11 +53,16 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
     private static final Logger LOG = LoggerFactory.getLogger(RedisStreamWriteBehindQueue.class);
     private static final String GROUP = "flushers";
     private static final long OWNER_LEASE_MILLIS = 10_000;
-    private static final long CLOSE_DEADLINE_MILLIS = 60_000;
-    private static final String ENQUEUE = "redis.call('XADD', KEYS[1], '*', 'k', ARGV[1], 'e', ARGV[2]) "
-            + "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1";
-    private static final String FORGET =
-            "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
+    private static final long DURABILITY_CHECK_MILLIS = 5_000;
+    /** Versions travel as 20-digit strings ordered like the signed longs, so Lua compares them as strings. */
+    private static final String ENQUEUE = "local cur = redis.call('HGET', KEYS[3], ARGV[1]) "
+            + "if cur and cur >= ARGV[3] then return 0 end "
+            + "redis.call('XADD', KEYS[1], '*', 'k', ARGV[1], 'e', ARGV[2]) "
+            + "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) "
+            + "redis.call('HSET', KEYS[3], ARGV[1], ARGV[3]) return 1";
+
+    private static final String FORGET = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
+            + "redis.call('HDEL', KEYS[2], ARGV[1]) return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
     private static final String RENEW =
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
     private static final String RELEASE =
@@ -65,11 +78,17 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
     private final boolean[] owned;
     private final Thread flusher;
     private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
+    private final RedisDurabilityCheck durability;
+    private final long closeTimeoutNanos;
     private volatile boolean closing;
+    private volatile long closeDeadlineNanos;
     private volatile long oldestAgeMillis;
 
     public RedisStreamWriteBehindQueue(
-            CoordinationContext<K, V> context, UnifiedJedis jedis, StoreBatchWriter<K, V> writer) {
+            CoordinationContext<K, V> context,
+            UnifiedJedis jedis,
+            StoreBatchWriter<K, V> writer,
+            RedisDurabilityCheck durability) {
         this.context = context;
         this.jedis = jedis;
         this.writer = writer;
@@ -77,6 +96,11 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         this.metrics = context.metrics();
         this.partitions = writer.strategy().partitions();
         this.owned = new boolean[partitions];
+        this.durability = durability;
+        this.closeTimeoutNanos = writer.strategy().closeTimeout().toNanos();
+        if (durability.problem() != null && !durability.unverified()) {
+            throw new CacheException(durability.problem()); // the coordinator checked first; Redis changed since
+        }
         metrics.gauge("strata.cache.writebehind.age", () -> oldestAgeMillis);
         flusher = new Thread(this::flushLoop, "strata-wb-redis-" + context.cacheName());
         flusher.setDaemon(true);
@@ -84,11 +108,31 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
     }
 
     private String stream(int p) {
-        return "strata:wb:{" + context.cacheName() + ":" + p + "}";
+        return streamName(context.cacheName(), p);
     }
 
     private String keyString(K key) {
         return new String(context.config().keyCodec().encode(key), StandardCharsets.UTF_8);
+    }
+
+    /** The stream of partition {@code p} of cache {@code cacheName}. */
+    static String streamName(String cacheName, int p) {
+        return "strata:wb:{" + cacheName + ":" + p + "}";
+    }
+
+    /** One key on the node of each partition's stream, for {@link RedisDurabilityCheck}. */
+    static List<String> sampleKeys(String cacheName, int partitions) {
+        List<String> keys = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            keys.add(streamName(cacheName, p));
+        }
+        return keys;
+    }
+
+    /** The version as a 20-digit string whose string order is the order of the signed longs. */
+    static String versionText(long version) {
+        String u = Long.toUnsignedString(version ^ Long.MIN_VALUE);
+        return "0".repeat(20 - u.length()) + u;
     }
 
     private int partition(String keyString) {
@@ -100,10 +144,21 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         if (closing) {
             throw new IllegalStateException("write-behind queue of " + context.cacheName() + " is closing");
         }
+        String problem = durability.problem();
+        if (problem != null
+                && durability.unverified()
+                && System.nanoTime() - durability.lastRunNanos() > TimeUnit.MILLISECONDS.toNanos(200)) {
+            durability.run(); // Redis may be back: ask now rather than at the flusher's next round
+            problem = durability.problem();
+        }
+        if (problem != null) {
+            throw new IllegalStateException(problem);
+        }
         String ks = keyString(key);
         String s = stream(partition(ks));
         String encoded = Base64.getEncoder().encodeToString(codec.encode(entry));
-        jedis.eval(ENQUEUE, List.of(s, s + ":latest"), List.of(ks, encoded));
+        jedis.eval(
+                ENQUEUE, List.of(s, s + ":latest", s + ":latestv"), List.of(ks, encoded, versionText(entry.version())));
     }
 
     private Entry<V> decode(String encoded) {
@@ -170,14 +225,20 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
 
     private void flushLoop() {
         int pauseStreak = 0;
-        long closeDeadline = Long.MAX_VALUE;
+        boolean recheck = false;
         while (true) {
-            if (closing && closeDeadline == Long.MAX_VALUE) {
-                closeDeadline = System.currentTimeMillis() + CLOSE_DEADLINE_MILLIS;
-            }
-            if (System.currentTimeMillis() > closeDeadline) {
-                LOG.warn("cache {}: write-behind close deadline passed; the rest stays in Redis", context.cacheName());
+            if (closing && System.nanoTime() - closeDeadlineNanos > 0) {
+                LOG.warn(
+                        "cache {}: write-behind close timeout {} passed; the rest stays queued in Redis",
+                        context.cacheName(),
+                        writer.strategy().closeTimeout());
                 break;
+            }
+            if (recheck
+                    || System.nanoTime() - durability.lastRunNanos()
+                            > TimeUnit.MILLISECONDS.toNanos(DURABILITY_CHECK_MILLIS)) {
+                durability.run();
+                recheck = false;
             }
             boolean didWork = false;
             boolean paused = false;
@@ -196,6 +257,7 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
             } catch (RuntimeException | Error e) { // the flusher must outlive any failure
                 LOG.debug("cache {}: write-behind round failed: {}", context.cacheName(), e.toString());
                 paused = true;
+                recheck = true; // Redis may have restarted, with other settings
             }
             if (paused) {
                 sleep(writer.pauseMillis(++pauseStreak));
@@ -294,13 +356,13 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         List<StreamEntryID> done = new ArrayList<>();
         for (K k : outcome.written()) {
             done.addAll(idsByKey.get(k));
-            jedis.eval(FORGET, List.of(s + ":latest"), List.of(keyString(k), encodedByKey.get(k)));
+            jedis.eval(FORGET, List.of(s + ":latest", s + ":latestv"), List.of(keyString(k), encodedByKey.get(k)));
         }
         for (K k : outcome.dead()) {
             Map<String, String> fields = Map.of("k", keyString(k), "e", encodedByKey.get(k));
             jedis.xadd(s + ":dead", StreamEntryID.NEW_ENTRY, fields);
             done.addAll(idsByKey.get(k));
-            jedis.eval(FORGET, List.of(s + ":latest"), List.of(keyString(k), encodedByKey.get(k)));
+            jedis.eval(FORGET, List.of(s + ":latest", s + ":latestv"), List.of(keyString(k), encodedByKey.get(k)));
         }
         if (!done.isEmpty()) {
             ack(s, done);
@@ -314,8 +376,14 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         jedis.xdel(s, array);
     }
 
-    /** Waits {@code millis}, or less if {@link #close()} wakes the flusher. */
+    /** Waits {@code millis}, or less if {@link #close()} wakes the flusher or its deadline comes first. */
     private void sleep(long millis) {
+        if (closing) {
+            millis = Math.min(millis, TimeUnit.NANOSECONDS.toMillis(closeDeadlineNanos - System.nanoTime()) + 1);
+            if (millis <= 0) {
+                return;
+            }
+        }
         try {
             wake.tryAcquire(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -323,12 +391,20 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
         }
     }
 
+    /**
+     * Flushes what this member owns for at most {@code closeTimeout}; what is left stays queued in
+     * Redis (durable by the check above), for the next owner.
+     */
     @Override
     public void close() {
+        if (closing) {
+            return;
+        }
+        closeDeadlineNanos = System.nanoTime() + closeTimeoutNanos;
         closing = true;
-        wake.release(1_000_000);
+        wake.release();
         try {
-            flusher.join(CLOSE_DEADLINE_MILLIS + 5_000);
+            flusher.join(TimeUnit.NANOSECONDS.toMillis(closeTimeoutNanos) + 5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
