@@ -57,8 +57,9 @@ public final class WriteBehindBenchmark implements Benchmark {
 
         %d threads put random keys out of %,d (`Row` values as jsonb) through `TieredCache.put` with an
         L1. Write-through: `JdbcStore.write` (one versioned `INSERT ... ON CONFLICT` per put, autocommit)
-        then L1. Write-behind: the entry is `IMap.set` into the queue map of one embedded Hazelcast
-        member (acknowledged there), then L1; the member's flusher writes coalesced batches of up to
+        then L1. Write-behind: the entry is stored into the queue map of one embedded Hazelcast member
+        by an entry processor that keeps the highest version of a key (`SetIfNewer`), then L1; the
+        member's flusher writes coalesced batches of up to
         500 meanwhile, on the same 2 cores. %d s warm-up each, then %d pairs of %.0f s rounds, the
         order within a pair alternating, and the flusher drained to an empty queue after every
         write-behind round (so its writes never overlap a write-through round); the ratio is the
