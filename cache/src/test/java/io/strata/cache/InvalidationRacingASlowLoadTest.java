@@ -220,6 +220,71 @@ class InvalidationRacingASlowLoadTest {
         }
     }
 
+    /**
+     * The cross-member case: member B's slow loads read the old rows; the rows are updated and member
+     * A invalidates them (deleting them from Hazelcast and Redis); then B's loads finish, possibly
+     * writing the old values into the shared tiers after A's delete. Once B has received A's
+     * invalidations, neither the shared tiers nor either member's L1 may hold an old value (before,
+     * they stayed in the shared tiers until the TTL).
+     */
+    @Test
+    void invalidateOnAnotherMember_racingASlowLoad_leavesNoStaleValueOnceDelivered() throws Exception {
+        SlowLoads store = table("slowload_members", false);
+        try (TieredCache<Long, Item> a = cache("slowload_members", store, false);
+                TieredCache<Long, Item> b = cache("slowload_members", store, false)) {
+            List<TierStore<Long, Item>> tiersOfA = ((DefaultTieredCache<Long, Item>) a).tiers();
+            TierStore<Long, Item> l1OfB =
+                    ((DefaultTieredCache<Long, Item>) b).tiers().get(0);
+            int stale = 0;
+            for (long from = 0; from < KEYS; from += BATCH) {
+                long to = from + BATCH;
+                List<CountDownLatch[]> latches = new ArrayList<>();
+                List<Future<Item>> slow = new ArrayList<>();
+                for (long k = from; k < to; k++) {
+                    long key = k;
+                    latches.add(store.arm(key));
+                    slow.add(readers.submit(() -> b.get(key)));
+                }
+                for (CountDownLatch[] l : latches) {
+                    assertThat(l[0].await(30, TimeUnit.SECONDS)).isTrue();
+                }
+                updateRows("slowload_members", from, to);
+                for (long k = from; k < to; k++) {
+                    a.invalidate(k);
+                }
+                latches.forEach(l -> l[1].countDown());
+                for (Future<Item> f : slow) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+                long first = from;
+                // B receives A's invalidations within the delivery delay: then nothing old is left
+                await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+                    for (long k = first; k < to; k++) {
+                        if (holdsOld(l1OfB, k)) {
+                            return false;
+                        }
+                        for (TierStore<Long, Item> t : tiersOfA) {
+                            if (holdsOld(t, k)) {
+                                return false;
+                            }
+                        }
+                    }
+                    return true;
+                });
+                for (long k = from; k < to; k++) {
+                    stale += a.get(k).name().equals("old") ? 1 : 0;
+                    stale += b.get(k).name().equals("old") ? 1 : 0;
+                }
+            }
+            assertThat(stale).isZero();
+        }
+    }
+
+    private static boolean holdsOld(TierStore<Long, Item> tier, long key) {
+        Entry<Item> e = tier.get(key);
+        return e != null && e.value().name().equals("old");
+    }
+
     @Test
     void notifyInvalidation_racingASlowLoad_leavesNoStaleRead() throws Exception {
         SlowLoads store = table("slowload_notify", true);
