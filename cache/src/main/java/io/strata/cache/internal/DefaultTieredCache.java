@@ -446,10 +446,8 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     private void invalidateHere(K key, boolean allTiers) {
         if (allTiers) {
             chain.invalidate(key);
-        } else if (chain.invalidateLocal(key)) {
-            // a load here may have put the old value into the shared tiers after the sender deleted it
-            // there, and another member's L1 may have copied it since: tell them to drop it again
-            announce(key);
+        } else {
+            chain.invalidateLocal(key);
         }
         LoadCoordinator<K, V> l = loads;
         if (l != null) { // null only while the constructor runs

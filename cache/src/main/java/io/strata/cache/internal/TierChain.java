@@ -1,7 +1,5 @@
 package io.strata.cache.internal;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,13 +16,6 @@ public final class TierChain<K, V> implements AutoCloseable {
     private final CaffeineTierStore<K, V> local;
     private final List<GuardedTier<K, V>> remotes;
     private final KeyGenerations generations = new KeyGenerations();
-    /**
-     * Keys this member recently installed from a load, promotion or refresh into a shared tier: if
-     * another member's invalidation of one arrives, the install may have come after that member
-     * deleted the key from the shared tiers, so it is deleted there again. {@code null} without a
-     * remote tier.
-     */
-    private final Cache<K, Boolean> recentSharedInstalls;
 
     public TierChain(String cacheName, List<TierStore<K, V>> opened, CacheConfig<K, V> config, CacheMetrics metrics) {
         List<TierStore<K, V>> list = new ArrayList<>();
@@ -44,14 +35,6 @@ public final class TierChain<K, V> implements AutoCloseable {
         this.tiers = List.copyOf(list);
         this.local = l1;
         this.remotes = List.copyOf(guarded);
-        // another member's invalidation reaches this one after at most the delivery delay plus three
-        // heartbeats (or the channel reports a gap); keep this member's shared-tier installs that long
-        this.recentSharedInstalls = remotes.isEmpty()
-                ? null
-                : Caffeine.newBuilder()
-                        .maximumSize(100_000)
-                        .expireAfterWrite(config.invalidationHeartbeat().multipliedBy(10))
-                        .build();
     }
 
     public List<TierStore<K, V>> all() {
@@ -93,7 +76,6 @@ public final class TierChain<K, V> implements AutoCloseable {
                 TierStore<K, V> t = tiers.get(j);
                 if (t.remote()) {
                     t.putIfAbsent(key, e);
-                    recordSharedInstall(key);
                 } else {
                     t.put(key, e);
                 }
@@ -140,7 +122,6 @@ public final class TierChain<K, V> implements AutoCloseable {
             for (int i = tiers.size() - 1; i >= 0; i--) {
                 tiers.get(i).putIfAbsent(key, e);
             }
-            recordSharedInstall(key);
         });
     }
 
@@ -153,7 +134,6 @@ public final class TierChain<K, V> implements AutoCloseable {
             for (int i = tiers.size() - 1; i >= 0; i--) {
                 tiers.get(i).put(key, e);
             }
-            recordSharedInstall(key);
         });
     }
 
@@ -179,31 +159,12 @@ public final class TierChain<K, V> implements AutoCloseable {
         }
     }
 
-    /** Called inside an install (under the stripe's read lock, so before any invalidation's bump). */
-    private void recordSharedInstall(K key) {
-        if (recentSharedInstalls != null) {
-            recentSharedInstalls.put(key, Boolean.TRUE);
-        }
-    }
-
-    /**
-     * Another member changed or invalidated {@code key}: drops it from L1, makes loads under way here
-     * not install, and, if this member installed {@code key} into a shared tier recently (a load that
-     * may have read the old value and written it after that member's delete), deletes it from the
-     * shared tiers too; whether it did (the other members' L1 may have copied it meanwhile).
-     */
-    public boolean invalidateLocal(K key) {
+    /** Removes {@code key} from L1 only (another member changed it); loads under way here do not install. */
+    public void invalidateLocal(K key) {
         generations.invalidate(key);
         if (local != null) {
             local.invalidate(key);
         }
-        if (recentSharedInstalls != null && recentSharedInstalls.asMap().remove(key) != null) {
-            for (GuardedTier<K, V> g : remotes) {
-                g.invalidate(key);
-            }
-            return true;
-        }
-        return false;
     }
 
     /** Clears L1 only (a gap in the invalidation channel, or a lost NOTIFY connection). */
