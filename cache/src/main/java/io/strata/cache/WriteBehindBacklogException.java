@@ -1,5 +1,7 @@
 package io.strata.cache;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown by {@link TieredCache#close()} when write-behind entries could not reach the store within
  * {@link WriteStrategy#closeTimeout()} and no {@linkplain WriteStrategy#withJournal journal} could
@@ -14,8 +16,11 @@ public final class WriteBehindBacklogException extends CacheException {
     private final long entriesAtRisk;
 
     /** An exception for {@code entriesAtRisk} entries left queued, with the reason in {@code message}. */
-    public WriteBehindBacklogException(String message, long entriesAtRisk, Throwable cause) {
-        super(message, cause);
+    public WriteBehindBacklogException(String message, long entriesAtRisk, @Nullable Throwable cause) {
+        super(message);
+        if (cause != null) {
+            initCause(cause);
+        }
         this.entriesAtRisk = entriesAtRisk;
     }
 

@@ -100,6 +100,11 @@ public final class RedisClusterNodes implements AutoCloseable {
         return c;
     }
 
+    /** The masters' ports. */
+    public List<Integer> ports() {
+        return List.copyOf(ports);
+    }
+
     public JedisCluster client() {
         return new JedisCluster(new HostAndPort("127.0.0.1", ports.get(0)), 2000);
     }

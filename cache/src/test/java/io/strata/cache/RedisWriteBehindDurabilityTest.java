@@ -211,4 +211,48 @@ class RedisWriteBehindDurabilityTest {
         System.out.printf("scenario 2 (appendonly no, UNCHECKED): %d of %d keys lost%n", lost, KEYS);
         assertThat(lost).isEqualTo(KEYS);
     }
+
+    @Test
+    void onARedisCluster_everyMasterHoldingAPartitionIsChecked() throws Exception {
+        Databases.table(pg, "rwb_cluster");
+        Store<Long, Item> store =
+                JdbcStore.builder(db, "rwb_cluster", Long.class, Item.class).build();
+        try (RedisClusterNodes cluster = RedisClusterNodes.start();
+                redis.clients.jedis.JedisCluster jedis = cluster.client()) {
+            List<Integer> ports = cluster.ports();
+            for (int i = 0; i < ports.size() - 1; i++) { // every master but the last
+                try (redis.clients.jedis.Jedis node = new redis.clients.jedis.Jedis("127.0.0.1", ports.get(i))) {
+                    node.configSet("appendonly", "yes");
+                    node.configSet("appendfsync", "always");
+                }
+            }
+            WriteStrategy strategy = WriteStrategy.writeBehind().withCloseTimeout(Duration.ofSeconds(5));
+            assertThatThrownBy(() -> TieredCache.builder("rwb_cluster", Long.class, Item.class)
+                            .tier(LocalTier.builder().build())
+                            .coordination(RedisCoordination.of(jedis))
+                            .store(store)
+                            .writeStrategy(strategy)
+                            .build())
+                    .isInstanceOf(CacheException.class)
+                    .hasMessageContaining("appendonly is 'no'");
+            try (redis.clients.jedis.Jedis node =
+                    new redis.clients.jedis.Jedis("127.0.0.1", ports.get(ports.size() - 1))) {
+                node.configSet("appendonly", "yes");
+                node.configSet("appendfsync", "always");
+            }
+            try (TieredCache<Long, Item> c = TieredCache.builder("rwb_cluster", Long.class, Item.class)
+                    .tier(LocalTier.builder().build())
+                    .coordination(RedisCoordination.of(jedis))
+                    .store(store)
+                    .writeStrategy(strategy)
+                    .build()) {
+                for (long k = 0; k < 100; k++) {
+                    c.put(k, new Item("v", k));
+                }
+                await().atMost(Duration.ofSeconds(60))
+                        .ignoreExceptions()
+                        .until(() -> rows("rwb_cluster").size() == 100);
+            }
+        }
+    }
 }

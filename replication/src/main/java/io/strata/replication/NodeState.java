@@ -10,7 +10,7 @@ import java.time.Duration;
  * @param up whether it answered the last poll within the node timeout
  * @param lsn the primary's current WAL LSN, or a replica's replay LSN (byte offset)
  * @param lagBytes the primary's LSN minus this replica's replay LSN (0 for the primary)
- * @param lag the replica's time lag on Strata's clock (zero when caught up; see {@link ReplicaSetDataSource})
+ * @param lag the replica's time lag on Strata's clock (about one poll interval when caught up, never zero; see {@link ReplicaSetDataSource})
  * @param circuitOpen whether the node's circuit breaker currently refuses calls
  */
 public record NodeState(

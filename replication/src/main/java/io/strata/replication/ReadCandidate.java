@@ -14,7 +14,7 @@ public interface ReadCandidate {
     /** Replay lag in bytes behind the primary (0 when caught up). */
     long lagBytes();
 
-    /** Replay lag in time on Strata's clock (zero when caught up). */
+    /** Replay lag in time on Strata's clock (about one poll interval when caught up, never zero). */
     Duration lag();
 
     /** Connections of this node's pool currently lent out. */

@@ -26,9 +26,10 @@ import org.jspecify.annotations.Nullable;
  * A lag monitor polls every node every {@code pollInterval} over its own connections (not the
  * pools): {@code pg_is_in_recovery()}, the primary's {@code pg_current_wal_lsn()}, each replica's
  * {@code pg_last_wal_replay_lsn()}. Lag in bytes is the difference. Lag in time is measured on
- * Strata's clock from the primary's LSN samples: zero when the replica has replayed the newest
- * sample, else {@code now - t} for the newest sample {@code (t, lsn)} the replica has replayed
- * (an upper bound, immune to clock skew, and growing between polls). A node that does not
+ * Strata's clock from the primary's LSN samples: {@code now - t} for the newest sample
+ * {@code (t, lsn)} the replica has replayed, {@code t} being when that poll was sent (an upper
+ * bound of its staleness, immune to clock skew, growing between polls and while the primary is
+ * silent, and never zero: an idle, caught-up replica reads about one poll interval). A node that does not
  * answer within {@code nodeTimeout} is down.
  *
  * <h2>Read-your-writes</h2>
@@ -43,7 +44,7 @@ import org.jspecify.annotations.Nullable;
  * Each node has a resilience4j circuit breaker. A read in autocommit mode that fails with a
  * connection error (SQLState class 08) or with SQLState 40001 on a replica ("conflict with
  * recovery") is retried once on another node. When no replica qualifies, the read goes to the
- * primary through a rate limiter ({@link NoReplicaPolicy#PRIMARY}) or fails
+ * primary through a bulkhead ({@link NoReplicaPolicy#PRIMARY}) or fails
  * ({@link NoReplicaPolicy#FAIL}) with {@link #SQLSTATE_NO_ELIGIBLE_REPLICA}. When the monitor
  * sees the primary in recovery or down and exactly one other node writable (or a writable node
  * on a newer timeline), the roles swap; writes only ever go to one node.
@@ -64,12 +65,24 @@ public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
      */
     public static final String SQLSTATE_NO_ELIGIBLE_REPLICA = "53R01";
     /**
-     * SQLState of the error a read gets when no replica qualifies and the primary's fallback
-     * rate is used up ({@link NoReplicaPolicy#PRIMARY}).
+     * SQLState of the error a read gets when no replica qualifies and no turn on the primary
+     * came within {@code primaryFallbackWait} ({@link NoReplicaPolicy#PRIMARY}; the fallback
+     * bulkhead admits {@code primaryFallbackConcurrency} reads at a time).
      */
-    public static final String SQLSTATE_FALLBACK_RATE_EXCEEDED = "53R02";
-    /** SQLState when a node's circuit breaker is open (or it is down) and no other node may serve. */
+    public static final String SQLSTATE_FALLBACK_SATURATED = "53R02";
+    /**
+     * SQLState when a node cannot serve: its circuit breaker is open, the monitor knows it is
+     * down (a fallback read to a down primary fails with it at once), or its pool gave no
+     * connection within the pool's connection timeout.
+     */
     public static final String SQLSTATE_NODE_UNAVAILABLE = "08R01";
+
+    /**
+     * SQLState of a call Strata does not support ({@code getConnection(user, password)}, an
+     * unknown {@code unwrap} target, deprecated JDBC methods): class 0A, not {@code 0A000}, which
+     * connection pools take for a dead connection.
+     */
+    public static final String SQLSTATE_NOT_SUPPORTED = "0AR01";
 
     private final ReplicaSet set;
 
@@ -99,7 +112,9 @@ public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
     /** Not supported: credentials are per data source. */
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
-        throw new SQLFeatureNotSupportedException("ReplicaSetDataSource takes credentials from its builder");
+        throw new SQLFeatureNotSupportedException(
+                "ReplicaSetDataSource takes credentials from its builder; call getConnection()",
+                SQLSTATE_NOT_SUPPORTED);
     }
 
     /**
@@ -153,7 +168,7 @@ public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
 
     @Override
     public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException("slf4j is used");
+        throw new SQLFeatureNotSupportedException("slf4j is used", SQLSTATE_NOT_SUPPORTED);
     }
 
     @Override
@@ -161,7 +176,7 @@ public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        throw new SQLException("ReplicaSetDataSource does not wrap " + iface.getName());
+        throw new SQLException("ReplicaSetDataSource does not wrap " + iface.getName(), SQLSTATE_NOT_SUPPORTED);
     }
 
     @Override

@@ -53,9 +53,12 @@ public final class ReplicaSetDataSourceBuilder {
     private ReadStrategy readStrategy = ReadStrategy.roundRobin();
     private Duration pollInterval = Duration.ofMillis(100);
     private Duration nodeTimeout = Duration.ofSeconds(1);
-    private Duration readYourWritesWait = Duration.ofMillis(20);
+    private Duration readYourWritesWait = Duration.ofMillis(100);
     private NoReplicaPolicy noReplicaPolicy = NoReplicaPolicy.PRIMARY;
-    private int primaryFallbackRate = 100;
+    private int primaryFallbackConcurrency = 8;
+    private Duration primaryFallbackWait = Duration.ofSeconds(1);
+    private Duration statementNetworkTimeout = Duration.ofSeconds(30);
+    private boolean ignoreLagForTesting;
     private final Set<String> writingFunctions = new LinkedHashSet<>();
     private @Nullable CircuitBreakerConfig circuitBreaker;
     private @Nullable MeterRegistry meterRegistry;
@@ -224,15 +227,12 @@ public final class ReplicaSetDataSourceBuilder {
     }
 
     /**
-     * How long a {@link Consistency#READ_YOUR_WRITES} read may wait for a replica to reach the
-     * token before it falls back (default 20 ms; zero: do not wait).
+     * How long a {@link Consistency#READ_YOUR_WRITES} read may wait for the most advanced
+     * replica to reach the token before it falls back, asking that replica directly (default
+     * 100 ms; zero: do not wait).
      */
     public ReplicaSetDataSourceBuilder readYourWritesWait(Duration wait) {
-        Objects.requireNonNull(wait, "readYourWritesWait cannot be null");
-        if (wait.isNegative()) {
-            throw new IllegalArgumentException("readYourWritesWait must be >= 0, was " + wait);
-        }
-        this.readYourWritesWait = wait;
+        this.readYourWritesWait = nonNegative("readYourWritesWait", wait);
         return this;
     }
 
@@ -242,13 +242,50 @@ public final class ReplicaSetDataSourceBuilder {
         return this;
     }
 
-    /** How many fallback reads per second the primary takes (default 100). */
-    public ReplicaSetDataSourceBuilder primaryFallbackRate(int readsPerSecond) {
-        if (readsPerSecond < 1) {
-            throw new IllegalArgumentException(
-                    "primaryFallbackRate must be >= 1 read per second, was " + readsPerSecond);
+    /**
+     * How many fallback reads (reads no replica qualified for) may run on the primary at once
+     * (default 8): a bulkhead that protects the primary from a stampede of reads when replicas
+     * lag. A read beyond it waits up to {@link #primaryFallbackWait} for a turn.
+     */
+    public ReplicaSetDataSourceBuilder primaryFallbackConcurrency(int reads) {
+        if (reads < 1) {
+            throw new IllegalArgumentException("primaryFallbackConcurrency must be >= 1, was " + reads);
         }
-        this.primaryFallbackRate = readsPerSecond;
+        this.primaryFallbackConcurrency = reads;
+        return this;
+    }
+
+    /**
+     * How long a fallback read waits for a turn on the primary when
+     * {@link #primaryFallbackConcurrency} reads already run there (default 1 s; zero: do not
+     * wait). Past it the read fails with SQLState
+     * {@value ReplicaSetDataSource#SQLSTATE_FALLBACK_SATURATED}.
+     */
+    public ReplicaSetDataSourceBuilder primaryFallbackWait(Duration wait) {
+        this.primaryFallbackWait = nonNegative("primaryFallbackWait", wait);
+        return this;
+    }
+
+    /**
+     * The longest a statement may wait for a node's answer (default 30 s; zero: no limit):
+     * Strata sets it as the network timeout ({@link java.sql.Connection#setNetworkTimeout}) of
+     * every physical connection it borrows, so a statement already running on a node that
+     * freezes (keeps its sockets, answers nothing) fails with a connection error (SQLState class
+     * 08) instead of hanging; a read in autocommit mode is then retried once elsewhere. A
+     * connection's own {@code setNetworkTimeout} takes precedence.
+     */
+    public ReplicaSetDataSourceBuilder statementNetworkTimeout(Duration timeout) {
+        this.statementNetworkTimeout = nonNegative("statementNetworkTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * Test only: a deliberately broken data source that treats every replica's lag as zero, so
+     * a consistency checker can be shown to catch the stale reads that follow. Never use it
+     * elsewhere.
+     */
+    ReplicaSetDataSourceBuilder ignoreLagForTesting() {
+        this.ignoreLagForTesting = true;
         return this;
     }
 
@@ -319,11 +356,14 @@ public final class ReplicaSetDataSourceBuilder {
                 nodeTimeout,
                 readYourWritesWait,
                 noReplicaPolicy,
-                primaryFallbackRate,
+                primaryFallbackConcurrency,
+                primaryFallbackWait,
+                statementNetworkTimeout,
                 SqlClassifier.create(writingFunctions, 10_000),
                 circuitBreaker,
                 meterRegistry,
-                clock);
+                clock,
+                ignoreLagForTesting);
         return new ReplicaSetDataSource(ReplicaSet.start(config));
     }
 
@@ -333,6 +373,16 @@ public final class ReplicaSetDataSourceBuilder {
         }
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(setting + " must be positive, was " + d);
+        }
+        return d;
+    }
+
+    private static Duration nonNegative(String setting, Duration d) {
+        if (d == null) {
+            throw new IllegalArgumentException(setting + " cannot be null");
+        }
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(setting + " must be >= 0, was " + d);
         }
         return d;
     }

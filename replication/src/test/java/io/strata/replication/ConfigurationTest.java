@@ -44,9 +44,14 @@ class ConfigurationTest {
                 .hasMessageContaining("pollInterval")
                 .hasMessageContaining("PT0.001S");
         assertThatThrownBy(() -> b.nodeTimeout(Duration.ZERO)).hasMessageContaining("nodeTimeout");
-        assertThatThrownBy(() -> b.primaryFallbackRate(0))
-                .hasMessageContaining("primaryFallbackRate")
+        assertThatThrownBy(() -> b.primaryFallbackConcurrency(0))
+                .hasMessageContaining("primaryFallbackConcurrency")
                 .hasMessageContaining("0");
+        assertThatThrownBy(() -> b.primaryFallbackWait(Duration.ofMillis(-1)))
+                .hasMessageContaining("primaryFallbackWait")
+                .hasMessageContaining("PT-0.001S");
+        assertThatThrownBy(() -> b.statementNetworkTimeout(Duration.ofMillis(-1)))
+                .hasMessageContaining("statementNetworkTimeout");
         assertThatThrownBy(() -> b.readYourWritesWait(Duration.ofMillis(-1)))
                 .hasMessageContaining("readYourWritesWait");
         assertThatThrownBy(() -> b.replicaWeight("r", -2))

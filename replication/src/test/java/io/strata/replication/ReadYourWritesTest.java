@@ -60,7 +60,7 @@ class ReadYourWritesTest {
 
     private ReplicaSetDataSource dataSource() {
         return TestReplicaSets.build(
-                shard, b -> b.consistency(Consistency.READ_YOUR_WRITES).primaryFallbackRate(1_000_000));
+                shard, b -> b.consistency(Consistency.READ_YOUR_WRITES).primaryFallbackConcurrency(64));
     }
 
     @Test

@@ -182,6 +182,86 @@ class ReplicaFaultsTest {
         }
     }
 
+    @Test
+    @Order(3)
+    void aStatementAlreadyRunningOnAFrozenReplicaFailsWithinTheNetworkTimeoutAndIsRetriedElsewhere() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(
+                shard,
+                b -> b.readStrategy(preferring(replicaA.name()))
+                        .statementNetworkTimeout(Duration.ofSeconds(1))
+                        .meterRegistry(registry))) {
+            ReadRoutingTest.awaitInRotation(ds);
+            ExecutorService reader = Executors.newSingleThreadExecutor();
+            try {
+                Future<String[]> read = reader.submit(() -> {
+                    try (Connection c = ds.getConnection()) {
+                        Long n = queryLong(
+                                c, "select count(*) + 0 * count(pg_sleep(0.3)) from conflict_t where id <= 3");
+                        return new String[] {String.valueOf(n), lastNode(c)};
+                    }
+                });
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> replicaA.queryLong(
+                                        "select count(*) from pg_stat_activity where query like '%pg_sleep(0.3)%' "
+                                                + "and state = 'active' and pid <> pg_backend_pid()")
+                                == 1);
+                replicaA.freeze();
+                try {
+                    // Without Strata's network timeout the driver would wait on A's socket forever.
+                    String[] result = read.get(60, TimeUnit.SECONDS);
+                    assertThat(result[0]).isEqualTo("3");
+                    assertThat(result[1]).as("served elsewhere").isNotEqualTo(replicaA.name());
+                } finally {
+                    replicaA.thaw();
+                }
+            } finally {
+                reader.shutdownNow();
+            }
+            assertThat(registry.get("strata.replication.retries").counter().count())
+                    .isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aStatementInAReadOnlyTransactionOnAFrozenReplicaFailsWithAConnectionSqlState() throws Exception {
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(
+                shard,
+                b -> b.readStrategy(preferring(replicaA.name())).statementNetworkTimeout(Duration.ofSeconds(1)))) {
+            ReadRoutingTest.awaitInRotation(ds);
+            ExecutorService reader = Executors.newSingleThreadExecutor();
+            try {
+                Future<SQLException> read = reader.submit(() -> {
+                    try (Connection c = ds.getConnection()) {
+                        c.setReadOnly(true);
+                        c.setAutoCommit(false);
+                        queryLong(c, "select count(*) + 0 * count(pg_sleep(0.3)) from conflict_t where id <= 3");
+                        return null;
+                    } catch (SQLException e) {
+                        return e;
+                    }
+                });
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> replicaA.queryLong(
+                                        "select count(*) from pg_stat_activity where query like '%pg_sleep(0.3)%' "
+                                                + "and state = 'active' and pid <> pg_backend_pid()")
+                                == 1);
+                replicaA.freeze();
+                try {
+                    // A transaction is never moved: the statement fails, with a connection SQLState.
+                    SQLException e = read.get(60, TimeUnit.SECONDS);
+                    assertThat((Object) e).isNotNull();
+                    assertThat(e.getSQLState()).startsWith("08");
+                } finally {
+                    replicaA.thaw();
+                }
+            } finally {
+                reader.shutdownNow();
+            }
+        }
+    }
+
     static void quietly(Connection c) {
         try {
             c.close();

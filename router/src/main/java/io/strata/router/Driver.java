@@ -104,6 +104,6 @@ public final class Driver implements java.sql.Driver {
 
     @Override
     public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException("Strata logs through slf4j");
+        throw new SQLFeatureNotSupportedException("Strata logs through slf4j", "SR009"); // SR009: see README
     }
 }

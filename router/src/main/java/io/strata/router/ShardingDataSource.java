@@ -53,12 +53,30 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     private final List<DataSource> owned;
     private final @Nullable CoordinatorLog log;
     private volatile boolean closed;
+    private @Nullable IdGenerator ids;
 
     private ShardingDataSource(Router router, ShardMap shardMap, List<DataSource> owned, @Nullable CoordinatorLog log) {
         this.router = router;
         this.shardMap = shardMap;
         this.owned = owned;
         this.log = log;
+    }
+
+    /** The default stride of interleaved identity/serial sequences (see {@link Builder#identityStride}). */
+    public static final int DEFAULT_IDENTITY_STRIDE = 64;
+
+    /**
+     * Interleaves the sequences behind {@code table}'s identity and serial columns on every shard
+     * (see {@link Builder#identityStride}), for a sharded table created before Strata managed it or
+     * with the stride off: each shard restarts at its first value above the highest value any shard
+     * has handed out. Run it while nothing inserts into the table (a migration step); idempotent.
+     * Returns how many shard sequences were changed (0 when the table has none, or does not exist).
+     *
+     * @throws SQLException when a shard cannot be reached
+     */
+    public int interleaveSequences(String table) throws SQLException {
+        Objects.requireNonNull(table, "table cannot be null");
+        return router.interleaveSequences(table);
     }
 
     /** A new builder. */
@@ -98,12 +116,36 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     /** Not supported: credentials are configured per shard. */
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
-        throw new SQLFeatureNotSupportedException("Strata: credentials are configured per shard", "0A000");
+        // SR009: Strata's "JDBC method not supported" state (router README, SQLStates).
+        throw new SQLFeatureNotSupportedException(
+                "Strata: credentials are configured per shard; use getConnection()", "SR009");
     }
 
     /** The route planner (plans are cached; useful to check how a statement will be routed). */
     public RoutePlanner planner() {
         return router.planner();
+    }
+
+    /**
+     * This data source's {@link IdGenerator}, created on first use: its ids carry the slot of a
+     * shard key under this shard map ({@link IdGenerator#next(Object, KeyType)}), and its node id is
+     * leased from table {@code strata_id_nodes} on the sequence shard (see
+     * {@link Builder#sequenceShard}), so every data source over these shards, in any JVM, gets
+     * distinct ids. Closed with this data source.
+     *
+     * @throws SQLException when no node id can be leased
+     */
+    public synchronized IdGenerator idGenerator() throws SQLException {
+        if (closed) {
+            throw new SQLException("Strata: the ShardingDataSource is closed", "08003");
+        }
+        if (ids == null) {
+            ids = IdGenerator.builder()
+                    .shardMap(shardMap)
+                    .leaseFrom(io.strata.router.internal.RouterAccess.sequenceShard(router))
+                    .build();
+        }
+        return ids;
     }
 
     /** The shard map. */
@@ -138,6 +180,11 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             return;
         }
         closed = true;
+        synchronized (this) {
+            if (ids != null) {
+                ids.close();
+            }
+        }
         for (DataSource ds : owned) {
             if (ds instanceof AutoCloseable c) {
                 try {
@@ -174,7 +221,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
 
     @Override
     public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException("Strata logs through slf4j");
+        throw new SQLFeatureNotSupportedException("Strata logs through slf4j", "SR009"); // SR009: see README
     }
 
     @Override
@@ -212,8 +259,65 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         private long planCacheSize = 10_000;
         private @Nullable MeterRegistry meterRegistry;
         private boolean closeShards;
+        private @Nullable String url;
+        private final java.util.Set<String> globalSequences = new java.util.LinkedHashSet<>();
+        private @Nullable String sequenceShard;
+        private int identityStride = DEFAULT_IDENTITY_STRIDE;
 
         private Builder() {}
+
+        /**
+         * Declares a global sequence: it lives on one shard (the {@linkplain #sequenceShard sequence
+         * shard}, default the first), its {@code CREATE/ALTER/DROP SEQUENCE} runs there only, and
+         * {@code nextval/currval/setval} of it route there, so its values are unique across shards and
+         * application JVMs. Calls of sequences that are neither global nor on a default shard are
+         * refused. The name is matched like PostgreSQL resolves it (case-folded unless quoted, schema
+         * ignored).
+         */
+        public Builder globalSequence(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("globalSequence cannot be null or blank but was '" + name + "'");
+            }
+            globalSequences.add(io.strata.router.internal.RouterAccess.sequenceName(name));
+            return this;
+        }
+
+        /** The shard global sequences live on (default: the first shard). */
+        public Builder sequenceShard(String shard) {
+            if (shard == null || shard.isBlank()) {
+                throw new IllegalArgumentException("sequenceShard cannot be null or blank but was '" + shard + "'");
+            }
+            this.sequenceShard = shard;
+            return this;
+        }
+
+        /**
+         * The stride of the interleaved sequences behind identity and serial columns of sharded tables
+         * (default {@value ShardingDataSource#DEFAULT_IDENTITY_STRIDE}): when the router runs a
+         * {@code CREATE TABLE} of a sharded table, shard {@code i} (0-based) gets values {@code i + 1,
+         * i + 1 + stride, ...}, so no two shards hand out the same id. Must be at least the number of
+         * shards (and leaves room to add shards up to it); 0 leaves the sequences alone (per shard,
+         * overlapping).
+         */
+        public Builder identityStride(int stride) {
+            if (stride < 0 || stride > 1 << 20) {
+                throw new IllegalArgumentException("identityStride must be in 0..1048576 but was " + stride);
+            }
+            this.identityStride = stride;
+            return this;
+        }
+
+        /**
+         * The URL this data source reports through {@code DatabaseMetaData.getURL()} (default: the
+         * {@code jdbc:strata:} URL it was loaded from, or {@code jdbc:strata:builder:<shard names>}).
+         */
+        public Builder url(String url) {
+            if (url == null || url.isBlank()) {
+                throw new IllegalArgumentException("url cannot be null or blank but was '" + url + "'");
+            }
+            this.url = url;
+            return this;
+        }
 
         /** Adds a shard; its name is the replica set's {@link ReplicaSetDataSource#name()}. */
         public Builder shard(ReplicaSetDataSource shard) {
@@ -352,8 +456,21 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                             + "', which is not a shard; shards are " + names);
                 }
             }
+            if (identityStride > 0 && identityStride < names.size()) {
+                throw new IllegalStateException("identityStride (" + identityStride + ") must be at least the number"
+                        + " of shards (" + names.size() + "), or 0 to leave identity sequences alone");
+            }
+            int sequenceHome = 0;
+            if (sequenceShard != null) {
+                sequenceHome = names.indexOf(sequenceShard);
+                if (sequenceHome < 0) {
+                    throw new IllegalStateException(
+                            "sequenceShard '" + sequenceShard + "' is not a shard; shards are " + names);
+                }
+            }
             RoutingRules rules = new RoutingRules(map, Map.copyOf(tables), defaultIndex, keylessWritesToAllShards);
-            Planner planner = new Planner(rules, planCacheSize);
+            Planner planner = io.strata.router.internal.RouterAccess.planner(
+                    rules, planCacheSize, globalSequences, sequenceHome, defaultIndex);
             MeterRegistry registry = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
             RouterMetrics metrics = new RouterMetrics(registry, names, planner.cache());
             TwoPhaseCommit twoPhase = null;
@@ -367,7 +484,18 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                 log = new CoordinatorLog(file);
                 twoPhase = new TwoPhaseCommit(id, log, metrics);
             }
-            Router router = new Router(names, sources, rules, planner, transactionPolicy, twoPhase, metrics);
+            String reported = url != null ? url : Driver.PREFIX + "builder:" + String.join(",", names);
+            Router router = new Router(
+                    names,
+                    sources,
+                    rules,
+                    planner,
+                    transactionPolicy,
+                    twoPhase,
+                    metrics,
+                    reported,
+                    identityStride,
+                    sequenceHome);
             ShardingDataSource ds = new ShardingDataSource(router, map, closeShards ? sources : List.of(), log);
             if (twoPhase != null) {
                 try {

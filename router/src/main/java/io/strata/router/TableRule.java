@@ -27,30 +27,62 @@ public final class TableRule {
     private final @Nullable String keyColumn;
     private final @Nullable KeyType keyType;
     private final @Nullable String shard;
+    private final @Nullable String slotIdColumn;
 
     private TableRule(
-            String table, Kind kind, @Nullable String keyColumn, @Nullable KeyType keyType, @Nullable String shard) {
+            String table,
+            Kind kind,
+            @Nullable String keyColumn,
+            @Nullable KeyType keyType,
+            @Nullable String shard,
+            @Nullable String slotIdColumn) {
         this.table = table;
         this.kind = kind;
         this.keyColumn = keyColumn;
         this.keyType = keyType;
         this.shard = shard;
+        this.slotIdColumn = slotIdColumn;
+    }
+
+    /**
+     * This sharded table with a {@code bigint} id column whose values carry the slot of the row's
+     * shard key ({@link IdGenerator#next(Object, KeyType)}): statements that name the row by its id
+     * alone ({@code WHERE id = ?}, {@code IN}, {@code = ANY(?)}) are routed by the slot in the id,
+     * and an UPDATE may set the shard key to a value of the same slot. Declare it only when every
+     * id of the table comes from such a generator: an id that does not carry its row's slot would
+     * be looked for on the wrong shard.
+     */
+    public TableRule withSlotId(String idColumn) {
+        if (kind != Kind.SHARDED) {
+            throw new IllegalArgumentException("withSlotId applies to sharded tables but '" + table + "' is " + kind);
+        }
+        String column = name(idColumn, "idColumn");
+        if (column.equals(keyColumn)) {
+            throw new IllegalArgumentException(
+                    "idColumn must differ from the shard key '" + keyColumn + "' but was '" + idColumn + "'");
+        }
+        return new TableRule(table, kind, keyColumn, keyType, shard, column);
+    }
+
+    /** The id column whose values carry the shard key's slot (lower case), else null. */
+    public @Nullable String slotIdColumn() {
+        return slotIdColumn;
     }
 
     /** A table whose rows live on the shard their {@code keyColumn} value hashes to. */
     public static TableRule sharded(String table, String keyColumn, KeyType keyType) {
         Objects.requireNonNull(keyType, "keyType cannot be null");
-        return new TableRule(name(table, "table"), Kind.SHARDED, name(keyColumn, "keyColumn"), keyType, null);
+        return new TableRule(name(table, "table"), Kind.SHARDED, name(keyColumn, "keyColumn"), keyType, null, null);
     }
 
     /** A table copied in full on every shard. */
     public static TableRule broadcast(String table) {
-        return new TableRule(name(table, "table"), Kind.BROADCAST, null, null, null);
+        return new TableRule(name(table, "table"), Kind.BROADCAST, null, null, null, null);
     }
 
     /** A table that lives on one shard. */
     public static TableRule single(String table, String shard) {
-        return new TableRule(name(table, "table"), Kind.SINGLE, null, null, name(shard, "shard"));
+        return new TableRule(name(table, "table"), Kind.SINGLE, null, null, name(shard, "shard"), null);
     }
 
     private static String name(String value, String parameter) {
@@ -92,19 +124,21 @@ public final class TableRule {
                 && r.kind == kind
                 && Objects.equals(r.keyColumn, keyColumn)
                 && r.keyType == keyType
-                && Objects.equals(r.shard, shard);
+                && Objects.equals(r.shard, shard)
+                && Objects.equals(r.slotIdColumn, slotIdColumn);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(table, kind, keyColumn, keyType, shard);
+        return Objects.hash(table, kind, keyColumn, keyType, shard, slotIdColumn);
     }
 
     @Override
     public String toString() {
         switch (kind) {
             case SHARDED:
-                return "TableRule{" + table + " sharded by " + keyColumn + " " + keyType + "}";
+                return "TableRule{" + table + " sharded by " + keyColumn + " " + keyType
+                        + (slotIdColumn == null ? "" : ", slot in " + slotIdColumn) + "}";
             case SINGLE:
                 return "TableRule{" + table + " single on " + shard + "}";
             default:

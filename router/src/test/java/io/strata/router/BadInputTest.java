@@ -67,7 +67,7 @@ class BadInputTest {
     @Test
     void aSyntaxErrorIsRejectedBeforeAnyShardSeesIt() throws SQLException {
         SQLException e = fails("insert into b_users (id, name) valus (100, 'x')");
-        assertThat(e.getSQLState()).isEqualTo("42601");
+        assertThat(e.getSQLState()).isEqualTo("SR005");
         assertThat(e.getMessage()).contains("cannot parse").contains("ShardHint");
         assertThat(total("select count(*) from b_users")).isEqualTo(40);
     }
@@ -75,7 +75,7 @@ class BadInputTest {
     @Test
     void anUnknownTableIsRejectedUnderTheRejectPolicy() throws SQLException {
         SQLException e = fails("insert into b_unruled (id, name) values (1, 'x')");
-        assertThat(e.getSQLState()).isEqualTo("42P01");
+        assertThat(e.getSQLState()).isEqualTo("SR004");
         assertThat(e.getMessage()).contains("'b_unruled'").contains("no table rule");
         assertThat(total("select count(*) from b_unruled")).isZero();
     }
@@ -83,7 +83,7 @@ class BadInputTest {
     @Test
     void aKeylessUpdateIsRejected() throws SQLException {
         SQLException e = fails("update b_users set name = 'overwritten'");
-        assertThat(e.getSQLState()).isEqualTo("0A000");
+        assertThat(e.getSQLState()).isEqualTo("SR002");
         assertThat(e.getMessage()).contains("no condition on its shard key 'id'");
         assertThat(total("select count(*) from b_users where name = 'overwritten'"))
                 .isZero();
@@ -123,5 +123,59 @@ class BadInputTest {
                     .hasMessageContaining("shard key");
         }
         assertThat(total("select count(*) from b_users")).isEqualTo(40);
+    }
+
+    /**
+     * Issue 10 item 10: HikariCP evicts a connection whose statement failed with a state it treats
+     * as fatal (08xxx, 0A000, 57P01..3, 01002, JZ0C0/1). Strata's SR states must leave the
+     * connection in the pool; the control (PostgreSQL's own 0A000) shows the check sees evictions.
+     */
+    @Test
+    void rejectionStatesDoNotMakeHikariCpEvictTheConnection() throws SQLException {
+        com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+        config.setDataSource(router);
+        config.setMaximumPoolSize(1);
+        config.setPoolName("sr-states");
+        try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config)) {
+            ShardingConnection first;
+            try (Connection c = pool.getConnection()) {
+                first = c.unwrap(ShardingConnection.class);
+                for (String sql : java.util.List.of(
+                        "update b_users set name = 'x'",
+                        "selec 1",
+                        "insert into b_unruled (id) values (1)",
+                        "begin",
+                        "update b_users set id = 5 where id = 4",
+                        "insert into b_users values (77, 'x')",
+                        "select a.id from b_users a join b_users b on a.name = b.name")) {
+                    try (Statement st = c.createStatement()) {
+                        assertThatThrownBy(() -> st.execute(sql))
+                                .as(sql)
+                                .isInstanceOf(SQLException.class)
+                                .satisfies(e -> assertThat(((SQLException) e).getSQLState())
+                                        .startsWith("SR"));
+                    }
+                }
+                assertThatThrownBy(() -> c.createStatement(
+                                java.sql.ResultSet.TYPE_SCROLL_INSENSITIVE, java.sql.ResultSet.CONCUR_READ_ONLY))
+                        .satisfies(e ->
+                                assertThat(((SQLException) e).getSQLState()).isEqualTo("SR009"));
+            }
+            try (Connection c = pool.getConnection()) {
+                assertThat(c.unwrap(ShardingConnection.class))
+                        .as("the pool kept the connection after SR rejections")
+                        .isSameAs(first);
+                try (Statement st = c.createStatement()) {
+                    assertThatThrownBy(() -> st.executeQuery("select count(*) from b_users where id = 1 for update"))
+                            .satisfies(e ->
+                                    assertThat(((SQLException) e).getSQLState()).isEqualTo("0A000"));
+                }
+            }
+            try (Connection c = pool.getConnection()) {
+                assertThat(c.unwrap(ShardingConnection.class))
+                        .as("control: PostgreSQL's 0A000 made HikariCP evict the connection")
+                        .isNotSameAs(first);
+            }
+        }
     }
 }

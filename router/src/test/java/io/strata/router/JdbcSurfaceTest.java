@@ -363,9 +363,19 @@ class JdbcSurfaceTest {
             }
             assertThat(c.isWrapperFor(ShardingConnection.class)).isTrue();
             c.setReadOnly(true);
+            // As pgjdbc (readOnlyMode=transaction): read-only binds transactions, not auto-commit statements.
+            try (Statement st = c.createStatement()) {
+                assertThat(st.executeUpdate("insert into s_types (id) values (9)"))
+                        .isEqualTo(1);
+                assertThat(st.executeUpdate("delete from s_types where id = 9")).isEqualTo(1);
+            }
+            c.setAutoCommit(false);
             assertThatThrownBy(() -> c.createStatement().executeUpdate("insert into s_types (id) values (9)"))
                     .isInstanceOf(SQLException.class)
-                    .hasMessageContaining("read-only");
+                    .hasMessageContaining("read-only")
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
+            c.rollback();
+            c.setAutoCommit(true);
             c.setReadOnly(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             assertThat(c.getTransactionIsolation()).isEqualTo(Connection.TRANSACTION_REPEATABLE_READ);

@@ -79,6 +79,34 @@ class YamlConfigTest {
     }
 
     @Test
+    void sequenceAndIdSettingsParseAndReportTheirErrorsWithPaths() throws SQLException {
+        assertThat(YamlConfig.parse("""
+                shards:
+                  - { name: a, primary: "jdbc:postgresql://h/db" }
+                  - { name: b, primary: "jdbc:postgresql://h2/db" }
+                tables:
+                  orders: { sharded: customer_id, type: bigint, slotId: id }
+                globalSequences: [orders_seq, Customer_SEQ]
+                sequenceShard: b
+                identityStride: 16
+                """, "ids.yaml")).isNotNull();
+        assertThatThrownBy(() -> YamlConfig.parse("""
+                        shards:
+                          - { name: a, primary: "jdbc:postgresql://h/db" }
+                          - { name: b, primary: "jdbc:postgresql://h2/db" }
+                        tables:
+                          orders: { sharded: customer_id, type: bigint, slotId: customer_id }
+                        globalSequences: orders_seq
+                        sequenceShard: c
+                        identityStride: 1
+                        """, "bad-ids.yaml"))
+                .hasMessageContaining("tables.orders.slotId: idColumn must differ from the shard key")
+                .hasMessageContaining("globalSequences: must be a list")
+                .hasMessageContaining("sequenceShard: must name a shard")
+                .hasMessageContaining("identityStride: must be 0 or at least the number of shards (2)");
+    }
+
+    @Test
     void theDriverAcceptsOnlyStrataUrls() {
         Driver d = new Driver();
         assertThat(d.acceptsURL("jdbc:strata:/etc/x.yaml")).isTrue();

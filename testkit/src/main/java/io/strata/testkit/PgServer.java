@@ -80,7 +80,11 @@ public interface PgServer {
     /** Kills the server and its backends with SIGKILL; returns once they are gone. */
     void kill();
 
-    /** Suspends every process of the server (SIGSTOP): it keeps its sockets but answers nothing. */
+    /**
+     * Suspends every process of the server (SIGSTOP to the postmaster, then to each of its
+     * processes): it keeps its sockets but answers nothing. Returns once every process is
+     * stopped, within a few milliseconds on a local server.
+     */
     void freeze();
 
     /** Resumes a frozen server (SIGCONT). */
@@ -95,7 +99,12 @@ public interface PgServer {
         start();
     }
 
-    /** Promotes a replica; returns once {@code pg_is_in_recovery()} is false. */
+    /**
+     * Promotes a replica. First waits until it has replayed everything its primary had written
+     * when {@code promote} was called (when that primary is running and not frozen; otherwise
+     * everything the replica has received), resuming a paused replay; returns once the server is
+     * out of recovery and accepts writes. Other replicas keep following the old primary.
+     */
     void promote();
 
     /** Terminates every client backend but the caller's; returns how many were terminated. */

@@ -2,10 +2,12 @@ package io.strata.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.strata.testkit.internal.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,9 @@ class PgTopologyLifecycleTest {
         try (PgTopology topology = PgTopology.builder().replicasPerShard(1).start()) {
             PgServer replica = topology.shard(0).replica(0);
             topology.shard(0).primary().execute("CREATE TABLE t (v int)");
+            // Replication is asynchronous: the replica refuses the write as read-only once it has the table.
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> replica.queryLong("SELECT count(*) FROM pg_class WHERE relname = 't'") == 1);
             assertThatThrownBy(() -> replica.execute("INSERT INTO t VALUES (1)"))
                     .hasMessageContaining("read-only");
             replica.promote();

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -94,6 +95,14 @@ class PgTopologyTest {
                 Statement s = c.createStatement()) {
             replica.freeze();
             assertThat(replica.isRunning()).isTrue();
+            // freeze() returns once the whole tree is stopped, not merely signalled
+            List<ProcessHandle> tree = io.strata.testkit.internal.Processes.tree(
+                    ProcessHandle.of(replica.pid()).orElseThrow());
+            assertThat(tree).hasSizeGreaterThan(1);
+            assertThat(tree)
+                    .allSatisfy(p -> assertThat(io.strata.testkit.internal.Processes.state(p.pid()))
+                            .as("state of pid %d", p.pid())
+                            .isIn('T', 't'));
             s.setQueryTimeout(1);
             c.setNetworkTimeout(Runnable::run, 1500);
             assertThatThrownBy(() -> s.executeQuery("SELECT 1")).isInstanceOf(SQLException.class);

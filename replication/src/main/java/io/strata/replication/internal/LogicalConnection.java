@@ -53,6 +53,9 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
 
     static final String CAPTURE_SQL = "select (case when current_setting('synchronous_commit') = 'off' "
             + "then pg_current_wal_insert_lsn() else pg_current_wal_lsn() end - '0/0'::pg_lsn)::bigint";
+    /** How often a read-your-writes read asks the replica it waits on for its replay position. */
+    private static final long REPLAY_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
     static final String REPLAY_SQL =
             "select (coalesce(pg_last_wal_replay_lsn(), '0/0'::pg_lsn) - '0/0'::pg_lsn)::bigint";
 
@@ -87,6 +90,9 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
     private boolean txWrote;
     private Node pendingCapture;
     private Node sticky;
+    /** Whether the last pickRead took a turn in the primary's fallback bulkhead (to be ended). */
+    private boolean fallbackTurn;
+
     private Consistency explicit;
     private ConsistencyToken token = ConsistencyToken.empty();
     private String lastNode;
@@ -137,7 +143,12 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
                 }
                 b = bind(n);
             }
-            T result = execute(b, kind, op);
+            T result;
+            try {
+                result = execute(b, kind, op);
+            } finally {
+                endFallbackTurn();
+            }
             if (kind == StatementKind.WRITE && n.role == NodeRole.PRIMARY) {
                 txWrote = true;
             }
@@ -156,6 +167,7 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
             b = bind(n);
             return execute(b, kind, op);
         } catch (SQLException e) {
+            endFallbackTurn();
             boolean connectionFailure = Faults.isConnectionFailure(e);
             boolean conflict = n.role != NodeRole.PRIMARY && Faults.isRecoveryConflict(e);
             if (!connectionFailure && !conflict) {
@@ -195,6 +207,15 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
                 second.addSuppressed(e);
                 throw second;
             }
+        } finally {
+            endFallbackTurn();
+        }
+    }
+
+    private void endFallbackTurn() {
+        if (fallbackTurn) {
+            fallbackTurn = false;
+            router.fallbackDone();
         }
     }
 
@@ -252,7 +273,10 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
             n = waitForReplay(c, required, exclude);
         }
         if (n == null) {
-            return router.fallback(c, required);
+            endFallbackTurn();
+            Node p = router.fallback(c, required);
+            fallbackTurn = true;
+            return p;
         }
         sticky = n;
         return n;
@@ -267,11 +291,27 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
         if (n == null) {
             return null;
         }
-        long deadline = System.nanoTime() + set.config().readYourWritesWait().toNanos();
+        Node reached = waitOn(n, lsn);
+        (reached != null ? router.waitReached : router.waitExpired).increment();
+        return reached;
+    }
+
+    private Node waitOn(Node n, long lsn) {
+        long wait = set.config().readYourWritesWait().toNanos();
+        long deadline = System.nanoTime() + wait;
         Bound b = null;
         try {
             b = bind(n);
-            try (PreparedStatement ps = b.connection.prepareStatement(REPLAY_SQL)) {
+            Connection conn = b.connection;
+            int before = conn.getNetworkTimeout();
+            // A replica that freezes while we ask must not hold the read past the wait (plus the
+            // time a node may take to answer): give up on it and fall back.
+            int waitTimeout = (int) Math.min(
+                    Integer.MAX_VALUE,
+                    TimeUnit.NANOSECONDS.toMillis(wait)
+                            + set.config().nodeTimeout().toMillis());
+            conn.setNetworkTimeout(Runnable::run, waitTimeout);
+            try (PreparedStatement ps = conn.prepareStatement(REPLAY_SQL)) {
                 while (true) {
                     long replay;
                     try (ResultSet rs = ps.executeQuery()) {
@@ -285,7 +325,11 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
                     if (System.nanoTime() >= deadline) {
                         return null;
                     }
-                    LockSupport.parkNanos(1_000_000);
+                    LockSupport.parkNanos(REPLAY_POLL_NANOS);
+                }
+            } finally {
+                if (!b.dead) {
+                    conn.setNetworkTimeout(Runnable::run, before);
                 }
             }
         } catch (SQLException e) {
@@ -354,7 +398,7 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
             b = null;
         }
         if (b == null) {
-            Connection c = n.pool.getConnection();
+            Connection c = borrow(n);
             try {
                 if (isolation >= 0) {
                     c.setTransactionIsolation(isolation);
@@ -370,6 +414,10 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
                 }
                 if (networkTimeoutMs >= 0) {
                     c.setNetworkTimeout(networkTimeoutExecutor, networkTimeoutMs);
+                } else if (!set.config().statementNetworkTimeout().isZero()) {
+                    c.setNetworkTimeout(Runnable::run, (int) Math.min(
+                            Integer.MAX_VALUE,
+                            set.config().statementNetworkTimeout().toMillis()));
                 }
                 if (typeMap != null) {
                     c.setTypeMap(typeMap);
@@ -391,6 +439,25 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
             b.readOnly = ro;
         }
         return b;
+    }
+
+    /** A pooled connection to {@code n}; a pool timeout becomes an SQLException with an SQLState. */
+    private Connection borrow(Node n) throws SQLException {
+        try {
+            return n.pool.getConnection();
+        } catch (SQLException e) {
+            if (e.getSQLState() != null) {
+                throw e;
+            }
+            // HikariCP's "Connection is not available, request timed out" carries no SQLState
+            // unless the last connection attempt failed with one.
+            throw new SQLTransientConnectionException(
+                    "replica set " + set.name() + ": node " + n.name() + " gave no connection within "
+                            + n.pool.getConnectionTimeout() + " ms (pool of " + n.pool.getMaximumPoolSize()
+                            + " exhausted or the node unreachable): " + e.getMessage(),
+                    ReplicaSetDataSource.SQLSTATE_NODE_UNAVAILABLE,
+                    e);
+        }
     }
 
     private void drop(Bound b, boolean evict) {
@@ -424,7 +491,11 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
             throw new SQLException("Cannot use savepoints when autoCommit is enabled.", "25P01");
         }
         if (txNode == null) {
-            txNode = readOnly ? pickRead(effective(null), null) : writableNode();
+            try {
+                txNode = readOnly ? pickRead(effective(null), null) : writableNode();
+            } finally {
+                endFallbackTurn();
+            }
         }
         return bind(txNode);
     }
@@ -918,8 +989,10 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        throw new SQLFeatureNotSupportedException("a ReplicaSetDataSource connection unwraps only to "
-                + ReplicaSetConnection.class.getName() + ", not " + iface.getName());
+        throw new SQLFeatureNotSupportedException(
+                "a ReplicaSetDataSource connection unwraps only to " + ReplicaSetConnection.class.getName() + ", not "
+                        + iface.getName(),
+                ReplicaSetDataSource.SQLSTATE_NOT_SUPPORTED);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.strata.replication.internal;
 
 import io.strata.replication.Consistency;
+import io.strata.replication.ReplicaSetDataSource;
 import io.strata.replication.SqlClassifier;
 import io.strata.replication.StatementKind;
 import java.io.InputStream;
@@ -455,7 +456,9 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     @Override
     @Deprecated
     public void setUnicodeStream(int parameterIndex, InputStream x, int length) throws SQLException {
-        throw new SQLFeatureNotSupportedException("setUnicodeStream is deprecated and not supported");
+        throw new SQLFeatureNotSupportedException(
+                "setUnicodeStream is deprecated and not supported; use setCharacterStream",
+                ReplicaSetDataSource.SQLSTATE_NOT_SUPPORTED);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.strata.replication.internal;
 
 import io.strata.replication.Consistency;
+import io.strata.replication.ReplicaSetDataSource;
 import io.strata.replication.SqlClassifier;
 import io.strata.replication.StatementKind;
 import java.sql.Connection;
@@ -502,7 +503,8 @@ class LogicalStatement implements Statement {
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        throw new SQLFeatureNotSupportedException("cannot unwrap to " + iface.getName());
+        throw new SQLFeatureNotSupportedException(
+                "cannot unwrap to " + iface.getName(), ReplicaSetDataSource.SQLSTATE_NOT_SUPPORTED);
     }
 
     @Override

@@ -39,8 +39,6 @@ final class Node implements ReadCandidate {
     volatile long timeline;
     /** Primary: current WAL LSN; replica: replay LSN; -1 unknown. */
     volatile long replayLsn = -1;
-    /** Replica: whether it had replayed the primary's newest sample at the last evaluation. */
-    volatile boolean caughtUp;
     /**
      * Replica: clock nanos of the newest primary sample it has replayed (the time up to which
      * it is known complete); Long.MIN_VALUE when no sample qualifies (lag unknown).
@@ -72,21 +70,28 @@ final class Node implements ReadCandidate {
         return s != CircuitBreaker.State.OPEN && s != CircuitBreaker.State.FORCED_OPEN;
     }
 
-    /** Lag in nanoseconds at {@code nowNanos}; Long.MAX_VALUE when unknown. */
+    /**
+     * Staleness bound in nanoseconds at {@code nowNanos}: {@code now - seenAt} of the newest
+     * primary sample this replica has replayed; Long.MAX_VALUE when unknown.
+     *
+     * <p>Why never zero: a sample {@code (lsn, seenAt)} proves only that every commit
+     * acknowledged before {@code seenAt} (the time the poll was sent) lies at or below
+     * {@code lsn}. A commit acknowledged after the last poll that reached the primary is
+     * invisible to the monitor, however caught up the replica looks; if the primary then falls
+     * silent (frozen, cut off, the poll hangs) no newer sample arrives. So a caught-up, idle
+     * replica reads about one poll interval, and a replica behind a silent primary ages with
+     * every passing moment.
+     */
     long lagNanos(long nowNanos) {
         if (role == NodeRole.PRIMARY) {
             return 0;
         }
+        if (set.config().ignoreLagForTesting()) {
+            return 0; // deliberately broken routing: lets checkers show they catch stale reads
+        }
         long fresh = freshAsOfNanos;
         if (fresh == Long.MIN_VALUE) {
             return Long.MAX_VALUE;
-        }
-        // Caught up to the primary's newest sample counts as no lag only while that sample is
-        // recent. When the primary stops answering the monitor (down, frozen, cut off) the
-        // newest sample ages, and so must the replica's lag: the primary may still be taking
-        // writes that never reach this replica.
-        if (caughtUp && nowNanos - fresh <= set.staleAfterNanos()) {
-            return 0;
         }
         return Math.max(0, nowNanos - fresh);
     }
@@ -94,7 +99,6 @@ final class Node implements ReadCandidate {
     /** Forget what is known of the replay position (after a connection error or restart). */
     void invalidate() {
         replayLsn = -1;
-        caughtUp = false;
         freshAsOfNanos = Long.MIN_VALUE;
     }
 

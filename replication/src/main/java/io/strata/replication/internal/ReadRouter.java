@@ -1,33 +1,38 @@
 package io.strata.replication.internal;
 
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.strata.replication.Consistency;
+import io.strata.replication.ConsistencyToken;
 import io.strata.replication.NoReplicaPolicy;
 import io.strata.replication.NodeRole;
 import io.strata.replication.ReadStrategy;
 import io.strata.replication.ReplicaSetDataSource;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.SQLTransientException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Picks the node for a read: a replica that qualifies for the consistency (live, circuit not
  * open, lag within the bound, replayed the required LSN), balanced by the {@link ReadStrategy};
- * otherwise the primary through the fallback rate limiter, or an error.
+ * otherwise the primary through the fallback bulkhead, or an error.
  */
 final class ReadRouter {
 
     private final ReplicaSet set;
     private final ReplicaSetConfig config;
     private final ReadStrategy strategy;
-    private final RateLimiter fallbackLimiter;
+    private final Bulkhead fallbackBulkhead;
     private final Counter fallbackToPrimary;
     private final Counter fallbackRejected;
+    /** Read-your-writes waits on a replica: it reached the token in time, or the read fell back. */
+    final Counter waitReached;
+
+    final Counter waitExpired;
     private final long maxLagNanos;
     private final boolean anyReplicaConfigured;
 
@@ -37,21 +42,30 @@ final class ReadRouter {
         this.strategy = config.readStrategy();
         this.maxLagNanos = config.maxLag().toNanos();
         this.anyReplicaConfigured = config.nodes().stream().anyMatch(n -> !n.primary());
-        // Permits refresh every 100 ms (a tenth of the rate each), so a burst can never exceed
-        // the rate by more than a tenth of a second's worth.
-        int rate = config.primaryFallbackRate();
-        int periods = rate >= 10 ? 10 : 1;
-        this.fallbackLimiter = RateLimiter.of(
+        // A bulkhead, not a rate limiter: a fallback read waits for a turn (bounded) instead of
+        // failing at once, so replica lag costs latency; the primary still never runs more than
+        // primaryFallbackConcurrency fallback reads at a time.
+        this.fallbackBulkhead = Bulkhead.of(
                 "strata-" + config.name() + "-primary-fallback",
-                RateLimiterConfig.custom()
-                        .limitForPeriod(Math.max(1, rate / periods))
-                        .limitRefreshPeriod(Duration.ofMillis(1000 / periods))
-                        .timeoutDuration(Duration.ZERO)
+                BulkheadConfig.custom()
+                        .maxConcurrentCalls(config.primaryFallbackConcurrency())
+                        .maxWaitDuration(config.primaryFallbackWait())
+                        .fairCallHandlingStrategyEnabled(true)
                         .build());
         this.fallbackToPrimary = Counter.builder("strata.replication.fallbacks")
                 .description("reads no replica qualified for")
                 .tag("replicaSet", config.name())
                 .tag("outcome", "primary")
+                .register(registry);
+        this.waitReached = Counter.builder("strata.replication.ryw.waits")
+                .description("read-your-writes reads that waited on a replica for the token")
+                .tag("replicaSet", config.name())
+                .tag("outcome", "reached")
+                .register(registry);
+        this.waitExpired = Counter.builder("strata.replication.ryw.waits")
+                .description("read-your-writes reads that waited on a replica for the token")
+                .tag("replicaSet", config.name())
+                .tag("outcome", "expired")
                 .register(registry);
         this.fallbackRejected = Counter.builder("strata.replication.fallbacks")
                 .description("reads no replica qualified for")
@@ -131,32 +145,57 @@ final class ReadRouter {
     }
 
     /**
-     * The primary, for a read no replica qualifies for: through the rate limiter under
-     * {@link NoReplicaPolicy#PRIMARY}, else an SQLException with a documented SQLState.
+     * The primary, for a read no replica qualifies for, once the read has a turn in the fallback
+     * bulkhead (the caller must then call {@link #fallbackDone()} after the statement); else an
+     * SQLException with a documented SQLState: {@code 53R01} under {@link NoReplicaPolicy#FAIL},
+     * {@code 08R01} at once when the monitor knows the primary is down, {@code 53R02} when no
+     * turn came within {@code primaryFallbackWait}.
      */
     Node fallback(Consistency c, long requiredLsn) throws SQLException {
         if (config.noReplicaPolicy() == NoReplicaPolicy.FAIL) {
             fallbackRejected.increment();
             throw new SQLTransientException(
-                    describe("no replica qualifies", c, requiredLsn) + " and noReplicaPolicy is FAIL",
+                    describe("no replica qualifies", c, requiredLsn)
+                            + " and noReplicaPolicy is FAIL; retry later, or read at a weaker consistency",
                     ReplicaSetDataSource.SQLSTATE_NO_ELIGIBLE_REPLICA);
         }
-        if (!fallbackLimiter.acquirePermission()) {
+        Node p = set.primary();
+        if (!p.isLive(set.clock().monotonicTime(), set.staleAfterNanos())) {
+            // Waiting out the pool's connection timeout on a primary the monitor has given up
+            // on only turns a clear answer into a late, vague one.
+            fallbackRejected.increment();
+            throw new SQLTransientConnectionException(
+                    describe("no replica qualifies", c, requiredLsn) + " and the primary " + p.name()
+                            + " is down (it did not answer the lag monitor); retry once it is back or promoted",
+                    ReplicaSetDataSource.SQLSTATE_NODE_UNAVAILABLE);
+        }
+        boolean turn;
+        try {
+            turn = fallbackBulkhead.tryAcquirePermission();
+        } catch (RuntimeException e) {
+            turn = false; // interrupted while waiting
+        }
+        if (!turn) {
             fallbackRejected.increment();
             throw new SQLTransientException(
-                    describe("no replica qualifies", c, requiredLsn) + " and the primary fallback rate ("
-                            + config.primaryFallbackRate() + "/s) is used up",
-                    ReplicaSetDataSource.SQLSTATE_FALLBACK_RATE_EXCEEDED);
+                    describe("no replica qualifies", c, requiredLsn) + " and "
+                            + config.primaryFallbackConcurrency() + " fallback reads kept the primary busy for "
+                            + config.primaryFallbackWait()
+                            + " (primaryFallbackConcurrency / primaryFallbackWait); retry later",
+                    ReplicaSetDataSource.SQLSTATE_FALLBACK_SATURATED);
         }
         fallbackToPrimary.increment();
-        return set.primary();
+        return p;
+    }
+
+    /** Ends a fallback read's turn on the primary. */
+    void fallbackDone() {
+        fallbackBulkhead.onComplete();
     }
 
     private String describe(String what, Consistency c, long requiredLsn) {
         return "replica set " + config.name() + ": " + what + " for a read at consistency " + c
-                + (requiredLsn >= 0
-                        ? " (required LSN " + io.strata.replication.ConsistencyToken.formatLsn(requiredLsn) + ")"
-                        : "")
+                + (requiredLsn >= 0 ? " (required LSN " + ConsistencyToken.formatLsn(requiredLsn) + ")" : "")
                 + "; nodes: " + set.nodeStates();
     }
 }

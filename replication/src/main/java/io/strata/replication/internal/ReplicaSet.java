@@ -300,11 +300,9 @@ public final class ReplicaSet implements AutoCloseable {
     private void anchor(Node n) {
         long r = n.replayLsn;
         if (r < 0 || samples.isEmpty() || !n.inRecovery) {
-            n.caughtUp = false;
             n.freshAsOfNanos = Long.MIN_VALUE;
             return;
         }
-        n.caughtUp = r >= samples.latestLsn();
         n.freshAsOfNanos = samples.freshAsOf(r);
     }
 

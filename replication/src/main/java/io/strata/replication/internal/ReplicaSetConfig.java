@@ -17,6 +17,9 @@ import java.util.function.Consumer;
  *
  * @param circuitBreaker null for the default
  * @param meterRegistry null for none
+ * @param statementNetworkTimeout zero for none
+ * @param ignoreLagForTesting deliberately broken routing (every replica counts as fresh), only
+ *     for tests that show a checker catches stale reads
  */
 public record ReplicaSetConfig(
         String name,
@@ -32,8 +35,11 @@ public record ReplicaSetConfig(
         Duration nodeTimeout,
         Duration readYourWritesWait,
         NoReplicaPolicy noReplicaPolicy,
-        int primaryFallbackRate,
+        int primaryFallbackConcurrency,
+        Duration primaryFallbackWait,
+        Duration statementNetworkTimeout,
         SqlClassifier classifier,
         CircuitBreakerConfig circuitBreaker,
         MeterRegistry meterRegistry,
-        Clock clock) {}
+        Clock clock,
+        boolean ignoreLagForTesting) {}

@@ -56,7 +56,7 @@ final class Execution {
             outcome.updateCount = 0;
             return outcome;
         }
-        int hint = connection.hintShard(plan);
+        int hint = sequenceShard(plan, connection.hintShard(plan));
         List<Call> calls = plan.calls(
                 connection.router.rules.shardMap(), params, hint, connection.anyShard(), connection.physical.length);
         RouteKind kind = kindOf(plan, calls);
@@ -70,7 +70,9 @@ final class Execution {
             connection.checkWrite(targets, ddl);
         }
         boolean implicit = write && connection.autoCommit && calls.size() > 1 && !ddl;
-        Consistency statementConsistency = write ? null : connection.hintConsistency(plan);
+        // Sequence functions run on the primary's session, where the connection's nextval ran.
+        Consistency statementConsistency =
+                write ? null : plan.sequence != null ? Consistency.STRONG : connection.hintConsistency(plan);
         List<ResultSet> results = new ArrayList<>(calls.size());
         List<ResultSet> generated = new ArrayList<>();
         long count = 0;
@@ -105,6 +107,9 @@ final class Execution {
                     if (hasRows) {
                         results.add(st.getResultSet());
                     } else {
+                        if (call.rows() != null && keys.requested()) {
+                            checkInsertedRows(call, st.getLargeUpdateCount());
+                        }
                         long n = st.getLargeUpdateCount();
                         if (n >= 0) {
                             if (plan.countsOneCopy() || ddl) {
@@ -127,12 +132,19 @@ final class Execution {
                     connection.written.set(call.shard());
                 }
             }
+            if (ddl && connection.router.identityStride > 0) {
+                interleaveCreatedTable(plan, calls);
+            }
             if (implicit) {
                 BitSet w = new BitSet();
                 w.or(targets);
                 connection.commitShards(w, targets);
             }
+            trackLastval(plan, write, targets);
         } catch (SQLException | RuntimeException e) {
+            if (write) {
+                connection.lastvalShard = -1; // a failed statement's nextval calls still happened
+            }
             if (implicit) {
                 for (Call c : calls) {
                     try {
@@ -161,16 +173,135 @@ final class Execution {
             }
         }
         if (!results.isEmpty()) {
-            outcome.resultSet = merge(owner, plan, params, calls, results);
+            outcome.resultSet = write && calls.size() > 1
+                    ? writeResult(owner, plan, calls, results)
+                    : merge(owner, plan, params, calls, results);
         } else {
             outcome.updateCount = counted ? count : 0;
         }
         if (!generated.isEmpty()) {
-            outcome.generatedKeys = generated.size() == 1
-                    ? generated.get(0)
-                    : new StreamingMerge(generated, names(calls), owner, null, 0, -1);
+            outcome.generatedKeys =
+                    generated.size() == 1 ? generated.get(0) : writeResult(owner, plan, calls, generated);
         }
         return outcome;
+    }
+
+    /**
+     * The rows (RETURNING or generated keys) of a write that ran on several shards, as one database
+     * would return them: a split multi-row INSERT's rows in the statement's row order, a broadcast
+     * write's rows once (from the first copy), other writes' rows shard after shard (one database
+     * gives them in no defined order either).
+     */
+    private ResultSet writeResult(LogicalStatement owner, Plan plan, List<Call> calls, List<ResultSet> rows)
+            throws SQLException {
+        int[] steps;
+        if (calls.get(0).rows() != null) {
+            int total = 0;
+            for (Call c : calls) {
+                total += c.rows().length;
+            }
+            steps = new int[total];
+            for (int i = 0; i < calls.size(); i++) {
+                for (int r : calls.get(i).rows()) {
+                    steps[r] = i;
+                }
+            }
+        } else if (plan.countsOneCopy()) {
+            for (int i = 1; i < rows.size(); i++) {
+                rows.get(i).close();
+            }
+            return rows.get(0);
+        } else {
+            return new StreamingMerge(rows, names(calls), owner, null, 0, -1);
+        }
+        return new OrderedResult(rows, steps, names(calls), owner);
+    }
+
+    /**
+     * The shard a statement calling sequence functions must run on (their home, or for lastval()
+     * the shard of the connection's latest nextval); else the hint shard. A hint naming another
+     * shard is refused.
+     */
+    private int sequenceShard(Plan plan, int hint) throws SQLException {
+        if (plan.sequence == null) {
+            return hint;
+        }
+        int target = plan.sequence.lastval() ? connection.lastvalShard : plan.sequence.shard();
+        if (target < 0) {
+            throw new SQLException(
+                    "Strata: lastval() is refused: Strata cannot tell which shard ran this connection's latest"
+                            + " nextval (statements on other shards since may have called one). Use"
+                            + " currval('my_seq') or INSERT ... RETURNING.",
+                    Sequences.CANNOT_ROUTE);
+        }
+        if (hint >= 0 && hint != target) {
+            throw new SQLException(
+                    "Strata: the hint names shard " + connection.router.shardNames.get(hint) + " but the statement's"
+                            + " sequence lives on shard " + connection.router.shardNames.get(target),
+                    SqlStates.HINT_CONFLICT);
+        }
+        return target;
+    }
+
+    /**
+     * Keeps {@link LogicalConnection#lastvalShard}: a nextval on a known shard sets it; any other
+     * write (which may call nextval through a column default) keeps it only when it ran on that
+     * same shard alone.
+     */
+    private void trackLastval(Plan plan, boolean write, BitSet targets) {
+        if (plan.sequence != null && plan.sequence.advances()) {
+            connection.lastvalShard = plan.sequence.shard();
+        } else if (write && !(targets.cardinality() == 1 && targets.get(Math.max(0, connection.lastvalShard)))) {
+            connection.lastvalShard = -1;
+        }
+    }
+
+    /** After a CREATE TABLE of a sharded table: interleave its identity/serial sequences (see {@link IdentityInterleave}). */
+    private void interleaveCreatedTable(Plan plan, List<Call> calls) throws SQLException {
+        String table = IdentityInterleave.createdTable(SqlText.stripComments(plan.sql()));
+        if (table == null) {
+            return;
+        }
+        io.strata.router.TableRule rule = connection.router.rules.rule(Planner.normalize(table));
+        if (rule == null || rule.kind() != io.strata.router.TableRule.Kind.SHARDED) {
+            return;
+        }
+        // The catalog reads must see the table just created or altered: on the primaries.
+        for (Call call : calls) {
+            connection.shard(call.shard());
+            ReplicaSetConnection rs = connection.replicaSets[call.shard()];
+            if (rs != null) {
+                rs.setConsistency(Consistency.STRONG);
+            }
+        }
+        try {
+            long above = 0;
+            for (Call call : calls) {
+                above = Math.max(above, IdentityInterleave.highest(connection.shard(call.shard()), table));
+            }
+            for (Call call : calls) {
+                IdentityInterleave.apply(
+                        connection.shard(call.shard()), table, call.shard(), connection.router.identityStride, above);
+            }
+        } finally {
+            for (Call call : calls) {
+                ReplicaSetConnection rs = connection.replicaSets[call.shard()];
+                if (rs != null) {
+                    rs.setConsistency(connection.consistency());
+                }
+            }
+        }
+    }
+
+    /** A piece of a split INSERT that inserted fewer rows than it carried cannot have its keys matched. */
+    private static void checkInsertedRows(Call call, long inserted) throws SQLException {
+        if (inserted >= 0 && inserted != call.rows().length) {
+            throw new SQLException(
+                    "Strata: shard piece of a multi-row INSERT inserted " + inserted + " of its " + call.rows().length
+                            + " rows (ON CONFLICT DO NOTHING?), so its generated keys cannot be matched to the"
+                            + " statement's rows. Insert such rows without generated keys, or one shard at a time.",
+                    OrderedResult.MISMATCH);
+        }
     }
 
     /**
@@ -178,17 +309,22 @@ final class Execution {
      * batch per shard (and SQL text), and the counts are put back in entry order. A batch that
      * writes to several shards in auto-commit mode commits atomically (two-phase).
      */
-    long[] executeBatch(LogicalStatement owner, Plan plan, List<Param[]> batch) throws SQLException {
+    Batch executeBatch(LogicalStatement owner, Plan plan, List<Param[]> batch, Keys keys) throws SQLException {
         connection.checkOpen();
         long[] counts = new long[batch.size()];
         if (batch.isEmpty()) {
-            return counts;
+            return new Batch(counts, null, null);
         }
         if (plan.isSession()) {
             for (int i = 0; i < batch.size(); i++) {
                 connection.session(plan.sql());
             }
-            return counts;
+            return new Batch(counts, null, null);
+        }
+        if (plan.sequence != null) {
+            throw new SQLException(
+                    "Strata: sequence functions cannot run in a batch; call them one statement at a time",
+                    Sequences.CANNOT_ROUTE);
         }
         int hint = connection.hintShard(plan);
         boolean write = plan.isWrite();
@@ -198,11 +334,14 @@ final class Execution {
             final int shard;
             final String sql;
             final List<Integer> entries = new ArrayList<>();
+            final int index;
             PreparedStatement statement;
+            int[] counts;
 
-            Group(int shard, String sql) {
+            Group(int shard, String sql, int index) {
                 this.shard = shard;
                 this.sql = sql;
+                this.index = index;
             }
         }
         java.util.LinkedHashMap<String, Group> groups = new java.util.LinkedHashMap<>();
@@ -225,6 +364,10 @@ final class Execution {
         }
         boolean implicit = write && connection.autoCommit && targets.cardinality() > 1 && !ddl;
         boolean[] seen = new boolean[batch.size()];
+        boolean wantKeys = keys.requested() && write;
+        // per entry, per call: the group it went to and its position in that group's batch
+        List<List<int[]>> placed = new ArrayList<>(batch.size());
+        List<ResultSet> keyResults = new ArrayList<>();
         try {
             if (implicit) {
                 for (int s = targets.nextSetBit(0); s >= 0; s = targets.nextSetBit(s + 1)) {
@@ -232,18 +375,23 @@ final class Execution {
                 }
             }
             for (int i = 0; i < batch.size(); i++) {
+                List<int[]> where = new ArrayList<>(routed.get(i).size());
+                placed.add(where);
                 for (Call call : routed.get(i)) {
                     String sql = call.sql() == plan.sql() ? call.sql() : hintPrefix(plan) + call.sql();
-                    Group g = groups.computeIfAbsent(call.shard() + "\u0000" + sql, k -> new Group(call.shard(), sql));
+                    Group g = groups.computeIfAbsent(
+                            call.shard() + "\u0000" + sql, k -> new Group(call.shard(), sql, groups.size()));
                     if (g.statement == null) {
                         Connection c = connection.shard(call.shard());
                         if (!connection.autoCommit && write && !ddl) {
                             connection.bindSavepoints(call.shard(), c);
                         }
-                        g.statement = (PreparedStatement) owner.physical(call.shard(), c, sql, true, Keys.NONE);
+                        g.statement = (PreparedStatement)
+                                owner.physical(call.shard(), c, sql, true, wantKeys ? keys : Keys.NONE);
                     }
                     bind(g.statement, call, plan, batch.get(i));
                     g.statement.addBatch();
+                    where.add(new int[] {g.index, g.entries.size()});
                     g.entries.add(i);
                 }
             }
@@ -253,6 +401,10 @@ final class Execution {
                         : plan.kind() == RouteKind.BROADCAST ? RouteKind.BROADCAST : RouteKind.MULTI;
                 connection.router.metrics.statement(kind, g.shard);
                 int[] r = g.statement.executeBatch();
+                g.counts = r;
+                if (wantKeys) {
+                    keyResults.add(g.statement.getGeneratedKeys());
+                }
                 for (int k = 0; k < r.length && k < g.entries.size(); k++) {
                     int entry = g.entries.get(k);
                     long n = r[k] < 0 ? 0 : r[k];
@@ -267,10 +419,37 @@ final class Execution {
                     connection.written.set(g.shard);
                 }
             }
+            Batch result = new Batch(counts, null, null);
+            if (wantKeys) {
+                List<Group> ordered = new ArrayList<>(groups.values());
+                result = batchKeys(
+                        owner,
+                        plan,
+                        routed,
+                        placed,
+                        ordered.stream().map(g -> g.counts).toList(),
+                        ordered.stream()
+                                .map(g -> connection.router.shardNames.get(g.shard))
+                                .toList(),
+                        keyResults,
+                        counts);
+            }
             if (implicit) {
                 connection.commitShards(targets, targets);
             }
+            trackLastval(plan, write, targets);
+            return result;
         } catch (SQLException | RuntimeException e) {
+            if (write) {
+                connection.lastvalShard = -1; // a failed statement's nextval calls still happened
+            }
+            for (ResultSet k : keyResults) {
+                try {
+                    k.close();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             if (implicit) {
                 for (int s = targets.nextSetBit(0); s >= 0; s = targets.nextSetBit(s + 1)) {
                     try {
@@ -311,7 +490,79 @@ final class Execution {
                 }
             }
         }
-        return counts;
+    }
+
+    /**
+     * What a batch produced: the update counts in entry order, and the generated keys (in entry
+     * order, each entry's rows in its own order) or why there are none.
+     */
+    record Batch(long[] counts, ResultSet keys, String noKeys) {}
+
+    /**
+     * The generated keys of a batch in entry order (as pgjdbc returns them: every entry's rows, one
+     * entry after another). Each shard's keys come in its own batch order; an entry's rows there
+     * are as many as its update count, so the keys are cut by counts and put back in entry order.
+     */
+    private Batch batchKeys(
+            LogicalStatement owner,
+            Plan plan,
+            List<List<Call>> routed,
+            List<List<int[]>> placed,
+            List<int[]> groupCounts,
+            List<String> groupShards,
+            List<ResultSet> keys,
+            long[] counts)
+            throws SQLException {
+        if (keys.size() == 1) {
+            return new Batch(counts, keys.get(0), null);
+        }
+        for (int[] r : groupCounts) {
+            for (int n : r) {
+                if (n < 0) {
+                    for (ResultSet k : keys) {
+                        k.close();
+                    }
+                    return new Batch(
+                            counts,
+                            null,
+                            "a shard reported no row counts for the batch (reWriteBatchedInserts?), so the keys of"
+                                    + " entries on several shards cannot be put back in batch order");
+                }
+            }
+        }
+        List<Integer> steps = new ArrayList<>();
+        for (int i = 0; i < routed.size(); i++) {
+            List<Call> calls = routed.get(i);
+            List<int[]> where = placed.get(i);
+            if (calls.get(0).rows() != null) {
+                int total = 0;
+                for (Call c : calls) {
+                    total += c.rows().length;
+                }
+                int[] entrySteps = new int[total];
+                for (int j = 0; j < calls.size(); j++) {
+                    int[] w = where.get(j);
+                    checkInsertedRows(calls.get(j), groupCounts.get(w[0])[w[1]]);
+                    for (int r : calls.get(j).rows()) {
+                        entrySteps[r] = w[0];
+                    }
+                }
+                for (int st : entrySteps) {
+                    steps.add(st);
+                }
+            } else {
+                for (int j = 0; j < calls.size(); j++) {
+                    int[] w = where.get(j);
+                    int n = groupCounts.get(w[0])[w[1]];
+                    boolean skip = plan.countsOneCopy() && j > 0;
+                    for (int k = 0; k < n; k++) {
+                        steps.add(skip ? -w[0] - 1 : w[0]);
+                    }
+                }
+            }
+        }
+        int[] array = steps.stream().mapToInt(Integer::intValue).toArray();
+        return new Batch(counts, new OrderedResult(keys, array, groupShards, owner), null);
     }
 
     private static String hintPrefix(Plan plan) {

@@ -52,7 +52,13 @@ final class GroupedMerge extends MaterializedRows {
             for (int c = 1; c <= width; c++) {
                 if (roles[c] == Role.KEY) {
                     keyColumns.add(c);
+                    PgOrder.requireGroupable(md, c);
+                } else if (roles[c] == Role.MIN || roles[c] == Role.MAX) {
+                    PgOrder.requireOrdered(md, c, roles[c] == Role.MIN ? "MIN" : "MAX");
                 }
+            }
+            for (MergeSpec.OrderKey k : spec.order()) {
+                PgOrder.requireOrdered(md, abs(k.column()), "ORDER BY");
             }
             Map<GroupKey, Object[][]> groups = new LinkedHashMap<>();
             for (ResultSet rs : sources) {
@@ -99,7 +105,7 @@ final class GroupedMerge extends MaterializedRows {
             }
             sort(spec);
             long from = Math.max(0, offset);
-            long to = limit < 0 ? Long.MAX_VALUE : from + limit;
+            long to = limit < 0 || from + limit < from ? Long.MAX_VALUE : from + limit;
             if (from > 0 || to < rows.size()) {
                 int a = (int) Math.min(from, rows.size());
                 int b = (int) Math.min(to, rows.size());

@@ -49,6 +49,12 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     private int anyShard = -1;
 
     final BitSet written = new BitSet();
+    /**
+     * The shard whose session holds this connection's latest nextval (so {@code lastval()} there is
+     * what one database would answer), or -1 when unknown.
+     */
+    int lastvalShard = -1;
+
     private final List<String> sessionCommands = new ArrayList<>();
     private final List<LogicalSavepoint> savepoints = new ArrayList<>();
     private final List<LogicalStatement> statements = new ArrayList<>();
@@ -180,13 +186,17 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     }
 
     /** Runs a PreparedStatement batch (see {@link Execution#executeBatch}). */
-    long[] executeBatch(LogicalStatement owner, Plan plan, List<Param[]> batch) throws SQLException {
-        return execution.executeBatch(owner, plan, batch);
+    Execution.Batch executeBatch(LogicalStatement owner, Plan plan, List<Param[]> batch, Execution.Keys keys)
+            throws SQLException {
+        return execution.executeBatch(owner, plan, batch, keys);
     }
 
     void checkWrite(BitSet targets, boolean ddl) throws SQLException {
-        if (readOnly) {
-            throw new SQLException("Strata: cannot write in a read-only connection", "25006");
+        // As pgjdbc (readOnlyMode=transaction, its default): read-only only binds a transaction;
+        // in auto-commit mode a write still runs.
+        if (readOnly && !autoCommit) {
+            throw new SQLException(
+                    "Strata: cannot write in a read-only transaction; call setReadOnly(false) first", "25006");
         }
         if (router.policy == TransactionPolicy.REJECT && !ddl) {
             BitSet all = new BitSet();
@@ -200,7 +210,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
                                 + " would write to several shards " + shardList(all) + " and the transaction policy is"
                                 + " REJECT; nothing was written by this statement. Use TransactionPolicy.TWO_PHASE or keep"
                                 + " writes within one shard.",
-                        "0A000");
+                        SqlStates.CROSS_SHARD_TX);
             }
         }
         if (!autoCommit) {
@@ -212,14 +222,14 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
                                     "Strata: savepoint " + sp.label() + " belongs to shard "
                                             + router.shardNames.get(sp.shard) + " and this write reaches shard "
                                             + router.shardNames.get(s) + "; savepoints work within one shard.",
-                                    "0A000");
+                                    SqlStates.CROSS_SHARD_TX);
                         }
                     }
                 } else if (targets.cardinality() > 1) {
                     throw new SQLException(
                             "Strata: a savepoint is set and this write reaches several shards " + shardList(targets)
                                     + "; savepoints work within one shard.",
-                            "0A000");
+                            SqlStates.CROSS_SHARD_TX);
                 }
             }
         }
@@ -254,7 +264,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
             throw new SQLException(
                     "Strata: " + sql + " applies to a transaction that has not reached a shard yet;"
                             + " use Connection.setTransactionIsolation / setReadOnly instead",
-                    "0A000");
+                    SqlStates.TEXT_TX_CONTROL);
         }
     }
 
@@ -278,7 +288,8 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
         }
         if (router.twoPhase == null) {
             throw new SQLException(
-                    "Strata: the transaction wrote to several shards and two-phase commit is off", "0A000");
+                    "Strata: the transaction wrote to several shards and two-phase commit is off",
+                    SqlStates.CROSS_SHARD_TX);
         }
         router.twoPhase.commit(writers);
     }
@@ -475,7 +486,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
             throw new SQLException(
                     "Strata: this transaction already wrote to several shards " + shardList(written)
                             + "; savepoints work within one shard.",
-                    "0A000");
+                    SqlStates.CROSS_SHARD_TX);
         }
         if (written.cardinality() == 1) {
             int s = written.nextSetBit(0);
@@ -588,7 +599,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
     private static void checkCursor(int type, int concurrency) throws SQLException {
         if (type != ResultSet.TYPE_FORWARD_ONLY || concurrency != ResultSet.CONCUR_READ_ONLY) {
             throw new java.sql.SQLFeatureNotSupportedException(
-                    "Strata: only forward-only, read-only result sets are supported", "0A000");
+                    "Strata: only forward-only, read-only result sets are supported", SqlStates.UNSUPPORTED_JDBC);
         }
     }
 
@@ -659,7 +670,7 @@ final class LogicalConnection extends UnsupportedConnection implements ShardingC
 
     @Override
     public DatabaseMetaData getMetaData() throws SQLException {
-        return shard(0).getMetaData();
+        return LogicalMetaData.of(shard(0).getMetaData(), this, router.url);
     }
 
     @Override

@@ -94,7 +94,10 @@ final class LogicalPreparedStatement extends LogicalStatement {
         checkOpen();
         reset();
         try {
-            return connection.executeBatch(this, plan, batch);
+            Execution.Batch result = connection.executeBatch(this, plan, batch, keys);
+            generatedKeys = result.keys();
+            noKeys = result.noKeys();
+            return result.counts();
         } finally {
             batch.clear();
         }

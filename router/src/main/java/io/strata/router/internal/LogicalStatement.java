@@ -24,6 +24,9 @@ class LogicalStatement extends UnsupportedStatement {
     ResultSet resultSet;
     long updateCount = -1;
     ResultSet generatedKeys;
+    /** Why the last execution has no generated keys though they were asked for, or null. */
+    String noKeys;
+
     private int fetchSize;
     private int queryTimeout;
     private long maxRows;
@@ -91,6 +94,7 @@ class LogicalStatement extends UnsupportedStatement {
             }
         }
         generatedKeys = null;
+        noKeys = null;
         updateCount = -1;
     }
 
@@ -244,6 +248,9 @@ class LogicalStatement extends UnsupportedStatement {
     @Override
     public ResultSet getGeneratedKeys() throws SQLException {
         checkOpen();
+        if (generatedKeys == null && noKeys != null) {
+            throw new SQLException("Strata: no generated keys: " + noKeys, OrderedResult.MISMATCH);
+        }
         if (generatedKeys == null) {
             throw new SQLException(
                     "Strata: no generated keys: execute with Statement.RETURN_GENERATED_KEYS or" + " key column names",

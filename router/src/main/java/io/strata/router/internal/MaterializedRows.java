@@ -495,7 +495,7 @@ abstract class MaterializedRows extends MergedCursor implements MergedResultSet 
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        throw new SQLException("Strata: not a wrapper for " + iface.getName());
+        throw new SQLException("Strata: not a wrapper for " + iface.getName(), "22023");
     }
 
     @Override

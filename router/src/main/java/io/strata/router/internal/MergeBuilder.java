@@ -18,6 +18,8 @@ import net.sf.jsqlparser.expression.LongValue;
 import net.sf.jsqlparser.expression.NullValue;
 import net.sf.jsqlparser.expression.operators.relational.ExpressionList;
 import net.sf.jsqlparser.statement.select.AllColumns;
+import net.sf.jsqlparser.statement.select.AllTableColumns;
+import net.sf.jsqlparser.statement.select.Fetch;
 import net.sf.jsqlparser.statement.select.Limit;
 import net.sf.jsqlparser.statement.select.OrderByElement;
 import net.sf.jsqlparser.statement.select.PlainSelect;
@@ -61,19 +63,59 @@ final class MergeBuilder {
             "xmlagg",
             "range_agg",
             "range_intersect_agg",
-            "any_value");
+            "any_value",
+            "json_agg_strict",
+            "jsonb_agg_strict",
+            "json_object_agg_strict",
+            "jsonb_object_agg_strict",
+            "json_object_agg_unique",
+            "jsonb_object_agg_unique",
+            "json_object_agg_unique_strict",
+            "jsonb_object_agg_unique_strict",
+            "json_arrayagg",
+            "json_objectagg",
+            "regr_avgx",
+            "regr_avgy",
+            "regr_intercept",
+            "regr_r2",
+            "regr_slope",
+            "regr_sxx",
+            "regr_sxy",
+            "regr_syy",
+            "rank",
+            "dense_rank",
+            "percent_rank",
+            "cume_dist",
+            "grouping",
+            "listagg",
+            "group_concat",
+            "median");
 
     private MergeBuilder() {}
 
-    static MergeSpec build(String numbered, Planner planner) throws Planner.Rejected {
+    static MergeSpec build(String sql, String numbered, Planner planner) throws Planner.Rejected {
         PlainSelect ps;
         try {
             ps = (PlainSelect) planner.parse(numbered);
         } catch (JSQLParserException e) {
             throw new Planner.Rejected("Strata: cannot re-parse the statement: " + e.getMessage());
         }
-        if (ps.getFetch() != null) {
-            throw new Planner.Rejected("Strata: FETCH FIRST across shards is not supported; use LIMIT.");
+        if (numbered.toUpperCase(Locale.ROOT).contains("U&'")) {
+            // JSqlParser 5.3 reads U&'..' as U & '..', so the rewritten shard SQL would differ.
+            throw new Planner.Rejected(
+                    "Strata: U&'...' strings cannot be rewritten for several shards." + Planner.HINT_HOWTO,
+                    SqlStates.CANNOT_PARSE);
+        }
+        Fetch fetch = ps.getFetch();
+        if (fetch != null && fetch.toString().toUpperCase(Locale.ROOT).contains("TIES")) {
+            throw new Planner.Rejected(
+                    "Strata: FETCH ... WITH TIES across shards is not supported." + Planner.HINT_HOWTO);
+        }
+        if (ps.getForUpdateTable() != null || ps.getForMode() != null) {
+            if (ps.getLimit() != null || fetch != null || ps.getOffset() != null) {
+                throw new Planner.Rejected("Strata: FOR UPDATE/SHARE with LIMIT/OFFSET across shards is not"
+                        + " supported (each shard would lock rows the merged answer drops)." + Planner.HINT_HOWTO);
+            }
         }
         if (ps.getDistinct() != null && ps.getDistinct().getOnSelectItems() != null) {
             throw new Planner.Rejected(
@@ -99,6 +141,38 @@ final class MergeBuilder {
             }
             if (f.aggregates > 0) {
                 anyAggregate = true;
+            }
+        }
+        // ORDER BY may hold aggregates (which make the query an aggregate query even when the select
+        // list has none) and window functions (which cannot be merged).
+        if (ps.getOrderByElements() != null) {
+            for (OrderByElement o : ps.getOrderByElements()) {
+                Finder f = find(o.getExpression());
+                if (f.window) {
+                    throw new Planner.Rejected(
+                            "Strata: window functions across shards are not supported." + Planner.HINT_HOWTO);
+                }
+                if (f.otherAggregate != null) {
+                    throw new Planner.Rejected("Strata: aggregate " + f.otherAggregate + "() across shards is not"
+                            + " supported; COUNT, SUM, MIN, MAX and AVG are." + Planner.HINT_HOWTO);
+                }
+                if (f.aggregates > 0) {
+                    anyAggregate = true;
+                }
+                checkCollation(o.getExpression());
+            }
+        }
+        if (ps.getGroupBy() != null && ps.getGroupBy().getGroupByExpressionList() != null) {
+            for (Object g : ps.getGroupBy().getGroupByExpressionList()) {
+                Finder f = find((Expression) g);
+                boolean groupingSet = g instanceof Function fn
+                        && fn.getName() != null
+                        && Set.of("rollup", "cube", "grouping sets")
+                                .contains(fn.getName().toLowerCase(Locale.ROOT));
+                if (f.window || f.aggregates > 0 || groupingSet) {
+                    throw new Planner.Rejected(
+                            "Strata: GROUP BY " + g + " cannot be merged across shards." + Planner.HINT_HOWTO);
+                }
             }
         }
         boolean distinct = ps.getDistinct() != null;
@@ -140,8 +214,9 @@ final class MergeBuilder {
                         "Strata: GROUPING SETS across shards are not supported." + Planner.HINT_HOWTO);
             }
             if (groupBy != null) {
-                for (Expression g : groupBy) {
-                    if (resolve(g, items, visible) == 0) {
+                for (Expression grouped : groupBy) {
+                    Expression g = unparenthesize(grouped);
+                    if (resolve(g, items, visible, false) == 0) {
                         hidden.add(new SelectItem<>(g, new Alias("__strata_g" + hidden.size())));
                         columns.add(new Column(-hidden.size(), Role.KEY, 0));
                     }
@@ -151,11 +226,19 @@ final class MergeBuilder {
         List<OrderKey> order = new ArrayList<>();
         if (ps.getOrderByElements() != null) {
             for (OrderByElement o : ps.getOrderByElements()) {
-                Expression e = o.getExpression();
-                int column = resolve(e, items, visible);
+                Expression e = unparenthesize(o.getExpression());
+                int column = resolve(e, items, visible, true);
+                if (column == 0 && distinct && !inStarOutput(e, items)) {
+                    // PostgreSQL refuses it ("ORDER BY expressions must appear in select list"); a
+                    // hidden column would instead widen what DISTINCT compares.
+                    throw new Planner.Rejected("Strata: with SELECT DISTINCT, ORDER BY " + o.getExpression()
+                            + " must name a column of the select list (by position, name or the same"
+                            + " expression) to be merged across shards." + Planner.HINT_HOWTO);
+                }
                 if (column == 0) {
                     Role role = grouping ? role(e) : Role.KEY;
-                    SelectItem<?> item = new SelectItem<>(e, new Alias("__strata_o" + hidden.size()));
+                    SelectItem<?> item =
+                            new SelectItem<>(hiddenOrderExpression(e, items), new Alias("__strata_o" + hidden.size()));
                     if (role == Role.AVG) {
                         rewriteAvg(item);
                         hidden.add(item);
@@ -196,11 +279,25 @@ final class MergeBuilder {
         if (ps.getOffset() != null) {
             offset = number(ps.getOffset().getOffset());
         }
+        if (fetch != null) {
+            // FETCH FIRST/NEXT [n] ROW(S) ONLY: n defaults to 1.
+            Expression count = fetch.getExpression();
+            if (count == null && fetch.getFetchJdbcParameter() != null) {
+                count = fetch.getFetchJdbcParameter();
+            }
+            limit = count == null ? KeySource.literal(1L) : number(count);
+        }
         if (offset != null && limit == null) {
             limit = KeySource.literal(null);
         }
+        boolean rewritten = !hidden.isEmpty()
+                || ps.getLimit() != null
+                || ps.getOffset() != null
+                || fetch != null
+                || (grouping && ps.getOrderByElements() != null);
         ps.setLimit(null);
         ps.setOffset(null);
+        ps.setFetch(null);
         if (grouping) {
             ps.setOrderByElements(null);
         }
@@ -209,7 +306,9 @@ final class MergeBuilder {
             all.addAll(hidden);
             ps.setSelectItems(all);
         }
-        SqlText.Renumbered shardSql = SqlText.unnumber(ps.toString());
+        // Unchanged statements go to the shards as written: JSqlParser's reprint is only used when
+        // the statement must change (it does not always print what it read, e.g. ROLLUP, U&'..').
+        SqlText.Renumbered shardSql = rewritten ? SqlText.unnumber(ps.toString()) : new SqlText.Renumbered(sql, null);
         // Columns referenced as hidden (negative) are resolved at merge time, when the shard's
         // column count is known: shard column = count - hidden + k.
         return new MergeSpec(
@@ -237,11 +336,21 @@ final class MergeBuilder {
         throw new Planner.Rejected("Strata: LIMIT/OFFSET across shards must be a number or a parameter, was " + e);
     }
 
-    /** 1-based visible column that an ORDER BY / GROUP BY expression names, or 0. */
-    private static int resolve(Expression e, List<SelectItem<?>> items, int visible) {
-        if (e instanceof LongValue lv && visible > 0) {
+    /**
+     * 1-based shard column that an ORDER BY / GROUP BY expression names, or 0 when it must be
+     * fetched as a hidden column. Follows PostgreSQL: a position names an output column; a bare
+     * name in ORDER BY names an output column (an alias, or a column item of that name) before an
+     * input column. Hidden columns come after every visible one, so with {@code SELECT *} a
+     * position is still the shard row's column.
+     */
+    private static int resolve(Expression e, List<SelectItem<?>> items, int visible, boolean orderBy)
+            throws Planner.Rejected {
+        if (e instanceof LongValue lv) {
             long pos = lv.getValue();
-            return pos >= 1 && pos <= visible ? (int) pos : 0;
+            if (visible > 0) {
+                return pos >= 1 && pos <= visible ? (int) pos : 0;
+            }
+            return orderBy && pos >= 1 && pos <= 1600 ? (int) pos : 0; // 1600: PostgreSQL's column limit
         }
         String text = e.toString();
         if (e instanceof net.sf.jsqlparser.schema.Column c
@@ -250,7 +359,29 @@ final class MergeBuilder {
             for (int i = 0; i < items.size(); i++) {
                 Alias a = items.get(i).getAlias();
                 if (a != null && KeyConditions.normalizeIdentifier(a.getName()).equals(name)) {
+                    // GROUP BY prefers an input column of that name over the alias ("count(*) AS status
+                    // ... GROUP BY status" groups by t.status); which one exists is not known here.
+                    if (!orderBy
+                            && !(items.get(i).getExpression() instanceof net.sf.jsqlparser.schema.Column ic
+                                    && KeyConditions.normalizeIdentifier(ic.getColumnName())
+                                            .equals(name))) {
+                        throw new Planner.Rejected("Strata: GROUP BY " + name + " names an output alias ("
+                                + items.get(i) + ") and maybe an input column too; PostgreSQL groups by the"
+                                + " input column if there is one. Group by the expression or by position to merge"
+                                + " it across shards." + Planner.HINT_HOWTO);
+                    }
                     return visible > 0 ? i + 1 : 0;
+                }
+            }
+            if (orderBy && visible > 0) {
+                for (int i = 0; i < items.size(); i++) {
+                    if (items.get(i).getAlias() == null
+                            && unparenthesize(items.get(i).getExpression())
+                                    instanceof net.sf.jsqlparser.schema.Column ic
+                            && KeyConditions.normalizeIdentifier(ic.getColumnName())
+                                    .equals(name)) {
+                        return i + 1;
+                    }
                 }
             }
         }
@@ -259,11 +390,106 @@ final class MergeBuilder {
         }
         for (int i = 0; i < items.size(); i++) {
             Expression ie = items.get(i).getExpression();
-            if (ie != null && ie.toString().equalsIgnoreCase(text)) {
+            if (ie != null
+                    && (ie.toString().equalsIgnoreCase(text)
+                            || unparenthesize(ie).toString().equalsIgnoreCase(text))) {
                 return i + 1;
             }
         }
         return 0;
+    }
+
+    /**
+     * True when an ORDER BY column is certainly part of what {@code *} or {@code t.*} outputs, so
+     * fetching it again as a hidden column does not change what DISTINCT compares: any column
+     * under a plain {@code *}; under {@code t.*}, a bare name (fetched as t.name) or t.name.
+     */
+    private static boolean inStarOutput(Expression e, List<SelectItem<?>> items) {
+        if (!(e instanceof net.sf.jsqlparser.schema.Column c)) {
+            return false;
+        }
+        String qualifier = c.getTable() == null || c.getTable().getName() == null
+                ? null
+                : KeyConditions.normalizeIdentifier(c.getTable().getName());
+        int tableStars = 0;
+        boolean qualifierMatches = false;
+        for (SelectItem<?> item : items) {
+            if (item.getExpression() instanceof AllTableColumns t) {
+                tableStars++;
+                qualifierMatches |= qualifier != null
+                        && t.getTable() != null
+                        && qualifier.equals(
+                                KeyConditions.normalizeIdentifier(t.getTable().getName()));
+            } else if (item.getExpression() instanceof AllColumns) {
+                return true;
+            }
+        }
+        return qualifier == null ? tableStars == 1 : qualifierMatches;
+    }
+
+    /**
+     * The expression fetched as a hidden ORDER BY column. A bare name under {@code SELECT t.*}
+     * names t's output column in PostgreSQL, but as a select-list item it would be an input column,
+     * ambiguous in a self-join; so it is qualified with t.
+     */
+    private static Expression hiddenOrderExpression(Expression e, List<SelectItem<?>> items) {
+        if (!(e instanceof net.sf.jsqlparser.schema.Column c)
+                || (c.getTable() != null && c.getTable().getName() != null)) {
+            return e;
+        }
+        // An output alias (only unresolved here because a star hides its position): fetch its expression.
+        String name = KeyConditions.normalizeIdentifier(c.getColumnName());
+        for (SelectItem<?> item : items) {
+            if (item.getAlias() != null
+                    && KeyConditions.normalizeIdentifier(item.getAlias().getName())
+                            .equals(name)) {
+                return item.getExpression();
+            }
+        }
+        net.sf.jsqlparser.schema.Table only = null;
+        for (SelectItem<?> item : items) {
+            if (item.getExpression() instanceof AllTableColumns t) {
+                if (only != null) {
+                    return e;
+                }
+                only = t.getTable();
+            } else if (item.getExpression() instanceof AllColumns) {
+                return e;
+            }
+        }
+        if (only == null) {
+            return e;
+        }
+        return new net.sf.jsqlparser.schema.Column(only, c.getColumnName());
+    }
+
+    /**
+     * PostgreSQL's grammar drops parentheses: {@code ORDER BY (name)} is a bare name (an output
+     * column first) and {@code ORDER BY (2)} a position.
+     */
+    static Expression unparenthesize(Expression e) {
+        while (true) {
+            if (e instanceof net.sf.jsqlparser.expression.Parenthesis p) {
+                e = p.getExpression();
+            } else if (e instanceof net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList<?> l
+                    && l.size() == 1) {
+                e = l.get(0);
+            } else {
+                return e;
+            }
+        }
+    }
+
+    /** Rejects an ORDER BY under a collation the merge does not compare by (it compares as "C"). */
+    private static void checkCollation(Expression e) throws Planner.Rejected {
+        Finder f = find(e);
+        for (String collation : f.collations) {
+            String name = Planner.unquote(collation.trim()).toLowerCase(Locale.ROOT);
+            if (!name.equals("c") && !name.equals("posix") && !name.equals("ucs_basic")) {
+                throw new Planner.Rejected("Strata: ORDER BY ... COLLATE " + collation + " across shards is not"
+                        + " supported; the merge orders text as COLLATE \"C\"." + Planner.HINT_HOWTO);
+            }
+        }
     }
 
     private static Role role(Expression e) throws Planner.Rejected {
@@ -331,6 +557,13 @@ final class MergeBuilder {
         int aggregates;
         String otherAggregate;
         boolean window;
+        final List<String> collations = new ArrayList<>();
+
+        @Override
+        public <S> Void visit(net.sf.jsqlparser.expression.CollateExpression collate, S context) {
+            collations.add(collate.getCollate());
+            return super.visit(collate, context);
+        }
 
         @Override
         public <S> Void visit(Function function, S context) {

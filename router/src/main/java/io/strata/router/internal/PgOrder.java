@@ -135,4 +135,70 @@ final class PgOrder implements Comparator<Object> {
         }
         return v.hashCode();
     }
+
+    /** Column types whose values this comparator orders exactly as PostgreSQL does. */
+    private static final java.util.Set<String> ORDERED = java.util.Set.of(
+            "int2",
+            "int4",
+            "int8",
+            // pgjdbc reports columns with a sequence default or identity under these names
+            "serial",
+            "bigserial",
+            "smallserial",
+            "serial2",
+            "serial4",
+            "serial8",
+            "oid",
+            "numeric",
+            "float4",
+            "float8",
+            "text",
+            "varchar",
+            "bpchar",
+            "char",
+            "name",
+            "bool",
+            "uuid",
+            "bytea",
+            "date",
+            "time",
+            "timestamp",
+            "timestamptz");
+
+    /** Types whose text form is equal exactly when PostgreSQL's equality says so (grouping only). */
+    private static final java.util.Set<String> TEXT_EQUAL =
+            java.util.Set.of("inet", "cidr", "macaddr", "macaddr8", "bit", "varbit");
+
+    /**
+     * Refuses ({@code SR001}) to order or to take MIN/MAX across shards by a column whose type this
+     * comparator does not order as PostgreSQL does (intervals, enums, citext, json, ranges, ...),
+     * rather than merging it in a wrong order.
+     */
+    static void requireOrdered(java.sql.ResultSetMetaData md, int column, String use) throws java.sql.SQLException {
+        String type = typeName(md, column);
+        if (!ORDERED.contains(type)) {
+            throw new java.sql.SQLException(
+                    "Strata: " + use + " across shards on a column of type " + type + " is not supported: the merge"
+                            + " cannot order it as PostgreSQL does. Cast it (to text, numeric, ...) or query one shard.",
+                    SqlStates.SHAPE_NOT_SUPPORTED);
+        }
+    }
+
+    /** Refuses ({@code SR001}) to group or de-duplicate across shards by a column of unknown equality. */
+    static void requireGroupable(java.sql.ResultSetMetaData md, int column) throws java.sql.SQLException {
+        String type = typeName(md, column);
+        // Arrays and jsonb are refused: their equality is numeric inside ({1.0} = {1}), and pgjdbc's
+        // array objects do not compare by value.
+        if (!ORDERED.contains(type) && !TEXT_EQUAL.contains(type)) {
+            throw new java.sql.SQLException(
+                    "Strata: GROUP BY / DISTINCT across shards on a column of type " + type + " is not supported:"
+                            + " the merge cannot compare it as PostgreSQL does. Cast it or query one shard.",
+                    SqlStates.SHAPE_NOT_SUPPORTED);
+        }
+    }
+
+    private static String typeName(java.sql.ResultSetMetaData md, int column) throws java.sql.SQLException {
+        String type = md.getColumnTypeName(column);
+        return type == null ? "unknown" : Planner.unquote(type).toLowerCase(java.util.Locale.ROOT);
+    }
 }

@@ -148,6 +148,24 @@ public final class Plan implements RoutePlan {
     /** Set by the planner for writes to broadcast tables: every shard holds the same copy. */
     boolean broadcastCopies;
 
+    /** True when {@link #keys} are ids carrying their row's slot (see {@link SlotIdRouting}). */
+    boolean slotIdKeys;
+
+    /** For an UPDATE that sets the shard key: the new value, checked against the rows' slot. */
+    KeySource setKey;
+
+    /** The shard key's type, for {@link #setKey}. */
+    KeyType setKeyType;
+
+    /** Set for statements that call sequence functions: the shard they must run on (see {@link Sequences}). */
+    Sequences.SequenceCall sequence;
+
+    /**
+     * Set by the planner for a keyed SELECT that one shard answers exactly but several shards
+     * could not combine (see {@link CombineRule}): why, thrown when the keys reach several shards.
+     */
+    String multiShardRejection;
+
     /** The hint values found in the SQL's comments. */
     public Map<String, String> hints() {
         return hints;
@@ -198,12 +216,17 @@ public final class Plan implements RoutePlan {
                 return List.of(new Call(hintShard >= 0 ? hintShard : fixedShard, sql, null));
             case KEYED: {
                 BitSet shards = new BitSet(shardCount);
+                Object newKey = setKey == null ? null : setKey.values(params).get(0);
                 for (KeySource key : keys) {
                     for (Object v : key.values(params)) {
                         if (v == null && insert == null && !isInsert) {
                             continue; // key = NULL matches no row anywhere
                         }
-                        shards.set(map.shardIndexOf(v, keyType));
+                        int slot = slotIdKeys ? SlotIdRouting.slotOfId(v, map) : map.slotOf(v, keyType);
+                        if (setKey != null) {
+                            SlotIdRouting.checkSetKey(newKey, setKeyType, slot, map);
+                        }
+                        shards.set(map.shardIndexOfSlot(slot));
                     }
                 }
                 if (shards.isEmpty()) {
@@ -214,7 +237,7 @@ public final class Plan implements RoutePlan {
                     throw new SQLException(
                             "Strata: the hint names shard " + map.shards().get(hintShard)
                                     + " but the statement's shard key routes to " + names(map, shards),
-                            "0A000");
+                            SqlStates.HINT_CONFLICT);
                 }
                 if (shards.cardinality() == 1) {
                     return List.of(new Call(shards.nextSetBit(0), sql, null));
@@ -237,6 +260,11 @@ public final class Plan implements RoutePlan {
     }
 
     private List<Call> fanOut(BitSet shards, Param[] params) throws SQLException {
+        if (multiShardRejection != null && !write) {
+            throw new SQLException(
+                    multiShardRejection + " (the shard key values reach several shards)",
+                    SqlStates.SHAPE_NOT_SUPPORTED);
+        }
         List<Call> calls = new ArrayList<>(shards.cardinality());
         String shardSql = sql;
         int[] map = null;
@@ -247,7 +275,10 @@ public final class Plan implements RoutePlan {
                 long limit = number(merge.limit(), params, "LIMIT");
                 long offset = merge.offset() == null ? 0 : number(merge.offset(), params, "OFFSET");
                 if (limit >= 0) {
-                    shardSql = shardSql + " LIMIT " + Math.addExact(limit, Math.max(0, offset));
+                    long sum = limit + Math.max(0, offset);
+                    if (sum >= limit) { // no LIMIT on the shards when limit + offset overflows
+                        shardSql = shardSql + " LIMIT " + sum;
+                    }
                 }
             }
         }
@@ -263,12 +294,24 @@ public final class Plan implements RoutePlan {
         if (v == null) {
             return -1;
         }
-        if (v instanceof Number n) {
-            return n.longValue();
-        }
         try {
+            // As PostgreSQL converts a LIMIT/OFFSET value to bigint: numeric rounds half away from
+            // zero, float rounds half to even.
+            if (v instanceof java.math.BigDecimal bd) {
+                return bd.setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+            }
+            if (v instanceof Double || v instanceof Float) {
+                double d = Math.rint(((Number) v).doubleValue());
+                if (Double.isNaN(d) || d >= 0x1p63 || d < -0x1p63) {
+                    throw new NumberFormatException(String.valueOf(v));
+                }
+                return (long) d;
+            }
+            if (v instanceof Number n) {
+                return n.longValue();
+            }
             return Long.parseLong(v.toString().trim());
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException | ArithmeticException e) {
             throw new SQLException("Strata: " + what + " must be a number but was '" + v + "'", "22023");
         }
     }
@@ -287,7 +330,7 @@ public final class Plan implements RoutePlan {
             throw new SQLException(
                     "Strata: the hint names shard " + map.shards().get(hintShard)
                             + " but the inserted rows' shard keys route to " + names(map, shards),
-                    "0A000");
+                    SqlStates.HINT_CONFLICT);
         }
         if (shards.cardinality() == 1) {
             return List.of(new Call(shards.nextSetBit(0), sql, null));
@@ -304,9 +347,16 @@ public final class Plan implements RoutePlan {
             }
             numbered.append(insert.suffix());
             SqlText.Renumbered renumbered = SqlText.unnumber(numbered.toString());
-            calls.add(new Call(s, renumbered.sql(), renumbered.originalIndexes()));
+            calls.add(new Call(s, renumbered.sql(), renumbered.originalIndexes(), rowsOf(shardOfRow, s)));
         }
         return calls;
+    }
+
+    /** The row indexes (ascending) that go to shard {@code s}. */
+    private static int[] rowsOf(int[] shardOfRow, int s) {
+        return java.util.stream.IntStream.range(0, shardOfRow.length)
+                .filter(r -> shardOfRow[r] == s)
+                .toArray();
     }
 
     private static String names(io.strata.router.ShardMap map, BitSet shards) {

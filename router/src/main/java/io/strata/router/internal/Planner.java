@@ -24,9 +24,6 @@ import net.sf.jsqlparser.schema.Table;
 import net.sf.jsqlparser.statement.Statement;
 import net.sf.jsqlparser.statement.delete.Delete;
 import net.sf.jsqlparser.statement.insert.Insert;
-import net.sf.jsqlparser.statement.select.FromItem;
-import net.sf.jsqlparser.statement.select.Join;
-import net.sf.jsqlparser.statement.select.ParenthesedSelect;
 import net.sf.jsqlparser.statement.select.PlainSelect;
 import net.sf.jsqlparser.statement.select.Select;
 import net.sf.jsqlparser.statement.select.Values;
@@ -55,6 +52,7 @@ public final class Planner implements RoutePlanner {
             Set.of("BEGIN", "START", "COMMIT", "ROLLBACK", "END", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE");
 
     private final RoutingRules rules;
+    private final Sequences sequences;
     private final Cache<String, Plan> cache;
     // Idle threads end after a minute; daemon threads never keep the JVM alive.
     private final java.util.concurrent.ExecutorService parserThreads =
@@ -66,7 +64,13 @@ public final class Planner implements RoutePlanner {
 
     /** A planner over the rules with a plan cache of at most {@code maxPlans} entries. */
     public Planner(RoutingRules rules, long maxPlans) {
+        this(rules, maxPlans, Sequences.none());
+    }
+
+    /** A planner that also routes the sequences' functions and DDL (see {@link Sequences}). */
+    Planner(RoutingRules rules, long maxPlans, Sequences sequences) {
         this.rules = rules;
+        this.sequences = sequences;
         this.cache = Caffeine.newBuilder().maximumSize(maxPlans).recordStats().build();
     }
 
@@ -96,10 +100,14 @@ public final class Planner implements RoutePlanner {
                     sql,
                     "Strata: transaction control in SQL (" + keyword + ") is not routed;"
                             + " use Connection.setAutoCommit/commit/rollback/setSavepoint instead",
-                    "0A000",
+                    SqlStates.TEXT_TX_CONTROL,
                     hints);
         }
         if (DDL.contains(keyword)) {
+            Plan onSequences = sequences.ddl(sql, SqlText.stripComments(sql), hints);
+            if (onSequences != null) {
+                return onSequences;
+            }
             Plan p = new Plan(
                     sql,
                     Plan.Target.ALL,
@@ -149,10 +157,22 @@ public final class Planner implements RoutePlanner {
             return Plan.rejected(
                     sql,
                     "Strata cannot parse this statement, so it cannot route it safely (" + cause + ")." + HINT_HOWTO,
-                    "42601",
+                    SqlStates.CANNOT_PARSE,
                     hints);
         }
+        List<String[]> sequenceCalls = sequences.calls(numbered);
+        if (!sequenceCalls.isEmpty()) {
+            boolean tableFree =
+                    statement instanceof PlainSelect && tablesOf(statement).isEmpty();
+            return sequences.route(
+                    sql, sequenceCalls, tableFree, tableFree ? null : dispatch(sql, numbered, statement, hints), hints);
+        }
+        return dispatch(sql, numbered, statement, hints);
+    }
+
+    private Plan dispatch(String sql, String numbered, Statement statement, Map<String, String> hints) {
         try {
+            KeyConditions.repairInLists(statement);
             if (statement instanceof PlainSelect ps) {
                 return plainSelect(sql, numbered, ps, hints);
             }
@@ -160,18 +180,18 @@ public final class Planner implements RoutePlanner {
                 return otherSelect(sql, select, hints);
             }
             if (statement instanceof Insert insert) {
-                return insert(sql, insert, hints);
+                return sameOnEveryCopy(insert(sql, insert, hints), statement);
             }
             if (statement instanceof Update update) {
-                return update(sql, update, hints);
+                return sameOnEveryCopy(update(sql, update, hints), statement);
             }
             if (statement instanceof Delete delete) {
-                return delete(sql, delete, hints);
+                return sameOnEveryCopy(delete(sql, delete, hints), statement);
             }
             return Plan.rejected(
                     sql,
                     "Strata does not route " + statement.getClass().getSimpleName() + " statements." + HINT_HOWTO,
-                    "0A000",
+                    SqlStates.SHAPE_NOT_SUPPORTED,
                     hints);
         } catch (Rejected r) {
             return Plan.rejected(sql, r.getMessage(), r.state, hints);
@@ -186,6 +206,41 @@ public final class Planner implements RoutePlanner {
         return CCJSqlParserUtil.parse(sql, parserThreads, parser -> {});
     }
 
+    /** Functions that return a different value on each shard, so broadcast copies would diverge. */
+    private static final Set<String> PER_SHARD_VALUES = Set.of(
+            "random",
+            "gen_random_uuid",
+            "uuid_generate_v1",
+            "uuid_generate_v1mc",
+            "uuid_generate_v4",
+            "clock_timestamp",
+            "timeofday",
+            "setseed",
+            "txid_current",
+            "pg_current_xact_id",
+            "inet_server_addr",
+            "pg_backend_pid");
+
+    /**
+     * A write to a broadcast table runs on every shard; a value computed there differently per shard
+     * (random(), gen_random_uuid(), clock_timestamp(), ...) would make the copies differ. Refused.
+     */
+    private static Plan sameOnEveryCopy(Plan plan, Statement statement) throws Rejected {
+        if (!plan.broadcastCopies) {
+            return plan;
+        }
+        CombineRule.Reads reads = new CombineRule.Reads();
+        reads.getTables(statement);
+        for (String f : reads.functions) {
+            if (PER_SHARD_VALUES.contains(f)) {
+                throw new Rejected("Strata: the write to broadcast table(s) " + plan.tables + " calls " + f + "(),"
+                        + " which gives each shard's copy a different value. Compute the value in the application"
+                        + " and pass it as a parameter.");
+            }
+        }
+        return plan;
+    }
+
     /** A planning refusal, turned into a rejected plan. */
     static final class Rejected extends Exception {
         final String state;
@@ -196,7 +251,7 @@ public final class Planner implements RoutePlanner {
         }
 
         Rejected(String message) {
-            this(message, "0A000");
+            this(message, SqlStates.SHAPE_NOT_SUPPORTED);
         }
     }
 
@@ -221,7 +276,7 @@ public final class Planner implements RoutePlanner {
                     throw new Rejected(
                             "Strata: table '" + name + "' has no table rule and unknown tables are"
                                     + " rejected; declare it sharded, broadcast or single, or configure a default shard.",
-                            "42P01");
+                            SqlStates.NO_TABLE_RULE);
                 }
                 singleShards.add(rules.defaultShard());
                 return;
@@ -260,13 +315,6 @@ public final class Planner implements RoutePlanner {
 
     private static Set<String> tablesOf(Statement statement) {
         return new TablesNamesFinder<Void>().getTables(statement);
-    }
-
-    private static Set<String> tablesIn(Expression expression) {
-        if (expression == null) {
-            return Set.of();
-        }
-        return new TablesNamesFinder<Void>().getTables(expression);
     }
 
     private Plan any(String sql, Set<String> tables, boolean write, Map<String, String> hints) {
@@ -337,7 +385,8 @@ public final class Planner implements RoutePlanner {
         }
         if (write) {
             // A write that names no table we know (a function call, say) cannot be placed.
-            throw new Rejected("Strata: cannot tell which shard this write belongs to." + HINT_HOWTO);
+            throw new Rejected(
+                    "Strata: cannot tell which shard this write belongs to." + HINT_HOWTO, SqlStates.NO_SHARD_KEY);
         }
         Plan plan = any(sql, p.names, false, hints);
         return plan;
@@ -363,6 +412,29 @@ public final class Planner implements RoutePlanner {
         return unsharded(sql, p, false, true, hints);
     }
 
+    /**
+     * Rule 3 of {@link CombineRule}: a sharded table read in any nested SELECT (a subquery in
+     * WHERE, SET, VALUES, the select list, LIMIT, ...; {@code top} is the statement's own FROM
+     * tree, checked apart) would see one shard's rows only.
+     */
+    private void rejectShardedSubqueries(Statement statement, PlainSelect top) throws Rejected {
+        CombineRule.Reads reads = new CombineRule.Reads();
+        reads.getTables(statement);
+        for (PlainSelect nested : reads.selects) {
+            if (nested == top) {
+                continue;
+            }
+            for (String t : new CombineRule.Reads().getTables((Statement) nested)) {
+                String n = normalize(t);
+                TableRule r = n == null ? null : rules.rule(n);
+                if (r != null && r.kind() == TableRule.Kind.SHARDED) {
+                    throw new Rejected("Strata: sharded table '" + n + "' is read in a subquery; a subquery would"
+                            + " see one shard's rows only, so the statement is not routed." + HINT_HOWTO);
+                }
+            }
+        }
+    }
+
     private static Set<String> shardedNames(Placement p) {
         Set<String> out = new LinkedHashSet<>();
         for (TableRule r : p.sharded) {
@@ -385,35 +457,33 @@ public final class Planner implements RoutePlanner {
             throw new Rejected("Strata: the statement joins sharded tables " + shardedNames(p)
                     + " with tables that live on one shard; cross-shard joins are not supported." + HINT_HOWTO);
         }
-        List<KeyConditions.Occurrence> occurrences = new ArrayList<>();
-        List<Expression> joinConditions = new ArrayList<>();
-        fromItem(ps.getFromItem(), occurrences);
-        if (ps.getJoins() != null) {
-            for (Join join : ps.getJoins()) {
-                fromItem(join.getRightItem(), occurrences);
-                if (join.getOnExpressions() != null) {
-                    joinConditions.addAll(join.getOnExpressions());
-                }
-                if (join.getUsingColumns() != null) {
-                    for (Column c : join.getUsingColumns()) {
-                        joinConditions.add(new KeyConditions.UsingMarker(c.getColumnName()));
-                    }
-                }
-            }
-        }
-        // Sharded tables anywhere but the main FROM/JOIN list (subqueries) would be read on one shard only.
+        rejectShardedSubqueries(ps, ps);
+        CombineRule.FromTree tree = CombineRule.fromTree(ps, rules);
+        List<KeyConditions.Occurrence> occurrences = tree.occurrences();
+        List<Expression> joinConditions = tree.joinLinks();
+        // Sharded tables anywhere but the main FROM/JOIN tree (subqueries) would be read on one shard only.
         Set<String> nested = new LinkedHashSet<>();
-        nested.addAll(tablesIn(ps.getWhere()));
-        nested.addAll(tablesIn(ps.getHaving()));
+        nested.addAll(CombineRule.Reads.tablesIn(ps.getWhere()));
+        nested.addAll(CombineRule.Reads.tablesIn(ps.getHaving()));
         for (var item : ps.getSelectItems()) {
             if (item.getExpression() != null
                     && !(item.getExpression() instanceof net.sf.jsqlparser.statement.select.AllColumns)) {
-                nested.addAll(tablesIn(item.getExpression()));
+                nested.addAll(CombineRule.Reads.tablesIn(item.getExpression()));
+            }
+        }
+        if (ps.getOrderByElements() != null) {
+            for (var o : ps.getOrderByElements()) {
+                nested.addAll(CombineRule.Reads.tablesIn(o.getExpression()));
+            }
+        }
+        if (ps.getGroupBy() != null && ps.getGroupBy().getGroupByExpressionList() != null) {
+            for (Object g : ps.getGroupBy().getGroupByExpressionList()) {
+                nested.addAll(CombineRule.Reads.tablesIn((Expression) g));
             }
         }
         for (Expression e : joinConditions) {
             if (!(e instanceof KeyConditions.UsingMarker)) {
-                nested.addAll(tablesIn(e));
+                nested.addAll(CombineRule.Reads.tablesIn(e));
             }
         }
         for (String t : nested) {
@@ -442,9 +512,46 @@ public final class Planner implements RoutePlanner {
             KeyConditions.checkLinked(occurrences, links);
         }
         List<KeySource> keys = KeyConditions.keys(whereConjuncts, occurrences);
-        MergeSpec merge = MergeBuilder.build(numbered, this);
+        boolean slotIds = false;
+        if (keys == null && occurrences.size() == 1) {
+            KeyConditions.Occurrence only = occurrences.get(0);
+            keys = SlotIdRouting.idKeys(whereConjuncts, only.name(), only.alias(), only.rule());
+            slotIds = keys != null;
+        }
+        // Rule 3 of CombineRule: a subquery whose rows depend on physical order differs between
+        // broadcast copies; fine on one shard, not when several shards answer.
+        String multiShard = null;
+        CombineRule.Reads reads = new CombineRule.Reads();
+        reads.getTables((Statement) ps);
+        for (PlainSelect nestedSelect : reads.selects) {
+            if (nestedSelect == ps) {
+                continue;
+            }
+            boolean window = false;
+            for (var item : nestedSelect.getSelectItems()) {
+                window |= MergeBuilder.find(item.getExpression()).window;
+            }
+            if (window
+                    || nestedSelect.getLimit() != null
+                    || nestedSelect.getOffset() != null
+                    || nestedSelect.getFetch() != null) {
+                multiShard = "Strata: a subquery with LIMIT/OFFSET/FETCH or a window function (" + nestedSelect
+                        + ") may pick different"
+                        + " rows on each shard's copy of a broadcast table; across shards that is not answered."
+                        + HINT_HOWTO;
+            }
+        }
+        MergeSpec merge = null;
+        try {
+            merge = MergeBuilder.build(sql, numbered, this);
+        } catch (Rejected r) {
+            multiShard = r.getMessage();
+        }
+        if (multiShard != null && keys == null) {
+            throw new Rejected(multiShard);
+        }
         if (keys != null) {
-            return new Plan(
+            Plan keyed = new Plan(
                     sql,
                     Plan.Target.KEYED,
                     RouteKind.SINGLE,
@@ -459,6 +566,9 @@ public final class Planner implements RoutePlanner {
                     null,
                     null,
                     hints);
+            keyed.multiShardRejection = multiShard;
+            keyed.slotIdKeys = slotIds;
+            return keyed;
         }
         return new Plan(
                 sql,
@@ -475,39 +585,6 @@ public final class Planner implements RoutePlanner {
                 null,
                 null,
                 hints);
-    }
-
-    private void fromItem(FromItem item, List<KeyConditions.Occurrence> occurrences) throws Rejected {
-        if (item instanceof Table t) {
-            String name = normalize(t.getFullyQualifiedName());
-            if (name == null) {
-                return;
-            }
-            TableRule rule = rules.rule(name);
-            if (rule != null && rule.kind() == TableRule.Kind.SHARDED) {
-                String alias = t.getAlias() == null
-                        ? null
-                        : KeyConditions.normalizeIdentifier(t.getAlias().getName());
-                occurrences.add(new KeyConditions.Occurrence(name, alias, rule));
-            }
-            return;
-        }
-        if (item == null) {
-            return;
-        }
-        // Derived tables, lateral subqueries, table functions: fine only without sharded tables inside.
-        Set<String> inner = item instanceof ParenthesedSelect s ? tablesOf(s) : Set.of();
-        if (!(item instanceof ParenthesedSelect)) {
-            inner = new TablesNamesFinder<Void>().getTables((Expression) (item instanceof Expression e ? e : null));
-        }
-        for (String t : inner) {
-            String n = normalize(t);
-            TableRule r = n == null ? null : rules.rule(n);
-            if (r != null && r.kind() == TableRule.Kind.SHARDED) {
-                throw new Rejected("Strata: sharded table '" + n + "' is read in a derived table; that cannot be"
-                        + " routed safely." + HINT_HOWTO);
-            }
-        }
     }
 
     // ---------------------------------------------------------------- INSERT / UPDATE / DELETE
@@ -553,6 +630,7 @@ public final class Planner implements RoutePlanner {
             return unsharded(sql, p, true, rows, hints);
         }
         TableRule rule = target.sharded.get(0);
+        rejectShardedSubqueries(insert, null);
         if (p.sharded.size() > 1 || !p.singleShards.isEmpty()) {
             throw new Rejected("Strata: INSERT into sharded table '" + rule.table() + "' reads other tables that are"
                     + " not broadcast; that cannot be routed safely." + HINT_HOWTO);
@@ -562,8 +640,12 @@ public final class Planner implements RoutePlanner {
                     + " routed; use INSERT ... VALUES with the shard key '" + rule.keyColumn() + "'." + HINT_HOWTO);
         }
         if (insert.getColumns() == null || insert.getColumns().isEmpty()) {
-            throw new Rejected("Strata: INSERT into sharded table '" + rule.table() + "' must list its columns so"
-                    + " that the shard key '" + rule.keyColumn() + "' can be found.");
+            throw new Rejected(
+                    "Strata: INSERT into sharded table '" + rule.table() + "' without a column list is not routed:"
+                            + " Strata does not read the table's column order, so it cannot find the shard key '"
+                            + rule.keyColumn() + "'. Name the columns: INSERT INTO " + rule.table() + " ("
+                            + rule.keyColumn() + ", ...) VALUES (...).",
+                    SqlStates.NO_SHARD_KEY);
         }
         int keyPosition = -1;
         for (int i = 0; i < insert.getColumns().size(); i++) {
@@ -576,15 +658,17 @@ public final class Planner implements RoutePlanner {
             throw new Rejected(
                     "Strata: INSERT into sharded table '" + rule.table() + "' must give the shard key" + " column '"
                             + rule.keyColumn() + "'.",
-                    "23502");
+                    SqlStates.NO_SHARD_KEY);
         }
         if (insert.getConflictAction() != null && insert.getConflictAction().getUpdateSets() != null) {
             for (UpdateSet set : insert.getConflictAction().getUpdateSets()) {
                 for (Column c : set.getColumns()) {
                     if (KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
-                        throw new Rejected("Strata: ON CONFLICT DO UPDATE would change shard key '"
-                                + rule.keyColumn() + "' of sharded table '" + rule.table() + "'; moving a row"
-                                + " between shards is not supported.");
+                        throw new Rejected(
+                                "Strata: ON CONFLICT DO UPDATE would change shard key '"
+                                        + rule.keyColumn() + "' of sharded table '" + rule.table() + "'; moving a row"
+                                        + " between shards is not supported.",
+                                SqlStates.CHANGES_SHARD_KEY);
                     }
                 }
             }
@@ -613,12 +697,15 @@ public final class Planner implements RoutePlanner {
             Expression v = row.get(keyPosition);
             if (KeyConditions.stripCast(v) instanceof NullValue) {
                 throw new Rejected(
-                        "Strata: the shard key '" + rule.keyColumn() + "' of an inserted row is NULL.", "23502");
+                        "Strata: the shard key '" + rule.keyColumn() + "' of an inserted row is NULL.",
+                        SqlStates.NO_SHARD_KEY);
             }
             KeySource k = KeyConditions.keySource(v);
             if (k == null) {
-                throw new Rejected("Strata: the shard key '" + rule.keyColumn() + "' of every inserted row must be a"
-                        + " literal or a parameter, but was " + v + ".");
+                throw new Rejected(
+                        "Strata: the shard key '" + rule.keyColumn() + "' of every inserted row must be a"
+                                + " literal or a parameter, but was " + v + ".",
+                        SqlStates.NO_SHARD_KEY);
             }
             rowKeys.add(k);
         }
@@ -679,19 +766,77 @@ public final class Planner implements RoutePlanner {
         Placement target = new Placement();
         target.add(update.getTable().getFullyQualifiedName());
         boolean rows = update.getReturningClause() != null;
-        if (!target.sharded.isEmpty()) {
-            TableRule rule = target.sharded.get(0);
-            for (UpdateSet set : update.getUpdateSets()) {
-                for (Column c : set.getColumns()) {
-                    if (KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
-                        throw new Rejected("Strata: the UPDATE changes shard key '" + rule.keyColumn()
-                                + "' of sharded table '" + rule.table() + "'; moving a row between shards is not"
-                                + " supported. Delete and re-insert it instead.");
-                    }
-                }
+        KeySource setKey = null;
+        TableRule sharded = target.sharded.isEmpty() ? null : target.sharded.get(0);
+        if (sharded != null) {
+            setKey = setKey(update, sharded);
+        }
+        if (!p.sharded.isEmpty()) {
+            rejectShardedSubqueries(update, null);
+        }
+        Plan plan = write(sql, "UPDATE", update.getTable(), update.getWhere(), p, target, rows, hints);
+        if (setKey != null) {
+            if (plan.target != Plan.Target.KEYED) {
+                throw new Rejected(
+                        "Strata: the UPDATE sets shard key '" + sharded.keyColumn() + "' of sharded table '"
+                                + sharded.table() + "' without naming its rows by key or slot-carrying id, so Strata"
+                                + " cannot prove the rows stay on their shard. Add the shard key to the WHERE"
+                                + " clause, or declare a slot-carrying id (TableRule.withSlotId).",
+                        SqlStates.CHANGES_SHARD_KEY);
+            }
+            plan.setKey = setKey;
+            plan.setKeyType = sharded.keyType();
+            checkLiteralSetKey(plan, sharded);
+        }
+        return plan;
+    }
+
+    /** With literal keys and a literal new key, the slot check is made now: a move is refused at planning. */
+    private void checkLiteralSetKey(Plan plan, TableRule rule) throws Rejected {
+        if (plan.setKey.parameter() != 0) {
+            return;
+        }
+        for (KeySource k : plan.keys) {
+            if (k.parameter() != 0) {
+                return;
             }
         }
-        return write(sql, "UPDATE", update.getTable(), update.getWhere(), p, target, rows, hints);
+        try {
+            plan.calls(rules.shardMap(), null, -1, 0, rules.shardNames().size());
+        } catch (SQLException e) {
+            throw new Rejected(
+                    "Strata: the UPDATE changes shard key '" + rule.keyColumn() + "' of sharded table '" + rule.table()
+                            + "': " + e.getMessage(),
+                    e.getSQLState() != null ? e.getSQLState() : SqlStates.CHANGES_SHARD_KEY);
+        }
+    }
+
+    /**
+     * The value an UPDATE sets the shard key to (a parameter or literal, checked at run time
+     * against the rows' slot), or null when it does not set it.
+     */
+    private static KeySource setKey(Update update, TableRule rule) throws Rejected {
+        KeySource found = null;
+        for (UpdateSet set : update.getUpdateSets()) {
+            for (int i = 0; i < set.getColumns().size(); i++) {
+                Column c = set.getColumns().get(i);
+                if (!KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
+                    continue;
+                }
+                KeySource value = set.getColumns().size() == set.getValues().size()
+                        ? KeyConditions.keySource(set.getValues().get(i))
+                        : null;
+                if (value == null || found != null) {
+                    throw new Rejected(
+                            "Strata: the UPDATE changes shard key '" + rule.keyColumn() + "' of sharded table '"
+                                    + rule.table() + "' to a value Strata cannot check (" + set + "); moving a row"
+                                    + " between shards is not supported. Delete and re-insert it instead.",
+                            SqlStates.CHANGES_SHARD_KEY);
+                }
+                found = value;
+            }
+        }
+        return found;
     }
 
     private Plan delete(String sql, Delete delete, Map<String, String> hints) throws Rejected {
@@ -700,6 +845,9 @@ public final class Planner implements RoutePlanner {
         Placement target = new Placement();
         target.add(delete.getTable().getFullyQualifiedName());
         boolean rows = delete.getReturningClause() != null;
+        if (!p.sharded.isEmpty()) {
+            rejectShardedSubqueries(delete, null);
+        }
         return write(sql, "DELETE", delete.getTable(), delete.getWhere(), p, target, rows, hints);
     }
 
@@ -756,6 +904,27 @@ public final class Planner implements RoutePlanner {
                 : KeyConditions.normalizeIdentifier(table.getAlias().getName());
         List<KeyConditions.Occurrence> occurrences = List.of(new KeyConditions.Occurrence(rule.table(), alias, rule));
         List<KeySource> keys = KeyConditions.keys(KeyConditions.conjuncts(where), occurrences);
+        List<KeySource> ids =
+                keys != null ? null : SlotIdRouting.idKeys(KeyConditions.conjuncts(where), rule.table(), alias, rule);
+        if (ids != null) {
+            Plan byId = new Plan(
+                    sql,
+                    Plan.Target.KEYED,
+                    RouteKind.SINGLE,
+                    all.names,
+                    true,
+                    rows,
+                    -1,
+                    ids,
+                    KeyType.LONG,
+                    null,
+                    null,
+                    null,
+                    null,
+                    hints);
+            byId.slotIdKeys = true;
+            return byId;
+        }
         if (keys != null) {
             return new Plan(
                     sql,
@@ -774,9 +943,12 @@ public final class Planner implements RoutePlanner {
                     hints);
         }
         if (!rules.keylessWritesToAllShards()) {
-            throw new Rejected("Strata: the " + verb + " of sharded table '" + rule.table() + "' has no condition on"
-                    + " its shard key '" + rule.keyColumn() + "' (key = ?, key IN (...), key = ANY(?)), and writes"
-                    + " to all shards are not enabled (keylessWrites: all-shards)." + HINT_HOWTO);
+            throw new Rejected(
+                    "Strata: the " + verb + " of sharded table '" + rule.table() + "' has no condition on"
+                            + " its shard key '" + rule.keyColumn()
+                            + "' (key = ?, key IN (...), key = ANY(?)), and writes"
+                            + " to all shards are not enabled (keylessWrites: all-shards)." + HINT_HOWTO,
+                    SqlStates.NO_SHARD_KEY);
         }
         return new Plan(
                 sql,

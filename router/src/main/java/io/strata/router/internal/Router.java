@@ -20,6 +20,12 @@ public final class Router {
     final TransactionPolicy policy;
     final TwoPhaseCommit twoPhase;
     final RouterMetrics metrics;
+    /** The URL {@code DatabaseMetaData.getURL()} reports. */
+    final String url;
+    /** The stride of interleaved identity/serial sequences on sharded tables; 0: left alone. */
+    final int identityStride;
+    /** The shard index global sequences and the id-node lease table live on. */
+    final int sequenceShard;
 
     /** Assembles a router; {@code twoPhase} is null under {@link TransactionPolicy#REJECT}. */
     public Router(
@@ -29,7 +35,10 @@ public final class Router {
             Planner planner,
             TransactionPolicy policy,
             TwoPhaseCommit twoPhase,
-            RouterMetrics metrics) {
+            RouterMetrics metrics,
+            String url,
+            int identityStride,
+            int sequenceShard) {
         this.shardNames = List.copyOf(shardNames);
         this.shards = List.copyOf(shards);
         this.rules = rules;
@@ -37,6 +46,9 @@ public final class Router {
         this.policy = policy;
         this.twoPhase = twoPhase;
         this.metrics = metrics;
+        this.url = url;
+        this.identityStride = identityStride;
+        this.sequenceShard = sequenceShard;
     }
 
     /** A new logical connection; no physical connection is taken until a statement needs one. */
@@ -57,6 +69,36 @@ public final class Router {
     /** The shard names. */
     public List<String> shardNames() {
         return shardNames;
+    }
+
+    /** See {@code ShardingDataSource.interleaveSequences}. */
+    public int interleaveSequences(String table) throws SQLException {
+        if (identityStride <= 0) {
+            throw new SQLException(
+                    "Strata: identityStride is 0, so identity sequences are not interleaved; set it first", "22023");
+        }
+        List<Connection> open = new java.util.ArrayList<>();
+        try {
+            long above = 0;
+            for (DataSource ds : shards) {
+                Connection c = ds.getConnection();
+                open.add(c);
+                if (c.isWrapperFor(io.strata.replication.ReplicaSetConnection.class)) {
+                    c.unwrap(io.strata.replication.ReplicaSetConnection.class)
+                            .setConsistency(io.strata.replication.Consistency.STRONG);
+                }
+                above = Math.max(above, IdentityInterleave.highest(c, table));
+            }
+            int changed = 0;
+            for (int s = 0; s < open.size(); s++) {
+                changed += IdentityInterleave.apply(open.get(s), table, s, identityStride, above);
+            }
+            return changed;
+        } finally {
+            for (Connection c : open) {
+                c.close();
+            }
+        }
     }
 
     int shardIndex(String name) throws SQLException {

@@ -71,6 +71,9 @@ final class StreamingMerge extends DelegatingResultSet implements MergedResultSe
         for (int k = 0; k < order.size(); k++) {
             int c = order.get(k).column();
             orderColumns[k] = c > 0 ? c : visible - c; // hidden column -h is at visible + h
+            if (sources.size() > 1) {
+                PgOrder.requireOrdered(sources.get(0).getMetaData(), orderColumns[k], "ORDER BY");
+            }
             ascending[k] = order.get(k).ascending();
             nullsFirst[k] = order.get(k).nullsFirst();
         }
@@ -272,7 +275,7 @@ final class StreamingMerge extends DelegatingResultSet implements MergedResultSe
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        throw new SQLException("Strata: not a wrapper for " + iface.getName());
+        throw new SQLException("Strata: not a wrapper for " + iface.getName(), "22023");
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.strata.router.internal;
 
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.util.Map;
 
 /**
  * A skeleton of {@link java.sql.Connection} in which every method refuses with
@@ -12,7 +13,7 @@ abstract class UnsupportedConnection implements java.sql.Connection {
 
     static SQLException unsupported(String method) {
         return new SQLFeatureNotSupportedException(
-                "Strata: " + method + " is not supported by the sharding router", "0A000");
+                "Strata: " + method + " is not supported by the sharding router", SqlStates.UNSUPPORTED_JDBC);
     }
 
     @Override
@@ -233,12 +234,14 @@ abstract class UnsupportedConnection implements java.sql.Connection {
 
     @Override
     public void setClientInfo(java.lang.String a0, java.lang.String a1) throws java.sql.SQLClientInfoException {
-        throw new java.sql.SQLClientInfoException();
+        throw new java.sql.SQLClientInfoException(
+                "Strata: client info is not supported by the sharding router", SqlStates.UNSUPPORTED_JDBC, Map.of());
     }
 
     @Override
     public void setClientInfo(java.util.Properties a0) throws java.sql.SQLClientInfoException {
-        throw new java.sql.SQLClientInfoException();
+        throw new java.sql.SQLClientInfoException(
+                "Strata: client info is not supported by the sharding router", SqlStates.UNSUPPORTED_JDBC, Map.of());
     }
 
     @Override

@@ -13,7 +13,7 @@ abstract class UnsupportedResultSet implements java.sql.ResultSet {
     static SQLException unsupported(String method) {
         return new SQLFeatureNotSupportedException(
                 "Strata: ResultSet." + method + " is not supported on a merged (read-only, forward-only) result",
-                "0A000");
+                SqlStates.UNSUPPORTED_JDBC);
     }
 
     @Override

@@ -12,7 +12,7 @@ abstract class UnsupportedStatement implements java.sql.PreparedStatement {
 
     static SQLException unsupported(String method) {
         return new SQLFeatureNotSupportedException(
-                "Strata: " + method + " is not supported by the sharding router", "0A000");
+                "Strata: " + method + " is not supported by the sharding router", SqlStates.UNSUPPORTED_JDBC);
     }
 
     @Override

@@ -50,6 +50,9 @@ import org.yaml.snakeyaml.error.YAMLException;
  * transactions: { policy: two-phase, coordinatorId: app-1, log: /var/lib/app/strata-2pc.log }
  * consistency: eventual            # eventual | read_your_writes | strong | bounded_staleness(2s)
  * planCacheSize: 10000
+ * globalSequences: [orders_seq]    # live on sequenceShard; nextval/currval/setval route there
+ * sequenceShard: shard0            # default: the first shard
+ * identityStride: 64               # interleaved identity/serial sequences; 0: off
  * </pre>
  */
 public final class YamlConfig {
@@ -62,7 +65,10 @@ public final class YamlConfig {
             "keylessWrites",
             "transactions",
             "consistency",
-            "planCacheSize");
+            "planCacheSize",
+            "globalSequences",
+            "sequenceShard",
+            "identityStride");
     private static final Set<String> SHARD = Set.of(
             "name", "primary", "replicas", "username", "password", "pool", "maxLag", "readStrategy", "noReplicaPolicy");
     private static final Set<String> POOL =
@@ -141,7 +147,9 @@ public final class YamlConfig {
         } catch (IOException e) {
             throw new SQLException("Strata: cannot read configuration " + location + ": " + e, "22023", e);
         }
-        return parse(text, location);
+        Loaded loaded = parse(text, location);
+        loaded.builder.url(io.strata.router.Driver.PREFIX + location);
+        return loaded;
     }
 
     /** Parses YAML text; {@code origin} names it in error messages. */
@@ -363,7 +371,42 @@ public final class YamlConfig {
         if (cache != null) {
             builder.planCacheSize(cache);
         }
+        sequences(top, shardNames, builder);
         return new Loaded(builder, shardBuilders);
+    }
+
+    private void sequences(Map<String, Object> top, Set<String> shardNames, ShardingDataSource.Builder builder) {
+        Object global = top.get("globalSequences");
+        if (global != null) {
+            if (global instanceof List<?> names) {
+                for (int i = 0; i < names.size(); i++) {
+                    String name = string(names.get(i), "globalSequences[" + i + "]", true);
+                    if (name != null) {
+                        builder.globalSequence(name);
+                    }
+                }
+            } else {
+                error("globalSequences", "must be a list of sequence names but was " + describe(global));
+            }
+        }
+        String home = string(top.get("sequenceShard"), "sequenceShard", false);
+        if (home != null) {
+            if (!shardNames.contains(home)) {
+                error("sequenceShard", "must name a shard " + shardNames + " but was '" + home + "'");
+            } else {
+                builder.sequenceShard(home);
+            }
+        }
+        Integer stride = integer(top.get("identityStride"), "identityStride", 0, 1 << 20);
+        if (stride != null) {
+            if (stride > 0 && stride < shardNames.size()) {
+                error(
+                        "identityStride",
+                        "must be 0 or at least the number of shards (" + shardNames.size() + ") but was " + stride);
+            } else {
+                builder.identityStride(stride);
+            }
+        }
     }
 
     private ReplicaSetDataSourceBuilder shard(Object value, String path, Set<String> names, Consistency consistency) {
@@ -494,7 +537,7 @@ public final class YamlConfig {
         }
         Map<String, Object> m = map(value, path);
         if (m.containsKey("sharded")) {
-            unknownKeys(m, Set.of("sharded", "type"), path);
+            unknownKeys(m, Set.of("sharded", "type", "slotId"), path);
             String column = string(m.get("sharded"), path + ".sharded", true);
             String type = string(m.get("type"), path + ".type", true);
             KeyType keyType = null;
@@ -510,7 +553,19 @@ public final class YamlConfig {
                                 "must be bigint, integer, smallint, text, varchar or uuid but was '" + type + "'");
                 }
             }
-            return column != null && keyType != null ? TableRule.sharded(name, column, keyType) : null;
+            if (column == null || keyType == null) {
+                return null;
+            }
+            TableRule rule = TableRule.sharded(name, column, keyType);
+            String slotId = string(m.get("slotId"), path + ".slotId", false);
+            if (slotId != null) {
+                try {
+                    rule = rule.withSlotId(slotId);
+                } catch (IllegalArgumentException e) {
+                    error(path + ".slotId", e.getMessage());
+                }
+            }
+            return rule;
         }
         if (m.containsKey("single")) {
             unknownKeys(m, Set.of("single"), path);

@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
 import org.awaitility.Awaitility;
+import org.jspecify.annotations.Nullable;
 
 /** What every {@link PgServer} does over JDBC, whatever runs the server. */
 abstract class JdbcPgServer implements PgServer {
@@ -114,11 +115,36 @@ abstract class JdbcPgServer implements PgServer {
         await("replay resumed", () -> "not paused".equals(queryString("SELECT pg_get_wal_replay_pause_state()")));
     }
 
+    /**
+     * Waits until this replica has replayed everything its primary had written when called (if
+     * the primary answers; else everything the replica has received), resuming a paused replay,
+     * then promotes and returns once the server is out of recovery and accepts writes.
+     */
     @Override
     public void promote() {
         requireReplica("promote");
+        if (!"not paused".equals(queryString("SELECT pg_get_wal_replay_pause_state()"))) {
+            resumeReplay();
+        }
+        String target = upstreamWalLsn();
+        await(
+                "caught up before promotion",
+                () -> "t"
+                        .equals(queryString(
+                                target == null
+                                        ? "SELECT pg_last_wal_replay_lsn() >= coalesce(pg_last_wal_receive_lsn(), '0/0'::pg_lsn)"
+                                        : "SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn")));
         execute("SELECT pg_promote(true, 60)");
-        await("promoted", () -> !inRecovery());
+        await("promoted and writable", () -> !inRecovery() && "off".equals(queryString("SHOW transaction_read_only")));
+    }
+
+    /**
+     * The current WAL position of the primary this replica streams from, or null when unknown
+     * (no such server, or it is stopped, frozen or not answering).
+     */
+    @Nullable
+    String upstreamWalLsn() {
+        return null;
     }
 
     @Override

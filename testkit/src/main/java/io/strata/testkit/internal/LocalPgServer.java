@@ -29,6 +29,8 @@ final class LocalPgServer extends JdbcPgServer {
     private final Duration startTimeout;
     private @Nullable Process process;
     private List<ProcessHandle> frozen = List.of();
+    /** The primary a replica was started against (null for a primary). */
+    private volatile @Nullable LocalPgServer upstream;
 
     LocalPgServer(String name, PgBinaries binaries, Path dataDir, Path logFile, int port, Duration startTimeout) {
         super(name);
@@ -139,6 +141,23 @@ final class LocalPgServer extends JdbcPgServer {
         if (!Processes.awaitExit(tree, 60_000)) {
             throw new IllegalStateException(name() + " did not stop (" + mode + ") within 60 s");
         }
+        reap();
+    }
+
+    /**
+     * Waits until the JVM has reaped the exited postmaster: {@code Process.isAlive()} stays true
+     * for a zombie, so without this {@link #isRunning()} could still say true after a stop.
+     */
+    @SuppressWarnings("NullAway") // called by stop() and kill() after isRunning() has checked that process is set
+    private void reap() {
+        try {
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException(name() + ": the postmaster exited but was not reaped within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(name() + ": interrupted while reaping the postmaster", e);
+        }
         Processes.untrack(process.toHandle());
     }
 
@@ -154,21 +173,50 @@ final class LocalPgServer extends JdbcPgServer {
             throw new IllegalStateException(name() + " survived SIGKILL for 30 s");
         }
         frozen = List.of();
-        Processes.untrack(process.toHandle());
+        reap();
     }
 
+    /**
+     * SIGSTOPs the postmaster first (so it forks no new backend), then every descendant, then
+     * any child that was being forked meanwhile; returns once every process reports stopped.
+     * Signals go through one long-lived shell ({@link Processes#signal}), so the whole tree
+     * stops within a few milliseconds, well inside a monitor's poll interval.
+     */
     @Override
     @SuppressWarnings("NullAway") // isRunning() has checked that process is set
     public synchronized void freeze() {
         if (!isRunning()) {
             throw new IllegalStateException(name() + " is not running");
         }
-        List<ProcessHandle> tree = Processes.tree(process.toHandle());
-        Processes.signal("STOP", tree);
-        frozen = tree;
-        await(
-                "frozen",
-                () -> tree.stream().filter(ProcessHandle::isAlive).allMatch(p -> Processes.state(p.pid()) == 'T'));
+        ProcessHandle root = process.toHandle();
+        Processes.signal("STOP", List.of(root));
+        List<ProcessHandle> tree = new java.util.ArrayList<>(List.of(root));
+        while (true) {
+            List<ProcessHandle> fresh =
+                    root.descendants().filter(p -> !tree.contains(p)).toList();
+            if (fresh.isEmpty()) {
+                break;
+            }
+            Processes.signal("STOP", fresh);
+            tree.addAll(fresh);
+        }
+        frozen = List.copyOf(tree);
+        awaitState("frozen", true);
+    }
+
+    /** Waits, polling /proc every half millisecond, until every live process of the tree is (not) stopped. */
+    private void awaitState(String what, boolean stopped) {
+        List<ProcessHandle> tree = frozen.isEmpty() && !stopped ? List.of() : frozen;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (!tree.stream().allMatch(p -> {
+            char s = Processes.state(p.pid());
+            return s == '?' || s == 'Z' || s == 'X' || ((s == 'T' || s == 't') == stopped);
+        })) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name() + " not " + what + " within 60 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+        }
     }
 
     @Override
@@ -180,12 +228,32 @@ final class LocalPgServer extends JdbcPgServer {
         if (frozen.isEmpty()) {
             return;
         }
-        List<ProcessHandle> tree = frozen;
-        Processes.signal("CONT", tree);
+        Processes.signal("CONT", frozen);
+        awaitState("thawed", false);
         frozen = List.of();
-        await(
-                "thawed",
-                () -> tree.stream().filter(ProcessHandle::isAlive).noneMatch(p -> Processes.state(p.pid()) == 'T'));
+    }
+
+    void upstream(LocalPgServer primary) {
+        this.upstream = primary;
+    }
+
+    @Override
+    @Nullable
+    String upstreamWalLsn() {
+        LocalPgServer u = upstream;
+        if (u == null || !u.isRunning() || u.isFrozen()) {
+            return null;
+        }
+        try {
+            return u.queryString("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END");
+        } catch (RuntimeException e) {
+            return null; // stopping or unreachable: what this replica received is all there is
+        }
+    }
+
+    /** Whether {@link #freeze()} holds this server stopped. */
+    synchronized boolean isFrozen() {
+        return !frozen.isEmpty();
     }
 
     String logTail() {

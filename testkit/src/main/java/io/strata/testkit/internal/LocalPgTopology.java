@@ -105,6 +105,7 @@ public final class LocalPgTopology implements PgTopology {
                                     "primary_slot_name",
                                     slot));
                     Files.createFile(replica.dataDirectory().resolve("standby.signal"));
+                    replica.upstream(primary);
                     shardReplicas.add(replica);
                     replicas.add(replica);
                     slotOf.put(replica, slot);

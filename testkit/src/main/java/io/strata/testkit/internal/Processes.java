@@ -1,6 +1,11 @@
 package io.strata.testkit.internal;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Signals, process trees and the JVM-exit reaper.
@@ -73,29 +79,74 @@ public final class Processes {
         return all;
     }
 
-    /** Sends a signal (TERM, INT, QUIT, KILL, STOP, CONT) to the given pids. */
+    /**
+     * Sends a signal (TERM, INT, QUIT, KILL, STOP, CONT) to the given pids; returns once the
+     * signals are sent (not once they took effect). A process already gone is ignored.
+     */
     public static void signal(String signal, List<ProcessHandle> processes) {
-        List<String> command = new ArrayList<>();
-        command.add("kill");
-        command.add("-" + signal);
-        for (ProcessHandle p : processes) {
-            command.add(Long.toString(p.pid()));
-        }
-        if (command.size() == 2) {
+        if (processes.isEmpty()) {
             return;
         }
-        try {
-            Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
-            if (!kill.waitFor(10, TimeUnit.SECONDS)) {
-                kill.destroyForcibly();
-                throw new IllegalStateException("kill -" + signal + " did not return within 10 s");
+        if (!SIGNALS.contains(signal)) {
+            throw new IllegalArgumentException("signal must be one of " + SIGNALS + ", was " + signal);
+        }
+        StringBuilder command = new StringBuilder("kill -").append(signal);
+        for (ProcessHandle p : processes) {
+            command.append(' ').append(p.pid());
+        }
+        Signaller.INSTANCE.run(command.toString());
+    }
+
+    private static final Set<String> SIGNALS = Set.of("TERM", "INT", "QUIT", "KILL", "STOP", "CONT");
+
+    /**
+     * One long-lived shell whose builtin {@code kill} sends signals: no process is started per
+     * signal, so a freeze takes a pipe round trip (well under a millisecond on an idle machine,
+     * a few under load) instead of a fork and exec of {@code /bin/kill} (tens of milliseconds
+     * under load, long enough for a primary to acknowledge commits a test meant to freeze out).
+     * Concurrency: {@link #run} is synchronized; the shell runs one command at a time.
+     */
+    private static final class Signaller {
+        static final Signaller INSTANCE = new Signaller();
+
+        private @Nullable Process shell;
+        private @Nullable Writer in;
+        private @Nullable BufferedReader out;
+
+        synchronized void run(String command) {
+            try {
+                Process sh = shell;
+                Writer w = in;
+                BufferedReader r = out;
+                if (sh == null || w == null || r == null || !sh.isAlive()) {
+                    sh = new ProcessBuilder("sh").redirectErrorStream(true).start();
+                    w = new OutputStreamWriter(sh.getOutputStream(), StandardCharsets.US_ASCII);
+                    r = new BufferedReader(new InputStreamReader(sh.getInputStream(), StandardCharsets.US_ASCII));
+                    shell = sh;
+                    in = w;
+                    out = r;
+                }
+                // A non-zero status means some process was already gone, which is what we wanted;
+                // kill's complaints are discarded, and the marker ends the answer.
+                w.write(command + " 2>/dev/null; echo strata-signal-done\n");
+                w.flush();
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.equals("strata-signal-done")) {
+                        return;
+                    }
+                }
+                throw new IllegalStateException("the signalling shell exited");
+            } catch (IOException | RuntimeException e) {
+                Process sh = shell;
+                if (sh != null) {
+                    sh.destroyForcibly();
+                }
+                shell = null;
+                in = null;
+                out = null;
+                throw new IllegalStateException("cannot run " + command, e);
             }
-            // A non-zero exit means some process was already gone, which is what we wanted.
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run kill -" + signal, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while signalling", e);
         }
     }
 
@@ -114,14 +165,21 @@ public final class Processes {
     public static boolean awaitExit(List<ProcessHandle> processes, long timeoutMillis) {
         // Polled rather than ProcessHandle.onExit(), which for processes that are not our children
         // (a postmaster's backends) polls with a back-off that makes every kill take seconds.
+        // A child of this JVM counts as gone only once the JVM has reaped it (its /proc entry is
+        // gone): until then Process.isAlive() still says true, and a caller's isRunning() with it.
+        long self = ProcessHandle.current().pid();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (processes.stream().anyMatch(p -> alive(p.pid()))) {
+        while (processes.stream().anyMatch(p -> alive(p.pid()) || (state(p.pid()) != '?' && isChildOf(p, self)))) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
         return true;
+    }
+
+    private static boolean isChildOf(ProcessHandle p, long parent) {
+        return p.parent().map(h -> h.pid() == parent).orElse(false);
     }
 
     /** Alive and not a zombie: a zombie has exited and only waits for its parent to reap it. */
