@@ -98,7 +98,7 @@ public final class L1HitBenchmark implements Benchmark {
         without a `meterRegistry`, whose L1 records no Caffeine stats; the third row shows what the
         stats alone cost raw Caffeine, and the last row compares a metered TieredCache with a
         metered raw Caffeine.
-        An earlier L1 built on Caffeine's per-entry (variable) expiry measured about 0.46x.
+        An earlier L1 built on Caffeine's per-entry (variable) expiry measured about 0.46x; L1 now uses it only when its TTL is not below the shortest jittered cache TTL (see `annotation-proxy-hit`, `equal-ttl`).
         %s
         Rerun: `mvn -B -q -pl benchmarks exec:exec -Dbench=cache-l1-hit`
         """.formatted(FORKS, rows.toString().strip(), context.machineLine());

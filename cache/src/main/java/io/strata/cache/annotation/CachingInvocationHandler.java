@@ -4,6 +4,8 @@ import io.strata.cache.CacheException;
 import io.strata.cache.CacheLookup;
 import io.strata.cache.TieredCache;
 import io.strata.cache.annotation.MethodPlan.Op;
+import io.strata.cache.internal.DefaultTieredCache;
+import io.strata.cache.internal.Entry;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -37,6 +39,7 @@ final class CachingInvocationHandler implements InvocationHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(CachingInvocationHandler.class);
     private static final Object[] NO_ARGS = new Object[0];
+    private static final Object NOT_FOUND = new Object();
 
     /**
      * An asynchronous result not yet stored: a future still running (its value is stored when it
@@ -164,7 +167,25 @@ final class CachingInvocationHandler implements InvocationHandler {
         return result;
     }
 
+    /**
+     * The cached value of {@code key} if L1 answers without any check (the common configuration:
+     * no refresh-ahead, no stale window), else {@link #NOT_FOUND}: a hit builds no loader.
+     */
+    private static Object quickHit(Op op, Object key) {
+        if (key != null && op.cache() instanceof DefaultTieredCache<Object, Object> d) {
+            Entry<Object> hit = d.hitWithoutChecks(key);
+            if (hit != null) {
+                return hit.value();
+            }
+        }
+        return NOT_FOUND;
+    }
+
     private Object readThrough(MethodPlan plan, Op op, Object key, Object[] a) {
+        Object hit = quickHit(op, key);
+        if (hit != NOT_FOUND) {
+            return hit;
+        }
         Object v;
         try {
             TargetLoad load = new TargetLoad(plan, op, a);
@@ -257,6 +278,10 @@ final class CachingInvocationHandler implements InvocationHandler {
      */
     private CompletableFuture<Object> readThroughAsync(MethodPlan plan, Op op, Object key, Object[] a) {
         ConcurrentHashMap<Object, CompletableFuture<Object>> flights = op.group().flights;
+        Object hit = quickHit(op, key);
+        if (hit != NOT_FOUND) {
+            return CompletableFuture.completedFuture(hit);
+        }
         CompletableFuture<Object> inFlight = flights.get(key);
         if (inFlight != null) {
             return inFlight.thenApply(v -> v);

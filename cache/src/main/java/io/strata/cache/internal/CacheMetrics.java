@@ -101,6 +101,11 @@ public final class CacheMetrics {
         counter("strata.cache.invalidations", "direction", "received").increment();
     }
 
+    /** A key invalidated by a PostgreSQL notification (counted once the tiers no longer hold it). */
+    public void notifyInvalidation() {
+        counter("strata.cache.notify.invalidations").increment();
+    }
+
     public void invalidationGap(String reason) {
         counter("strata.cache.invalidation.gaps", "reason", reason).increment();
     }

@@ -2,6 +2,7 @@ package io.strata.cache.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.Weigher;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -11,17 +12,27 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * L1: a Caffeine cache of entries with a fixed time-to-live (the tier's own), on the cache's clock,
  * so a fake clock drives expiry in tests. Gets, hits and evictions are counted by Caffeine and
  * published by Micrometer's {@link CaffeineCacheMetrics}.
  *
- * <p>Invariant: L1 never serves an entry past its {@code staleUntil}. Most entries outlive the
- * L1 TTL (the cache TTL is longer), so Caffeine's expiry alone keeps the invariant and a hit costs
- * no clock read. An entry with less life left than the L1 TTL (a negative entry, one promoted from
- * a remote tier near its end) is stored wrapped as {@link ShortLived} and its time is checked on
- * each read. This is cheaper than Caffeine's per-entry (variable) expiry on the hit path.
+ * <p>Invariant: L1 never serves an entry past its {@code staleUntil}. Two ways, chosen once:
+ *
+ * <ul>
+ *   <li>The L1 TTL is shorter than the shortest life the cache gives a value (its TTL less the
+ *       jitter): most entries outlive the L1 TTL, so Caffeine's fixed expiry alone keeps the
+ *       invariant and a hit costs no clock read of ours. An entry with less life left (a negative
+ *       entry, one promoted from a remote tier near its end) is stored wrapped as
+ *       {@link ShortLived} and its time is checked on each read; cheaper than per-entry expiry.
+ *   <li>Otherwise (an L1 TTL equal to the cache TTL, say) nearly every entry would be short-lived,
+ *       and every hit would read the clock: then L1 uses Caffeine's per-entry expiry
+ *       ({@link EntryLife}), each entry living {@code min(L1 TTL, its own life)}, and hits read no
+ *       clock of ours either.
+ * </ul>
  */
 public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
 
@@ -31,6 +42,8 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
     private final Cache<K, Object> cache;
     private final Clock clock;
     private final long ttlMillis;
+    /** Per-entry expiry ({@link EntryLife}) instead of the fixed TTL and {@link ShortLived} checks. */
+    private final boolean exact;
 
     public CaffeineTierStore(
             TierContext<K, V> context,
@@ -40,8 +53,13 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
             Duration expireAfterWrite) {
         this.clock = context.config().clock();
         this.ttlMillis = expireAfterWrite.toMillis();
-        Caffeine<Object, Object> builder =
-                Caffeine.newBuilder().ticker(ticker(clock)).expireAfterWrite(expireAfterWrite);
+        this.exact = ttlMillis >= shortestLife(context.config());
+        Caffeine<Object, Object> builder = Caffeine.newBuilder().ticker(ticker(clock));
+        if (exact) {
+            builder.expireAfter(new EntryLife());
+        } else {
+            builder.expireAfterWrite(expireAfterWrite);
+        }
         if (context.metricsRequested()) {
             // Stats cost every hit a few contended counter updates; pay them only when meters are read.
             builder.recordStats();
@@ -63,6 +81,37 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
         }
     }
 
+    /**
+     * The shortest life (to {@code staleUntil}) a freshly put or loaded value can get: the cache TTL
+     * less its whole jitter, plus the stale window. Negative entries (their own TTL) are left out.
+     */
+    private static long shortestLife(CacheConfig<?, ?> config) {
+        return (long) (config.expireAfterWrite().toMillis() * (1 - config.ttlJitter()))
+                + config.staleWhileRevalidate().toMillis();
+    }
+
+    /**
+     * Each entry's own life in L1: the tier TTL or what is left of the entry's life, whichever is
+     * shorter. Hits cost Caffeine's own expiry check only; the clock is read on writes.
+     */
+    private final class EntryLife implements Expiry<Object, Object> {
+        @Override
+        public long expireAfterCreate(Object key, Object value, long currentTime) {
+            long left = unwrap(value).staleUntil() - clock.millis();
+            return TimeUnit.MILLISECONDS.toNanos(Math.max(0, Math.min(ttlMillis, left)));
+        }
+
+        @Override
+        public long expireAfterUpdate(Object key, Object value, long currentTime, long currentDuration) {
+            return expireAfterCreate(key, value, currentTime);
+        }
+
+        @Override
+        public long expireAfterRead(Object key, Object value, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+
     private static Ticker ticker(Clock clock) {
         if (clock.equals(Clock.systemUTC())) {
             return Ticker.systemTicker();
@@ -79,7 +128,7 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
     }
 
     private Object wrap(Entry<V> entry) {
-        return entry.staleUntil() - clock.millis() >= ttlMillis ? entry : new ShortLived<>(entry);
+        return exact || entry.staleUntil() - clock.millis() >= ttlMillis ? entry : new ShortLived<>(entry);
     }
 
     /** The entry if it is still alive; a dead short-lived one is removed. */
@@ -126,9 +175,31 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
         return result;
     }
 
+    /**
+     * Stores {@code entry} unless L1 holds a live entry with a higher version (a newer put that
+     * raced this one): compare-and-set on {@code asMap()}, so no write resets the life of the entry
+     * it keeps.
+     */
     @Override
     public void put(K key, Entry<V> entry) {
-        cache.put(key, wrap(entry));
+        Object wrapped = wrap(entry);
+        ConcurrentMap<K, Object> map = cache.asMap();
+        while (true) {
+            Object old = map.get(key);
+            if (old == null) {
+                if (map.putIfAbsent(key, wrapped) == null) {
+                    return;
+                }
+                continue;
+            }
+            Entry<V> current = unwrap(old);
+            if (current.version() > entry.version() && current.alive(clock.millis())) {
+                return;
+            }
+            if (map.replace(key, old, wrapped)) {
+                return;
+            }
+        }
     }
 
     @Override

@@ -77,6 +77,9 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     private final Refresher<K, V> refresher;
     private final long refreshAfterMillis;
     private final boolean timeChecksOnL1Hit;
+    /** An L1 exists and its hits need no check (see {@link #l1Hit}). */
+    private final boolean l1Unchecked;
+
     private final ScheduledExecutorService scheduler;
     /** {@link #loadFromStore}, made once: a method reference to it would be a new object per read. */
     private final Function<K, V> storeLoader;
@@ -106,13 +109,18 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
                 refreshAfterMillis >= 0 || !config.staleWhileRevalidate().isZero();
         this.chain = new TierChain<>(name, opened, config, metrics);
         this.local = chain.local();
+        this.l1Unchecked = local != null && !timeChecksOnL1Hit;
         this.coordinator = coordinator;
 
         if (coordinator != null && local != null) {
             this.invalidations = new InvalidationChannel(
                     name, coordinator.invalidationTransport(), clock, config.invalidationHeartbeat(), metrics);
+            // started here, before the queue and the lease are opened (the transport's subscription must
+            // come first on a shared Redis client); loads is null until built below: see invalidateHere
             invalidations.start(
-                    k -> local.invalidate(config.keyCodec().decode(k)), local::invalidateAll, local::invalidateAll);
+                    k -> invalidateHere(config.keyCodec().decode(k), false),
+                    this::invalidateAllHere,
+                    this::invalidateAllHere);
         } else {
             this.invalidations = null;
         }
@@ -144,12 +152,11 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
                     config.notifyDataSource(),
                     config.notifyChannel(),
                     name,
-                    k -> chain.invalidate(config.keyCodec().decode(k)),
-                    () -> {
-                        if (local != null) {
-                            local.invalidateAll();
-                        }
-                    });
+                    k -> {
+                        invalidateHere(config.keyCodec().decode(k), true);
+                        metrics.notifyInvalidation();
+                    },
+                    this::invalidateAllHere);
             notifyListener.start();
         } else {
             this.notifyListener = null;
@@ -179,8 +186,13 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     public V get(K key, Function<? super K, ? extends V> loader) {
         Objects.requireNonNull(key, "key cannot be null");
         Objects.requireNonNull(loader, "loader cannot be null");
-        Entry<V> e = find(key, loader, null);
-        return e != null ? e.value() : loads.load(key, loader).value();
+        Entry<V> e = l1Hit(key);
+        if (e != null) {
+            return e.value();
+        }
+        long since = clock.millis(); // before the shared tiers are read (see LoadCoordinator)
+        e = findBelowL1(key, loader, null);
+        return e != null ? e.value() : loads.load(key, loader, null, since).value();
     }
 
     @Override
@@ -188,8 +200,13 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         Objects.requireNonNull(key, "key cannot be null");
         Objects.requireNonNull(loader, "loader cannot be null");
         Objects.requireNonNull(cacheIf, "cacheIf cannot be null");
-        Entry<V> e = find(key, loader, cacheIf);
-        return e != null ? e.value() : loads.load(key, loader, cacheIf).value();
+        Entry<V> e = l1Hit(key);
+        if (e != null) {
+            return e.value();
+        }
+        long since = clock.millis();
+        e = findBelowL1(key, loader, cacheIf);
+        return e != null ? e.value() : loads.load(key, loader, cacheIf, since).value();
     }
 
     @Override
@@ -212,16 +229,38 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
      * {@code loader} and {@code cacheIf} (both may be {@code null}).
      */
     private Entry<V> find(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
-        int start = 0;
-        if (local != null && !timeChecksOnL1Hit) {
-            // L1 entries expire physically no later than their staleUntil, which without a stale window
-            // is their freshUntil: an L1 hit is fresh, and with no refresh-ahead nothing else to check
-            Entry<V> e = local.get(key);
-            if (e != null) {
-                return e;
-            }
-            start = 1;
+        Entry<V> e = l1Hit(key);
+        return e != null ? e : findBelowL1(key, loader, cacheIf);
+    }
+
+    /**
+     * The L1 entry when an L1 hit needs no check: L1 entries expire physically no later than their
+     * staleUntil, which without a stale window is their freshUntil, so an L1 hit is fresh, and with
+     * no refresh-ahead there is nothing else to check (no clock read). Otherwise {@code null}, and
+     * {@link #findBelowL1} reads L1 with the checks.
+     */
+    private Entry<V> l1Hit(K key) {
+        return l1Unchecked ? local.get(key) : null;
+    }
+
+    /**
+     * The L1 entry of {@code key} when an L1 hit needs no check (no refresh-ahead, no stale window),
+     * else {@code null}; nothing is allocated or scheduled. The annotation proxy's hit path: it builds
+     * its loader only on a miss.
+     */
+    public Entry<V> hitWithoutChecks(K key) {
+        return l1Hit(key);
+    }
+
+    /** The tiers {@link #l1Hit} did not read, in order, as {@link #find}. */
+    private Entry<V> findBelowL1(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+        int start = l1Unchecked ? 1 : 0;
+        if (start >= chain.size()) {
+            return null;
         }
+        // taken before the lower tiers are read: an entry read there is not promoted into the tiers
+        // above if the key was invalidated meanwhile
+        long stamp = chain.stamp(key);
         for (int i = start; i < chain.size(); i++) {
             Entry<V> e = chain.get(i).get(key);
             if (e == null) {
@@ -232,7 +271,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
                 continue;
             }
             if (i > 0) {
-                chain.promote(key, e, i);
+                chain.promote(key, e, i, stamp);
             }
             if (loader != null && needsRefresh(e, now)) {
                 refresher.schedule(key, e, loader, cacheIf);
@@ -263,6 +302,10 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         Objects.requireNonNull(loader, "loader cannot be null");
         Set<K> missing = new LinkedHashSet<>(keys);
         Map<K, Entry<V>> found = new HashMap<>();
+        Map<K, Long> stamps = new HashMap<>(); // taken before any tier is read, as in find
+        for (K key : missing) {
+            stamps.put(key, chain.stamp(key));
+        }
         Function<K, V> single = k -> loader.apply(Set.of(k)).get(k);
         for (int i = 0; i < chain.size() && !missing.isEmpty(); i++) {
             Map<K, Entry<V>> hits = chain.get(i).getAll(missing);
@@ -276,7 +319,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
                 found.put(key, e);
                 missing.remove(key);
                 if (i > 0) {
-                    chain.promote(key, e, i);
+                    chain.promote(key, e, i, stamps.get(key));
                 }
                 if (needsRefresh(e, now)) {
                     refresher.schedule(key, e, single);
@@ -286,7 +329,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         if (!missing.isEmpty() && writeBehind != null) {
             for (Map.Entry<K, Entry<V>> p : writeBehind.pendingAll(missing).entrySet()) {
                 Entry<V> e = entries.reissue(p.getValue());
-                chain.putIfAbsent(p.getKey(), e);
+                chain.installLoaded(p.getKey(), e, stamps.get(p.getKey()));
                 found.put(p.getKey(), e);
                 missing.remove(p.getKey());
             }
@@ -305,7 +348,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
                 V v = loaded == null ? null : loaded.get(key);
                 Entry<V> e = entries.create(v, 0);
                 if (v != null || entries.cachesAbsence()) {
-                    chain.putIfAbsent(key, e);
+                    chain.installLoaded(key, e, stamps.get(key));
                 }
                 found.put(key, e);
             }
@@ -364,11 +407,15 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     public void putLoaded(K key, V value) {
         Objects.requireNonNull(key, "key cannot be null");
         checkOpen();
+        // the caller read the value before this call, out of sight: an invalidation between its read
+        // and this stamp is not seen (see putLoaded's Javadoc)
+        long stamp = chain.stamp(key);
         Entry<V> pending = loads.pending(key);
         if (pending != null) {
-            chain.putIfAbsent(key, pending); // an unflushed write is newer than what the caller loaded
+            // an unflushed write is newer than what the caller loaded
+            chain.installLoaded(key, pending, stamp);
         } else {
-            loads.storeLoaded(key, value);
+            loads.storeLoaded(key, value, stamp);
         }
     }
 
@@ -388,13 +435,39 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     @Override
     public void invalidate(K key) {
         Objects.requireNonNull(key, "key cannot be null");
-        chain.invalidate(key);
+        invalidateHere(key, true);
         announce(key);
+    }
+
+    /**
+     * Drops {@code key} from every tier ({@code allTiers}) or from L1 only (another member changed
+     * it), and makes every load, promotion and refresh of it under way here drop what it read.
+     */
+    private void invalidateHere(K key, boolean allTiers) {
+        if (allTiers) {
+            chain.invalidate(key);
+        } else {
+            chain.invalidateLocal(key);
+        }
+        LoadCoordinator<K, V> l = loads;
+        if (l != null) { // null only while the constructor runs
+            l.forget(key);
+        }
+    }
+
+    /** Clears L1 (a gap in a channel): no load under way here installs what it read. */
+    private void invalidateAllHere() {
+        chain.invalidateAllLocal();
+        LoadCoordinator<K, V> l = loads;
+        if (l != null) {
+            l.forgetAll();
+        }
     }
 
     @Override
     public void invalidateAll() {
         chain.invalidateAll();
+        loads.forgetAll();
         if (invalidations != null) {
             invalidations.sendAll();
         }

@@ -58,23 +58,24 @@ public final class LoadCoordinator<K, V> {
         this.keyString = keyString;
     }
 
-    /** Every value is cached. */
-    public Entry<V> load(K key, Function<? super K, ? extends V> loader) {
-        return load(key, loader, null);
-    }
-
     /**
      * The entry for {@code key}, loaded once; the loaded value is stored only if {@code cacheIf} is
      * {@code null} or accepts it. Callers that joined the load get the same entry, stored or not.
+     * {@code since}: the cache clock's millis before the caller read the shared tiers and missed;
+     * the lease holder reads them again only if another member released the key's lease since.
      */
-    public Entry<V> load(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+    public Entry<V> load(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf, long since) {
         CompletableFuture<Entry<V>> mine = new CompletableFuture<>();
         CompletableFuture<Entry<V>> theirs = flights.putIfAbsent(key, mine);
         if (theirs != null) {
             return join(key, theirs);
         }
         try {
-            Entry<V> e = lease != null ? loadUnderLease(key, loader, cacheIf) : loadAndStore(key, loader, cacheIf);
+            // taken before anything is read: an invalidation from here on drops what this load reads
+            long stamp = chain.stamp(key);
+            Entry<V> e = lease != null
+                    ? loadUnderLease(key, loader, cacheIf, stamp, since)
+                    : loadAndStore(key, loader, cacheIf, stamp);
             mine.complete(e);
             return e;
         } catch (RuntimeException | Error ex) {
@@ -99,65 +100,89 @@ public final class LoadCoordinator<K, V> {
         }
     }
 
-    private Entry<V> loadUnderLease(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+    /**
+     * Forgets the load of {@code key} under way, if any (its key was invalidated): later callers
+     * start a new load instead of joining one that may have read the old value.
+     */
+    public void forget(K key) {
+        flights.remove(key);
+    }
+
+    /** As {@link #forget} for every key. */
+    public void forgetAll() {
+        flights.clear();
+    }
+
+    /**
+     * One lookup per shared tier per miss: the caller's read (at {@code since}) stands unless a holder
+     * released the lease after it began ({@link LoadLease.Outcome#RELEASED_SINCE}); only then, and
+     * while waiting for a holder, are the shared tiers read again.
+     */
+    private Entry<V> loadUnderLease(
+            K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf, long stamp, long since) {
         String leaseName = "load:" + keyString.apply(key);
         long deadline = System.nanoTime() + 2 * leaseTime.toNanos();
         long pauseMillis = 2;
         boolean waited = false;
+        long readAt = since;
         while (true) {
-            boolean acquired;
+            LoadLease.Outcome outcome;
             try {
-                acquired = lease.tryAcquire(leaseName, leaseTime);
+                outcome = lease.tryAcquireAfter(leaseName, leaseTime, readAt);
             } catch (RuntimeException ex) {
                 LOG.debug("cache {}: lease service down, loading without it: {}", name, ex.toString());
-                return loadAndStore(key, loader, cacheIf);
+                return loadAndStore(key, loader, cacheIf, stamp);
             }
-            if (acquired) {
+            if (outcome == LoadLease.Outcome.ACQUIRED) {
                 try {
-                    Entry<V> shared = chain.sharedFresh(key, clock.millis());
-                    return shared != null ? shared : loadAndStore(key, loader, cacheIf);
+                    return loadAndStore(key, loader, cacheIf, stamp);
                 } finally {
                     try {
-                        lease.release(leaseName);
+                        lease.release(leaseName, clock.millis(), leaseTime);
                     } catch (RuntimeException ex) {
                         LOG.debug("cache {}: lease release failed (it will expire): {}", name, ex.toString());
                     }
                 }
             }
-            if (!waited) {
-                metrics.leaseWait();
-                waited = true;
+            if (outcome == LoadLease.Outcome.HELD) {
+                if (!waited) {
+                    metrics.leaseWait();
+                    waited = true;
+                }
+                pause(ThreadLocalRandom.current().nextLong(pauseMillis, pauseMillis * 2 + 1));
+                pauseMillis = Math.min(50, pauseMillis * 2);
             }
-            pause(ThreadLocalRandom.current().nextLong(pauseMillis, pauseMillis * 2 + 1));
-            pauseMillis = Math.min(50, pauseMillis * 2);
-            Entry<V> shared = chain.sharedFresh(key, clock.millis());
+            readAt = clock.millis();
+            Entry<V> shared = chain.sharedFresh(key, readAt, stamp);
             if (shared != null) {
                 return shared;
             }
             if (System.nanoTime() - deadline > 0) {
-                return loadAndStore(key, loader, cacheIf);
+                return loadAndStore(key, loader, cacheIf, stamp);
             }
         }
     }
 
-    private Entry<V> loadAndStore(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+    private Entry<V> loadAndStore(
+            K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf, long stamp) {
         Entry<V> pending = pending(key);
         if (pending != null) {
-            chain.putIfAbsent(key, pending);
+            chain.installLoaded(key, pending, stamp);
             return pending;
         }
         V value = callLoader(key, loader);
-        return (cacheIf == null || cacheIf.test(value)) ? storeLoaded(key, value) : entries.create(value, 0);
+        return (cacheIf == null || cacheIf.test(value)) ? storeLoaded(key, value, stamp) : entries.create(value, 0);
     }
 
     /**
-     * Stores a loaded value without overwriting anything live; {@code null} only where negative
-     * entries are kept. The entry made for it.
+     * Stores a loaded value without overwriting anything live, unless {@code key} was invalidated
+     * since {@code stamp} (see {@link TierChain#stamp}); {@code null} only where negative entries are
+     * kept. The entry made for it.
      */
-    public Entry<V> storeLoaded(K key, V value) {
+    public Entry<V> storeLoaded(K key, V value, long stamp) {
         Entry<V> e = entries.create(value, 0);
         if (value != null || entries.cachesAbsence()) {
-            chain.putIfAbsent(key, e);
+            chain.installLoaded(key, e, stamp);
         }
         return e;
     }

@@ -111,6 +111,8 @@ public final class Refresher<K, V> implements AutoCloseable {
             Function<? super K, ? extends V> loader,
             Predicate<? super V> cacheIf,
             boolean once) {
+        // taken before anything is read: an invalidation or a put from here on drops this reload
+        long stamp = chain.stamp(key);
         if (once && lease != null) {
             boolean acquired;
             try {
@@ -121,7 +123,7 @@ public final class Refresher<K, V> implements AutoCloseable {
             if (!acquired) {
                 return current;
             }
-            Entry<V> shared = chain.sharedFresh(key, clock.millis());
+            Entry<V> shared = chain.sharedFresh(key, clock.millis(), stamp);
             if (shared != null && current != null && shared.createdAt() > current.createdAt()) {
                 return shared; // another member refreshed it already (and it is now promoted here)
             }
@@ -133,7 +135,9 @@ public final class Refresher<K, V> implements AutoCloseable {
             if (e == null) {
                 V value = loads.callLoader(key, loader);
                 cacheable = cacheIf == null || cacheIf.test(value);
-                e = entries.create(value, 0);
+                // the version of the entry it replaces: tiers keep the higher version, so a put that
+                // raced the reload (with a newer version) is not replaced by what the reload read
+                e = entries.create(value, current != null ? current.version() : chain.version(key));
             }
         } catch (RuntimeException ex) {
             metrics.refresh("failure");
@@ -141,8 +145,8 @@ public final class Refresher<K, V> implements AutoCloseable {
         }
         if (!cacheable || (e.negative() && !entries.cachesAbsence())) {
             chain.invalidate(key);
-        } else {
-            chain.put(key, e);
+        } else if (!chain.installRefreshed(key, e, stamp)) {
+            return e; // invalidated or put meanwhile: what this reload read may be older
         }
         announce.accept(key);
         metrics.refresh("success");

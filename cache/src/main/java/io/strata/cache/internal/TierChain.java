@@ -15,6 +15,7 @@ public final class TierChain<K, V> implements AutoCloseable {
     private final List<TierStore<K, V>> tiers;
     private final CaffeineTierStore<K, V> local;
     private final List<GuardedTier<K, V>> remotes;
+    private final KeyGenerations generations = new KeyGenerations();
 
     public TierChain(String cacheName, List<TierStore<K, V>> opened, CacheConfig<K, V> config, CacheMetrics metrics) {
         List<TierStore<K, V>> list = new ArrayList<>();
@@ -57,20 +58,36 @@ public final class TierChain<K, V> implements AutoCloseable {
         return !remotes.isEmpty();
     }
 
-    /** Copies an entry found in tier {@code foundAt} into the tiers above it (remote ones only if absent). */
-    public void promote(K key, Entry<V> e, int foundAt) {
-        for (int j = foundAt - 1; j >= 0; j--) {
-            TierStore<K, V> t = tiers.get(j);
-            if (t.remote()) {
-                t.putIfAbsent(key, e);
-            } else {
-                t.put(key, e);
-            }
-        }
+    /**
+     * The generation of {@code key} now. Take it before reading a value that is to be installed
+     * with {@link #promote}, {@link #installLoaded} or {@link #installRefreshed}.
+     */
+    public long stamp(K key) {
+        return generations.stamp(key);
     }
 
-    /** A fresh entry from the shared (remote) tiers, promoted into the tiers above it; else {@code null}. */
-    public Entry<V> sharedFresh(K key, long now) {
+    /**
+     * Copies an entry found in tier {@code foundAt} into the tiers above it (remote ones only if
+     * absent), unless {@code key} was invalidated since {@code stamp}.
+     */
+    public void promote(K key, Entry<V> e, int foundAt, long stamp) {
+        generations.installIfCurrent(key, stamp, () -> {
+            for (int j = foundAt - 1; j >= 0; j--) {
+                TierStore<K, V> t = tiers.get(j);
+                if (t.remote()) {
+                    t.putIfAbsent(key, e);
+                } else {
+                    t.put(key, e);
+                }
+            }
+        });
+    }
+
+    /**
+     * A fresh entry from the shared (remote) tiers, promoted into the tiers above it unless
+     * {@code key} was invalidated since {@code stamp}; else {@code null}.
+     */
+    public Entry<V> sharedFresh(K key, long now, long stamp) {
         for (int i = 0; i < tiers.size(); i++) {
             TierStore<K, V> t = tiers.get(i);
             if (!t.remote()) {
@@ -78,34 +95,89 @@ public final class TierChain<K, V> implements AutoCloseable {
             }
             Entry<V> e = t.get(key);
             if (e != null && e.fresh(now)) {
-                promote(key, e, i);
+                promote(key, e, i, stamp);
                 return e;
             }
         }
         return null;
     }
 
-    /** Overwrites {@code key} in every tier (a put or a refresh). */
+    /**
+     * Stores {@code key} in every tier (a put): each tier keeps the higher version of what it holds
+     * and {@code e}, so of two racing puts the newer one stays everywhere, as in the store.
+     */
     public void put(K key, Entry<V> e) {
+        generations.written(key);
         for (int i = tiers.size() - 1; i >= 0; i--) {
             tiers.get(i).put(key, e);
         }
     }
 
-    /** Stores a loaded entry in every tier without overwriting anything live (a racing put wins). */
-    public void putIfAbsent(K key, Entry<V> e) {
-        for (int i = tiers.size() - 1; i >= 0; i--) {
-            tiers.get(i).putIfAbsent(key, e);
-        }
+    /**
+     * Stores a loaded entry in every tier without overwriting anything live (a racing put wins),
+     * unless {@code key} was invalidated since {@code stamp}; whether it was stored.
+     */
+    public boolean installLoaded(K key, Entry<V> e, long stamp) {
+        return generations.installIfCurrent(key, stamp, () -> {
+            for (int i = tiers.size() - 1; i >= 0; i--) {
+                tiers.get(i).putIfAbsent(key, e);
+            }
+        });
     }
 
+    /**
+     * Stores a reloaded entry in every tier as a put (tiers keep the higher version; give it the
+     * version of the entry it replaces), unless {@code key} was invalidated or put since {@code stamp}.
+     */
+    public boolean installRefreshed(K key, Entry<V> e, long stamp) {
+        return generations.installIfCurrent(key, stamp, () -> {
+            for (int i = tiers.size() - 1; i >= 0; i--) {
+                tiers.get(i).put(key, e);
+            }
+        });
+    }
+
+    /** The version of the nearest entry of {@code key} in any tier, or 0. */
+    public long version(K key) {
+        for (TierStore<K, V> t : tiers) {
+            Entry<V> e = t.get(key);
+            if (e != null) {
+                return e.version();
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Removes {@code key} from every tier. Once this returns, no load, promotion or refresh of
+     * {@code key} that began before it installs anything in this member's tiers.
+     */
     public void invalidate(K key) {
+        generations.invalidate(key);
         for (int i = tiers.size() - 1; i >= 0; i--) {
             tiers.get(i).invalidate(key);
         }
     }
 
+    /** Removes {@code key} from L1 only (another member changed it); loads under way here do not install. */
+    public void invalidateLocal(K key) {
+        generations.invalidate(key);
+        if (local != null) {
+            local.invalidate(key);
+        }
+    }
+
+    /** Clears L1 only (a gap in the invalidation channel, or a lost NOTIFY connection). */
+    public void invalidateAllLocal() {
+        generations.invalidateAll();
+        if (local != null) {
+            local.invalidateAll();
+        }
+    }
+
+    /** Removes every entry from every tier; loads under way here do not install. */
     public void invalidateAll() {
+        generations.invalidateAll();
         for (int i = tiers.size() - 1; i >= 0; i--) {
             tiers.get(i).invalidateAll();
         }

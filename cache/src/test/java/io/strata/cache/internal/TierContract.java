@@ -86,6 +86,22 @@ abstract class TierContract {
     }
 
     @Test
+    void put_neverReplacesANewerVersionWithAnOlderOne() {
+        tier.put(1L, entry("newer", 5));
+        tier.put(1L, entry("older", 4));
+        assertThat(tier.get(1L).value().name()).isEqualTo("newer");
+        tier.put(1L, entry("newest", 6));
+        assertThat(tier.get(1L).value().name()).isEqualTo("newest");
+    }
+
+    @Test
+    void putIfAbsent_neverReplacesAPut() {
+        tier.put(1L, entry("put", 2));
+        tier.putIfAbsent(1L, entry("loaded", 0));
+        assertThat(tier.get(1L).value().name()).isEqualTo("put");
+    }
+
+    @Test
     void putIfAbsent_keepsALiveEntry() {
         tier.put(1L, entry("put", 2));
         tier.putIfAbsent(1L, entry("loaded", 0));

@@ -113,10 +113,11 @@ public final class HazelcastTierStore<K, V> implements TierStore<K, V> {
         return result;
     }
 
+    /** Stores {@code entry} unless the map holds a higher version of {@code key} ({@link PutIfNewer}). */
     @Override
     public void put(K key, Entry<V> entry) {
-        await(map.setAsync(
-                context.keyString(key), codec.encode(entry), entry.ttlMillis(clock.millis()), TimeUnit.MILLISECONDS));
+        await(map.submitToKey(
+                context.keyString(key), new PutIfNewer(codec.encode(entry), entry.ttlMillis(clock.millis()))));
     }
 
     @Override

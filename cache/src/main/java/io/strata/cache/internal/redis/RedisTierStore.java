@@ -31,6 +31,25 @@ import redis.clients.jedis.resps.ScanResult;
  */
 public final class RedisTierStore<K, V> implements TierStore<K, V> {
 
+    /**
+     * SET with PX unless the stored entry (magic "ST", format, flags, then a big-endian version at
+     * bytes 5-12) has a higher version. Versions are microseconds since the epoch, well inside the
+     * 2^53 a Lua number holds exactly; a value that is not an entry is overwritten.
+     */
+    private static final byte[] PUT_IF_NEWER = String.join(
+                    "\n",
+                    "local function version(s)",
+                    "  if not s or string.len(s) < 12 or string.sub(s, 1, 2) ~= 'ST' then return nil end",
+                    "  local v = 0",
+                    "  for i = 5, 12 do v = v * 256 + string.byte(s, i) end",
+                    "  return v",
+                    "end",
+                    "local old = version(redis.call('GET', KEYS[1]))",
+                    "if old and old > version(ARGV[1]) then return 0 end",
+                    "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])",
+                    "return 1")
+            .getBytes(StandardCharsets.UTF_8);
+
     private final TierContext<K, V> context;
     private final UnifiedJedis jedis;
     private final String prefix;
@@ -116,9 +135,20 @@ public final class RedisTierStore<K, V> implements TierStore<K, V> {
         return result;
     }
 
+    /**
+     * Stores {@code entry} unless Redis holds a higher version of {@code key}: one script, so two
+     * racing puts of one key leave the newer one whatever order they arrive in.
+     */
     @Override
     public void put(K key, Entry<V> entry) {
-        jedis.set(redisKey(key), codec.encode(entry), SetParams.setParams().px(entry.ttlMillis(clock.millis())));
+        putIfNewer(redisKey(key), codec.encode(entry), entry.ttlMillis(clock.millis()));
+    }
+
+    private void putIfNewer(byte[] redisKey, byte[] bytes, long ttlMillis) {
+        jedis.eval(
+                PUT_IF_NEWER,
+                List.of(redisKey),
+                List.of(bytes, Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII)));
     }
 
     @Override
@@ -129,7 +159,7 @@ public final class RedisTierStore<K, V> implements TierStore<K, V> {
         if (jedis.set(k, bytes, SetParams.setParams().nx().px(ttl)) == null) {
             Entry<V> current = decode(k, jedis.get(k));
             if (current == null || !current.alive(clock.millis())) {
-                jedis.set(k, bytes, SetParams.setParams().px(ttl));
+                putIfNewer(k, bytes, ttl); // a put that arrived since the GET has a higher version
             }
         }
     }
