@@ -9,10 +9,13 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,8 +90,8 @@ final class LagMonitor implements AutoCloseable {
 
     private final class Poller implements Runnable {
         private final Node node;
-        private Connection connection;
-        private PreparedStatement statement;
+        private @Nullable Connection connection;
+        private @Nullable PreparedStatement statement;
 
         Poller(Node node) {
             this.node = node;
@@ -102,10 +105,12 @@ final class LagMonitor implements AutoCloseable {
                     connection = open();
                     statement = connection.prepareStatement(POLL_SQL);
                 }
+                // set together with connection; a failed prepare is cleaned up by closeConnection()
+                PreparedStatement st = Objects.requireNonNull(statement, "prepared when connection was opened");
                 boolean inRecovery;
                 long lsn;
                 long timeline;
-                try (ResultSet rs = statement.executeQuery()) {
+                try (ResultSet rs = st.executeQuery()) {
                     rs.next();
                     inRecovery = rs.getBoolean(1);
                     lsn = rs.getLong(2);
@@ -143,10 +148,12 @@ final class LagMonitor implements AutoCloseable {
                 props.setProperty("socketTimeout", Integer.toString(seconds));
                 props.setProperty("ApplicationName", "strata-lag-monitor");
                 c = DriverManager.getConnection(node.spec.jdbcUrl(), props);
-            } else if (config.username() != null) {
-                c = node.spec.dataSource().getConnection(config.username(), config.password());
             } else {
-                c = node.spec.dataSource().getConnection();
+                DataSource ds = Objects.requireNonNull(
+                        node.spec.dataSource(), "the builder requires a JDBC URL or a DataSource per node");
+                c = config.username() != null
+                        ? ds.getConnection(config.username(), config.password())
+                        : ds.getConnection();
             }
             try {
                 c.setAutoCommit(true);

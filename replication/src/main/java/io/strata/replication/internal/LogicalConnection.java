@@ -34,6 +34,7 @@ import java.util.Properties;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,23 +87,23 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
     private boolean closed;
     private boolean autoCommit = true;
     private boolean readOnly;
-    private Node txNode;
+    private @Nullable Node txNode;
     private boolean txWrote;
-    private Node pendingCapture;
-    private Node sticky;
+    private @Nullable Node pendingCapture;
+    private @Nullable Node sticky;
     /** Whether the last pickRead took a turn in the primary's fallback bulkhead (to be ended). */
     private boolean fallbackTurn;
 
-    private Consistency explicit;
+    private @Nullable Consistency explicit;
     private ConsistencyToken token = ConsistencyToken.empty();
-    private String lastNode;
+    private @Nullable String lastNode;
     private int isolation = -1;
-    private String schema;
-    private String catalog;
+    private @Nullable String schema;
+    private @Nullable String catalog;
     private int holdability = -1;
     private int networkTimeoutMs = -1;
-    private Executor networkTimeoutExecutor;
-    private Map<String, Class<?>> typeMap;
+    private @Nullable Executor networkTimeoutExecutor;
+    private @Nullable Map<String, Class<?>> typeMap;
     private final Properties clientInfo = new Properties();
 
     LogicalConnection(ReplicaSet set) {
@@ -117,7 +118,7 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
     }
 
     /** Runs {@code op} where a statement of this kind and hint belongs; retries reads once. */
-    <T> T run(StatementKind kind, Consistency hint, Op<T> op) throws SQLException {
+    <T> T run(StatementKind kind, @Nullable Consistency hint, Op<T> op) throws SQLException {
         checkOpen();
         if (!autoCommit) {
             Node n = txNode;
@@ -242,7 +243,7 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
         }
     }
 
-    private Consistency effective(Consistency hint) {
+    private Consistency effective(@Nullable Consistency hint) {
         if (isolation == Connection.TRANSACTION_SERIALIZABLE) {
             // A hot standby refuses serializable mode ("cannot use serializable mode in a hot
             // standby"), and SERIALIZABLE read-only is only meaningful against the primary's
@@ -260,7 +261,7 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
     }
 
     /** The node for a read at {@code c}, never {@code exclude} unless it is the primary. */
-    private Node pickRead(Consistency c, Node exclude) throws SQLException {
+    private Node pickRead(Consistency c, @Nullable Node exclude) throws SQLException {
         if (router.primaryOnly(c)) {
             return set.primary();
         }
@@ -286,7 +287,7 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
      * Waits up to readYourWritesWait for the most advanced qualifying replica to replay
      * {@code lsn}, asking it directly (the monitor's view may be a poll behind).
      */
-    private Node waitForReplay(Consistency c, long lsn, Node exclude) {
+    private @Nullable Node waitForReplay(Consistency c, long lsn, @Nullable Node exclude) {
         Node n = router.closestToLsn(c, exclude);
         if (n == null) {
             return null;
@@ -296,7 +297,7 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
         return reached;
     }
 
-    private Node waitOn(Node n, long lsn) {
+    private @Nullable Node waitOn(Node n, long lsn) {
         long wait = set.config().readYourWritesWait().toNanos();
         long deadline = System.nanoTime() + wait;
         Bound b = null;
@@ -351,11 +352,9 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
         if (p == null) {
             return;
         }
-        Bound b = find(p);
-        boolean borrowed = b == null;
-        if (borrowed) {
-            b = bind(p);
-        }
+        Bound found = find(p);
+        boolean borrowed = found == null;
+        Bound b = found != null ? found : bind(p);
         Connection c = b.connection;
         boolean toggle = txNode != p && !c.getAutoCommit();
         if (toggle) {
@@ -380,7 +379,7 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
 
     // ---- physical connections -------------------------------------------------------------
 
-    private Bound find(Node n) {
+    private @Nullable Bound find(Node n) {
         for (int i = 0, size = bound.size(); i < size; i++) {
             Bound b = bound.get(i);
             if (b.node == n) {
@@ -937,7 +936,7 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
     }
 
     @Override
-    public SQLWarning getWarnings() throws SQLException {
+    public @Nullable SQLWarning getWarnings() throws SQLException {
         checkOpen();
         return null;
     }

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Calendar;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A prepared statement of a logical connection. The SQL is classified once, when prepared; the
@@ -55,10 +56,10 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     private final String sql;
     private final Factory factory;
     private final StatementKind kind;
-    private final Consistency hint;
+    private final @Nullable Consistency hint;
     private Param[] params = NO_PARAMS;
     private int paramCount;
-    private List<Param[]> batches;
+    private @Nullable List<Param[]> batches;
 
     LogicalPreparedStatement(
             LogicalConnection connection, String sql, Factory factory, int type, int concurrency, int holdability) {

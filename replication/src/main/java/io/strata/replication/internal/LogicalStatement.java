@@ -12,6 +12,7 @@ import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A statement of a logical connection: each execution is routed on its own SQL, and runs on a
@@ -28,9 +29,12 @@ class LogicalStatement implements Statement {
     private final List<LogicalConnection.Bound> physicalOwners = new ArrayList<>(2);
 
     private final List<Statement> physicals = new ArrayList<>(2);
+
+    @Nullable
     Statement current;
+
     boolean closed;
-    private List<String> batch;
+    private @Nullable List<String> batch;
 
     // settings replayed on every physical statement
     private int maxRows = -1;
@@ -39,10 +43,10 @@ class LogicalStatement implements Statement {
     private int fetchDirection = -1;
     private int queryTimeout = -1;
     private int maxFieldSize = -1;
-    private Boolean escapeProcessing;
-    private Boolean poolable;
+    private @Nullable Boolean escapeProcessing;
+    private @Nullable Boolean poolable;
     private boolean closeOnCompletion;
-    private String cursorName;
+    private @Nullable String cursorName;
 
     LogicalStatement(LogicalConnection connection, int type, int concurrency, int holdability) {
         this.connection = connection;
@@ -268,7 +272,7 @@ class LogicalStatement implements Statement {
     }
 
     @Override
-    public ResultSet getResultSet() throws SQLException {
+    public @Nullable ResultSet getResultSet() throws SQLException {
         return current == null ? null : last().getResultSet();
     }
 
@@ -298,7 +302,7 @@ class LogicalStatement implements Statement {
     }
 
     @Override
-    public SQLWarning getWarnings() throws SQLException {
+    public @Nullable SQLWarning getWarnings() throws SQLException {
         checkOpen();
         return current == null ? null : current.getWarnings();
     }
@@ -387,7 +391,7 @@ class LogicalStatement implements Statement {
     }
 
     @Override
-    public void setCursorName(String name) throws SQLException {
+    public void setCursorName(@Nullable String name) throws SQLException {
         checkOpen();
         cursorName = name;
     }

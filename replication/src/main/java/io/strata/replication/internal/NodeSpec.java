@@ -1,11 +1,18 @@
 package io.strata.replication.internal;
 
+import java.util.Objects;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /** How to reach one node, as configured: a JDBC URL or an unpooled DataSource. */
-public record NodeSpec(String name, boolean primary, String jdbcUrl, DataSource dataSource, double weight) {
+public record NodeSpec(
+        String name,
+        boolean primary,
+        @Nullable String jdbcUrl,
+        @Nullable DataSource dataSource,
+        double weight) {
 
-    public NodeSpec(String name, boolean primary, String jdbcUrl, DataSource dataSource) {
+    public NodeSpec(String name, boolean primary, @Nullable String jdbcUrl, @Nullable DataSource dataSource) {
         this(name, primary, jdbcUrl, dataSource, 1.0);
     }
 
@@ -15,6 +22,9 @@ public record NodeSpec(String name, boolean primary, String jdbcUrl, DataSource 
 
     /** The URL, or a description of the DataSource, for messages. */
     public String target() {
-        return jdbcUrl != null ? jdbcUrl : dataSource.toString();
+        return jdbcUrl != null
+                ? jdbcUrl
+                : Objects.requireNonNull(dataSource, "a node has a JDBC URL or a DataSource")
+                        .toString();
     }
 }

@@ -15,6 +15,7 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.SQLTransientException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Picks the node for a read: a replica that qualifies for the consistency (live, circuit not
@@ -93,7 +94,8 @@ final class ReadRouter {
      * @param exclude a node not to use (it just failed), or null
      * @param sticky a replica the connection already holds: kept if it qualifies
      */
-    Node chooseReplica(Consistency c, long requiredLsn, Node exclude, Node sticky) {
+    @Nullable
+    Node chooseReplica(Consistency c, long requiredLsn, @Nullable Node exclude, @Nullable Node sticky) {
         long now = set.clock().monotonicTime();
         long bound = boundNanos(c);
         if (sticky != null && sticky != exclude && qualifies(sticky, now, bound, requiredLsn)) {
@@ -124,7 +126,8 @@ final class ReadRouter {
      * Replicas that qualify except for the required LSN, most advanced first: where a
      * read-your-writes read may wait a few milliseconds.
      */
-    Node closestToLsn(Consistency c, Node exclude) {
+    @Nullable
+    Node closestToLsn(Consistency c, @Nullable Node exclude) {
         long now = set.clock().monotonicTime();
         long bound = boundNanos(c);
         Node best = null;

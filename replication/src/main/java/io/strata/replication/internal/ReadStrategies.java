@@ -3,6 +3,7 @@ package io.strata.replication.internal;
 import io.strata.replication.ReadCandidate;
 import io.strata.replication.ReadStrategy;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
@@ -78,7 +79,8 @@ public final class ReadStrategies {
                     bestValue = v;
                 }
             }
-            return best;
+            // candidates is never empty (floorMod above throws on an empty list), so best is set
+            return Objects.requireNonNull(best, "ReadStrategy candidates are never empty");
         }
 
         @Override

@@ -68,6 +68,7 @@ public final class ReplicaSet implements AutoCloseable {
             TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
         }
         List<Node> all = new ArrayList<>();
+        Node primaryNode = null;
         for (NodeSpec spec : config.nodes()) {
             HikariDataSource pool = new HikariDataSource(poolConfig(spec));
             CircuitBreaker cb = breakers.circuitBreaker("strata-" + config.name() + "-" + spec.name());
@@ -87,7 +88,7 @@ public final class ReplicaSet implements AutoCloseable {
             all.add(n);
             if (spec.primary()) {
                 n.role = NodeRole.PRIMARY;
-                primary = n;
+                primaryNode = n;
             } else {
                 Gauge.builder("strata.replication.lag.bytes", n, x -> {
                             long b = x.lagBytes();
@@ -105,6 +106,8 @@ public final class ReplicaSet implements AutoCloseable {
                         .register(registry);
             }
         }
+        // the builder has checked that exactly one node is the primary
+        this.primary = Objects.requireNonNull(primaryNode, "a replica set has exactly one primary");
         this.nodes = List.copyOf(all);
         this.replicasView = List.copyOf(all);
         this.retries = Counter.builder("strata.replication.retries")

@@ -11,6 +11,7 @@ import io.strata.replication.SqlClassifier;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The sealed configuration of one replica set, copied out of the builder.
@@ -24,8 +25,8 @@ import java.util.function.Consumer;
 public record ReplicaSetConfig(
         String name,
         List<NodeSpec> nodes,
-        String username,
-        String password,
+        @Nullable String username,
+        @Nullable String password,
         Consumer<HikariConfig> primaryPool,
         Consumer<HikariConfig> replicaPool,
         Consistency consistency,
@@ -39,7 +40,7 @@ public record ReplicaSetConfig(
         Duration primaryFallbackWait,
         Duration statementNetworkTimeout,
         SqlClassifier classifier,
-        CircuitBreakerConfig circuitBreaker,
-        MeterRegistry meterRegistry,
+        @Nullable CircuitBreakerConfig circuitBreaker,
+        @Nullable MeterRegistry meterRegistry,
         Clock clock,
         boolean ignoreLagForTesting) {}
