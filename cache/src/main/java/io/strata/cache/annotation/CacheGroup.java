@@ -7,9 +7,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One cache name as the proxies see it: the registered cache, and for a template-registered cache
@@ -20,20 +22,21 @@ import java.util.function.Supplier;
 final class CacheGroup {
 
     /** Per-method overrides; {@code null} fields keep the template's setting. */
-    record Overrides(Duration expireAfterWrite, Duration refreshAfter) {
+    record Overrides(
+            @Nullable Duration expireAfterWrite, @Nullable Duration refreshAfter) {
         static final Overrides NONE = new Overrides(null, null);
     }
 
     private final String name;
     private final TieredCache<Object, Object> base;
-    private final Supplier<? extends TieredCacheBuilder<?, ?>> template;
+    private final @Nullable Supplier<? extends TieredCacheBuilder<?, ?>> template;
     private final boolean owned;
     private final Map<Overrides, TieredCache<Object, Object>> variants = new LinkedHashMap<>();
     private volatile List<TieredCache<Object, Object>> all;
     final ConcurrentHashMap<Object, CompletableFuture<Object>> flights = new ConcurrentHashMap<>();
 
     @SuppressWarnings("unchecked")
-    CacheGroup(TieredCache<?, ?> base, Supplier<? extends TieredCacheBuilder<?, ?>> template, boolean owned) {
+    CacheGroup(TieredCache<?, ?> base, @Nullable Supplier<? extends TieredCacheBuilder<?, ?>> template, boolean owned) {
         this.base = (TieredCache<Object, Object>) base;
         this.name = base.name();
         this.template = template;
@@ -59,7 +62,9 @@ final class CacheGroup {
     synchronized TieredCache<Object, Object> variant(Overrides overrides) {
         TieredCache<Object, Object> c = variants.get(overrides);
         if (c == null) {
-            TieredCacheBuilder<?, ?> b = template.get();
+            TieredCacheBuilder<?, ?> b = Objects.requireNonNull(
+                            template, "variants are built only for a template-registered cache")
+                    .get();
             if (overrides.expireAfterWrite() != null) {
                 b.expireAfterWrite(overrides.expireAfterWrite());
             }

@@ -1,5 +1,7 @@
 package io.strata.cache.annotation;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A condition on a call, for {@code condition} and {@code unless}. Implementations need a public
  * no-argument constructor and must be thread-safe.
@@ -11,5 +13,5 @@ public interface CachePredicate {
      * Whether the predicate holds for {@code arguments} and {@code result} ({@code null} when the
      * method has not run yet, or returned {@code null}; for a future, the value it completed with).
      */
-    boolean test(Object[] arguments, Object result);
+    boolean test(Object[] arguments, @Nullable Object result);
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,7 +106,7 @@ final class CachingInvocationHandler implements InvocationHandler {
         }
     }
 
-    private MethodPlan resolve(Method method) {
+    private @Nullable MethodPlan resolve(Method method) {
         MethodPlan plan = plans.get(method);
         if (plan == null) {
             try {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Applies {@link Cached}, {@link CachePut} and {@link CacheEvict} on interface methods to any
@@ -96,7 +97,7 @@ public final class CachingProxyFactory implements AutoCloseable {
         return type.cast(proxy);
     }
 
-    private static Method interfaceMethod(Class<?> type, Method m) {
+    private static @Nullable Method interfaceMethod(Class<?> type, Method m) {
         try {
             return type.getMethod(m.getName(), m.getParameterTypes());
         } catch (NoSuchMethodException e) {

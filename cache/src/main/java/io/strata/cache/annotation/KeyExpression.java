@@ -9,6 +9,7 @@ import java.lang.reflect.Parameter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Compiles a key expression ({@code "id"}, {@code "order.customerId"}, {@code "tenant, id"})
@@ -44,7 +45,7 @@ final class KeyExpression {
     }
 
     /** The compiled {@code expression}, or {@code null} with the reasons added to {@code errors}. */
-    static KeyFunction compile(String expression, Method method, List<String> errors) {
+    static @Nullable KeyFunction compile(String expression, Method method, List<String> errors) {
         String[] paths = expression.split(",", -1);
         List<Path> compiled = new ArrayList<>();
         int before = errors.size();
@@ -78,7 +79,7 @@ final class KeyExpression {
         };
     }
 
-    private static Path compilePath(String path, String expression, Method method, List<String> errors) {
+    private static @Nullable Path compilePath(String path, String expression, Method method, List<String> errors) {
         String[] segments = path.split("\\.", -1);
         for (String s : segments) {
             if (!IDENTIFIER.matcher(s).matches()) {
@@ -124,7 +125,7 @@ final class KeyExpression {
         return new Path(index, chain);
     }
 
-    private static Member property(Class<?> type, String name) {
+    private static @Nullable Member property(Class<?> type, String name) {
         String cap = Character.toUpperCase(name.charAt(0)) + name.substring(1);
         for (String candidate : new String[] {name, "get" + cap, "is" + cap}) {
             try {
@@ -163,6 +164,7 @@ final class KeyExpression {
 
     /** A parameter followed by property reads; a {@code null} along the way yields {@code null}. */
     private record Path(int parameter, Member[] chain) {
+        @Nullable
         Object evaluate(Object[] args) {
             Object v = args[parameter];
             for (Member m : chain) {

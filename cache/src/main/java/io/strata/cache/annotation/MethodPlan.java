@@ -3,9 +3,15 @@ package io.strata.cache.annotation;
 import io.strata.cache.TieredCache;
 import io.strata.cache.annotation.KeyExpression.KeyFunction;
 import java.lang.reflect.Method;
+import org.jspecify.annotations.Nullable;
 
 /** What the proxy does for one interface method; computed and checked when the proxy is created. */
-record MethodPlan(Method method, Returns returns, Op cached, Op put, Op evict) {
+record MethodPlan(
+        Method method,
+        Returns returns,
+        @Nullable Op cached,
+        @Nullable Op put,
+        @Nullable Op evict) {
 
     /** The shape of the return type. */
     enum Returns {
@@ -41,17 +47,17 @@ record MethodPlan(Method method, Returns returns, Op cached, Op put, Op evict) {
             CacheGroup group,
             TieredCache<Object, Object> cache,
             KeyFunction key,
-            CachePredicate condition,
-            CachePredicate unless,
+            @Nullable CachePredicate condition,
+            @Nullable CachePredicate unless,
             boolean sync,
             boolean allEntries,
             boolean beforeInvocation) {
 
-        boolean applies(Object[] args, Object result) {
+        boolean applies(Object[] args, @Nullable Object result) {
             return condition == null || condition.test(args, result);
         }
 
-        boolean vetoes(Object[] args, Object result) {
+        boolean vetoes(Object[] args, @Nullable Object result) {
             return unless != null && unless.test(args, result);
         }
     }

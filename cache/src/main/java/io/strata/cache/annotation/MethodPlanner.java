@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** Reads and checks a method's annotations into a {@link MethodPlan}, adding every problem to a list. */
 final class MethodPlanner {
@@ -101,7 +102,7 @@ final class MethodPlanner {
         return new CacheGroup.Overrides(ttl, refresh);
     }
 
-    private static Duration duration(String attribute, String text, ErrorSink sink) {
+    private static @Nullable Duration duration(String attribute, String text, ErrorSink sink) {
         if (text.isEmpty()) {
             return null;
         }
@@ -169,10 +170,14 @@ final class MethodPlanner {
                 }
             }
         }
-        return new Op(annotation, group, cache, keyFunction, cond, veto, sync, allEntries, before);
+        // group, cache and keyFunction are null only after an error went to sink; the factory then
+        // rejects the whole proxy, so such an Op is never run.
+        @SuppressWarnings("NullAway")
+        Op op = new Op(annotation, group, cache, keyFunction, cond, veto, sync, allEntries, before);
+        return op;
     }
 
-    private static <T> T instantiate(String what, Class<? extends T> type, ErrorSink sink) {
+    private static <T> @Nullable T instantiate(String what, Class<? extends T> type, ErrorSink sink) {
         if (type.isInterface() || Modifier.isAbstract(type.getModifiers())) {
             sink.add(what + ": " + type.getName() + " is not a concrete class");
             return null;

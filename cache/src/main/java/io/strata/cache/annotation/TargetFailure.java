@@ -1,5 +1,7 @@
 package io.strata.cache.annotation;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The target method threw {@code cause}: carried out of a {@link io.strata.cache.TieredCache} load
  * (which counts it as the failed load it is, and hands it to every caller that joined the load) and
@@ -7,12 +9,12 @@ package io.strata.cache.annotation;
  */
 final class TargetFailure extends RuntimeException {
 
-    TargetFailure(Throwable cause) {
+    TargetFailure(@Nullable Throwable cause) {
         super(null, cause, false, false);
     }
 
     /** The target's exception inside {@code e} (a cache's load failure), or {@code null}. */
-    static TargetFailure in(RuntimeException e) {
+    static @Nullable TargetFailure in(RuntimeException e) {
         return e.getCause() instanceof TargetFailure f ? f : null;
     }
 }
