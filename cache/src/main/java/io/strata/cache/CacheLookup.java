@@ -1,5 +1,7 @@
 package io.strata.cache;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What {@link TieredCache#lookup} found for a key: a value, a negative entry (the key is cached as
  * having no value), or nothing (a miss).
@@ -17,5 +19,6 @@ public interface CacheLookup<V> {
     boolean negative();
 
     /** The cached value; {@code null} for a negative entry and on a miss. */
+    @Nullable
     V value();
 }

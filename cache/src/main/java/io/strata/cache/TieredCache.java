@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A cache over an ordered list of tiers (Caffeine L1, Hazelcast L2, Redis L3, any subset) in front
@@ -39,9 +40,11 @@ public interface TieredCache<K, V> extends AutoCloseable {
     String name();
 
     /** The value for {@code key}, loading it from the {@link Store} on a miss; {@code null} if absent. */
+    @Nullable
     V get(K key);
 
     /** The value for {@code key}, computing it with {@code loader} on a miss; {@code null} if absent. */
+    @Nullable
     V get(K key, Function<? super K, ? extends V> loader);
 
     /**
@@ -51,12 +54,14 @@ public interface TieredCache<K, V> extends AutoCloseable {
      * joined the load, and counts as a successful load. A refresh-ahead reload whose value is
      * rejected drops the entry instead of replacing it. A hit is served without asking.
      */
+    @Nullable
     V get(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf);
 
     /**
      * The cached value for {@code key} from any tier, without loading; {@code null} on a miss and for
      * a negative entry (use {@link #lookup} to tell them apart).
      */
+    @Nullable
     V getIfPresent(K key);
 
     /**

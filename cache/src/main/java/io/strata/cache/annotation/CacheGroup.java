@@ -84,7 +84,7 @@ final class CacheGroup {
     }
 
     /** Puts {@code value} through the base cache's write strategy; other variants drop their copy first. */
-    void put(Object key, Object value) {
+    void put(Object key, @Nullable Object value) {
         List<TieredCache<Object, Object>> caches = all;
         for (TieredCache<Object, Object> c : caches) {
             if (c != base) {

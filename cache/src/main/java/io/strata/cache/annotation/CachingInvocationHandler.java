@@ -87,7 +87,7 @@ final class CachingInvocationHandler implements InvocationHandler {
     }
 
     @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    public @Nullable Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         Object[] a = args == null ? NO_ARGS : args;
         MethodPlan plan = byIdentity.get(method);
         if (plan == null) {
@@ -145,7 +145,7 @@ final class CachingInvocationHandler implements InvocationHandler {
 
     // ---- synchronous ------------------------------------------------------------------------
 
-    private Object invokeSync(MethodPlan plan, Object[] a) {
+    private @Nullable Object invokeSync(MethodPlan plan, Object[] a) {
         Op evict = plan.evict();
         if (evict != null && evict.beforeInvocation() && evict.applies(a, null)) {
             evict(evict, a);
@@ -172,7 +172,7 @@ final class CachingInvocationHandler implements InvocationHandler {
      * The cached value of {@code key} if L1 answers without any check (the common configuration:
      * no refresh-ahead, no stale window), else {@link #NOT_FOUND}: a hit builds no loader.
      */
-    private static Object quickHit(Op op, Object key) {
+    private static @Nullable Object quickHit(Op op, Object key) {
         if (key != null && op.cache() instanceof DefaultTieredCache<Object, Object> d) {
             Entry<Object> hit = d.hitWithoutChecks(key);
             if (hit != null) {
@@ -182,7 +182,7 @@ final class CachingInvocationHandler implements InvocationHandler {
         return NOT_FOUND;
     }
 
-    private Object readThrough(MethodPlan plan, Op op, Object key, Object[] a) {
+    private @Nullable Object readThrough(MethodPlan plan, Op op, Object key, Object[] a) {
         Object hit = quickHit(op, key);
         if (hit != NOT_FOUND) {
             return hit;
@@ -199,7 +199,7 @@ final class CachingInvocationHandler implements InvocationHandler {
         return v instanceof InFlight f ? joinValue(f.future()) : v;
     }
 
-    private Object readAside(MethodPlan plan, Op op, Object key, Object[] a) {
+    private @Nullable Object readAside(MethodPlan plan, Op op, Object key, Object[] a) {
         CacheLookup<Object> found = op.cache().lookup(key);
         if (found.present()) {
             return found.value();

@@ -7,23 +7,24 @@ import io.strata.cache.WriteStrategy;
 import java.time.Clock;
 import java.time.Duration;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /** The sealed configuration of one cache, copied out of the builder. */
 public record CacheConfig<K, V>(
         String name,
         Codec<K> keyCodec,
         Codec<V> valueCodec,
-        Store<K, V> store,
+        @Nullable Store<K, V> store,
         WriteStrategy writeStrategy,
         Duration expireAfterWrite,
         double ttlJitter,
         Duration negativeTtl,
         Duration staleWhileRevalidate,
-        Duration refreshAfter,
+        @Nullable Duration refreshAfter,
         Duration clusterLease,
         Duration tierTimeout,
         CircuitBreakerConfig circuitBreaker,
         Clock clock,
         Duration invalidationHeartbeat,
-        DataSource notifyDataSource,
-        String notifyChannel) {}
+        @Nullable DataSource notifyDataSource,
+        @Nullable String notifyChannel) {}

@@ -12,8 +12,10 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * L1: a Caffeine cache of entries with a fixed time-to-live (the tier's own), on the cache's clock,
@@ -49,7 +51,7 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
             TierContext<K, V> context,
             long maximumSize,
             long maximumWeight,
-            Weigher<Object, Object> weigher,
+            @Nullable Weigher<Object, Object> weigher,
             Duration expireAfterWrite) {
         this.clock = context.config().clock();
         this.ttlMillis = expireAfterWrite.toMillis();
@@ -65,9 +67,11 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
             builder.recordStats();
         }
         if (maximumWeight > 0) {
+            // LocalTier sets a weigher whenever it sets maximumWeight
+            Weigher<Object, Object> w = Objects.requireNonNull(weigher, "maximumWeight needs a weigher");
             builder.maximumWeight(maximumWeight).weigher((Object k, Object v) -> {
                 Object value = unwrap(v).value();
-                return value == null ? 1 : weigher.weigh(k, value); // a negative entry weighs 1
+                return value == null ? 1 : w.weigh(k, value); // a negative entry weighs 1
             });
         } else {
             builder.maximumSize(maximumSize);
@@ -133,7 +137,7 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
 
     /** The entry if it is still alive; a dead short-lived one is removed. */
     @SuppressWarnings("unchecked")
-    private Entry<V> live(K key, Object stored) {
+    private @Nullable Entry<V> live(K key, @Nullable Object stored) {
         if (stored == null) {
             return null;
         }
@@ -159,7 +163,7 @@ public final class CaffeineTierStore<K, V> implements TierStore<K, V> {
     }
 
     @Override
-    public Entry<V> get(K key) {
+    public @Nullable Entry<V> get(K key) {
         return live(key, cache.getIfPresent(key));
     }
 

@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +50,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         }
 
         @Override
-        public Object value() {
+        public @Nullable Object value() {
             return null;
         }
 
@@ -64,12 +65,12 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     private final Clock clock;
     private final CacheMetrics metrics;
     private final TierChain<K, V> chain;
-    private final CaffeineTierStore<K, V> local;
-    private final Coordinator<K, V> coordinator;
-    private final InvalidationChannel invalidations;
-    private final WriteBehindQueue<K, V> writeBehind;
-    private final PgNotifyListener notifyListener;
-    private final Store<K, V> store;
+    private final @Nullable CaffeineTierStore<K, V> local;
+    private final @Nullable Coordinator<K, V> coordinator;
+    private final @Nullable InvalidationChannel invalidations;
+    private final @Nullable WriteBehindQueue<K, V> writeBehind;
+    private final @Nullable PgNotifyListener notifyListener;
+    private final @Nullable Store<K, V> store;
     private final WriteStrategy.Kind kind;
     private final VersionClock versions;
     private final EntryFactory<K, V> entries;
@@ -84,14 +85,14 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     /** {@link #loadFromStore}, made once: a method reference to it would be a new object per read. */
     private final Function<K, V> storeLoader;
     /** {@link #storeLoader}, or {@code null} without a store (reads without a loader refresh nothing). */
-    private final Function<K, V> refreshLoader;
+    private final @Nullable Function<K, V> refreshLoader;
 
     private volatile boolean closed;
 
     public DefaultTieredCache(
             CacheConfig<K, V> config,
             List<TierStore<K, V>> opened,
-            Coordinator<K, V> coordinator,
+            @Nullable Coordinator<K, V> coordinator,
             CacheMetrics metrics) {
         this.config = config;
         this.name = config.name();
@@ -125,16 +126,24 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
             this.invalidations = null;
         }
         if (kind == WriteStrategy.Kind.WRITE_BEHIND) {
-            StoreBatchWriter<K, V> writer = new StoreBatchWriter<>(name, store, config.writeStrategy(), metrics, clock);
-            this.writeBehind = coordinator.openWriteBehind(writer);
-            metrics.gauge("strata.cache.writebehind.depth", writeBehind::depth);
+            // the builder requires a store and a coordination for write-behind
+            StoreBatchWriter<K, V> writer = new StoreBatchWriter<>(
+                    name,
+                    Objects.requireNonNull(store, "write-behind needs a store"),
+                    config.writeStrategy(),
+                    metrics,
+                    clock);
+            WriteBehindQueue<K, V> queue = Objects.requireNonNull(coordinator, "write-behind needs a coordination")
+                    .openWriteBehind(writer);
+            this.writeBehind = queue;
+            metrics.gauge("strata.cache.writebehind.depth", queue::depth);
         } else {
             this.writeBehind = null;
         }
         boolean leased = coordinator != null
                 && chain.hasRemote()
                 && !config.clusterLease().isZero();
-        LoadLease lease = leased ? coordinator.lease() : null;
+        LoadLease lease = leased && coordinator != null ? coordinator.lease() : null;
         this.loads = new LoadCoordinator<>(config, chain, entries, metrics, writeBehind, lease, this::keyString);
         this.refresher =
                 new Refresher<>(config, chain, entries, metrics, loads, lease, this::keyString, this::announce);
@@ -150,7 +159,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         if (config.notifyDataSource() != null) {
             this.notifyListener = new PgNotifyListener(
                     config.notifyDataSource(),
-                    config.notifyChannel(),
+                    Objects.requireNonNull(config.notifyChannel(), "set together with notifyDataSource"),
                     name,
                     k -> {
                         invalidateHere(config.keyCodec().decode(k), true);
@@ -171,11 +180,11 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     }
 
     @Override
-    public V get(K key) {
+    public @Nullable V get(K key) {
         return get(key, storeLoader);
     }
 
-    private V loadFromStore(K key) {
+    private @Nullable V loadFromStore(K key) {
         if (store == null) {
             throw new IllegalStateException("cache " + name + " has no store: use get(key, loader)");
         }
@@ -183,7 +192,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     }
 
     @Override
-    public V get(K key, Function<? super K, ? extends V> loader) {
+    public @Nullable V get(K key, Function<? super K, ? extends V> loader) {
         Objects.requireNonNull(key, "key cannot be null");
         Objects.requireNonNull(loader, "loader cannot be null");
         Entry<V> e = l1Hit(key);
@@ -196,7 +205,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     }
 
     @Override
-    public V get(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+    public @Nullable V get(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
         Objects.requireNonNull(key, "key cannot be null");
         Objects.requireNonNull(loader, "loader cannot be null");
         Objects.requireNonNull(cacheIf, "cacheIf cannot be null");
@@ -210,7 +219,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     }
 
     @Override
-    public V getIfPresent(K key) {
+    public @Nullable V getIfPresent(K key) {
         Objects.requireNonNull(key, "key cannot be null");
         Entry<V> e = find(key, refreshLoader, null);
         return e == null ? null : e.value();
@@ -228,7 +237,8 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
      * The first live entry in the tiers, promoted into the tiers above it; refreshes scheduled with
      * {@code loader} and {@code cacheIf} (both may be {@code null}).
      */
-    private Entry<V> find(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+    private @Nullable Entry<V> find(
+            K key, @Nullable Function<? super K, ? extends V> loader, @Nullable Predicate<? super V> cacheIf) {
         Entry<V> e = l1Hit(key);
         return e != null ? e : findBelowL1(key, loader, cacheIf);
     }
@@ -239,8 +249,10 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
      * no refresh-ahead there is nothing else to check (no clock read). Otherwise {@code null}, and
      * {@link #findBelowL1} reads L1 with the checks.
      */
-    private Entry<V> l1Hit(K key) {
-        return l1Unchecked ? local.get(key) : null;
+    private @Nullable Entry<V> l1Hit(K key) {
+        return l1Unchecked
+                ? Objects.requireNonNull(local, "l1Unchecked implies an L1").get(key)
+                : null;
     }
 
     /**
@@ -248,12 +260,13 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
      * else {@code null}; nothing is allocated or scheduled. The annotation proxy's hit path: it builds
      * its loader only on a miss.
      */
-    public Entry<V> hitWithoutChecks(K key) {
+    public @Nullable Entry<V> hitWithoutChecks(K key) {
         return l1Hit(key);
     }
 
     /** The tiers {@link #l1Hit} did not read, in order, as {@link #find}. */
-    private Entry<V> findBelowL1(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+    private @Nullable Entry<V> findBelowL1(
+            K key, @Nullable Function<? super K, ? extends V> loader, @Nullable Predicate<? super V> cacheIf) {
         int start = l1Unchecked ? 1 : 0;
         if (start >= chain.size()) {
             return null;
@@ -296,6 +309,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     }
 
     @Override
+    @SuppressWarnings("NullAway") // stamps holds a stamp for every key of missing, so stamps.get is non-null
     public Map<K, V> getAll(
             Collection<? extends K> keys, Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> loader) {
         Objects.requireNonNull(keys, "keys cannot be null");
@@ -382,7 +396,8 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         switch (kind) {
             case WRITE_THROUGH -> {
                 try {
-                    store.write(key, value, version);
+                    // the builder requires a store for every strategy but cache-aside
+                    Objects.requireNonNull(store, "write-through needs a store").write(key, value, version);
                 } catch (RuntimeException ex) {
                     throw new CacheException(
                             "cache " + name + ": store write of " + key + " failed, cache unchanged", ex);
@@ -390,7 +405,8 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
             }
             case WRITE_BEHIND -> {
                 try {
-                    writeBehind.enqueue(key, e);
+                    Objects.requireNonNull(writeBehind, "opened for write-behind")
+                            .enqueue(key, e);
                 } catch (RuntimeException ex) {
                     throw new CacheException(
                             "cache " + name + ": write-behind enqueue of " + key + " failed, not acknowledged", ex);
@@ -528,7 +544,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
 
     // ---- for tests in this module ------------------------------------------------------------
 
-    public InvalidationChannel invalidationChannel() {
+    public @Nullable InvalidationChannel invalidationChannel() {
         return invalidations;
     }
 
@@ -536,7 +552,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         return chain.all();
     }
 
-    public WriteBehindQueue<K, V> writeBehindQueue() {
+    public @Nullable WriteBehindQueue<K, V> writeBehindQueue() {
         return writeBehind;
     }
 }

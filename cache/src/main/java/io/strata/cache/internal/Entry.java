@@ -1,6 +1,7 @@
 package io.strata.cache.internal;
 
 import io.strata.cache.CacheLookup;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One cached value with its metadata, as every tier holds it. Times are epoch milliseconds of the
@@ -13,7 +14,7 @@ import io.strata.cache.CacheLookup;
  * @param freshUntil after this the entry is stale
  * @param staleUntil after this the entry is gone (== freshUntil without stale-while-revalidate)
  */
-public record Entry<V>(V value, long version, long createdAt, long freshUntil, long staleUntil)
+public record Entry<V>(@Nullable V value, long version, long createdAt, long freshUntil, long staleUntil)
         implements CacheLookup<V> {
 
     /** Always {@code true}: an entry is a value or a negative entry. */

@@ -26,7 +26,8 @@ public final class EntryCodec<V> {
     }
 
     public byte[] encode(Entry<V> entry) {
-        byte[] payload = entry.negative() ? new byte[0] : codec.encode(entry.value());
+        V value = entry.value(); // null exactly when entry.negative()
+        byte[] payload = value == null ? new byte[0] : codec.encode(value);
         ByteBuffer buf = ByteBuffer.allocate(HEADER + payload.length);
         buf.putShort(MAGIC)
                 .put(FORMAT)

@@ -2,6 +2,7 @@ package io.strata.cache.internal;
 
 import java.time.Clock;
 import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
 
 /** Makes entries: times from the cache's clock, TTLs jittered, negative entries with their own TTL. */
 public final class EntryFactory<K, V> {
@@ -15,7 +16,7 @@ public final class EntryFactory<K, V> {
     }
 
     /** An entry for {@code value} ({@code null}: a negative entry) written now with {@code version}. */
-    public Entry<V> create(V value, long version) {
+    public Entry<V> create(@Nullable V value, long version) {
         long now = clock.millis();
         long ttl = jitter((value == null ? config.negativeTtl() : config.expireAfterWrite()).toMillis());
         long fresh = now + Math.max(1, ttl);

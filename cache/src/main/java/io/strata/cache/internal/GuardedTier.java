@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +76,7 @@ public final class GuardedTier<K, V> implements TierStore<K, V> {
     }
 
     @Override
-    public Entry<V> get(K key) {
+    public @Nullable Entry<V> get(K key) {
         if (debtAll || (!debt.isEmpty() && debt.contains(key))) {
             payDebt();
             metrics.tierGet(name(), "skipped", 1);

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,9 +57,9 @@ public final class InvalidationChannel implements AutoCloseable {
     private final Thread sender;
     private volatile boolean running = true;
     private long seq;
-    private Consumer<byte[]> onKey;
-    private Runnable onAll;
-    private Runnable onGap;
+    private @Nullable Consumer<byte[]> onKey;
+    private @Nullable Runnable onAll;
+    private @Nullable Runnable onGap;
 
     public InvalidationChannel(
             String cacheName, InvalidationTransport transport, Clock clock, Duration heartbeat, CacheMetrics metrics) {
@@ -225,12 +227,12 @@ public final class InvalidationChannel implements AutoCloseable {
         }
         metrics.invalidationReceived();
         if (type == ALL) {
-            onAll.run();
+            Objects.requireNonNull(onAll, "set by start()").run();
             return;
         }
         for (byte[] k : keys) {
             try {
-                onKey.accept(k);
+                Objects.requireNonNull(onKey, "set by start()").accept(k);
             } catch (RuntimeException e) {
                 gap("malformed", from);
                 return;
@@ -238,7 +240,7 @@ public final class InvalidationChannel implements AutoCloseable {
         }
     }
 
-    private void gap(String reason, UUID from) {
+    private void gap(String reason, @Nullable UUID from) {
         metrics.invalidationGap(reason);
         LOG.info(
                 "cache {}: invalidation gap ({}{}), clearing L1",

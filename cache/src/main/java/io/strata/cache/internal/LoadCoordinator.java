@@ -4,12 +4,14 @@ import io.micrometer.core.instrument.Timer;
 import io.strata.cache.CacheException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +34,8 @@ public final class LoadCoordinator<K, V> {
     private final TierChain<K, V> chain;
     private final EntryFactory<K, V> entries;
     private final CacheMetrics metrics;
-    private final WriteBehindQueue<K, V> writeBehind;
-    private final LoadLease lease;
+    private final @Nullable WriteBehindQueue<K, V> writeBehind;
+    private final @Nullable LoadLease lease;
     private final Duration leaseTime;
     private final Function<K, String> keyString;
     private final ConcurrentHashMap<K, CompletableFuture<Entry<V>>> flights = new ConcurrentHashMap<>();
@@ -44,8 +46,8 @@ public final class LoadCoordinator<K, V> {
             TierChain<K, V> chain,
             EntryFactory<K, V> entries,
             CacheMetrics metrics,
-            WriteBehindQueue<K, V> writeBehind,
-            LoadLease lease,
+            @Nullable WriteBehindQueue<K, V> writeBehind,
+            @Nullable LoadLease lease,
             Function<K, String> keyString) {
         this.name = config.name();
         this.clock = config.clock();
@@ -64,7 +66,8 @@ public final class LoadCoordinator<K, V> {
      * {@code since}: the cache clock's millis before the caller read the shared tiers and missed;
      * the lease holder reads them again only if another member released the key's lease since.
      */
-    public Entry<V> load(K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf, long since) {
+    public Entry<V> load(
+            K key, Function<? super K, ? extends V> loader, @Nullable Predicate<? super V> cacheIf, long since) {
         CompletableFuture<Entry<V>> mine = new CompletableFuture<>();
         CompletableFuture<Entry<V>> theirs = flights.putIfAbsent(key, mine);
         if (theirs != null) {
@@ -119,12 +122,17 @@ public final class LoadCoordinator<K, V> {
      * while waiting for a holder, are the shared tiers read again.
      */
     private Entry<V> loadUnderLease(
-            K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf, long stamp, long since) {
+            K key,
+            Function<? super K, ? extends V> loader,
+            @Nullable Predicate<? super V> cacheIf,
+            long stamp,
+            long since) {
         String leaseName = "load:" + keyString.apply(key);
         long deadline = System.nanoTime() + 2 * leaseTime.toNanos();
         long pauseMillis = 2;
         boolean waited = false;
         long readAt = since;
+        LoadLease lease = Objects.requireNonNull(this.lease, "loads go under a lease only when there is one");
         while (true) {
             LoadLease.Outcome outcome;
             try {
@@ -164,7 +172,7 @@ public final class LoadCoordinator<K, V> {
     }
 
     private Entry<V> loadAndStore(
-            K key, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf, long stamp) {
+            K key, Function<? super K, ? extends V> loader, @Nullable Predicate<? super V> cacheIf, long stamp) {
         Entry<V> pending = pending(key);
         if (pending != null) {
             chain.installLoaded(key, pending, stamp);
@@ -188,7 +196,7 @@ public final class LoadCoordinator<K, V> {
     }
 
     /** The unflushed write-behind value of {@code key} as a cache entry, or {@code null}. */
-    public Entry<V> pending(K key) {
+    public @Nullable Entry<V> pending(K key) {
         if (writeBehind == null) {
             return null;
         }

@@ -2,6 +2,7 @@ package io.strata.cache.internal;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +34,7 @@ public final class Refresher<K, V> implements AutoCloseable {
     private final EntryFactory<K, V> entries;
     private final CacheMetrics metrics;
     private final LoadCoordinator<K, V> loads;
-    private final LoadLease lease;
+    private final @Nullable LoadLease lease;
     private final Duration leaseTime;
     private final Function<K, String> keyString;
     private final Consumer<K> announce;
@@ -47,7 +49,7 @@ public final class Refresher<K, V> implements AutoCloseable {
             EntryFactory<K, V> entries,
             CacheMetrics metrics,
             LoadCoordinator<K, V> loads,
-            LoadLease lease,
+            @Nullable LoadLease lease,
             Function<K, String> keyString,
             Consumer<K> announce) {
         this.name = config.name();
@@ -80,7 +82,7 @@ public final class Refresher<K, V> implements AutoCloseable {
      * older one be served any longer.
      */
     public void schedule(
-            K key, Entry<V> current, Function<? super K, ? extends V> loader, Predicate<? super V> cacheIf) {
+            K key, Entry<V> current, Function<? super K, ? extends V> loader, @Nullable Predicate<? super V> cacheIf) {
         if (closed || !refreshing.add(key)) {
             return;
         }
@@ -107,9 +109,9 @@ public final class Refresher<K, V> implements AutoCloseable {
 
     private Entry<V> reload(
             K key,
-            Entry<V> current,
+            @Nullable Entry<V> current,
             Function<? super K, ? extends V> loader,
-            Predicate<? super V> cacheIf,
+            @Nullable Predicate<? super V> cacheIf,
             boolean once) {
         // taken before anything is read: an invalidation or a put from here on drops this reload
         long stamp = chain.stamp(key);
@@ -121,7 +123,8 @@ public final class Refresher<K, V> implements AutoCloseable {
                 acquired = true; // the lease service is down: refreshing here too is the lesser harm
             }
             if (!acquired) {
-                return current;
+                // once-only reloads come from schedule(), which passes the current entry
+                return Objects.requireNonNull(current, "a scheduled refresh has a current entry");
             }
             Entry<V> shared = chain.sharedFresh(key, clock.millis(), stamp);
             if (shared != null && current != null && shared.createdAt() > current.createdAt()) {

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -78,7 +79,11 @@ public final class StoreBatchWriter<K, V> {
             return new Outcome<>(Set.of(), Set.of(), false);
         }
         Map<K, Versioned<V>> writes = new LinkedHashMap<>();
-        batch.forEach((k, e) -> writes.put(k, new Versioned<>(e.value(), e.version())));
+        batch.forEach((k, e) -> writes.put(
+                k,
+                new Versioned<>(
+                        Objects.requireNonNull(e.value(), "write-behind queues hold no negative entries"),
+                        e.version())));
         try {
             store.writeAll(writes);
             metrics.writeBehindBatch(writes.size());

@@ -3,6 +3,7 @@ package io.strata.cache.internal;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The ordered tiers of one cache, nearest first, with every remote tier behind a
@@ -13,7 +14,7 @@ import java.util.List;
 public final class TierChain<K, V> implements AutoCloseable {
 
     private final List<TierStore<K, V>> tiers;
-    private final CaffeineTierStore<K, V> local;
+    private final @Nullable CaffeineTierStore<K, V> local;
     private final List<GuardedTier<K, V>> remotes;
     private final KeyGenerations generations = new KeyGenerations();
 
@@ -50,7 +51,7 @@ public final class TierChain<K, V> implements AutoCloseable {
     }
 
     /** L1, or {@code null} if the cache has none. */
-    public CaffeineTierStore<K, V> local() {
+    public @Nullable CaffeineTierStore<K, V> local() {
         return local;
     }
 
@@ -87,7 +88,7 @@ public final class TierChain<K, V> implements AutoCloseable {
      * A fresh entry from the shared (remote) tiers, promoted into the tiers above it unless
      * {@code key} was invalidated since {@code stamp}; else {@code null}.
      */
-    public Entry<V> sharedFresh(K key, long now, long stamp) {
+    public @Nullable Entry<V> sharedFresh(K key, long now, long stamp) {
         for (int i = 0; i < tiers.size(); i++) {
             TierStore<K, V> t = tiers.get(i);
             if (!t.remote()) {

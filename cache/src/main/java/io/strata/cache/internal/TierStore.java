@@ -2,6 +2,7 @@ package io.strata.cache.internal;
 
 import java.util.Collection;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One opened tier. Every implementation passes {@code TierContract}. A remote tier throws on an
@@ -17,6 +18,7 @@ public interface TierStore<K, V> extends AutoCloseable {
     boolean remote();
 
     /** The entry for {@code key}, or {@code null}. Expired entries may be returned; callers check times. */
+    @Nullable
     Entry<V> get(K key);
 
     /** The entries present for {@code keys}, in one round trip where the tier allows. */

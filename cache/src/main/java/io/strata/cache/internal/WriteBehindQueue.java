@@ -2,6 +2,7 @@ package io.strata.cache.internal;
 
 import java.util.Collection;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The durable write-behind queue of one cache: entries coalesced per key, flushed in batches by
@@ -13,6 +14,7 @@ public interface WriteBehindQueue<K, V> extends AutoCloseable {
     void enqueue(K key, Entry<V> entry);
 
     /** The queued (not yet flushed) entry for {@code key}, or {@code null}. */
+    @Nullable
     Entry<V> pending(K key);
 
     /** The queued entries for those of {@code keys} that have one. */

@@ -54,7 +54,7 @@ public final class StrataCache extends AbstractValueAdaptingCache {
 
     @Override
     @SuppressWarnings("unchecked")
-    public <T> T get(Object key, Callable<T> valueLoader) {
+    public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
         try {
             return (T) cache.get(key, k -> {
                 try {

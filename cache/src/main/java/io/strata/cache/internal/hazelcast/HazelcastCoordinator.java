@@ -7,14 +7,15 @@ import io.strata.cache.internal.InvalidationTransport;
 import io.strata.cache.internal.LoadLease;
 import io.strata.cache.internal.StoreBatchWriter;
 import io.strata.cache.internal.WriteBehindQueue;
+import org.jspecify.annotations.Nullable;
 
 /** Coordination over a Hazelcast member or client. */
 public final class HazelcastCoordinator<K, V> implements Coordinator<K, V> {
 
     private final CoordinationContext<K, V> context;
     private final HazelcastInstance hazelcast;
-    private HazelcastInvalidationTransport transport;
-    private HazelcastLoadLease lease;
+    private @Nullable HazelcastInvalidationTransport transport;
+    private @Nullable HazelcastLoadLease lease;
 
     public HazelcastCoordinator(CoordinationContext<K, V> context, HazelcastInstance hazelcast) {
         this.context = context;

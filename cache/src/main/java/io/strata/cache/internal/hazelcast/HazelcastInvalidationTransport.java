@@ -6,6 +6,7 @@ import com.hazelcast.topic.ITopic;
 import io.strata.cache.internal.InvalidationTransport;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Invalidations on a Hazelcast {@code ITopic}. Messages of one publisher arrive in order; a client
@@ -15,8 +16,8 @@ final class HazelcastInvalidationTransport implements InvalidationTransport {
 
     private final HazelcastInstance hazelcast;
     private final ITopic<byte[]> topic;
-    private UUID listener;
-    private UUID lifecycleListener;
+    private @Nullable UUID listener;
+    private @Nullable UUID lifecycleListener;
 
     HazelcastInvalidationTransport(HazelcastInstance hazelcast, String topicName) {
         this.hazelcast = hazelcast;

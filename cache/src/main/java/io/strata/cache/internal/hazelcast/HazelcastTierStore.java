@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * L2: an {@code IMap<String, byte[]>} of encoded entries keyed by the encoded cache key, each with
@@ -77,7 +78,7 @@ public final class HazelcastTierStore<K, V> implements TierStore<K, V> {
         return await(java.util.concurrent.CompletableFuture.supplyAsync(call, blocking));
     }
 
-    private Entry<V> decode(String key, byte[] bytes) {
+    private @Nullable Entry<V> decode(String key, byte[] bytes) {
         if (bytes == null) {
             return null;
         }
@@ -91,7 +92,7 @@ public final class HazelcastTierStore<K, V> implements TierStore<K, V> {
     }
 
     @Override
-    public Entry<V> get(K key) {
+    public @Nullable Entry<V> get(K key) {
         String k = context.keyString(key);
         return decode(k, await(map.getAsync(k)));
     }

@@ -22,9 +22,11 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,10 +63,10 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
     private final StoreBatchWriter<K, V> writer;
     private final CacheMetrics metrics;
     private final Clock clock;
-    private final Thread flusher;
+    private final @Nullable Thread flusher;
     private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
     private final long closeTimeoutNanos;
-    private final WriteBehindJournal journal;
+    private final @Nullable WriteBehindJournal journal;
     private volatile boolean closing;
     private volatile long closeDeadlineNanos;
     private volatile boolean drained;
@@ -127,7 +129,9 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
      * (it is unreachable) goes back into the map, never over a newer entry. Runs before the flusher
      * starts and before the cache serves anything.
      */
+    @SuppressWarnings("NullAway") // keyStrings and records hold every key of batch, so their gets are non-null
     private void replayJournal() {
+        WriteBehindJournal journal = Objects.requireNonNull(this.journal, "replayed only with a journal");
         int n = journal.replay(SetIfNewer::version, records -> {
             Map<K, Entry<V>> batch = new LinkedHashMap<>();
             Map<K, String> keyStrings = new HashMap<>();
@@ -184,7 +188,7 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
     }
 
     @Override
-    public Entry<V> pending(K key) {
+    public @Nullable Entry<V> pending(K key) {
         byte[] bytes = queue.get(keyString(key));
         if (bytes == null) {
             return null;
@@ -321,7 +325,10 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
             if (!outcome.written().isEmpty()) {
                 Map<String, Long> flushed = new HashMap<>();
                 for (K k : outcome.written()) {
-                    flushed.put(keyString(k), batch.get(k).version());
+                    flushed.put(
+                            keyString(k),
+                            Objects.requireNonNull(batch.get(k), "written keys come from the batch")
+                                    .version());
                 }
                 queue.executeOnKeys(flushed.keySet(), new RemoveIfUnchanged(flushed));
             }
@@ -336,14 +343,14 @@ public final class HazelcastWriteBehindQueue<K, V> implements WriteBehindQueue<K
         return false;
     }
 
-    private void deadLetter(String keyString, byte[] bytes) {
+    private void deadLetter(String keyString, byte @Nullable [] bytes) {
         if (bytes != null) {
             moveToDeadLetters(keyString, bytes);
             metrics.writeBehindDeadLetter();
         }
     }
 
-    private void moveToDeadLetters(String keyString, byte[] bytes) {
+    private void moveToDeadLetters(String keyString, byte @Nullable [] bytes) {
         if (bytes != null) {
             deadLetters.set(keyString, bytes);
             queue.remove(keyString, bytes);

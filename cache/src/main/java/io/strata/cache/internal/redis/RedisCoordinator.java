@@ -9,6 +9,7 @@ import io.strata.cache.internal.InvalidationTransport;
 import io.strata.cache.internal.LoadLease;
 import io.strata.cache.internal.StoreBatchWriter;
 import io.strata.cache.internal.WriteBehindQueue;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.UnifiedJedis;
 
 /** Coordination over Redis: pub/sub, {@code SET NX} leases and streams. */
@@ -17,8 +18,8 @@ public final class RedisCoordinator<K, V> implements Coordinator<K, V> {
     private final CoordinationContext<K, V> context;
     private final UnifiedJedis jedis;
     private final RedisDurabilityCheck durability;
-    private RedisInvalidationTransport transport;
-    private RedisLoadLease lease;
+    private @Nullable RedisInvalidationTransport transport;
+    private @Nullable RedisLoadLease lease;
 
     public RedisCoordinator(
             CoordinationContext<K, V> context, UnifiedJedis jedis, RedisCoordination.Durability durability) {

@@ -4,6 +4,7 @@ import io.strata.cache.RedisCoordination;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -23,7 +24,7 @@ final class RedisDurabilityCheck {
     private final RedisCoordination.Durability durability;
     private final String cacheName;
     private final List<byte[]> sampleKeys;
-    private volatile String problem;
+    private volatile @Nullable String problem;
     private volatile boolean unverified;
     private volatile long lastRunNanos;
 
@@ -38,6 +39,7 @@ final class RedisDurabilityCheck {
     }
 
     /** Why Redis cannot be trusted with an acknowledged entry now, or {@code null}. */
+    @Nullable
     String problem() {
         return problem;
     }
@@ -100,7 +102,7 @@ final class RedisDurabilityCheck {
         }
     }
 
-    private void set(String problem, boolean unverified) {
+    private void set(@Nullable String problem, boolean unverified) {
         this.unverified = unverified;
         this.problem = problem;
     }

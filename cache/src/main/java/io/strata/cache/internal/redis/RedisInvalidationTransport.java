@@ -2,6 +2,7 @@ package io.strata.cache.internal.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BinaryJedisPubSub;
@@ -19,8 +20,8 @@ final class RedisInvalidationTransport implements AutoCloseable, io.strata.cache
     private final UnifiedJedis jedis;
     private final byte[] channel;
     private volatile boolean running = true;
-    private volatile BinaryJedisPubSub subscriber;
-    private Thread thread;
+    private volatile @Nullable BinaryJedisPubSub subscriber;
+    private @Nullable Thread thread;
 
     RedisInvalidationTransport(UnifiedJedis jedis, String channel) {
         this.jedis = jedis;

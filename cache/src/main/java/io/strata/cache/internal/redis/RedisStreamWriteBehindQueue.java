@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.StreamEntryID;
@@ -161,7 +162,7 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
                 ENQUEUE, List.of(s, s + ":latest", s + ":latestv"), List.of(ks, encoded, versionText(entry.version())));
     }
 
-    private Entry<V> decode(String encoded) {
+    private @Nullable Entry<V> decode(@Nullable String encoded) {
         if (encoded == null) {
             return null;
         }
@@ -173,7 +174,7 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
     }
 
     @Override
-    public Entry<V> pending(K key) {
+    public @Nullable Entry<V> pending(K key) {
         String ks = keyString(key);
         return decode(jedis.hget(stream(partition(ks)) + ":latest", ks));
     }

@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.Jedis;
@@ -81,7 +82,7 @@ public final class RedisTierStore<K, V> implements TierStore<K, V> {
         return (prefix + context.keyString(key)).getBytes(StandardCharsets.UTF_8);
     }
 
-    private Entry<V> decode(byte[] redisKey, byte[] bytes) {
+    private @Nullable Entry<V> decode(byte[] redisKey, byte[] bytes) {
         if (bytes == null) {
             return null;
         }
@@ -95,7 +96,7 @@ public final class RedisTierStore<K, V> implements TierStore<K, V> {
     }
 
     @Override
-    public Entry<V> get(K key) {
+    public @Nullable Entry<V> get(K key) {
         byte[] k = redisKey(key);
         return decode(k, jedis.get(k));
     }
