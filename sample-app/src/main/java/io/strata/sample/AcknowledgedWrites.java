@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every write the members acknowledged (as they printed them), checked afterwards against
@@ -92,7 +93,8 @@ final class AcknowledgedWrites {
         return new Check(count.get(), missing, examples);
     }
 
-    private static int revision(Connection c, String table, long customer, Long acknowledged, List<String> examples)
+    private static int revision(
+            Connection c, String table, long customer, @Nullable Long acknowledged, List<String> examples)
             throws SQLException {
         if (acknowledged == null) {
             return 0;

@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cluster mode: the embedded servers in this JVM, and {@code members} shop member processes on
@@ -103,7 +105,11 @@ final class ClusterDemo {
                         parts.add(m.summary.get(options.duration().toSeconds() + 120, TimeUnit.SECONDS));
                     } catch (ExecutionException e) {
                         throw new IllegalStateException(
-                                m.name + " failed: " + e.getCause().getMessage() + "; its log:\n" + m.logTail(), e);
+                                m.name + " failed: "
+                                        + Objects.requireNonNull(e.getCause(), "a failed future has a cause")
+                                                .getMessage()
+                                        + "; its log:\n" + m.logTail(),
+                                e);
                     }
                 }
             }
@@ -164,8 +170,8 @@ final class ClusterDemo {
     }
 
     /** Shows one progress bar over all members; kills the chosen one half-way. Returns the killed member. */
-    private static MemberProcess runWithProgress(DemoOptions options, PrintStream out, List<MemberProcess> members)
-            throws InterruptedException {
+    private static @Nullable MemberProcess runWithProgress(
+            DemoOptions options, PrintStream out, List<MemberProcess> members) throws InterruptedException {
         ProgressBar bar = new ProgressBar(out, options.duration());
         long start = System.nanoTime();
         MemberProcess killed = null;

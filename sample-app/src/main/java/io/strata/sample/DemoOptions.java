@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The demo's options, from system properties ({@code -Dduration=20s}):
@@ -30,7 +31,7 @@ public record DemoOptions(
         int products,
         int members,
         int kill,
-        Path config,
+        @Nullable Path config,
         int statusPort) {
 
     /** The options from {@code properties} (normally {@link System#getProperties()}). */

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The external mode: the same shop member against PostgreSQL, Redis and Hazelcast peers named in
@@ -15,7 +16,8 @@ final class ExternalDemo {
 
     private ExternalDemo() {}
 
-    static Summary run(ShopConfig config, int member, Duration durationOverride, PrintStream out, DemoEvents events)
+    static Summary run(
+            ShopConfig config, int member, @Nullable Duration durationOverride, PrintStream out, DemoEvents events)
             throws Exception {
         Path workDir = Files.createTempDirectory("strata-shop-");
         MemberSettings settings = config.member(member, workDir);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything one shop member needs to start: where the databases are (shard endpoints, or a
@@ -37,7 +38,7 @@ public record MemberSettings(
         int memberIndex,
         int memberCount,
         List<ShardEndpoints> shards,
-        String strataUrl,
+        @Nullable String strataUrl,
         String redisUri,
         String clusterName,
         String bindAddress,

@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The product catalogue as the products cache sees it: a plain relational table (not the
@@ -22,7 +23,7 @@ final class ProductStore implements Store<Long, Product> {
     }
 
     @Override
-    public Product load(Long id) {
+    public @Nullable Product load(Long id) {
         try (Connection c = shop.getConnection();
                 PreparedStatement ps =
                         c.prepareStatement("SELECT id, name, price_cents, version FROM products WHERE id = ?")) {

@@ -10,7 +10,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The shop service: what its HTTP handlers would call. Plain JDBC against Strata's data source
@@ -35,6 +37,7 @@ final class Shop {
     }
 
     /** A product page: the catalogue entry (refresh-ahead cache) and one more view (write-behind). */
+    @Nullable
     Product viewProduct(long productId) {
         Product product = caches.products.get(productId);
         // Concurrency: the counter is read-modify-write; the lock makes it exact within this JVM.
@@ -55,6 +58,7 @@ final class Shop {
     }
 
     /** The customer's cart as the cache (or, on a miss, PostgreSQL) has it. */
+    @Nullable
     Cart cart(long customerId) {
         return caches.carts.get(customerId);
     }
@@ -73,7 +77,12 @@ final class Shop {
             ps.setLong(2, customerId);
             ps.setLong(3, productId);
             ps.setInt(4, quantity);
-            ps.setLong(5, product.priceCents() * quantity);
+            // the demo seeds its products and never deletes one
+            ps.setLong(
+                    5,
+                    Objects.requireNonNull(product, "product " + productId + " not found")
+                                    .priceCents()
+                            * quantity);
             ps.executeUpdate();
             return session.merge(c.unwrap(ShardingConnection.class).token());
         }
@@ -121,12 +130,13 @@ final class Shop {
     }
 
     /** The customer's profile (write-through cache). */
+    @Nullable
     Profile profile(long customerId) {
         return caches.profiles.get(customerId);
     }
 
     /** Updates a profile: PostgreSQL first, then the tiers; returns once PostgreSQL has it. */
-    Profile updateProfile(long customerId, Profile current) {
+    Profile updateProfile(long customerId, @Nullable Profile current) {
         long revision = current == null ? 1 : current.revision() + 1;
         Profile next =
                 new Profile(customerId, "customer-" + customerId, revision % 3 == 0 ? "gold" : "silver", revision);

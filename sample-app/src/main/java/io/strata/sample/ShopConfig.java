@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -96,6 +97,8 @@ public record ShopConfig(
         List<String> durationErrors = new ArrayList<>();
         Duration duration = DemoOptions.duration(durationText, durationErrors);
         durationErrors.forEach(e -> r.errors.add("workload.duration: " + e.substring("duration ".length())));
+        // a null string was reported in r.errors, and then the config is rejected below
+        @SuppressWarnings("NullAway")
         ShopConfig config = new ShopConfig(
                 database,
                 redis,
@@ -144,7 +147,7 @@ public record ShopConfig(
         final List<String> errors = new ArrayList<>();
 
         @SuppressWarnings("unchecked")
-        Map<String, Object> map(Object value, String path) {
+        Map<String, Object> map(@Nullable Object value, String path) {
             if (value instanceof Map<?, ?> m) {
                 return (Map<String, Object>) m;
             }
@@ -160,6 +163,7 @@ public record ShopConfig(
             }
         }
 
+        @Nullable
         String string(Map<String, Object> m, String key, String prefix) {
             Object v = m.get(key);
             if (v == null || String.valueOf(v).isBlank()) {
@@ -169,7 +173,7 @@ public record ShopConfig(
             return String.valueOf(v);
         }
 
-        int integer(Map<String, Object> m, String key, String prefix, Integer fallback) {
+        int integer(Map<String, Object> m, String key, String prefix, @Nullable Integer fallback) {
             Object v = m.get(key);
             if (v == null) {
                 if (fallback == null) {

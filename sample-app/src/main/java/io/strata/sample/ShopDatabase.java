@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Strata's sharding data source for the shop: built from shard endpoints (one replica set per
@@ -24,9 +25,10 @@ final class ShopDatabase implements AutoCloseable {
     /** The shards' replica sets when built here (empty when the driver built them from YAML). */
     final List<ReplicaSetDataSource> replicaSets;
 
-    private final String strataUrl;
+    private final @Nullable String strataUrl;
 
-    private ShopDatabase(ShardingDataSource dataSource, List<ReplicaSetDataSource> replicaSets, String strataUrl) {
+    private ShopDatabase(
+            ShardingDataSource dataSource, List<ReplicaSetDataSource> replicaSets, @Nullable String strataUrl) {
         this.dataSource = dataSource;
         this.replicaSets = replicaSets;
         this.strataUrl = strataUrl;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a run showed, from one member or merged over several: throughput and latency, cache hit
@@ -62,10 +63,10 @@ public record Summary(
         long maxLagMillis,
         long checkedReads,
         long staleReads,
-        String lastStaleRead,
+        @Nullable String lastStaleRead,
         long acknowledgedWrites,
         long errors,
-        String lastError,
+        @Nullable String lastError,
         long writeBehindFlushed,
         long writeBehindPending,
         long invalidationsSent,

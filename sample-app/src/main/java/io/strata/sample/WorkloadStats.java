@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the workload observed: latency of every operation (HdrHistogram, microseconds), counts
@@ -20,8 +21,8 @@ final class WorkloadStats {
     private final LongAdder staleReads = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder acknowledgedWrites = new LongAdder();
-    private volatile String lastError;
-    private volatile String lastStaleRead;
+    private volatile @Nullable String lastError;
+    private volatile @Nullable String lastStaleRead;
 
     void record(String operation, long nanos) {
         long micros = Math.max(1, nanos / 1000);
@@ -79,10 +80,12 @@ final class WorkloadStats {
         return acknowledgedWrites.sum();
     }
 
+    @Nullable
     String lastError() {
         return lastError;
     }
 
+    @Nullable
     String lastStaleRead() {
         return lastStaleRead;
     }
