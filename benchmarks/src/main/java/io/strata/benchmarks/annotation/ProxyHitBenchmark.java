@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -58,10 +59,12 @@ public final class ProxyHitBenchmark implements Benchmark {
                             .verbosity(VerboseMode.SILENT)
                             .build();
                     RunResult r = new Runner(options).runSingle();
-                    double base =
-                            r.getSecondaryResults().get(group + "Baseline").getScore();
-                    double subject =
-                            r.getSecondaryResults().get(group + "Subject").getScore();
+                    double base = Objects.requireNonNull(
+                                    r.getSecondaryResults().get(group + "Baseline"), "group method result")
+                            .getScore();
+                    double subject = Objects.requireNonNull(
+                                    r.getSecondaryResults().get(group + "Subject"), "group method result")
+                            .getScore();
                     ratios.computeIfAbsent(config + "/" + group, k -> new ArrayList<>())
                             .add(subject / base);
                     subjects.computeIfAbsent(config + "/" + group, k -> new ArrayList<>())
@@ -118,7 +121,7 @@ public final class ProxyHitBenchmark implements Benchmark {
                         "| %s | %s | %.1f | **%.2fx** | %.2f-%.2f | %.0f |%n",
                         config,
                         group.equals("tiered") ? "`TieredCache.getIfPresent` (L1 only)" : "`@Cached` proxy hit",
-                        median(subjects.get(config + "/" + group)),
+                        median(Objects.requireNonNull(subjects.get(config + "/" + group), "measured above")),
                         median(r),
                         r.get(0),
                         r.get(r.size() - 1),
@@ -127,7 +130,7 @@ public final class ProxyHitBenchmark implements Benchmark {
         }
         String table = b.toString().replace("%s", rawAlloc.substring(0, rawAlloc.length() - 2));
         b = new StringBuilder(table);
-        double ratio = median(ratios.get("default/proxy"));
+        double ratio = median(Objects.requireNonNull(ratios.get("default/proxy"), "measured above"));
         b.append("\nProxy hit / raw Caffeine in the default configuration = ")
                 .append(String.format("%.2fx", ratio))
                 .append(ratio >= 0.5 ? " (goal met).\n" : " (goal NOT met).\n");

@@ -9,6 +9,7 @@ import io.strata.cache.annotation.Cached;
 import io.strata.cache.annotation.CachingProxyFactory;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Group;
@@ -114,21 +115,21 @@ public class ProxyHitJmh {
     @Benchmark
     @Group("tiered")
     @GroupThreads(1)
-    public Object tieredBaseline(Cursor c) {
+    public @Nullable Object tieredBaseline(Cursor c) {
         return caffeine.getIfPresent(keys[c.next()]);
     }
 
     @Benchmark
     @Group("tiered")
     @GroupThreads(1)
-    public Object tieredSubject(Cursor c) {
+    public @Nullable Object tieredSubject(Cursor c) {
         return tiered.getIfPresent(keys[c.next()]);
     }
 
     @Benchmark
     @Group("proxy")
     @GroupThreads(1)
-    public Object proxyBaseline(Cursor c) {
+    public @Nullable Object proxyBaseline(Cursor c) {
         return caffeine.getIfPresent(keys[c.next()]);
     }
 
@@ -140,12 +141,12 @@ public class ProxyHitJmh {
     }
 
     @Benchmark
-    public Object rawCaffeine(Cursor c) {
+    public @Nullable Object rawCaffeine(Cursor c) {
         return caffeine.getIfPresent(keys[c.next()]);
     }
 
     @Benchmark
-    public Object tieredGetIfPresent(Cursor c) {
+    public @Nullable Object tieredGetIfPresent(Cursor c) {
         return tiered.getIfPresent(keys[c.next()]);
     }
 

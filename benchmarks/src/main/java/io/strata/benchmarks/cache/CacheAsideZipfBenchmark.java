@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Cache-aside reads over real PostgreSQL under a Zipf workload: {@code TieredCache.get} (L1,
@@ -58,7 +59,7 @@ public final class CacheAsideZipfBenchmark implements Benchmark {
                 AtomicLong loads = new AtomicLong();
                 Store<Long, Row> counting = new Store<>() {
                     @Override
-                    public Row load(Long key) {
+                    public @Nullable Row load(Long key) {
                         loads.incrementAndGet();
                         return jdbc.load(key);
                     }

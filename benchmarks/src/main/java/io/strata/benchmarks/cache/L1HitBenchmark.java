@@ -5,6 +5,7 @@ import io.strata.benchmarks.BenchmarkContext;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.results.RunResult;
@@ -59,8 +60,10 @@ public final class L1HitBenchmark implements Benchmark {
                         .verbosity(VerboseMode.SILENT)
                         .build();
                 RunResult r = new Runner(options).runSingle();
-                double b = r.getSecondaryResults().get(g[1]).getScore();
-                double s = r.getSecondaryResults().get(g[2]).getScore();
+                double b = Objects.requireNonNull(r.getSecondaryResults().get(g[1]), "group method result")
+                        .getScore();
+                double s = Objects.requireNonNull(r.getSecondaryResults().get(g[2]), "group method result")
+                        .getScore();
                 base.add(b);
                 subject.add(s);
                 ratios.add(s / b);

@@ -6,6 +6,7 @@ import io.strata.cache.LocalTier;
 import io.strata.cache.TieredCache;
 import java.time.Duration;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
@@ -88,56 +89,56 @@ public class L1HitJmh {
     @Benchmark
     @Group("getIfPresent")
     @GroupThreads(1)
-    public String getIfPresentBaseline(Cursor c) {
+    public @Nullable String getIfPresentBaseline(Cursor c) {
         return caffeine.getIfPresent(c.next(keys));
     }
 
     @Benchmark
     @Group("getIfPresent")
     @GroupThreads(1)
-    public String getIfPresentTiered(Cursor c) {
+    public @Nullable String getIfPresentTiered(Cursor c) {
         return tiered.getIfPresent(c.next(keys));
     }
 
     @Benchmark
     @Group("getWithLoader")
     @GroupThreads(1)
-    public String getWithLoaderBaseline(Cursor c) {
+    public @Nullable String getWithLoaderBaseline(Cursor c) {
         return caffeine.getIfPresent(c.next(keys));
     }
 
     @Benchmark
     @Group("getWithLoader")
     @GroupThreads(1)
-    public String getWithLoaderTiered(Cursor c) {
+    public @Nullable String getWithLoaderTiered(Cursor c) {
         return tiered.get(c.next(keys), loader);
     }
 
     @Benchmark
     @Group("stats")
     @GroupThreads(1)
-    public String statsBaseline(Cursor c) {
+    public @Nullable String statsBaseline(Cursor c) {
         return caffeine.getIfPresent(c.next(keys));
     }
 
     @Benchmark
     @Group("stats")
     @GroupThreads(1)
-    public String statsCaffeine(Cursor c) {
+    public @Nullable String statsCaffeine(Cursor c) {
         return caffeineWithStats.getIfPresent(c.next(keys));
     }
 
     @Benchmark
     @Group("metered")
     @GroupThreads(1)
-    public String meteredBaseline(Cursor c) {
+    public @Nullable String meteredBaseline(Cursor c) {
         return caffeineWithStats.getIfPresent(c.next(keys));
     }
 
     @Benchmark
     @Group("metered")
     @GroupThreads(1)
-    public String meteredTiered(Cursor c) {
+    public @Nullable String meteredTiered(Cursor c) {
         return tieredMetered.getIfPresent(c.next(keys));
     }
 }

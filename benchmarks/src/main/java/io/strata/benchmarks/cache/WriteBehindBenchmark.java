@@ -20,6 +20,7 @@ import io.strata.testkit.PgTopology;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -175,7 +176,10 @@ public final class WriteBehindBenchmark implements Benchmark {
     /** Waits until the write-behind queue is empty; how long that took, in milliseconds. */
     private static long drain(TieredCache<Long, Row> behind) throws InterruptedException {
         long start = System.nanoTime();
-        while (((DefaultTieredCache<Long, Row>) behind).writeBehindQueue().depth() > 0) {
+        while (Objects.requireNonNull(
+                                ((DefaultTieredCache<Long, Row>) behind).writeBehindQueue(), "a WRITE_BEHIND cache")
+                        .depth()
+                > 0) {
             Thread.sleep(20);
         }
         return (System.nanoTime() - start) / 1_000_000;

@@ -4,6 +4,7 @@ import io.strata.benchmarks.Benchmark;
 import io.strata.benchmarks.BenchmarkContext;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.results.RunResult;
@@ -42,10 +43,10 @@ public final class PlanCacheBenchmark implements Benchmark {
                 r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()
             });
         }
-        double[] base = scores.get("caffeineGetIfPresent");
+        double[] base = Objects.requireNonNull(scores.get("caffeineGetIfPresent"), "measured above");
         StringBuilder rows = new StringBuilder();
         for (String m : new String[] {"caffeineGetIfPresent", "planCacheHit", "jsqlParse"}) {
-            double[] s = scores.get(m);
+            double[] s = Objects.requireNonNull(scores.get(m), "measured above");
             rows.append("| `%s` | %,.1f ± %,.1f | %.2fx |%n".formatted(m, s[0], s[1], s[0] / base[0]));
         }
         return """

@@ -15,6 +15,7 @@ import java.util.Map;
 import net.sf.jsqlparser.JSQLParserException;
 import net.sf.jsqlparser.parser.CCJSqlParserUtil;
 import net.sf.jsqlparser.statement.Statement;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
@@ -60,7 +61,7 @@ public class PlanCacheJmh {
     }
 
     @Benchmark
-    public Object caffeineGetIfPresent() {
+    public @Nullable Object caffeineGetIfPresent() {
         return raw.getIfPresent(SQL);
     }
 

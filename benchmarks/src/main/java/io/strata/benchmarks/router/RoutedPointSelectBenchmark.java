@@ -61,6 +61,7 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
     }
 
     @Override
+    @SuppressWarnings("NullAway") // latency/ops/ratio/cpu/round hold every path of order before they are read
     public String run(BenchmarkContext context) throws Exception {
         try (PgTopology topology =
                 PgTopology.builder().shards(SHARDS).replicasPerShard(0).start()) {

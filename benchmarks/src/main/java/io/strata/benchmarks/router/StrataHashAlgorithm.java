@@ -18,6 +18,7 @@ import org.apache.shardingsphere.sharding.api.sharding.standard.StandardSharding
  */
 public final class StrataHashAlgorithm implements StandardShardingAlgorithm<Comparable<?>> {
 
+    @SuppressWarnings("NullAway.Init") // ShardingSphere calls init() before any doSharding
     private ShardMap map;
 
     @Override
