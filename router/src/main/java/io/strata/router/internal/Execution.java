@@ -132,6 +132,9 @@ final class Execution {
                     connection.written.set(call.shard());
                 }
             }
+            if (ddl) {
+                connection.router.forgetTextOrder(); // DDL may have declared a column collation
+            }
             if (ddl && connection.router.identityStride > 0) {
                 interleaveCreatedTable(plan, calls);
             }
@@ -212,7 +215,7 @@ final class Execution {
             }
             return rows.get(0);
         } else {
-            return new StreamingMerge(rows, names(calls), owner, null, 0, -1);
+            return new StreamingMerge(rows, names(calls), owner, null, 0, -1, null);
         }
         return new OrderedResult(rows, steps, names(calls), owner);
     }
@@ -616,17 +619,18 @@ final class Execution {
         MergeSpec spec = plan.isWrite() ? null : plan.merge;
         long maxRows = owner.getLargeMaxRows();
         if (spec == null) {
-            return new StreamingMerge(results, names(calls), owner, null, 0, maxRows > 0 ? maxRows : -1);
+            return new StreamingMerge(results, names(calls), owner, null, 0, maxRows > 0 ? maxRows : -1, null);
         }
+        TextOrder text = spec.order().isEmpty() && !spec.grouping() ? null : connection.router.textOrder();
         long limit = spec.limit() == null ? -1 : Plan.number(spec.limit(), params, "LIMIT");
         if (maxRows > 0) {
             limit = limit < 0 ? maxRows : Math.min(limit, maxRows);
         }
         long offset = spec.offset() == null ? 0 : Math.max(0, Plan.number(spec.offset(), params, "OFFSET"));
         if (spec.grouping()) {
-            return new GroupedMerge(results, names(calls), owner, spec, offset, limit);
+            return new GroupedMerge(results, names(calls), owner, spec, offset, limit, text);
         }
-        return new StreamingMerge(results, names(calls), owner, spec, offset, limit);
+        return new StreamingMerge(results, names(calls), owner, spec, offset, limit, text);
     }
 
     private List<String> names(List<Call> calls) {

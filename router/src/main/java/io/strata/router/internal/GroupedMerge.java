@@ -22,7 +22,13 @@ import java.util.Map;
 final class GroupedMerge extends MaterializedRows {
 
     GroupedMerge(
-            List<ResultSet> sources, List<String> shardNames, Statement owner, MergeSpec spec, long offset, long limit)
+            List<ResultSet> sources,
+            List<String> shardNames,
+            Statement owner,
+            MergeSpec spec,
+            long offset,
+            long limit,
+            TextOrder text)
             throws SQLException {
         this.shardNames = shardNames;
         this.owner = owner;
@@ -53,12 +59,15 @@ final class GroupedMerge extends MaterializedRows {
                 if (roles[c] == Role.KEY) {
                     keyColumns.add(c);
                     PgOrder.requireGroupable(md, c);
+                    text.requireGroupable(md, c);
                 } else if (roles[c] == Role.MIN || roles[c] == Role.MAX) {
                     PgOrder.requireOrdered(md, c, roles[c] == Role.MIN ? "MIN" : "MAX");
+                    text.requireOrdered(md, c, roles[c] == Role.MIN ? "MIN" : "MAX");
                 }
             }
             for (MergeSpec.OrderKey k : spec.order()) {
                 PgOrder.requireOrdered(md, abs(k.column()), "ORDER BY");
+                text.requireOrdered(md, abs(k.column()), "ORDER BY");
             }
             Map<GroupKey, Object[][]> groups = new LinkedHashMap<>();
             for (ResultSet rs : sources) {

@@ -36,8 +36,13 @@ record KeySource(Object literal, int parameter, boolean array) {
         if (v instanceof Array a) {
             v = a.getArray();
         }
+        // A NULL element of key = ANY(?) matches no row (NULL = x is never true), so it names no shard.
         if (v instanceof Object[] objects) {
-            out.addAll(List.of(objects));
+            for (Object o : objects) {
+                if (o != null) {
+                    out.add(o);
+                }
+            }
         } else if (v instanceof long[] longs) {
             for (long l : longs) {
                 out.add(l);
@@ -47,7 +52,11 @@ record KeySource(Object literal, int parameter, boolean array) {
                 out.add(i);
             }
         } else if (v instanceof Collection<?> c) {
-            out.addAll(c);
+            for (Object o : c) {
+                if (o != null) {
+                    out.add(o);
+                }
+            }
         } else {
             throw new SQLException(
                     "Strata: parameter " + parameter + " of key = ANY(?) must be an array but was "

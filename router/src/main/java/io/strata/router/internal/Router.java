@@ -51,6 +51,27 @@ public final class Router {
         this.sequenceShard = sequenceShard;
     }
 
+    /** How the shards order text; read on first use and again after DDL through the router. */
+    private volatile TextOrder textOrder;
+
+    TextOrder textOrder() throws java.sql.SQLException {
+        TextOrder t = textOrder;
+        if (t == null) {
+            synchronized (this) {
+                t = textOrder;
+                if (t == null) {
+                    t = TextOrder.check(shardNames, shards);
+                    textOrder = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    void forgetTextOrder() {
+        textOrder = null;
+    }
+
     /** A new logical connection; no physical connection is taken until a statement needs one. */
     public Connection connect() {
         return new LogicalConnection(this);

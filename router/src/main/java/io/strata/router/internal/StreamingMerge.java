@@ -56,7 +56,13 @@ final class StreamingMerge extends DelegatingResultSet implements MergedResultSe
     }
 
     StreamingMerge(
-            List<ResultSet> sources, List<String> shardNames, Statement owner, MergeSpec spec, long offset, long limit)
+            List<ResultSet> sources,
+            List<String> shardNames,
+            Statement owner,
+            MergeSpec spec,
+            long offset,
+            long limit,
+            TextOrder text)
             throws SQLException {
         this.sources = sources;
         this.shardNames = shardNames;
@@ -73,6 +79,9 @@ final class StreamingMerge extends DelegatingResultSet implements MergedResultSe
             orderColumns[k] = c > 0 ? c : visible - c; // hidden column -h is at visible + h
             if (sources.size() > 1) {
                 PgOrder.requireOrdered(sources.get(0).getMetaData(), orderColumns[k], "ORDER BY");
+                if (text != null) {
+                    text.requireOrdered(sources.get(0).getMetaData(), orderColumns[k], "ORDER BY");
+                }
             }
             ascending[k] = order.get(k).ascending();
             nullsFirst[k] = order.get(k).nullsFirst();
