@@ -1,6 +1,6 @@
 package io.strata.router;
 
-import io.strata.router.internal.YamlConfig;
+import io.strata.router.internal.config.YamlConfig;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.DriverPropertyInfo;

@@ -1,6 +1,6 @@
 package io.strata.router;
 
-import io.strata.router.internal.NodeLease;
+import io.strata.router.internal.txn.NodeLease;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;

@@ -3,12 +3,12 @@ package io.strata.router;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.strata.replication.ReplicaSetDataSource;
-import io.strata.router.internal.CoordinatorLog;
-import io.strata.router.internal.Planner;
-import io.strata.router.internal.Router;
-import io.strata.router.internal.RouterMetrics;
-import io.strata.router.internal.RoutingRules;
-import io.strata.router.internal.TwoPhaseCommit;
+import io.strata.router.internal.execute.Router;
+import io.strata.router.internal.execute.RouterMetrics;
+import io.strata.router.internal.plan.Planner;
+import io.strata.router.internal.plan.RoutingRules;
+import io.strata.router.internal.txn.CoordinatorLog;
+import io.strata.router.internal.txn.TwoPhaseCommit;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -92,7 +92,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
      *     cannot start
      */
     public static ShardingDataSource fromYaml(Path file) throws SQLException {
-        return io.strata.router.internal.YamlConfig.load(file.toString()).build();
+        return io.strata.router.internal.config.YamlConfig.load(file.toString()).build();
     }
 
     /**
@@ -101,7 +101,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
      */
     public static ShardingDataSource fromYaml(Path file, MeterRegistry registry) throws SQLException {
         Objects.requireNonNull(registry, "registry cannot be null");
-        return io.strata.router.internal.YamlConfig.load(file.toString()).build(registry);
+        return io.strata.router.internal.config.YamlConfig.load(file.toString()).build(registry);
     }
 
     /** A logical connection; physical connections are taken per shard when a statement needs one. */
@@ -142,7 +142,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         if (ids == null) {
             ids = IdGenerator.builder()
                     .shardMap(shardMap)
-                    .leaseFrom(io.strata.router.internal.RouterAccess.sequenceShard(router))
+                    .leaseFrom(io.strata.router.internal.execute.RouterAccess.sequenceShard(router))
                     .build();
         }
         return ids;
@@ -170,7 +170,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     }
 
     private static List<DataSource> shards(Router router) {
-        return io.strata.router.internal.RouterAccess.shards(router);
+        return io.strata.router.internal.execute.RouterAccess.shards(router);
     }
 
     /** Closes the shards' data sources that this data source created (from YAML or with closeShards). */
@@ -278,7 +278,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("globalSequence cannot be null or blank but was '" + name + "'");
             }
-            globalSequences.add(io.strata.router.internal.RouterAccess.sequenceName(name));
+            globalSequences.add(io.strata.router.internal.execute.RouterAccess.sequenceName(name));
             return this;
         }
 
@@ -469,7 +469,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                 }
             }
             RoutingRules rules = new RoutingRules(map, Map.copyOf(tables), defaultIndex, keylessWritesToAllShards);
-            Planner planner = io.strata.router.internal.RouterAccess.planner(
+            Planner planner = io.strata.router.internal.execute.RouterAccess.planner(
                     rules, planCacheSize, globalSequences, sequenceHome, defaultIndex);
             MeterRegistry registry = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
             RouterMetrics metrics = new RouterMetrics(registry, names, planner.cache());

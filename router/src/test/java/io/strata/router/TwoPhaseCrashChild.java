@@ -1,6 +1,6 @@
 package io.strata.router;
 
-import io.strata.router.internal.TwoPhaseCommit;
+import io.strata.router.internal.txn.TwoPhaseCommit;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;

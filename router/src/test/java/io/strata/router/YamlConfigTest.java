@@ -3,7 +3,7 @@ package io.strata.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strata.router.internal.YamlConfig;
+import io.strata.router.internal.config.YamlConfig;
 import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 

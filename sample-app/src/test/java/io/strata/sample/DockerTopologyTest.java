@@ -3,7 +3,7 @@ package io.strata.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.router.TableRule;
-import io.strata.router.internal.YamlConfig;
+import io.strata.router.internal.config.YamlConfig;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,26 +10,26 @@ import java.sql.SQLFeatureNotSupportedException;
  * {@code JZ0C0/1}), so a refused statement leaves the application's connection in its pool. The
  * table is documented in the router README; keep the two in step.
  */
-final class SqlStates {
+public final class SqlStates {
 
     /** The statement's shape cannot be answered exactly across shards (joins, subqueries, merges). */
-    static final String SHAPE_NOT_SUPPORTED = "SR001";
+    public static final String SHAPE_NOT_SUPPORTED = "SR001";
     /** No usable shard key: a keyless write, an INSERT without its key, a key that is not a value. */
-    static final String NO_SHARD_KEY = "SR002";
+    public static final String NO_SHARD_KEY = "SR002";
     /** The statement would change a row's shard key (move it between shards). */
-    static final String CHANGES_SHARD_KEY = "SR003";
+    public static final String CHANGES_SHARD_KEY = "SR003";
     /** A table without a table rule while unknown tables are rejected. */
-    static final String NO_TABLE_RULE = "SR004";
+    public static final String NO_TABLE_RULE = "SR004";
     /** SQL that Strata's parser cannot read, so it cannot be routed safely. */
-    static final String CANNOT_PARSE = "SR005";
+    public static final String CANNOT_PARSE = "SR005";
     /** A shard hint that contradicts where the shard key routes. */
-    static final String HINT_CONFLICT = "SR006";
+    public static final String HINT_CONFLICT = "SR006";
     /** Transaction or session control written as SQL text that the router does not replay. */
-    static final String TEXT_TX_CONTROL = "SR007";
+    public static final String TEXT_TX_CONTROL = "SR007";
     /** A transaction or savepoint that would span shards in a way the configuration does not allow. */
-    static final String CROSS_SHARD_TX = "SR008";
+    public static final String CROSS_SHARD_TX = "SR008";
     /** A JDBC method or option that the router does not support. */
-    static final String UNSUPPORTED_JDBC = "SR009";
+    public static final String UNSUPPORTED_JDBC = "SR009";
 
     private SqlStates() {}
 

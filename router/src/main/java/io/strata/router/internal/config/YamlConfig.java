@@ -1,0 +1,582 @@
+package io.strata.router.internal.config;
+
+import io.strata.replication.Consistency;
+import io.strata.replication.ReplicaSetDataSource;
+import io.strata.replication.ReplicaSetDataSourceBuilder;
+import io.strata.router.KeyType;
+import io.strata.router.ShardingDataSource;
+import io.strata.router.TableRule;
+import io.strata.router.TransactionPolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Reads the router's YAML configuration. Every problem is collected with its path in the file
+ * ({@code shards[1].primary: required}) and reported at once; nothing is clamped or guessed.
+ *
+ * <pre>
+ * shards:
+ *   - name: shard0
+ *     primary: jdbc:postgresql://db0:5432/app
+ *     replicas: [jdbc:postgresql://db0r:5432/app]
+ *     username: app
+ *     password: secret
+ *     pool: { maximumPoolSize: 20, minimumIdle: 2, connectionTimeout: 5s }
+ *     maxLag: 1s
+ * slots: 4096
+ * tables:
+ *   users: { sharded: id, type: bigint }
+ *   countries: broadcast
+ *   settings: { single: shard0 }
+ * unknownTables: reject            # or: { defaultShard: shard0 }
+ * keylessWrites: reject            # or: all-shards
+ * transactions: { policy: two-phase, coordinatorId: app-1, log: /var/lib/app/strata-2pc.log }
+ * consistency: eventual            # eventual | read_your_writes | strong | bounded_staleness(2s)
+ * planCacheSize: 10000
+ * globalSequences: [orders_seq]    # live on sequenceShard; nextval/currval/setval route there
+ * sequenceShard: shard0            # default: the first shard
+ * identityStride: 64               # interleaved identity/serial sequences; 0: off
+ * </pre>
+ */
+public final class YamlConfig {
+
+    private static final Set<String> TOP = Set.of(
+            "shards",
+            "slots",
+            "tables",
+            "unknownTables",
+            "keylessWrites",
+            "transactions",
+            "consistency",
+            "planCacheSize",
+            "globalSequences",
+            "sequenceShard",
+            "identityStride");
+    private static final Set<String> SHARD = Set.of(
+            "name", "primary", "replicas", "username", "password", "pool", "maxLag", "readStrategy", "noReplicaPolicy");
+    private static final Set<String> POOL =
+            Set.of("maximumPoolSize", "minimumIdle", "connectionTimeout", "idleTimeout", "maxLifetime");
+
+    private final List<String> errors = new ArrayList<>();
+    private final String origin;
+
+    private YamlConfig(String origin) {
+        this.origin = origin;
+    }
+
+    /** A loaded, validated configuration ready to build. */
+    public static final class Loaded {
+        private final ShardingDataSource.Builder builder;
+        private final List<ReplicaSetDataSourceBuilder> shards;
+
+        Loaded(ShardingDataSource.Builder builder, List<ReplicaSetDataSourceBuilder> shards) {
+            this.builder = builder;
+            this.shards = shards;
+        }
+
+        /** Starts the shards' replica sets and the router; on failure closes what it started. */
+        public ShardingDataSource build() throws SQLException {
+            return build(null);
+        }
+
+        /**
+         * As {@link #build()}, reporting the router's and every shard's meters to {@code registry}
+         * (no metrics when null).
+         */
+        public ShardingDataSource build(io.micrometer.core.instrument.MeterRegistry registry) throws SQLException {
+            if (registry != null) {
+                builder.meterRegistry(registry);
+                shards.forEach(b -> b.meterRegistry(registry));
+            }
+            List<ReplicaSetDataSource> started = new ArrayList<>();
+            try {
+                for (ReplicaSetDataSourceBuilder b : shards) {
+                    ReplicaSetDataSource ds = b.build();
+                    started.add(ds);
+                    builder.shard(ds);
+                }
+                builder.closeShards(true);
+                return builder.build();
+            } catch (RuntimeException e) {
+                for (ReplicaSetDataSource ds : started) {
+                    ds.close();
+                }
+                throw new SQLException("Strata: cannot start: " + e.getMessage(), "08001", e);
+            }
+        }
+    }
+
+    /** Loads {@code location}: a file path, or {@code classpath:resource}. */
+    public static Loaded load(String location) throws SQLException {
+        String text;
+        try {
+            if (location.startsWith("classpath:")) {
+                String resource = location.substring("classpath:".length());
+                resource = resource.startsWith("/") ? resource.substring(1) : resource;
+                ClassLoader cl = Thread.currentThread().getContextClassLoader();
+                if (cl == null) {
+                    cl = YamlConfig.class.getClassLoader();
+                }
+                try (InputStream in = cl.getResourceAsStream(resource)) {
+                    if (in == null) {
+                        throw new SQLException(
+                                "Strata: configuration resource '" + resource + "' is not on the class path", "22023");
+                    }
+                    text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            } else {
+                text = Files.readString(Path.of(location));
+            }
+        } catch (IOException e) {
+            throw new SQLException("Strata: cannot read configuration " + location + ": " + e, "22023", e);
+        }
+        Loaded loaded = parse(text, location);
+        loaded.builder.url(io.strata.router.Driver.PREFIX + location);
+        return loaded;
+    }
+
+    /** Parses YAML text; {@code origin} names it in error messages. */
+    public static Loaded parse(String text, String origin) throws SQLException {
+        YamlConfig config = new YamlConfig(origin);
+        Object root;
+        try {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+        } catch (YAMLException e) {
+            throw new SQLException(
+                    "Strata: configuration " + origin + " is not valid YAML: " + e.getMessage(), "22023", e);
+        }
+        Loaded loaded = config.read(root);
+        if (!config.errors.isEmpty()) {
+            throw new SQLException(
+                    "Strata: configuration " + origin + " has " + config.errors.size() + " error"
+                            + (config.errors.size() == 1 ? "" : "s") + ":\n  " + String.join("\n  ", config.errors),
+                    "22023");
+        }
+        return loaded;
+    }
+
+    private void error(String path, String message) {
+        errors.add(path + ": " + message);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> map(Object value, String path) {
+        if (value instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                out.put(String.valueOf(e.getKey()), e.getValue());
+            }
+            return out;
+        }
+        error(path, "must be a mapping but was " + describe(value));
+        return null;
+    }
+
+    private void unknownKeys(Map<String, Object> m, Set<String> allowed, String path) {
+        for (String k : m.keySet()) {
+            if (!allowed.contains(k)) {
+                error(
+                        path.isEmpty() ? k : path + "." + k,
+                        "unknown key (allowed: " + new java.util.TreeSet<>(allowed) + ")");
+            }
+        }
+    }
+
+    private static String describe(Object v) {
+        return v == null ? "empty" : v instanceof String s ? "'" + s + "'" : v.toString();
+    }
+
+    private String string(Object v, String path, boolean required) {
+        if (v == null) {
+            if (required) {
+                error(path, "required");
+            }
+            return null;
+        }
+        if (v instanceof Map || v instanceof List) {
+            error(path, "must be a text value but was " + v);
+            return null;
+        }
+        return String.valueOf(v);
+    }
+
+    private Integer integer(Object v, String path, int min, int max) {
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof Integer i)) {
+            error(path, "must be a whole number but was " + describe(v));
+            return null;
+        }
+        if (i < min || i > max) {
+            error(path, "must be in " + min + ".." + max + " but was " + i);
+            return null;
+        }
+        return i;
+    }
+
+    private Duration duration(Object v, String path) {
+        if (v == null) {
+            return null;
+        }
+        String t = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
+        try {
+            Duration d;
+            if (t.endsWith("ms")) {
+                d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            } else if (t.endsWith("s")) {
+                d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+            } else if (t.endsWith("m")) {
+                d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            } else {
+                d = Duration.parse(String.valueOf(v));
+            }
+            if (d.isNegative() || d.isZero()) {
+                error(path, "must be positive but was " + describe(v));
+                return null;
+            }
+            return d;
+        } catch (RuntimeException e) {
+            error(path, "must be a duration like 500ms, 2s, 1m but was " + describe(v));
+            return null;
+        }
+    }
+
+    private Loaded read(Object root) {
+        ShardingDataSource.Builder builder = ShardingDataSource.builder();
+        List<ReplicaSetDataSourceBuilder> shardBuilders = new ArrayList<>();
+        if (root == null) {
+            error("(root)", "the file is empty; at least 'shards' is required");
+            return new Loaded(builder, shardBuilders);
+        }
+        Map<String, Object> top = map(root, "(root)");
+        if (top == null) {
+            return new Loaded(builder, shardBuilders);
+        }
+        unknownKeys(top, TOP, "");
+        Consistency consistency = null;
+        if (top.get("consistency") != null) {
+            try {
+                consistency = Consistency.parse(String.valueOf(top.get("consistency")));
+            } catch (IllegalArgumentException e) {
+                error("consistency", e.getMessage());
+            }
+        }
+        Set<String> shardNames = new LinkedHashSet<>();
+        Object shards = top.get("shards");
+        if (shards == null) {
+            error("shards", "required: a list of shards, each with a name and a primary");
+        } else if (!(shards instanceof List<?> list) || list.isEmpty()) {
+            error("shards", "must be a non-empty list but was " + describe(shards));
+        } else {
+            for (int i = 0; i < list.size(); i++) {
+                ReplicaSetDataSourceBuilder b = shard(list.get(i), "shards[" + i + "]", shardNames, consistency);
+                if (b != null) {
+                    shardBuilders.add(b);
+                }
+            }
+        }
+        Integer slots = integer(top.get("slots"), "slots", 1, 1 << 20);
+        if (slots != null) {
+            if (slots < shardNames.size()) {
+                error("slots", "must be at least the number of shards (" + shardNames.size() + ") but was " + slots);
+            } else {
+                builder.slots(slots);
+            }
+        }
+        if (top.get("tables") != null) {
+            Map<String, Object> tables = map(top.get("tables"), "tables");
+            if (tables != null) {
+                for (Map.Entry<String, Object> e : tables.entrySet()) {
+                    TableRule rule = table(e.getKey(), e.getValue(), "tables." + e.getKey(), shardNames);
+                    if (rule != null) {
+                        builder.table(rule);
+                    }
+                }
+            }
+        }
+        Object unknown = top.get("unknownTables");
+        if (unknown != null) {
+            if (unknown instanceof Map<?, ?>) {
+                Map<String, Object> m = map(unknown, "unknownTables");
+                unknownKeys(m, Set.of("defaultShard"), "unknownTables");
+                String shard = string(m.get("defaultShard"), "unknownTables.defaultShard", true);
+                if (shard != null) {
+                    if (!shardNames.contains(shard)) {
+                        error(
+                                "unknownTables.defaultShard",
+                                "must name a shard " + shardNames + " but was '" + shard + "'");
+                    } else {
+                        builder.defaultShard(shard);
+                    }
+                }
+            } else if (!"reject".equals(unknown)) {
+                error("unknownTables", "must be 'reject' or { defaultShard: <shard> } but was " + describe(unknown));
+            }
+        }
+        Object keyless = top.get("keylessWrites");
+        if (keyless != null) {
+            if ("all-shards".equals(keyless)) {
+                builder.keylessWritesToAllShards(true);
+            } else if (!"reject".equals(keyless)) {
+                error("keylessWrites", "must be 'reject' or 'all-shards' but was " + describe(keyless));
+            }
+        }
+        if (top.get("transactions") != null) {
+            Map<String, Object> tx = map(top.get("transactions"), "transactions");
+            if (tx != null) {
+                unknownKeys(tx, Set.of("policy", "coordinatorId", "log"), "transactions");
+                Object policy = tx.get("policy");
+                if (policy != null) {
+                    if ("two-phase".equals(policy)) {
+                        builder.transactionPolicy(TransactionPolicy.TWO_PHASE);
+                    } else if ("reject".equals(policy)) {
+                        builder.transactionPolicy(TransactionPolicy.REJECT);
+                    } else {
+                        error("transactions.policy", "must be 'two-phase' or 'reject' but was " + describe(policy));
+                    }
+                }
+                String id = string(tx.get("coordinatorId"), "transactions.coordinatorId", false);
+                if (id != null) {
+                    try {
+                        builder.coordinatorId(id);
+                    } catch (IllegalArgumentException e) {
+                        error("transactions.coordinatorId", e.getMessage());
+                    }
+                }
+                String log = string(tx.get("log"), "transactions.log", false);
+                if (log != null) {
+                    builder.coordinatorLog(Path.of(log));
+                }
+            }
+        }
+        Integer cache = integer(top.get("planCacheSize"), "planCacheSize", 1, Integer.MAX_VALUE);
+        if (cache != null) {
+            builder.planCacheSize(cache);
+        }
+        sequences(top, shardNames, builder);
+        return new Loaded(builder, shardBuilders);
+    }
+
+    private void sequences(Map<String, Object> top, Set<String> shardNames, ShardingDataSource.Builder builder) {
+        Object global = top.get("globalSequences");
+        if (global != null) {
+            if (global instanceof List<?> names) {
+                for (int i = 0; i < names.size(); i++) {
+                    String name = string(names.get(i), "globalSequences[" + i + "]", true);
+                    if (name != null) {
+                        builder.globalSequence(name);
+                    }
+                }
+            } else {
+                error("globalSequences", "must be a list of sequence names but was " + describe(global));
+            }
+        }
+        String home = string(top.get("sequenceShard"), "sequenceShard", false);
+        if (home != null) {
+            if (!shardNames.contains(home)) {
+                error("sequenceShard", "must name a shard " + shardNames + " but was '" + home + "'");
+            } else {
+                builder.sequenceShard(home);
+            }
+        }
+        Integer stride = integer(top.get("identityStride"), "identityStride", 0, 1 << 20);
+        if (stride != null) {
+            if (stride > 0 && stride < shardNames.size()) {
+                error(
+                        "identityStride",
+                        "must be 0 or at least the number of shards (" + shardNames.size() + ") but was " + stride);
+            } else {
+                builder.identityStride(stride);
+            }
+        }
+    }
+
+    private ReplicaSetDataSourceBuilder shard(Object value, String path, Set<String> names, Consistency consistency) {
+        Map<String, Object> m = map(value, path);
+        if (m == null) {
+            return null;
+        }
+        unknownKeys(m, SHARD, path);
+        ReplicaSetDataSourceBuilder b = ReplicaSetDataSource.builder();
+        boolean ok = true;
+        String name = string(m.get("name"), path + ".name", true);
+        if (name != null) {
+            if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
+                error(path + ".name", "must match [A-Za-z0-9_-]{1,64} but was '" + name + "'");
+                ok = false;
+            } else if (!names.add(name)) {
+                error(path + ".name", "duplicate shard name '" + name + "'");
+                ok = false;
+            } else {
+                b.name(name);
+            }
+        } else {
+            ok = false;
+        }
+        String primary = string(m.get("primary"), path + ".primary", true);
+        if (primary != null && !primary.startsWith("jdbc:postgresql:")) {
+            error(path + ".primary", "must be a jdbc:postgresql: URL but was '" + primary + "'");
+            ok = false;
+        } else if (primary != null) {
+            b.primary(primary);
+        } else {
+            ok = false;
+        }
+        Object replicas = m.get("replicas");
+        if (replicas != null) {
+            if (!(replicas instanceof List<?> list)) {
+                error(path + ".replicas", "must be a list of jdbc:postgresql: URLs but was " + describe(replicas));
+                ok = false;
+            } else {
+                for (int i = 0; i < list.size(); i++) {
+                    String url = string(list.get(i), path + ".replicas[" + i + "]", true);
+                    if (url != null && !url.startsWith("jdbc:postgresql:")) {
+                        error(path + ".replicas[" + i + "]", "must be a jdbc:postgresql: URL but was '" + url + "'");
+                        ok = false;
+                    } else if (url != null) {
+                        b.replica(url);
+                    }
+                }
+            }
+        }
+        String user = string(m.get("username"), path + ".username", false);
+        if (user != null) {
+            b.username(user);
+        }
+        Object password = m.get("password");
+        if (password != null) {
+            b.password(String.valueOf(password));
+        }
+        Duration maxLag = duration(m.get("maxLag"), path + ".maxLag");
+        if (maxLag != null) {
+            b.maxLag(maxLag);
+        }
+        String strategy = string(m.get("readStrategy"), path + ".readStrategy", false);
+        if (strategy != null) {
+            try {
+                b.readStrategy(strategy);
+            } catch (IllegalArgumentException e) {
+                error(path + ".readStrategy", e.getMessage());
+            }
+        }
+        String noReplica = string(m.get("noReplicaPolicy"), path + ".noReplicaPolicy", false);
+        if (noReplica != null) {
+            try {
+                b.noReplicaPolicy(io.strata.replication.NoReplicaPolicy.valueOf(noReplica.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                error(path + ".noReplicaPolicy", "must be 'primary' or 'fail' but was '" + noReplica + "'");
+            }
+        }
+        if (m.get("pool") != null) {
+            Map<String, Object> pool = map(m.get("pool"), path + ".pool");
+            if (pool != null) {
+                unknownKeys(pool, POOL, path + ".pool");
+                Integer max = integer(pool.get("maximumPoolSize"), path + ".pool.maximumPoolSize", 1, 10_000);
+                Integer min = integer(pool.get("minimumIdle"), path + ".pool.minimumIdle", 0, 10_000);
+                Duration timeout = duration(pool.get("connectionTimeout"), path + ".pool.connectionTimeout");
+                Duration idle = duration(pool.get("idleTimeout"), path + ".pool.idleTimeout");
+                Duration life = duration(pool.get("maxLifetime"), path + ".pool.maxLifetime");
+                if (max != null && min != null && min > max) {
+                    error(path + ".pool.minimumIdle", "must not exceed maximumPoolSize (" + max + ") but was " + min);
+                }
+                Consumer<com.zaxxer.hikari.HikariConfig> customizer = c -> {
+                    if (max != null) {
+                        c.setMaximumPoolSize(max);
+                    }
+                    if (min != null) {
+                        c.setMinimumIdle(min);
+                    }
+                    if (timeout != null) {
+                        c.setConnectionTimeout(timeout.toMillis());
+                    }
+                    if (idle != null) {
+                        c.setIdleTimeout(idle.toMillis());
+                    }
+                    if (life != null) {
+                        c.setMaxLifetime(life.toMillis());
+                    }
+                };
+                b.primaryPool(customizer);
+                b.replicaPool(customizer);
+            }
+        }
+        if (consistency != null) {
+            b.consistency(consistency);
+        }
+        return ok ? b : null;
+    }
+
+    private TableRule table(String name, Object value, String path, Set<String> shards) {
+        if ("broadcast".equals(value)) {
+            return TableRule.broadcast(name);
+        }
+        if (!(value instanceof Map<?, ?>)) {
+            error(
+                    path,
+                    "must be 'broadcast', { sharded: <column>, type: bigint|text|uuid } or { single: <shard> }"
+                            + " but was " + describe(value));
+            return null;
+        }
+        Map<String, Object> m = map(value, path);
+        if (m.containsKey("sharded")) {
+            unknownKeys(m, Set.of("sharded", "type", "slotId"), path);
+            String column = string(m.get("sharded"), path + ".sharded", true);
+            String type = string(m.get("type"), path + ".type", true);
+            KeyType keyType = null;
+            if (type != null) {
+                switch (type.toLowerCase(Locale.ROOT)) {
+                    case "bigint", "int8", "integer", "int", "int4", "smallint", "int2", "long" ->
+                        keyType = KeyType.LONG;
+                    case "text", "varchar", "character varying" -> keyType = KeyType.TEXT;
+                    case "uuid" -> keyType = KeyType.UUID;
+                    default ->
+                        error(
+                                path + ".type",
+                                "must be bigint, integer, smallint, text, varchar or uuid but was '" + type + "'");
+                }
+            }
+            if (column == null || keyType == null) {
+                return null;
+            }
+            TableRule rule = TableRule.sharded(name, column, keyType);
+            String slotId = string(m.get("slotId"), path + ".slotId", false);
+            if (slotId != null) {
+                try {
+                    rule = rule.withSlotId(slotId);
+                } catch (IllegalArgumentException e) {
+                    error(path + ".slotId", e.getMessage());
+                }
+            }
+            return rule;
+        }
+        if (m.containsKey("single")) {
+            unknownKeys(m, Set.of("single"), path);
+            String shard = string(m.get("single"), path + ".single", true);
+            if (shard != null && !shards.contains(shard)) {
+                error(path + ".single", "must name a shard " + shards + " but was '" + shard + "'");
+                return null;
+            }
+            return shard == null ? null : TableRule.single(name, shard);
+        }
+        error(path, "must be 'broadcast', { sharded: <column>, type: ... } or { single: <shard> }");
+        return null;
+    }
+}

@@ -1,0 +1,370 @@
+package io.strata.router.internal.plan;
+
+import io.strata.router.KeyType;
+import io.strata.router.RouteKind;
+import io.strata.router.RoutePlan;
+import io.strata.router.internal.SqlStates;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The planner's output for one SQL text. Immutable; turned into physical {@link Call}s per
+ * execution by {@link #calls}.
+ */
+public final class Plan implements RoutePlan {
+
+    /** How targets are chosen. */
+    public enum Target {
+        /** Any one shard (catalog queries, broadcast-table reads). */
+        ANY,
+        /** A fixed shard (single-table rule, default shard). */
+        FIXED,
+        /** The shards the key values hash to. */
+        KEYED,
+        /** Every shard. */
+        ALL,
+        /** A sharded INSERT whose rows are split by shard. */
+        INSERT_ROWS,
+        /** A session command (SET) applied to every open physical connection and replayed. */
+        SESSION,
+        /** Refused; {@link #rejection} says why. */
+        REJECTED
+    }
+
+    final String sql;
+    public final Target target;
+    final RouteKind kind;
+    final Set<String> tables;
+    final boolean write;
+    final boolean returnsRows;
+    final int fixedShard;
+    final List<KeySource> keys;
+    final KeyType keyType;
+    public final MergeSpec merge;
+    final InsertSplit insert;
+    final String rejection;
+    final String rejectionState;
+    final Map<String, String> hints;
+    final int parameterCount;
+    /** True for INSERT plans, whose NULL keys are errors rather than matching nothing. */
+    boolean isInsert;
+
+    Plan(
+            String sql,
+            Target target,
+            RouteKind kind,
+            Set<String> tables,
+            boolean write,
+            boolean returnsRows,
+            int fixedShard,
+            List<KeySource> keys,
+            KeyType keyType,
+            MergeSpec merge,
+            InsertSplit insert,
+            String rejection,
+            String rejectionState,
+            Map<String, String> hints) {
+        this.sql = sql;
+        this.target = target;
+        this.kind = kind;
+        this.tables = tables;
+        this.write = write;
+        this.returnsRows = returnsRows;
+        this.fixedShard = fixedShard;
+        this.keys = keys;
+        this.keyType = keyType;
+        this.merge = merge;
+        this.insert = insert;
+        this.rejection = rejection;
+        this.rejectionState = rejectionState;
+        this.hints = hints;
+        this.parameterCount = SqlText.countPlaceholders(sql);
+    }
+
+    static Plan rejected(String sql, String reason, String sqlState, Map<String, String> hints) {
+        return new Plan(
+                sql,
+                Target.REJECTED,
+                RouteKind.SINGLE,
+                Set.of(),
+                false,
+                false,
+                -1,
+                List.of(),
+                null,
+                null,
+                null,
+                reason,
+                sqlState,
+                hints);
+    }
+
+    /** A rows-split INSERT: SQL text around the VALUES rows, and per row its key and its text. */
+    record InsertSplit(String prefix, String suffix, List<String> rowTexts, List<KeySource> rowKeys, KeyType keyType) {}
+
+    @Override
+    public String sql() {
+        return sql;
+    }
+
+    @Override
+    public RouteKind kind() {
+        return kind;
+    }
+
+    @Override
+    public Set<String> tables() {
+        return tables;
+    }
+
+    @Override
+    public boolean isWrite() {
+        return write;
+    }
+
+    /** True when the statement's results come back as rows. */
+    public boolean returnsRows() {
+        return returnsRows;
+    }
+
+    /** True when the plan refuses the statement. */
+    public boolean isRejected() {
+        return target == Target.REJECTED;
+    }
+
+    /** True when the statement is a session command (SET, RESET). */
+    public boolean isSession() {
+        return target == Target.SESSION;
+    }
+
+    /** True when the statement reaches every shard as a write (update counts from one copy). */
+    public boolean countsOneCopy() {
+        return write && broadcastCopies;
+    }
+
+    /** Set by the planner for writes to broadcast tables: every shard holds the same copy. */
+    boolean broadcastCopies;
+
+    /** True when {@link #keys} are ids carrying their row's slot (see {@link SlotIdRouting}). */
+    boolean slotIdKeys;
+
+    /** For an UPDATE that sets the shard key: the new value, checked against the rows' slot. */
+    KeySource setKey;
+
+    /** The shard key's type, for {@link #setKey}. */
+    KeyType setKeyType;
+
+    /** Set for statements that call sequence functions: the shard they must run on (see {@link Sequences}). */
+    public Sequences.SequenceCall sequence;
+
+    /**
+     * Set by the planner for a keyed SELECT that one shard answers exactly but several shards
+     * could not combine (see {@link CombineRule}): why, thrown when the keys reach several shards.
+     */
+    String multiShardRejection;
+
+    /** The hint values found in the SQL's comments. */
+    public Map<String, String> hints() {
+        return hints;
+    }
+
+    /** The number of JDBC placeholders. */
+    public int parameterCount() {
+        return parameterCount;
+    }
+
+    @Override
+    public String describe() {
+        if (target == Target.REJECTED) {
+            return "rejected: " + rejection;
+        }
+        return kind + " " + target + (tables.isEmpty() ? "" : " " + tables) + (write ? " write" : " read");
+    }
+
+    @Override
+    public String toString() {
+        return "RoutePlan{" + describe() + "}";
+    }
+
+    /** Throws the plan's rejection. */
+    public SQLException rejection() {
+        return new SQLException(rejection, rejectionState);
+    }
+
+    /**
+     * The physical calls for one execution.
+     *
+     * @param params the bound parameters (may be null when the statement has none)
+     * @param hintShard the shard a {@code ShardHint} or comment hint names, or -1
+     * @param anyShard the shard to use for {@link Target#ANY}
+     * @param shardCount the number of shards
+     */
+    public List<Call> calls(io.strata.router.ShardMap map, Param[] params, int hintShard, int anyShard, int shardCount)
+            throws SQLException {
+        switch (target) {
+            case REJECTED:
+                if (hintShard >= 0) {
+                    return List.of(new Call(hintShard, sql, null));
+                }
+                throw rejection();
+            case ANY:
+                return List.of(new Call(hintShard >= 0 ? hintShard : anyShard, sql, null));
+            case FIXED:
+                return List.of(new Call(hintShard >= 0 ? hintShard : fixedShard, sql, null));
+            case KEYED: {
+                BitSet shards = new BitSet(shardCount);
+                Object newKey = setKey == null ? null : setKey.values(params).get(0);
+                for (KeySource key : keys) {
+                    for (Object v : key.values(params)) {
+                        if (v == null && insert == null && !isInsert) {
+                            continue; // key = NULL matches no row anywhere
+                        }
+                        int slot = slotIdKeys ? SlotIdRouting.slotOfId(v, map) : map.slotOf(v, keyType);
+                        if (setKey != null) {
+                            SlotIdRouting.checkSetKey(newKey, setKeyType, slot, map);
+                        }
+                        shards.set(map.shardIndexOfSlot(slot));
+                    }
+                }
+                if (shards.isEmpty()) {
+                    // key = NULL, or key = ANY of an empty array: no row can match; any one shard answers that.
+                    shards.set(hintShard >= 0 ? hintShard : anyShard);
+                }
+                if (hintShard >= 0 && (shards.cardinality() != 1 || !shards.get(hintShard))) {
+                    throw new SQLException(
+                            "Strata: the hint names shard " + map.shards().get(hintShard)
+                                    + " but the statement's shard key routes to " + names(map, shards),
+                            SqlStates.HINT_CONFLICT);
+                }
+                if (shards.cardinality() == 1) {
+                    return List.of(new Call(shards.nextSetBit(0), sql, null));
+                }
+                return fanOut(shards, params);
+            }
+            case ALL: {
+                if (hintShard >= 0) {
+                    return List.of(new Call(hintShard, sql, null));
+                }
+                BitSet all = new BitSet(shardCount);
+                all.set(0, shardCount);
+                return fanOut(all, params);
+            }
+            case INSERT_ROWS:
+                return insertCalls(map, params, hintShard, shardCount);
+            default:
+                throw new IllegalStateException(target.toString());
+        }
+    }
+
+    private List<Call> fanOut(BitSet shards, Param[] params) throws SQLException {
+        if (multiShardRejection != null && !write) {
+            throw new SQLException(
+                    multiShardRejection + " (the shard key values reach several shards)",
+                    SqlStates.SHAPE_NOT_SUPPORTED);
+        }
+        List<Call> calls = new ArrayList<>(shards.cardinality());
+        String shardSql = sql;
+        int[] map = null;
+        if (merge != null && !write) {
+            shardSql = merge.shardSql();
+            map = merge.parameterMap();
+            if (merge.limit() != null && !merge.grouping()) {
+                long limit = number(merge.limit(), params, "LIMIT");
+                long offset = merge.offset() == null ? 0 : number(merge.offset(), params, "OFFSET");
+                if (limit >= 0) {
+                    long sum = limit + Math.max(0, offset);
+                    if (sum >= limit) { // no LIMIT on the shards when limit + offset overflows
+                        shardSql = shardSql + " LIMIT " + sum;
+                    }
+                }
+            }
+        }
+        for (int s = shards.nextSetBit(0); s >= 0; s = shards.nextSetBit(s + 1)) {
+            calls.add(new Call(s, shardSql, map));
+        }
+        return calls;
+    }
+
+    /** A LIMIT/OFFSET value; -1 for LIMIT ALL / NULL. */
+    public static long number(KeySource source, Param[] params, String what) throws SQLException {
+        Object v = source.values(params).get(0);
+        if (v == null) {
+            return -1;
+        }
+        try {
+            // As PostgreSQL converts a LIMIT/OFFSET value to bigint: numeric rounds half away from
+            // zero, float rounds half to even.
+            if (v instanceof java.math.BigDecimal bd) {
+                return bd.setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+            }
+            if (v instanceof Double || v instanceof Float) {
+                double d = Math.rint(((Number) v).doubleValue());
+                if (Double.isNaN(d) || d >= 0x1p63 || d < -0x1p63) {
+                    throw new NumberFormatException(String.valueOf(v));
+                }
+                return (long) d;
+            }
+            if (v instanceof Number n) {
+                return n.longValue();
+            }
+            return Long.parseLong(v.toString().trim());
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new SQLException("Strata: " + what + " must be a number but was '" + v + "'", "22023");
+        }
+    }
+
+    private List<Call> insertCalls(io.strata.router.ShardMap map, Param[] params, int hintShard, int shardCount)
+            throws SQLException {
+        int rows = insert.rowKeys().size();
+        int[] shardOfRow = new int[rows];
+        BitSet shards = new BitSet(shardCount);
+        for (int r = 0; r < rows; r++) {
+            Object v = insert.rowKeys().get(r).values(params).get(0);
+            shardOfRow[r] = map.shardIndexOf(v, insert.keyType());
+            shards.set(shardOfRow[r]);
+        }
+        if (hintShard >= 0 && (shards.cardinality() != 1 || !shards.get(hintShard))) {
+            throw new SQLException(
+                    "Strata: the hint names shard " + map.shards().get(hintShard)
+                            + " but the inserted rows' shard keys route to " + names(map, shards),
+                    SqlStates.HINT_CONFLICT);
+        }
+        if (shards.cardinality() == 1) {
+            return List.of(new Call(shards.nextSetBit(0), sql, null));
+        }
+        List<Call> calls = new ArrayList<>();
+        for (int s = shards.nextSetBit(0); s >= 0; s = shards.nextSetBit(s + 1)) {
+            StringBuilder numbered = new StringBuilder(insert.prefix());
+            boolean first = true;
+            for (int r = 0; r < rows; r++) {
+                if (shardOfRow[r] == s) {
+                    numbered.append(first ? "" : ", ").append(insert.rowTexts().get(r));
+                    first = false;
+                }
+            }
+            numbered.append(insert.suffix());
+            SqlText.Renumbered renumbered = SqlText.unnumber(numbered.toString());
+            calls.add(new Call(s, renumbered.sql(), renumbered.originalIndexes(), rowsOf(shardOfRow, s)));
+        }
+        return calls;
+    }
+
+    /** The row indexes (ascending) that go to shard {@code s}. */
+    private static int[] rowsOf(int[] shardOfRow, int s) {
+        return java.util.stream.IntStream.range(0, shardOfRow.length)
+                .filter(r -> shardOfRow[r] == s)
+                .toArray();
+    }
+
+    private static String names(io.strata.router.ShardMap map, BitSet shards) {
+        List<String> names = new ArrayList<>();
+        for (int s = shards.nextSetBit(0); s >= 0; s = shards.nextSetBit(s + 1)) {
+            names.add(map.shards().get(s));
+        }
+        return String.join(", ", names);
+    }
+}
