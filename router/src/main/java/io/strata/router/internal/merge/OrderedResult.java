@@ -1,11 +1,9 @@
 package io.strata.router.internal.merge;
 
-import io.strata.router.MergedResultSet;
 import io.strata.router.internal.SqlStates;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.List;
 
@@ -20,20 +18,16 @@ import java.util.List;
  * skipped rows) the router cannot tell which rows they are, so {@link #next} fails with SQLState
  * {@value #MISMATCH} instead of pairing rows with the wrong inputs.
  */
-public final class OrderedResult extends DelegatingResultSet implements MergedResultSet {
+public final class OrderedResult extends ShardCursors {
 
     /** SQLState when the shards' rows cannot be put back in order. */
     public static final String MISMATCH = SqlStates.SHAPE_NOT_SUPPORTED;
 
-    private final List<ResultSet> sources;
     private final int[] steps;
-    private final List<String> shardNames;
-    private final Statement owner;
     private final int visible;
     private int step = -1;
     private ResultSet current;
     private int row;
-    private boolean closed;
 
     /**
      * @param steps per step: a source index to take the next row from and return it, or
@@ -41,10 +35,8 @@ public final class OrderedResult extends DelegatingResultSet implements MergedRe
      */
     public OrderedResult(List<ResultSet> sources, int[] steps, List<String> shardNames, Statement owner)
             throws SQLException {
-        this.sources = sources;
+        super(sources, shardNames, owner);
         this.steps = steps;
-        this.shardNames = shardNames;
-        this.owner = owner;
         this.visible = sources.get(0).getMetaData().getColumnCount();
     }
 
@@ -103,59 +95,6 @@ public final class OrderedResult extends DelegatingResultSet implements MergedRe
     public ResultSetMetaData getMetaData() throws SQLException {
         return sources.get(0).getMetaData();
     }
-
-    @Override
-    public List<String> shards() {
-        return shardNames;
-    }
-
-    @Override
-    public boolean isStreaming() {
-        return true;
-    }
-
-    @Override
-    public void close() throws SQLException {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        SQLException first = null;
-        for (ResultSet rs : sources) {
-            try {
-                rs.close();
-            } catch (SQLException e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
-    private void checkOpen() throws SQLException {
-        if (closed) {
-            throw new SQLException("Strata: the result set is closed", "24000");
-        }
-    }
-
-    @Override
-    public Statement getStatement() {
-        return owner;
-    }
-
-    @Override
-    public SQLWarning getWarnings() {
-        return null;
-    }
-
-    @Override
-    public void clearWarnings() {}
 
     @Override
     public int getRow() {

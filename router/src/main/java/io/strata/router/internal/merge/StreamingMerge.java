@@ -1,11 +1,9 @@
 package io.strata.router.internal.merge;
 
-import io.strata.router.MergedResultSet;
 import io.strata.router.internal.plan.MergeSpec;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,11 +18,8 @@ import java.util.PriorityQueue;
  *
  * <p>Concurrency: like any ResultSet, used by one thread.
  */
-public final class StreamingMerge extends DelegatingResultSet implements MergedResultSet {
+public final class StreamingMerge extends ShardCursors {
 
-    private final List<ResultSet> sources;
-    private final List<String> shardNames;
-    private final Statement owner;
     private final int hidden;
     private final int[] orderColumns;
     private final boolean[] ascending;
@@ -35,7 +30,6 @@ public final class StreamingMerge extends DelegatingResultSet implements MergedR
     private int visible = -1;
     private Cursor current;
     private boolean started;
-    private boolean closed;
     private int row;
 
     private final class Cursor {
@@ -65,9 +59,7 @@ public final class StreamingMerge extends DelegatingResultSet implements MergedR
             long limit,
             TextOrder text)
             throws SQLException {
-        this.sources = sources;
-        this.shardNames = shardNames;
-        this.owner = owner;
+        super(sources, shardNames, owner);
         this.hidden = spec == null ? 0 : spec.hiddenColumns();
         int columnCount = sources.get(0).getMetaData().getColumnCount();
         this.visible = columnCount - hidden;
@@ -194,59 +186,6 @@ public final class StreamingMerge extends DelegatingResultSet implements MergedR
     public ResultSetMetaData getMetaData() throws SQLException {
         return new VisibleMetaData(sources.get(0).getMetaData(), visible, null);
     }
-
-    @Override
-    public List<String> shards() {
-        return shardNames;
-    }
-
-    @Override
-    public boolean isStreaming() {
-        return true;
-    }
-
-    @Override
-    public void close() throws SQLException {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        SQLException first = null;
-        for (ResultSet rs : sources) {
-            try {
-                rs.close();
-            } catch (SQLException e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
-    private void checkOpen() throws SQLException {
-        if (closed) {
-            throw new SQLException("Strata: the result set is closed", "24000");
-        }
-    }
-
-    @Override
-    public Statement getStatement() {
-        return owner;
-    }
-
-    @Override
-    public SQLWarning getWarnings() {
-        return null;
-    }
-
-    @Override
-    public void clearWarnings() {}
 
     @Override
     public int getRow() {

@@ -356,6 +356,27 @@ public final class Planner implements RoutePlanner {
     }
 
     /** Placement without sharded tables: a single shard, or any shard for broadcast/catalog reads. */
+    /** A write to broadcast tables: every shard, each copy's update count counted once. */
+    private static Plan broadcastWrite(String sql, Set<String> tables, boolean rows, Map<String, String> hints) {
+        Plan plan = new Plan(
+                sql,
+                Plan.Target.ALL,
+                RouteKind.BROADCAST,
+                tables,
+                true,
+                rows,
+                -1,
+                List.of(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                hints);
+        plan.broadcastCopies = true;
+        return plan;
+    }
+
     private Plan unsharded(String sql, Placement p, boolean write, boolean rows, Map<String, String> hints)
             throws Rejected {
         if (p.singleShards.size() > 1) {
@@ -366,23 +387,7 @@ public final class Planner implements RoutePlanner {
             return fixed(sql, p.names, p.singleShards.iterator().next(), write, rows, hints);
         }
         if (write && !p.broadcast.isEmpty()) {
-            Plan plan = new Plan(
-                    sql,
-                    Plan.Target.ALL,
-                    RouteKind.BROADCAST,
-                    p.names,
-                    true,
-                    rows,
-                    -1,
-                    List.of(),
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    hints);
-            plan.broadcastCopies = true;
-            return plan;
+            return broadcastWrite(sql, p.names, rows, hints);
         }
         if (write) {
             // A write that names no table we know (a function call, say) cannot be placed.
@@ -610,23 +615,7 @@ public final class Planner implements RoutePlanner {
                     throw new Rejected(
                             "Strata: INSERT into broadcast table reads a table that lives on one shard." + HINT_HOWTO);
                 }
-                Plan plan = new Plan(
-                        sql,
-                        Plan.Target.ALL,
-                        RouteKind.BROADCAST,
-                        p.names,
-                        true,
-                        rows,
-                        -1,
-                        List.of(),
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        hints);
-                plan.broadcastCopies = true;
-                return plan;
+                return broadcastWrite(sql, p.names, rows, hints);
             }
             return unsharded(sql, p, true, rows, hints);
         }
