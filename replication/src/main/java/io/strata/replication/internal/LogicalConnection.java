@@ -7,6 +7,8 @@ import io.strata.replication.ReplicaSetConnection;
 import io.strata.replication.ReplicaSetDataSource;
 import io.strata.replication.SqlClassifier;
 import io.strata.replication.StatementKind;
+import io.strata.replication.internal.jdbc.JdbcRefusal;
+import io.strata.replication.internal.jdbc.UnsupportedConnection;
 import java.sql.Array;
 import java.sql.Blob;
 import java.sql.CallableStatement;
@@ -48,7 +50,14 @@ import org.slf4j.LoggerFactory;
  * read-your-writes read or {@link #token()} needs it, or at close) with one query on the
  * primary: any WAL position read after the commit is an upper bound of it.
  */
-final class LogicalConnection implements Connection, ReplicaSetConnection {
+final class LogicalConnection extends UnsupportedConnection implements ReplicaSetConnection {
+
+    /**
+     * How this module's logical connections and statements refuse a JDBC method they do not
+     * implement (today every method is implemented; this covers methods a later JDBC adds).
+     */
+    static final JdbcRefusal JDBC_REFUSAL = new JdbcRefusal(
+            ReplicaSetDataSource.SQLSTATE_NOT_SUPPORTED, "a ReplicaSetDataSource connection does not support ", "");
 
     private static final Logger LOG = LoggerFactory.getLogger(LogicalConnection.class);
 
@@ -107,6 +116,7 @@ final class LogicalConnection implements Connection, ReplicaSetConnection {
     private final Properties clientInfo = new Properties();
 
     LogicalConnection(ReplicaSet set) {
+        super(JDBC_REFUSAL);
         this.set = set;
         this.router = set.router();
     }

@@ -3,6 +3,7 @@ package io.strata.router.internal.jdbc;
 import io.strata.replication.Consistency;
 import io.strata.replication.ConsistencyToken;
 import io.strata.replication.ReplicaSetConnection;
+import io.strata.replication.internal.jdbc.UnsupportedConnection;
 import io.strata.router.ShardHint;
 import io.strata.router.ShardingConnection;
 import io.strata.router.TransactionPolicy;
@@ -76,6 +77,7 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
     private final Execution execution = new Execution(this);
 
     public LogicalConnection(Router router) {
+        super(SqlStates.JDBC_REFUSAL);
         this.router = router;
         this.physical = new Connection[router.shards.size()];
         this.replicaSets = new ReplicaSetConnection[router.shards.size()];

@@ -1,5 +1,7 @@
 package io.strata.router.internal.jdbc;
 
+import io.strata.replication.internal.jdbc.UnsupportedStatement;
+import io.strata.router.internal.SqlStates;
 import io.strata.router.internal.execute.Execution;
 import io.strata.router.internal.merge.OrderedResult;
 import io.strata.router.internal.plan.Param;
@@ -39,6 +41,7 @@ public class LogicalStatement extends UnsupportedStatement {
     private boolean escapeProcessing = true;
 
     LogicalStatement(LogicalConnection connection) {
+        super(SqlStates.JDBC_REFUSAL);
         this.connection = connection;
     }
 
