@@ -98,6 +98,7 @@ final class LogicalPreparedStatement extends LogicalStatement {
     public long[] executeLargeBatch() throws SQLException {
         checkOpen();
         reset();
+        clearCancel();
         try {
             Execution.Batch result = connection.executeBatch(this, plan, batch, keys);
             generatedKeys = result.keys();
