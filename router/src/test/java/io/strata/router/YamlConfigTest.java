@@ -107,6 +107,28 @@ class YamlConfigTest {
     }
 
     @Test
+    void executionSettingsParseAndReportTheirErrorsWithPaths() throws SQLException {
+        assertThat(YamlConfig.parse("""
+                shards:
+                  - { name: a, primary: "jdbc:postgresql://h/db", pool: { maximumPoolSize: 4 } }
+                  - { name: b, primary: "jdbc:postgresql://h2/db" }
+                execution: { threads: 12, maxShardsPerStatement: 2, maxConnectionsPerShard: 4, connectionWait: 5s }
+                """, "exec.yaml")).isNotNull();
+        assertThatThrownBy(() -> YamlConfig.parse("""
+                        shards:
+                          - { name: a, primary: "jdbc:postgresql://h/db" }
+                        execution: { threads: 0, maxShardsPerStatement: -1, maxConnectionsPerShard: 0,
+                                     connectionWait: soon, parallel: yes }
+                        """, "bad-exec.yaml"))
+                .hasMessageContaining("bad-exec.yaml has 5 errors")
+                .hasMessageContaining("execution.threads: must be in 1..4096 but was 0")
+                .hasMessageContaining("execution.maxShardsPerStatement: must be in 0..")
+                .hasMessageContaining("execution.maxConnectionsPerShard: must be in 1..10000 but was 0")
+                .hasMessageContaining("execution.connectionWait: must be a duration")
+                .hasMessageContaining("execution.parallel: unknown key");
+    }
+
+    @Test
     void theDriverAcceptsOnlyStrataUrls() {
         Driver d = new Driver();
         assertThat(d.acceptsURL("jdbc:strata:/etc/x.yaml")).isTrue();

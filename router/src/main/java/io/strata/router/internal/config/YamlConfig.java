@@ -53,6 +53,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * globalSequences: [orders_seq]    # live on sequenceShard; nextval/currval/setval route there
  * sequenceShard: shard0            # default: the first shard
  * identityStride: 64               # interleaved identity/serial sequences; 0: off
+ * execution: { threads: 16, maxShardsPerStatement: 0, maxConnectionsPerShard: 10, connectionWait: 30s }
  * </pre>
  */
 public final class YamlConfig {
@@ -68,13 +69,17 @@ public final class YamlConfig {
             "planCacheSize",
             "globalSequences",
             "sequenceShard",
-            "identityStride");
+            "identityStride",
+            "execution");
     private static final Set<String> SHARD = Set.of(
             "name", "primary", "replicas", "username", "password", "pool", "maxLag", "readStrategy", "noReplicaPolicy");
     private static final Set<String> POOL =
             Set.of("maximumPoolSize", "minimumIdle", "connectionTimeout", "idleTimeout", "maxLifetime");
 
     private final List<String> errors = new ArrayList<>();
+    /** Per shard name: its pool.maximumPoolSize when the file gives one (the default maxConnectionsPerShard). */
+    private final Map<String, Integer> poolSizes = new java.util.LinkedHashMap<>();
+
     private final String origin;
 
     private YamlConfig(String origin) {
@@ -372,7 +377,42 @@ public final class YamlConfig {
             builder.planCacheSize(cache);
         }
         sequences(top, shardNames, builder);
+        execution(top, builder);
         return new Loaded(builder, shardBuilders);
+    }
+
+    /** The {@code execution} section: parallel shard calls and connection permits. */
+    private void execution(Map<String, Object> top, ShardingDataSource.Builder builder) {
+        Integer perShard = null;
+        if (top.get("execution") != null) {
+            Map<String, Object> ex = map(top.get("execution"), "execution");
+            if (ex != null) {
+                unknownKeys(
+                        ex,
+                        Set.of("threads", "maxShardsPerStatement", "maxConnectionsPerShard", "connectionWait"),
+                        "execution");
+                Integer threads = integer(ex.get("threads"), "execution.threads", 1, 4096);
+                if (threads != null) {
+                    builder.executorThreads(threads);
+                }
+                Integer perStatement =
+                        integer(ex.get("maxShardsPerStatement"), "execution.maxShardsPerStatement", 0, 1 << 20);
+                if (perStatement != null) {
+                    builder.maxShardsPerStatement(perStatement);
+                }
+                perShard = integer(ex.get("maxConnectionsPerShard"), "execution.maxConnectionsPerShard", 1, 10_000);
+                if (perShard != null) {
+                    builder.maxConnectionsPerShard(perShard);
+                }
+                Duration wait = duration(ex.get("connectionWait"), "execution.connectionWait");
+                if (wait != null) {
+                    builder.connectionWait(wait);
+                }
+            }
+        }
+        if (perShard == null) {
+            poolSizes.forEach(builder::maxConnectionsPerShard);
+        }
     }
 
     private void sequences(Map<String, Object> top, Set<String> shardNames, ShardingDataSource.Builder builder) {
@@ -494,6 +534,9 @@ public final class YamlConfig {
                 Duration timeout = duration(pool.get("connectionTimeout"), path + ".pool.connectionTimeout");
                 Duration idle = duration(pool.get("idleTimeout"), path + ".pool.idleTimeout");
                 Duration life = duration(pool.get("maxLifetime"), path + ".pool.maxLifetime");
+                if (max != null && name != null) {
+                    poolSizes.put(name, max);
+                }
                 if (max != null && min != null && min > max) {
                     error(path + ".pool.minimumIdle", "must not exceed maximumPoolSize (" + max + ") but was " + min);
                 }

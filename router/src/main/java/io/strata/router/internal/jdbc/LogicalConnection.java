@@ -52,6 +52,8 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
     public final ReplicaSetConnection[] replicaSets;
 
     private final BitSet touched = new BitSet();
+    /** The shards whose connection permit this logical connection holds (see ShardPermits). */
+    private final BitSet permits = new BitSet();
     /** The shard for reads any shard can answer, once chosen; -1 before. */
     private int anyShard = -1;
 
@@ -93,7 +95,13 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
         checkOpen();
         Connection c = physical[index];
         if (c == null) {
-            c = router.shards.get(index).getConnection();
+            router.permits.acquire(index, permits);
+            try {
+                c = router.shards.get(index).getConnection();
+            } catch (SQLException | RuntimeException e) {
+                router.permits.release(index, permits);
+                throw e;
+            }
             try {
                 if (c.isWrapperFor(ReplicaSetConnection.class)) {
                     ReplicaSetConnection rs = c.unwrap(ReplicaSetConnection.class);
@@ -126,6 +134,7 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
                 }
             } catch (SQLException e) {
                 c.close();
+                router.permits.release(index, permits);
                 throw e;
             }
             physical[index] = c;
@@ -134,6 +143,30 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
             touched.set(index);
         }
         return c;
+    }
+
+    /**
+     * Takes the connections of every shard in {@code shards} this connection does not hold yet:
+     * their permits all or none, in shard order (so statements scattering at once cannot hold what
+     * each other waits for), then the connections themselves, in the same order.
+     */
+    public void open(BitSet shards) throws SQLException {
+        checkOpen();
+        if (shards.cardinality() > 1) {
+            router.permits.acquire(shards, permits);
+        }
+        try {
+            for (int s = shards.nextSetBit(0); s >= 0; s = shards.nextSetBit(s + 1)) {
+                shard(s);
+            }
+        } catch (SQLException | RuntimeException e) {
+            for (int s = shards.nextSetBit(0); s >= 0; s = shards.nextSetBit(s + 1)) {
+                if (physical[s] == null) {
+                    router.permits.release(s, permits);
+                }
+            }
+            throw e;
+        }
     }
 
     // ---------------------------------------------------------------- execution
@@ -847,6 +880,7 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
                 replicaSets[s] = null;
             }
         }
+        router.permits.releaseAll(permits);
         if (first != null) {
             throw first;
         }
