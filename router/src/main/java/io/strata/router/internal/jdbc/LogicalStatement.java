@@ -106,6 +106,10 @@ public class LogicalStatement extends UnsupportedStatement {
     boolean run(Plan plan, Param[] params, Execution.Keys keys) throws SQLException {
         checkOpen();
         reset();
+        if (plan.recursive != null && connection.hintShard(plan) < 0) {
+            IntermediateResults.Filled filled = IntermediateResults.fill(connection, plan.recursive, params);
+            return run(filled.plan(), filled.params(), keys);
+        }
         Execution.Outcome outcome = connection.execute(this, plan, params, keys);
         resultSet = outcome.resultSet;
         updateCount = outcome.resultSet == null ? outcome.updateCount : -1;
