@@ -625,7 +625,9 @@ class DifferentialTest {
                 + " as n from t_merchant) r on r.merchant_id = o.merchant_id order by 1"));
         // ---- set operations
         q.add(refusedOrExact("select user_id from t_order union select user_id from t_user order by 1"));
-        q.add(refusedOrExact("select user_id from t_order union all select user_id from t_user"));
+        // No ORDER BY: PostgreSQL promises no row order, so the rows are compared as multisets.
+        q.add(unordered("select user_id from t_order union all select user_id from t_user")
+                .orReject());
         q.add(exact("select merchant_id from t_merchant union select product_id from t_product order by 1"));
         q.add(exact("select merchant_id from t_merchant except select merchant_id from t_merchant"
                 + " where country_id = 1 order by 1"));
@@ -953,9 +955,50 @@ class DifferentialTest {
         q.add(exact("with t as (select user_id, sum(qty) as q from d_orders group by user_id)"
                 + " select u.country, sum(t.q) from d_users u join t on t.user_id = u.id"
                 + " group by u.country order by 1 nulls first"));
+        // window functions partitioned by the shard key
+        q.add(exact("select user_id, id, row_number() over (partition by user_id order by id) as rn,"
+                + " sum(amount) over (partition by user_id) from d_orders order by user_id, id"));
+        q.add(exact("select o.user_id, o.id, rank() over (partition by o.user_id order by o.amount desc nulls last)"
+                + " from d_orders o order by 1, 2 limit 30"));
+        // DISTINCT ON across shards
+        q.add(exact("select distinct on (status) status, id, amount from d_orders"
+                + " order by status, amount desc nulls last, id"));
+        q.add(exact("select distinct on (country) country, id from d_users order by country nulls first, id"
+                + " limit 4 offset 1"));
+        q.add(exact("select distinct on (user_id, status) user_id, status, id from d_orders"
+                + " order by user_id, status, id desc"));
+        q.add(exact("select distinct on (qty) qty, user_id from d_orders order by qty, user_id desc"));
+        // set operations: duplicates across shards, NULLs equal, broadcast branches
+        q.add(exact("select id from d_users where score > 90 union all select user_id from d_orders"
+                + " where amount > 900 order by 1"));
+        q.add(exact("select country from d_users union select status from d_orders order by 1 nulls first"));
+        q.add(exact("select code from d_countries union select country from d_users order by 1 nulls first"));
+        q.add(exact("select user_id, status from d_orders where qty > 2 intersect select user_id, status from d_orders"
+                + " where amount > 300 order by 1, 2"));
+        q.add(exact("select user_id, qty from d_orders except all select user_id, qty from d_orders"
+                + " where status = 'paid' order by 1, 2"));
+        q.add(exact("select user_id, score from d_users u join d_orders o on o.user_id = u.id"
+                + " intersect all select id, score from d_users order by 1, 2"));
+        q.add(exact("select id, score from d_users except select user_id, qty from d_orders order by 1"));
+        q.add(exact("select user_id, id from d_orders union all select id, id from d_users"
+                + " order by 1 desc, 2 limit 7 offset 3"));
+        q.add(exact("select id from d_users where id = 41 union all select user_id from d_orders where user_id = 41"));
+        q.add(refusedOrExact("select status from d_orders intersect select country from d_users order by 1"));
+        q.add(refusedOrExact("select country from d_users union all select code from d_countries order by 1"));
+        // recursive planning: uncorrelated subqueries and CTEs run first, results bound as parameters
+        q.add(exact("select id, score from d_users where score > (select avg(qty) * 10 from d_orders) order by id"));
+        q.add(exact("select id from d_users where score in (select qty from d_orders where amount > 800) order by id"));
+        q.add(exact(
+                "select count(*) from d_users where score not in (select score from d_users where country = 'fr')"));
+        q.add(exact(
+                "select count(*) from d_users where score not in (select qty from d_orders where status = 'void')"));
+        q.add(exact("with agg as (select qty, count(*) as n, sum(amount) as s from d_orders group by qty)"
+                + " select a.qty, a.n, a.s, c.name from agg a join d_countries c on c.code = 'fr' order by 1"));
+        q.add(exact("select status, count(*) from d_orders where amount > (select avg(amount) from d_orders)"
+                + " group by status order by 1"));
+        q.add(exact("select id from d_users where score = (select max(v) from d_empty) order by id"));
         // refused: not co-located, not mergeable
         q.add(refusedOrExact("select count(*) from d_users u join d_orders o on o.id = u.id"));
-        q.add(refusedOrExact("select id from d_users where score > (select avg(qty) from d_orders) order by id"));
         q.add(refusedOrExact("select n, count(*) from (select status, count(*) as n from d_orders group by status) t"
                 + " group by n order by n"));
         q.add(refusedOrExact("select percentile_cont(0.5) within group (order by score) from d_users"));

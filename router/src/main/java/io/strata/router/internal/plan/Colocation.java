@@ -675,7 +675,9 @@ final class Colocation {
         if (a < 0) {
             return new Planner.Rejected("Strata: sharded table '" + y.name() + "' is read in a subquery that is"
                     + " neither correlated on its shard key with a sharded table of the enclosing query nor pinned"
-                    + " to key values (" + ref(y) + " = ?), so each shard would see its own rows only."
+                    + " to key values (" + ref(y) + " = ?), so each shard would see its own rows only. (An"
+                    + " unqualified column is not taken as a reference to the enclosing query: qualify it, e.g."
+                    + " outer_table.key.)"
                     + Planner.HINT_HOWTO);
         }
         KeyConditions.Occurrence x = all.get(a);

@@ -96,7 +96,8 @@ final class MergeBuilder {
 
     private MergeBuilder() {}
 
-    static MergeSpec build(String sql, String numbered, Planner planner) throws Planner.Rejected {
+    static MergeSpec build(String sql, String numbered, Planner planner, List<KeyConditions.Occurrence> top)
+            throws Planner.Rejected {
         PlainSelect ps;
         try {
             ps = (PlainSelect) planner.parse(numbered);
@@ -120,9 +121,25 @@ final class MergeBuilder {
                         + " supported (each shard would lock rows the merged answer drops)." + Planner.HINT_HOWTO);
             }
         }
+        // DISTINCT ON (a, b) ... ORDER BY a, b, ...: each shard keeps its first row per (a, b); the
+        // merged stream, in ORDER BY order, keeps the first row of each run of equal (a, b).
+        int distinctOn = 0;
         if (ps.getDistinct() != null && ps.getDistinct().getOnSelectItems() != null) {
-            throw new Planner.Rejected(
-                    "Strata: SELECT DISTINCT ON across shards is not supported." + Planner.HINT_HOWTO);
+            List<SelectItem<?>> on = ps.getDistinct().getOnSelectItems();
+            List<OrderByElement> ob = ps.getOrderByElements();
+            java.util.Set<String> onTexts = new java.util.HashSet<>();
+            for (SelectItem<?> item : on) {
+                onTexts.add(unparenthesize(item.getExpression()).toString().toLowerCase(Locale.ROOT));
+            }
+            java.util.Set<String> leading = new java.util.HashSet<>();
+            for (int i = 0; ob != null && i < on.size() && i < ob.size(); i++) {
+                leading.add(unparenthesize(ob.get(i).getExpression()).toString().toLowerCase(Locale.ROOT));
+            }
+            if (ob == null || ob.size() < on.size() || !onTexts.equals(leading)) {
+                throw new Planner.Rejected("Strata: SELECT DISTINCT ON across shards needs an ORDER BY that starts with"
+                        + " the DISTINCT ON expressions, written the same way." + Planner.HINT_HOWTO);
+            }
+            distinctOn = on.size();
         }
         // GROUPING SETS / ROLLUP / CUBE first: nothing below may rewrite them into shard SQL.
         if (ps.getGroupBy() != null) {
@@ -147,6 +164,7 @@ final class MergeBuilder {
         List<SelectItem<?>> items = ps.getSelectItems();
         boolean star = false;
         boolean anyAggregate = false;
+        boolean windows = false;
         for (SelectItem<?> item : items) {
             Expression e = item.getExpression();
             if (e instanceof AllColumns) {
@@ -154,17 +172,21 @@ final class MergeBuilder {
                 continue;
             }
             Finder f = find(e);
+            f.checkWindows(top);
             f.check();
             if (f.aggregates > 0) {
                 anyAggregate = true;
             }
+            windows |= !f.windows.isEmpty();
         }
         // ORDER BY may hold aggregates (which make the query an aggregate query even when the select
         // list has none) and window functions (which cannot be merged).
         if (ps.getOrderByElements() != null) {
             for (OrderByElement o : ps.getOrderByElements()) {
                 Finder f = find(o.getExpression());
+                f.checkWindows(top);
                 f.check();
+                windows |= !f.windows.isEmpty();
                 if (f.aggregates > 0) {
                     anyAggregate = true;
                 }
@@ -184,13 +206,21 @@ final class MergeBuilder {
                 }
             }
         }
-        boolean distinct = ps.getDistinct() != null;
+        boolean distinct = ps.getDistinct() != null && distinctOn == 0;
+        if (distinctOn > 0 && anyAggregate) {
+            throw new Planner.Rejected(
+                    "Strata: SELECT DISTINCT ON with aggregates across shards is not supported." + Planner.HINT_HOWTO);
+        }
         if (ps.getHaving() != null) {
             Finder f = find(ps.getHaving());
             f.check();
             anyAggregate |= f.aggregates > 0;
         }
         boolean grouping = anyAggregate || ps.getGroupBy() != null || distinct;
+        if (windows && (anyAggregate || ps.getGroupBy() != null)) {
+            throw new Planner.Rejected(
+                    "Strata: window functions over grouped rows across shards are not supported." + Planner.HINT_HOWTO);
+        }
         if (distinct && anyAggregate) {
             throw new Planner.Rejected(
                     "Strata: SELECT DISTINCT with aggregates across shards is not supported." + Planner.HINT_HOWTO);
@@ -387,10 +417,11 @@ final class MergeBuilder {
                 distinct,
                 computed,
                 having,
-                oneRow);
+                oneRow,
+                distinctOn);
     }
 
-    private static KeySource number(Expression e) throws Planner.Rejected {
+    static KeySource number(Expression e) throws Planner.Rejected {
         if (e instanceof LongValue lv) {
             return KeySource.literal(lv.getValue());
         }
@@ -826,7 +857,31 @@ final class MergeBuilder {
         String otherAggregate;
         String orderedSet;
         boolean window;
+        final List<AnalyticExpression> windows = new ArrayList<>();
         final List<String> collations = new ArrayList<>();
+
+        /**
+         * A window whose PARTITION BY holds a shard key of the (co-located) statement sees only rows
+         * of one shard, so each shard computes it completely: it is an ordinary column for the merge.
+         */
+        void checkWindows(List<KeyConditions.Occurrence> top) {
+            if (!window || top == null || top.isEmpty()) {
+                return;
+            }
+            for (AnalyticExpression w : windows) {
+                boolean byKey = false;
+                if (w.getPartitionExpressionList() != null) {
+                    for (Expression p : w.getPartitionExpressionList()) {
+                        byKey |= unparenthesize(p) instanceof net.sf.jsqlparser.schema.Column c
+                                && KeyConditions.keyOf(c, top) != null;
+                    }
+                }
+                if (!byKey) {
+                    return;
+                }
+            }
+            window = false;
+        }
 
         /** Rejects what no merge combines: window functions, ordered-set and other aggregates. */
         void check() throws Planner.Rejected {
@@ -880,6 +935,7 @@ final class MergeBuilder {
                 aggregates++;
             } else {
                 window = true;
+                windows.add(expression);
             }
             return super.visit(expression, context);
         }

@@ -23,7 +23,8 @@ public record MergeSpec(
         boolean distinct,
         List<Computed> computed,
         Formula having,
-        boolean oneRowWithoutGroups) {
+        boolean oneRowWithoutGroups,
+        int distinctOn) {
 
     /** The spec of a merge without computed columns, HAVING, or added shard-side grouping. */
     public MergeSpec(
@@ -48,7 +49,8 @@ public record MergeSpec(
                 distinct,
                 List.of(),
                 null,
-                false);
+                false,
+                0);
     }
 
     /**

@@ -453,6 +453,30 @@ public final class Planner implements RoutePlanner {
     private Plan otherSelect(String sql, Select select, Map<String, String> hints) throws Rejected {
         Placement p = new Placement();
         p.addAll(tablesOf(select));
+        if (!p.sharded.isEmpty()
+                && p.singleShards.isEmpty()
+                && select instanceof net.sf.jsqlparser.statement.select.SetOperationList sol) {
+            SetOperations.Decision d = SetOperations.plan(sol, rules, this);
+            if (d != null) {
+                Plan plan = new Plan(
+                        sql,
+                        d.keys() != null ? Plan.Target.KEYED : Plan.Target.ALL,
+                        d.keys() != null ? RouteKind.SINGLE : RouteKind.SCATTER,
+                        p.names,
+                        false,
+                        true,
+                        -1,
+                        d.keys() != null ? d.keys() : List.of(),
+                        d.keyType(),
+                        d.merge(),
+                        null,
+                        null,
+                        null,
+                        hints);
+                plan.multiShardRejection = d.multiShardRejection();
+                return plan;
+            }
+        }
         if (!p.sharded.isEmpty()) {
             throw new Rejected("Strata: set operations (UNION/INTERSECT/EXCEPT), WITH queries and VALUES over"
                     + " sharded tables " + shardedNames(p) + " cannot be routed safely." + HINT_HOWTO);
@@ -541,7 +565,7 @@ public final class Planner implements RoutePlanner {
         }
         MergeSpec merge = null;
         try {
-            merge = MergeBuilder.build(sql, numbered, this);
+            merge = MergeBuilder.build(sql, numbered, this, co.top());
         } catch (Rejected r) {
             if (multiShard == null) {
                 multiShard = r.getMessage();

@@ -79,6 +79,7 @@ public final class RecursivePlanning {
         if (!(parsed instanceof PlainSelect ps)) {
             return null;
         }
+        KeyConditions.repairInLists(ps);
         List<Step> steps = new ArrayList<>();
         Set<String> cteNames = new LinkedHashSet<>();
         if (ps.getWithItemsList() != null) {
@@ -212,6 +213,14 @@ public final class RecursivePlanning {
                             @Override
                             public <S> Void visit(ParenthesedSelect select, S context) {
                                 scalars.add(select);
+                                return null;
+                            }
+
+                            @Override
+                            public <S> Void visit(Select select, S context) {
+                                if (select instanceof ParenthesedSelect p) {
+                                    scalars.add(p);
+                                }
                                 return null;
                             }
 
