@@ -112,6 +112,10 @@ public class LogicalStatement extends UnsupportedStatement {
         checkOpen();
         reset();
         cancelled = false;
+        if (plan.recursive != null && connection.hintShard(plan) < 0) {
+            IntermediateResults.Filled filled = IntermediateResults.fill(connection, plan.recursive, params);
+            return run(filled.plan(), filled.params(), keys);
+        }
         Execution.Outcome outcome = connection.execute(this, plan, params, keys);
         resultSet = outcome.resultSet;
         updateCount = outcome.resultSet == null ? outcome.updateCount : -1;

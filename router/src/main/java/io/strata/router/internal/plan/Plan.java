@@ -167,6 +167,13 @@ public final class Plan implements RoutePlan {
      */
     String multiShardRejection;
 
+    /**
+     * Set for a SELECT answered by recursive planning ({@link RecursivePlanning}): its subqueries
+     * run first, then the rest with their results as parameters. The plan itself is a rejection,
+     * so paths that cannot run steps (batches, metadata) refuse it, and a hint sends it whole.
+     */
+    public RecursivePlanning.Recursive recursive;
+
     /** The hint values found in the SQL's comments. */
     public Map<String, String> hints() {
         return hints;
