@@ -128,6 +128,22 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     }
 
     /**
+     * A data source configured by YAML text in the format of the router README (as a file behind
+     * {@code jdbc:strata:} would hold it), with meters reported to {@code registry}; {@code origin}
+     * names the text in error messages. Owned by the caller.
+     *
+     * @throws SQLException (SQLState 22023) listing every configuration error with its path, or when
+     *     a shard cannot start
+     */
+    public static ShardingDataSource fromYamlText(String yaml, String origin, MeterRegistry registry)
+            throws SQLException {
+        Objects.requireNonNull(yaml, "yaml cannot be null");
+        Objects.requireNonNull(origin, "origin cannot be null");
+        Objects.requireNonNull(registry, "registry cannot be null");
+        return io.strata.router.internal.config.YamlConfig.parse(yaml, origin).build(registry);
+    }
+
+    /**
      * Each shard's data source by shard name, in slot-map order (normally
      * {@link ReplicaSetDataSource}s: their {@link ReplicaSetDataSource#nodeStates()} tell which nodes
      * are up, their lag and circuits, as health checks need). Not for issuing statements: those
