@@ -155,6 +155,23 @@ class ShopServiceTest {
                 .isNotEmpty();
         HttpResponse<String> prometheusLess = get(port, "/actuator/metrics/strata.router.statements", null);
         assertThat(prometheusLess.statusCode()).isEqualTo(200);
+
+        // The console's JSON: the topology and the meters' numbers.
+        JsonNode status =
+                JSON.readTree(get(port, "/actuator/strata/status", null).body());
+        assertThat(status.at("/topology/0/shard").asText()).isEqualTo("shard0");
+        assertThat(status.at("/topology/1/nodes").size()).isEqualTo(2);
+        assertThat(status.at("/topology/0/nodes/0/role").asText()).isEqualTo("PRIMARY");
+        assertThat(status.at("/topology/0/nodes/1/up").asBoolean()).isTrue();
+        long writes = 0;
+        for (JsonNode n : status.get("writesPerNode")) {
+            writes += n.asLong();
+        }
+        assertThat(writes).isGreaterThanOrEqualTo(20);
+        assertThat(status.get("tierLookups").size()).isPositive();
+        HttpResponse<String> page = get(port, "/actuator/strata", null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
     }
 
     @Test
