@@ -125,5 +125,106 @@ public class Main {
     }
 }
 JAVA
-cd "$DIR"
-mvn -B -ntp -q compile exec:java
+(cd "$DIR" && mvn -B -ntp -q compile exec:java)
+
+# Section 4: a Spring Boot 3.5 application (Boot's parent, so Boot's managed versions) with only
+# spring.datasource.url=jdbc:strata:... and the starter.
+BOOT="$DIR/boot"
+mkdir -p "$BOOT/src/main/java/com/example"
+cat > "$BOOT/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>org.springframework.boot</groupId>
+    <artifactId>spring-boot-starter-parent</artifactId>
+    <version>3.5.7</version>
+    <relativePath/>
+  </parent>
+  <groupId>com.example</groupId>
+  <artifactId>boot-uses-strata</artifactId>
+  <version>1.0</version>
+  <properties><java.version>17</java.version></properties>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>io.strata</groupId>
+        <artifactId>strata-bom</artifactId>
+        <version>${VERSION}</version>
+        <type>pom</type>
+        <scope>import</scope>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
+  <dependencies>
+    <dependency><groupId>io.strata</groupId><artifactId>strata-spring-boot-starter</artifactId></dependency>
+    <dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-jdbc</artifactId></dependency>
+    <dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-actuator</artifactId></dependency>
+    <dependency><groupId>io.strata</groupId><artifactId>strata-testkit</artifactId></dependency>
+  </dependencies>
+  <build>
+    <plugins>
+      <plugin>
+        <groupId>org.codehaus.mojo</groupId>
+        <artifactId>exec-maven-plugin</artifactId>
+        <configuration><mainClass>com.example.BootMain</mainClass><cleanupDaemonThreads>false</cleanupDaemonThreads></configuration>
+      </plugin>
+    </plugins>
+  </build>
+</project>
+POM
+cat > "$BOOT/src/main/java/com/example/BootMain.java" <<'JAVA'
+package com.example;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.strata.testkit.PgShard;
+import io.strata.testkit.PgTopology;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.sql.DataSource;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.actuate.health.HealthEndpoint;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+@SpringBootApplication
+public class BootMain {
+    public static void main(String[] args) throws Exception {
+        try (PgTopology t = PgTopology.builder().shards(2).replicasPerShard(1).start()) {
+            StringBuilder yaml = new StringBuilder("shards:\n");
+            for (PgShard s : t.shards()) {
+                s.primary().execute("CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL)");
+                yaml.append("  - name: ").append(s.name()).append("\n")
+                    .append("    primary: ").append(s.primary().jdbcUrl()).append("\n")
+                    .append("    replicas: [\"").append(s.replica(0).jdbcUrl()).append("\"]\n")
+                    .append("    username: ").append(s.primary().user()).append("\n");
+            }
+            yaml.append("tables:\n  users: { sharded: id, type: bigint }\n");
+            Path file = Files.createTempFile("strata", ".yaml");
+            Files.writeString(file, yaml);
+            SpringApplication app = new SpringApplication(BootMain.class);
+            try (ConfigurableApplicationContext ctx = app.run(
+                    "--spring.main.web-application-type=none", "--spring.datasource.url=jdbc:strata:" + file)) {
+                DataSource ds = ctx.getBean(DataSource.class);
+                check(ds.getClass().getName().equals("io.strata.boot.StrataDataSource"), "Strata is the DataSource: " + ds);
+                JdbcTemplate jdbc = new JdbcTemplate(ds);
+                for (long id = 1; id <= 10; id++) {
+                    jdbc.update("INSERT INTO users (id, name) VALUES (?, ?)", id, "user" + id);
+                }
+                check(jdbc.queryForObject("SELECT count(*) FROM users", Long.class) == 10, "10 rows");
+                check(!ctx.getBean(MeterRegistry.class).find("strata.router.statements").meters().isEmpty(), "meters");
+                String health = String.valueOf(ctx.getBean(HealthEndpoint.class).health().getStatus());
+                check(health.equals("UP"), "health UP, was " + health);
+                System.out.println("USING.md Spring Boot check: OK (StrataDataSource, 10 rows, meters, health " + health + ")");
+            }
+        }
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new AssertionError("USING.md Spring Boot check failed: " + what);
+        }
+    }
+}
+JAVA
+(cd "$BOOT" && mvn -B -ntp -q compile exec:java)
