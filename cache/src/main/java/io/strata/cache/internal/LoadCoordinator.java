@@ -1,6 +1,5 @@
 package io.strata.cache.internal;
 
-import io.micrometer.core.instrument.Timer;
 import io.strata.cache.CacheException;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,11 +59,17 @@ public final class LoadCoordinator<K, V> {
         this.keyString = keyString;
     }
 
+    /** Whether loads go under a cluster-wide lease (and so read {@code since}). */
+    public boolean leased() {
+        return lease != null;
+    }
+
     /**
      * The entry for {@code key}, loaded once; the loaded value is stored only if {@code cacheIf} is
      * {@code null} or accepts it. Callers that joined the load get the same entry, stored or not.
      * {@code since}: the cache clock's millis before the caller read the shared tiers and missed;
-     * the lease holder reads them again only if another member released the key's lease since.
+     * the lease holder reads them again only if another member released the key's lease since
+     * (unread, and may be 0, when not {@link #leased}).
      */
     public Entry<V> load(
             K key, Function<? super K, ? extends V> loader, @Nullable Predicate<? super V> cacheIf, long since) {
@@ -206,13 +211,13 @@ public final class LoadCoordinator<K, V> {
 
     /** Calls the loader, timed and counted; its failure is a {@link CacheException}. */
     public V callLoader(K key, Function<? super K, ? extends V> loader) {
-        Timer.Sample sample = metrics.startLoad();
+        long started = metrics.loadStarted();
         try {
             V value = loader.apply(key);
-            metrics.load(sample, "success");
+            metrics.loadSucceeded(started);
             return value;
         } catch (RuntimeException ex) {
-            metrics.load(sample, "failure");
+            metrics.loadFailed(started);
             throw new CacheException("cache " + name + ": load of " + key + " failed", ex);
         }
     }
