@@ -114,13 +114,14 @@ final class CacheAsideVersusCaffeine {
         String loadAfter = loadAverage();
         double hitHand = hitRatio(hand);
         double hitTiered = hitRatio(tiered);
-        double[] throughput = pairRatios(tiered, hand, Round::perSecond);
-        double[] bytes = pairRatios(tiered, hand, Round::bytesPerOp);
-        double[] cpu = pairRatios(tiered, hand, Round::threadCpuMicrosPerOp);
-        double[] processCpu = pairRatios(tiered, hand, Round::processCpuMicrosPerOp);
+        double[] inOrder = ratios(tiered, hand, Round::perSecond);
+        double[] throughput = sorted(inOrder);
+        double[] bytes = sorted(ratios(tiered, hand, Round::bytesPerOp));
+        double[] cpu = sorted(ratios(tiered, hand, Round::threadCpuMicrosPerOp));
+        double[] processCpu = sorted(ratios(tiered, hand, Round::processCpuMicrosPerOp));
         boolean hitGoal = Math.abs(hitTiered - hitHand) <= 0.01;
         boolean speedGoal = median(throughput) >= 0.95;
-        String perPair = Arrays.stream(throughput)
+        String perPair = Arrays.stream(inOrder)
                 .mapToObj(r -> String.format(Locale.ROOT, "%.2f", r))
                 .reduce((a, b) -> a + ", " + b)
                 .orElse("");
@@ -259,14 +260,19 @@ final class CacheAsideVersusCaffeine {
         return 1 - total(rounds, Round::loads) / total(rounds, Round::ops);
     }
 
-    /** {@code a/b} of each pair's metric, sorted. */
-    private static double[] pairRatios(List<Round> a, List<Round> b, ToDoubleFunction<Round> metric) {
+    /** {@code a/b} of each pair's metric, in pair order. */
+    private static double[] ratios(List<Round> a, List<Round> b, ToDoubleFunction<Round> metric) {
         double[] r = new double[a.size()];
         for (int i = 0; i < r.length; i++) {
             r[i] = metric.applyAsDouble(a.get(i)) / metric.applyAsDouble(b.get(i));
         }
-        Arrays.sort(r);
         return r;
+    }
+
+    private static double[] sorted(double[] values) {
+        double[] s = values.clone();
+        Arrays.sort(s);
+        return s;
     }
 
     private static double median(double[] sorted) {
