@@ -415,7 +415,8 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
                 try {
                     Objects.requireNonNull(writeBehind, "opened for write-behind")
                             .enqueue(key, e);
-                } catch (RuntimeException ex) {
+                } catch (Throwable ex) { // the queue is the write: any failure of it (see Failures) refuses the put
+                    Failures.rethrowIfFatal(ex);
                     throw new CacheException(
                             "cache " + name + ": write-behind enqueue of " + key + " failed, not acknowledged", ex);
                 }
@@ -519,7 +520,8 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     private void payTierDebts() {
         try {
             chain.payDebts();
-        } catch (RuntimeException ex) {
+        } catch (Throwable ex) { // the periodic task must survive any tier failure (see Failures)
+            Failures.rethrowIfFatal(ex);
             LOG.debug("cache {}: paying tier debt failed: {}", name, ex.toString());
         }
     }

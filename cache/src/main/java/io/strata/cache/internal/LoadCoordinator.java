@@ -142,7 +142,8 @@ public final class LoadCoordinator<K, V> {
             LoadLease.Outcome outcome;
             try {
                 outcome = lease.tryAcquireAfter(leaseName, leaseTime, readAt);
-            } catch (RuntimeException ex) {
+            } catch (Throwable ex) { // any failure of the lease service (see Failures) only costs the lease
+                Failures.rethrowIfFatal(ex);
                 LOG.debug("cache {}: lease service down, loading without it: {}", name, ex.toString());
                 return loadAndStore(key, loader, cacheIf, stamp);
             }
@@ -152,7 +153,8 @@ public final class LoadCoordinator<K, V> {
                 } finally {
                     try {
                         lease.release(leaseName, clock.millis(), leaseTime);
-                    } catch (RuntimeException ex) {
+                    } catch (Throwable ex) {
+                        Failures.rethrowIfFatal(ex);
                         LOG.debug("cache {}: lease release failed (it will expire): {}", name, ex.toString());
                     }
                 }
