@@ -230,6 +230,13 @@ class ShopServiceTest {
         int portB = Integer.parseInt(second.getEnvironment().getProperty("local.server.port", "0"));
         assertThat(second.getBean(DataSource.class)).isInstanceOf(StrataDataSource.class);
 
+        // The Redis tier works on Boot's Jedis: what A cached, B reads from Redis without loading.
+        CustomerService serviceB = second.getBean(CustomerService.class);
+        assertThat(name(get(port, "/customers/17/cached", null))).isEqualTo("c17");
+        long loadsB = serviceB.loads();
+        assertThat(name(get(portB, "/customers/17/cached", null))).isEqualTo("c17");
+        assertThat(serviceB.loads()).isEqualTo(loadsB);
+
         long id = 500;
         put(port, id, "v1", null);
         // Both replicas have the row before replay is paused.
