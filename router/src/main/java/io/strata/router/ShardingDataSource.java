@@ -116,6 +116,61 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         return io.strata.router.internal.config.YamlConfig.load(file.toString()).build(registry);
     }
 
+    /**
+     * A data source configured by a {@code jdbc:strata:} URL ({@code jdbc:strata:/path/strata.yaml}
+     * or {@code jdbc:strata:classpath:strata.yaml}), with the router's and every shard's meters
+     * (statements per node, lag, fallbacks, pools) reported to {@code registry}. Unlike
+     * {@link Driver}, which shares one data source per URL in the JVM, each call starts a new one,
+     * owned by the caller (Spring Boot's starter builds the application's {@code DataSource} so).
+     *
+     * @throws SQLException (SQLState 22023) for a URL that is not {@code jdbc:strata:} or a
+     *     configuration error (every error listed, each with its path), or when a shard cannot start
+     */
+    public static ShardingDataSource fromUrl(String url, MeterRegistry registry) throws SQLException {
+        Objects.requireNonNull(url, "url cannot be null");
+        Objects.requireNonNull(registry, "registry cannot be null");
+        if (!url.startsWith(Driver.PREFIX) || url.length() == Driver.PREFIX.length()) {
+            throw new SQLException(
+                    "Strata: not a jdbc:strata: URL: '" + url + "'; use jdbc:strata:<path to strata.yaml>"
+                            + " or jdbc:strata:classpath:<resource>",
+                    "22023");
+        }
+        return io.strata.router.internal.config.YamlConfig.load(url.substring(Driver.PREFIX.length()))
+                .build(registry);
+    }
+
+    /**
+     * A data source configured by YAML text in the format of the router README (as a file behind
+     * {@code jdbc:strata:} would hold it), with meters reported to {@code registry}; {@code origin}
+     * names the text in error messages. Owned by the caller.
+     *
+     * @throws SQLException (SQLState 22023) listing every configuration error with its path, or when
+     *     a shard cannot start
+     */
+    public static ShardingDataSource fromYamlText(String yaml, String origin, MeterRegistry registry)
+            throws SQLException {
+        Objects.requireNonNull(yaml, "yaml cannot be null");
+        Objects.requireNonNull(origin, "origin cannot be null");
+        Objects.requireNonNull(registry, "registry cannot be null");
+        return io.strata.router.internal.config.YamlConfig.parse(yaml, origin).build(registry);
+    }
+
+    /**
+     * Each shard's data source by shard name, in slot-map order (normally
+     * {@link ReplicaSetDataSource}s: their {@link ReplicaSetDataSource#nodeStates()} tell which nodes
+     * are up, their lag and circuits, as health checks need). Not for issuing statements: those
+     * bypass routing.
+     */
+    public Map<String, DataSource> shardDataSources() {
+        List<String> names = router.shardNames();
+        List<DataSource> sources = shards(router);
+        Map<String, DataSource> out = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            out.put(names.get(i), sources.get(i));
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
     /** A logical connection; physical connections are taken per shard when a statement needs one. */
     @Override
     public Connection getConnection() throws SQLException {

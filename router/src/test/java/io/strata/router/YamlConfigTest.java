@@ -137,4 +137,47 @@ class YamlConfigTest {
         assertThatThrownBy(() -> d.connect("jdbc:strata:classpath:missing.yaml", new java.util.Properties()))
                 .hasMessageContaining("not on the class path");
     }
+
+    @Test
+    void environmentVariablesAreSubstitutedAndUnknownOnesReportedWithTheirPath() {
+        java.util.Map<String, String> env = java.util.Map.of("DB1_URL", "mysql://from-env", "EMPTY", "");
+        String yaml = """
+                shards:
+                  - name: shard0
+                    primary: ${DB0_URL}
+                    password: ${DB_PASSWORD}
+                    pool: { maximumPoolSize: "${POOL_SIZE:0}" }
+                  - name: shard1
+                    primary: ${DB1_URL:jdbc:postgresql://default/db}
+                    username: ${EMPTY:ignored}
+                transactions: { coordinatorId: "${HOST_ID:bad id}" }
+                """;
+        assertThatThrownBy(() -> YamlConfig.parse(yaml, "env.yaml", env::get))
+                .isInstanceOf(SQLException.class)
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"))
+                .hasMessageContaining("env.yaml has 5 errors")
+                .hasMessageContaining("shards[0].primary: environment variable 'DB0_URL' is not set")
+                .hasMessageContaining("shards[0].password: environment variable 'DB_PASSWORD' is not set")
+                // a default that is a whole number is read as one, and checked like a literal
+                .hasMessageContaining("shards[0].pool.maximumPoolSize: must be in 1..10000 but was 0")
+                // a set variable wins over the default, and its value is checked like a literal
+                .hasMessageContaining("shards[1].primary: must be a jdbc:postgresql: URL but was 'mysql://from-env'")
+                .hasMessageContaining("transactions.coordinatorId: coordinatorId must match")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("shards[0].primary: required"));
+    }
+
+    @Test
+    void environmentVariablesFillAGoodFile() throws SQLException {
+        java.util.Map<String, String> env =
+                java.util.Map.of("DB0", "jdbc:postgresql://h/db", "POOL", "7", "PW", "s3cr${et}");
+        assertThat(YamlConfig.parse("""
+                shards:
+                  - name: a
+                    primary: ${DB0}
+                    replicas: ["${DB0_REPLICA:jdbc:postgresql://r/db}"]
+                    password: ${PW}
+                    username: "$${NOT_A_VARIABLE}"
+                    pool: { maximumPoolSize: "${POOL}" }
+                """, "good-env.yaml", env::get)).isNotNull();
+    }
 }

@@ -22,6 +22,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -79,7 +82,7 @@ public final class YamlConfig {
     private final List<String> errors = new ArrayList<>();
     /** Per shard name: its pool.maximumPoolSize when the file gives one (the default maxConnectionsPerShard). */
     private final Map<String, Integer> poolSizes = new java.util.LinkedHashMap<>();
-
+    private final Set<String> unresolved = new java.util.HashSet<>();
     private final String origin;
 
     private YamlConfig(String origin) {
@@ -157,8 +160,23 @@ public final class YamlConfig {
         return loaded;
     }
 
-    /** Parses YAML text; {@code origin} names it in error messages. */
+    /**
+     * Parses YAML text; {@code origin} names it in error messages. {@code ${NAME}} and
+     * {@code ${NAME:default}} in any text value are replaced by the environment variable
+     * {@code NAME} (see {@link #parse(String, String, Function)}).
+     */
     public static Loaded parse(String text, String origin) throws SQLException {
+        return parse(text, origin, System::getenv);
+    }
+
+    /**
+     * Parses YAML text, replacing {@code ${NAME}} and {@code ${NAME:default}} in every text value by
+     * {@code env.apply(NAME)} (the default when it answers null; {@code $${} stands for a literal
+     * {@code ${}). A variable that is neither set nor defaulted is a configuration error reported
+     * with its path, like every other. A value that is one placeholder and resolves to a whole
+     * number is read as that number, so {@code maximumPoolSize: ${POOL_SIZE:20}} works.
+     */
+    public static Loaded parse(String text, String origin, Function<String, String> env) throws SQLException {
         YamlConfig config = new YamlConfig(origin);
         Object root;
         try {
@@ -167,6 +185,7 @@ public final class YamlConfig {
             throw new SQLException(
                     "Strata: configuration " + origin + " is not valid YAML: " + e.getMessage(), "22023", e);
         }
+        root = config.substitute(root, "", env);
         Loaded loaded = config.read(root);
         if (!config.errors.isEmpty()) {
             throw new SQLException(
@@ -177,7 +196,80 @@ public final class YamlConfig {
         return loaded;
     }
 
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$(\\$?)\\{([^}:]*)(?::([^}]*))?}");
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("0|-?[1-9][0-9]{0,9}");
+
+    // Replaces ${NAME} / ${NAME:default} in every text value of the tree, keys left alone.
+    private Object substitute(Object node, String path, Function<String, String> env) {
+        if (node instanceof Map<?, ?> m) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                String key = String.valueOf(e.getKey());
+                out.put(e.getKey(), substitute(e.getValue(), path.isEmpty() ? key : path + "." + key, env));
+            }
+            return out;
+        }
+        if (node instanceof List<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            for (int i = 0; i < list.size(); i++) {
+                out.add(substitute(list.get(i), path + "[" + i + "]", env));
+            }
+            return out;
+        }
+        if (!(node instanceof String text) || !text.contains("${")) {
+            return node;
+        }
+        Matcher m = PLACEHOLDER.matcher(text);
+        StringBuilder out = new StringBuilder();
+        boolean whole = false;
+        boolean failed = false;
+        while (m.find()) {
+            String replacement;
+            if (!m.group(1).isEmpty()) {
+                replacement = m.group().substring(1); // $${X} is the literal ${X}
+            } else {
+                String name = m.group(2);
+                if (!name.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+                    error(path.isEmpty() ? "(root)" : path, "'${" + name + "}' is not a valid variable name");
+                    failed = true;
+                    continue;
+                }
+                String value = env.apply(name);
+                if (value == null) {
+                    value = m.group(3);
+                }
+                if (value == null) {
+                    error(
+                            path.isEmpty() ? "(root)" : path,
+                            "environment variable '" + name + "' is not set (set it, or give a default: ${" + name
+                                    + ":default})");
+                    failed = true;
+                    continue;
+                }
+                replacement = value;
+                whole = m.start() == 0 && m.end() == text.length();
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(out);
+        if (failed) {
+            unresolved.add(path);
+            return null; // reported; later checks of this path stay silent
+        }
+        String result = out.toString();
+        if (whole && WHOLE_NUMBER.matcher(result).matches()) {
+            long n = Long.parseLong(result);
+            if (n >= Integer.MIN_VALUE && n <= Integer.MAX_VALUE) {
+                return (int) n;
+            }
+        }
+        return result;
+    }
+
     private void error(String path, String message) {
+        if (unresolved.contains(path)) {
+            return; // a value that could not be substituted was reported once, with its cause
+        }
         errors.add(path + ": " + message);
     }
 

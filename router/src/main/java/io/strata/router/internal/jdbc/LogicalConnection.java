@@ -780,17 +780,55 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
         return shard(anyShard()).createBlob();
     }
 
+    /**
+     * Whether every shard this connection may use can take a statement now. Any statement may
+     * reach any shard, so every shard counts, bound or not (before, a connection that had bound
+     * nothing answered true with every primary down, and pools and health checks kept it). A shard
+     * is valid when its primary is reachable: for a replica set, the lag monitor's current view of
+     * the primary (up, circuit closed), plus {@code isValid} of the physical connection if one is
+     * bound; for another data source, {@code isValid} of the bound connection or of a borrowed one.
+     * A replica that is down does not make the connection invalid (reads fall back).
+     */
     @Override
     public boolean isValid(int timeout) throws SQLException {
+        if (timeout < 0) {
+            throw new SQLException("Strata: isValid timeout must be 0 or more seconds but was " + timeout, "22023");
+        }
         if (closed) {
             return false;
         }
-        for (Connection c : physical) {
-            if (c != null && !c.isValid(timeout)) {
+        for (int s = 0; s < physical.length; s++) {
+            if (!shardValid(s, timeout)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private boolean shardValid(int s, int timeout) {
+        javax.sql.DataSource ds = router.shards.get(s);
+        try {
+            if (ds.isWrapperFor(io.strata.replication.ReplicaSetDataSource.class)) {
+                io.strata.replication.ReplicaSetDataSource set =
+                        ds.unwrap(io.strata.replication.ReplicaSetDataSource.class);
+                String primary = set.primaryName();
+                boolean primaryUp = false;
+                for (io.strata.replication.NodeState node : set.nodeStates()) {
+                    if (node.name().equals(primary)) {
+                        primaryUp = node.up() && !node.circuitOpen();
+                    }
+                }
+                return primaryUp && (physical[s] == null || physical[s].isValid(timeout));
+            }
+            if (physical[s] != null) {
+                return physical[s].isValid(timeout);
+            }
+            try (Connection c = ds.getConnection()) {
+                return c.isValid(timeout);
+            }
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     @Override
