@@ -82,6 +82,7 @@ public final class YamlConfig {
     private final List<String> errors = new ArrayList<>();
     /** Per shard name: its pool.maximumPoolSize when the file gives one (the default maxConnectionsPerShard). */
     private final Map<String, Integer> poolSizes = new java.util.LinkedHashMap<>();
+
     private final Set<String> unresolved = new java.util.HashSet<>();
     private final String origin;
 
