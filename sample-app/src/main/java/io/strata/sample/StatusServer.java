@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Serves {@code /metrics} (Prometheus text format), {@code /status} (the summary so far, JSON) and
@@ -32,14 +32,20 @@ final class StatusServer implements AutoCloseable {
      *
      * @param bindAddress the interface ({@code 127.0.0.1} for the demo, {@code 0.0.0.0} in a container)
      * @param port the port, 0 for a free one
+     * @param statusJson the status as JSON, with the latency histograms if its argument is true
+     *     ({@code /status?histograms=true}; without them by default, so {@code /status} stays small)
      */
-    StatusServer(String bindAddress, int port, PrometheusMeterRegistry registry, Supplier<String> statusJson)
+    StatusServer(String bindAddress, int port, PrometheusMeterRegistry registry, Function<Boolean, String> statusJson)
             throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 16);
         server.createContext(
                 "/metrics",
                 exchange -> respond(exchange, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-        server.createContext("/status", exchange -> respond(exchange, "application/json", statusJson.get()));
+        server.createContext("/status", exchange -> {
+            String query = exchange.getRequestURI().getQuery();
+            boolean histograms = query != null && query.contains("histograms=true");
+            respond(exchange, "application/json", statusJson.apply(histograms));
+        });
         byte[] console = consolePage();
         server.createContext("/console", exchange -> respond(exchange, "text/html; charset=utf-8", console));
         executor = Executors.newFixedThreadPool(2, r -> {

@@ -243,6 +243,21 @@ public record Summary(
         }
     }
 
+    /**
+     * This summary as the status endpoint serves it: without the two base64-encoded latency
+     * histograms ({@code latencyHistogram}, {@code latencyByKind}, most of its size) unless
+     * {@code histograms}; the percentiles stay.
+     */
+    public String toStatusJson(boolean histograms) {
+        if (histograms) {
+            return toJson();
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(this);
+        tree.remove("latencyHistogram");
+        tree.remove("latencyByKind");
+        return tree.toString();
+    }
+
     /** A summary from {@link #toJson()}. */
     public static Summary fromJson(String json) {
         try {

@@ -61,7 +61,8 @@ class ConsoleInChromiumTest {
                         "127.0.0.1",
                         0,
                         registry,
-                        () -> Summary.of(new WorkloadStats(), registry, lag, 1).toJson())) {
+                        histograms -> Summary.of(new WorkloadStats(), registry, lag, 1)
+                                .toStatusJson(histograms))) {
             // statements on every node: reads go to the replicas (and to a primary as writes)
             for (var set : db.replicaSets) {
                 try (Connection c = set.getConnection();
