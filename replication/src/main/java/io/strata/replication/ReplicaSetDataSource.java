@@ -78,6 +78,15 @@ public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
     public static final String SQLSTATE_NODE_UNAVAILABLE = "08R01";
 
     /**
+     * SQLState when a node's pool is at its cap ({@code maximumPoolSize}, every connection busy)
+     * and none came free within the pool's {@code connectionTimeout}: the node is up but this
+     * instance's budget on it is spent (class 53, insufficient resources; a pool does not take it
+     * for a dead connection and the circuit breaker does not count it). A read in autocommit mode
+     * is retried once on another node. See the README's "Connection budgets".
+     */
+    public static final String SQLSTATE_CONNECTION_CAP = "53R03";
+
+    /**
      * SQLState of a call Strata does not support ({@code getConnection(user, password)}, an
      * unknown {@code unwrap} target, deprecated JDBC methods): class 0A, not {@code 0A000}, which
      * connection pools take for a dead connection.

@@ -338,7 +338,8 @@ public final class ReplicaSetDataSourceBuilder {
      * {@link #maxClockSkew}) and poll only while the newest sample is older than
      * {@link #clusterSampleTimeout}. Without it (the default) this JVM polls every server itself,
      * once per server however many data sources name it. Nodes given as a {@link DataSource} are
-     * always polled locally.
+     * always polled locally. The instance must be a member, not a client; the data source does
+     * not shut it down.
      */
     public ReplicaSetDataSourceBuilder cluster(HazelcastInstance hazelcast) {
         this.cluster = Objects.requireNonNull(hazelcast, "cluster cannot be null");

@@ -86,6 +86,13 @@ final class ClusterSamples implements SampleExchange {
     private ClusterSamples(ClusterSettings settings) {
         this.settings = settings;
         this.hz = settings.hazelcast();
+        try {
+            this.localUuid = hz.getCluster().getLocalMember().getUuid();
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalArgumentException(
+                    "cluster must be a Hazelcast member (a client cannot poll for the cluster), was " + hz.getName(),
+                    e);
+        }
         this.maxSkewNanos = settings.maxClockSkew().toNanos();
         this.sampleTimeoutNanos = settings.sampleTimeout().toNanos();
         ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
@@ -109,7 +116,6 @@ final class ClusterSamples implements SampleExchange {
                 executor.execute(ClusterSamples.this::refresh);
             }
         });
-        this.localUuid = hz.getCluster().getLocalMember().getUuid();
         executor.scheduleWithFixedDelay(this::refresh, 0, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
     }
 

@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * How lag samples are shared in a Hazelcast cluster (see {@link ClusterSamples}).
  *
- * @param hazelcast the member (or client) this JVM is in the cluster with
+ * @param hazelcast the member this JVM is in the cluster as (a client cannot poll for the cluster)
  * @param maxClockSkew the most two members' wall clocks may differ: a sample's age is taken as
  *     its wall-clock age plus this, so a bound is only ever overestimated while it holds
  * @param sampleTimeout how old the newest sample from the cluster may be before this member polls
