@@ -68,7 +68,7 @@ public final class ReplicaSetDataSourceBuilder {
     private Clock clock = Clock.SYSTEM;
     private @Nullable HazelcastInstance cluster;
     private Duration maxClockSkew = Duration.ofMillis(50);
-    private Duration clusterSampleTimeout = Duration.ofMillis(500);
+    private Duration clusterSampleTimeout = Duration.ofSeconds(1);
     private boolean trustSampleClocksForTesting;
     private @Nullable LongSupplier sampleDelayForTesting;
     private int replicaCount;
@@ -361,8 +361,10 @@ public final class ReplicaSetDataSourceBuilder {
 
     /**
      * How old the newest sample from the cluster may get before this member polls a server itself
-     * (default 500 ms; more than {@link #pollInterval}): covers a poller that died or left, and
-     * slow delivery.
+     * (default 1 s, like {@link #nodeTimeout}; more than {@link #pollInterval}): covers a poller
+     * that died or left, and slow delivery. Shorter means a lost poller costs less staleness;
+     * longer means fewer spurious fallbacks (each one opens a monitor connection) when a loaded
+     * member delivers late.
      */
     public ReplicaSetDataSourceBuilder clusterSampleTimeout(Duration timeout) {
         this.clusterSampleTimeout = positive("clusterSampleTimeout", timeout);

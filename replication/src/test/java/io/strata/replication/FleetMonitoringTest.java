@@ -114,6 +114,11 @@ class FleetMonitoringTest {
                 }
             }
         }
+        // Kept for a look when the run failed; removed when it got here.
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
+        }
         StringBuilder table = new StringBuilder();
         table.append(String.format(
                 Locale.ROOT,

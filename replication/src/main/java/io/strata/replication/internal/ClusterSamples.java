@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -64,7 +65,7 @@ final class ClusterSamples implements SampleExchange {
     private static final byte FORMAT = 1;
     private static final long INTEREST_TTL_SECONDS = 60;
     private static final long INTEREST_RENEW_NANOS = TimeUnit.SECONDS.toNanos(20);
-    private static final long REFRESH_MILLIS = 500;
+    private static final long REFRESH_MILLIS = 1000;
     private static final Map<ClusterSettings, ClusterSamples> EXCHANGES = new HashMap<>();
 
     private final ClusterSettings settings;
@@ -108,15 +109,27 @@ final class ClusterSamples implements SampleExchange {
         this.membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
-                executor.execute(ClusterSamples.this::refresh);
+                refreshSoon();
             }
 
             @Override
             public void memberRemoved(MembershipEvent e) {
-                executor.execute(ClusterSamples.this::refresh);
+                refreshSoon();
             }
         });
         executor.scheduleWithFixedDelay(this::refresh, 0, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void refreshSoon() {
+        execute(this::refresh);
+    }
+
+    private void execute(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            // closing: nothing left to do
+        }
     }
 
     /** The exchange for these settings, shared in the JVM; call {@link #release} once per acquire. */
@@ -148,10 +161,14 @@ final class ClusterSamples implements SampleExchange {
     public void register(NodeMonitor monitor) {
         String node = nameOf(monitor);
         monitors.computeIfAbsent(node, k -> new CopyOnWriteArrayList<>()).add(monitor);
-        executor.execute(() -> {
-            writeInterest(node);
-            refresh();
-        });
+        try {
+            executor.execute(() -> {
+                writeInterest(node);
+                refresh();
+            });
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
     }
 
     @Override
@@ -162,7 +179,7 @@ final class ClusterSamples implements SampleExchange {
             list.remove(monitor);
             if (list.isEmpty()) {
                 monitors.remove(node, list);
-                executor.execute(() -> {
+                execute(() -> {
                     UUID me = localUuid;
                     if (me != null && hz.getLifecycleService().isRunning() && !monitors.containsKey(node)) {
                         try {
@@ -214,7 +231,11 @@ final class ClusterSamples implements SampleExchange {
         LongSupplier delay = settings.publishDelayMillisForTesting();
         long d = delay == null ? 0 : delay.getAsLong();
         if (d > 0) {
-            executor.schedule(() -> send(payload), d, TimeUnit.MILLISECONDS);
+            try {
+                executor.schedule(() -> send(payload), d, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
         } else {
             send(payload);
         }
