@@ -22,8 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@link ReplicaSetDataSource} per shard (what a {@code ShardingDataSource} holds), with
  * ({@code mode=cluster}) or without ({@code mode=local}, today's design) a Hazelcast cluster of
  * all instances. Writes {@code ready}, then every 200 ms a stats file (own polls, fallback polls,
- * samples applied, CPU nanos of the monitor threads and of the process), until {@code stop}
- * exists.
+ * samples applied, CPU nanos of the monitor threads and of the process, the time, and the
+ * monitor CPU split into the node monitors' threads and the cluster exchange's), until
+ * {@code stop} exists.
  *
  * <p>Arguments {@code key=value}: mode, shards (name;primaryUrl;replicaUrl separated by
  * {@code ,}), user, ready, stats, stop, and for the cluster: cluster, ports, index.
@@ -70,16 +71,24 @@ public final class FleetMember {
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         while (!Files.exists(stop)) {
             long monitorCpu = 0;
+            long pollerCpu = 0;
+            long assignmentCpu = 0;
             for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
                 if (t != null && t.getThreadName().startsWith("strata-lag-")) {
-                    long cpu = threads.getThreadCpuTime(t.getThreadId());
-                    monitorCpu += Math.max(0, cpu);
+                    long cpu = Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+                    monitorCpu += cpu;
+                    if (t.getThreadName().startsWith("strata-lag-monitor-")) {
+                        pollerCpu += cpu;
+                    } else {
+                        assignmentCpu += cpu;
+                    }
                 }
             }
             String line = (long) sum(registry, "strata.replication.monitor.polls", "source", "own") + " "
                     + (long) sum(registry, "strata.replication.monitor.polls", "source", "fallback") + " "
                     + (long) sum(registry, "strata.replication.monitor.samples", "outcome", "applied") + " "
-                    + monitorCpu + " " + os.getProcessCpuTime() + " " + System.nanoTime();
+                    + monitorCpu + " " + os.getProcessCpuTime() + " " + System.nanoTime() + " " + pollerCpu + " "
+                    + assignmentCpu;
             Path tmp = stats.resolveSibling(stats.getFileName() + ".tmp");
             Files.writeString(tmp, line);
             Files.move(

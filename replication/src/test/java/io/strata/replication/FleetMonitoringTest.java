@@ -57,6 +57,8 @@ class FleetMonitoringTest {
             double maxPollsPerServer,
             long maxMonitorConnections,
             double monitorCpuMsPerSecondPerInstance,
+            double pollerCpuMsPerSecondPerInstance,
+            double assignmentCpuMsPerSecondPerInstance,
             double processCpuMsPerSecondPerInstance,
             double samplesPerSecondPerInstance) {}
 
@@ -127,23 +129,29 @@ class FleetMonitoringTest {
                 WINDOW.toSeconds()));
         table.append(String.format(
                 Locale.ROOT,
-                "%-8s %9s %22s %26s %24s %24s %20s%n",
+                "%-8s %9s %22s %26s %24s %28s %24s %20s%n",
                 "mode",
                 "instances",
                 "max polls/s per server",
                 "max monitor conns/server",
                 "monitor CPU ms/s/inst",
+                "(node threads + exchange)",
                 "process CPU ms/s/inst",
                 "samples in/s/inst"));
         for (Row r : rows) {
             table.append(String.format(
                     Locale.ROOT,
-                    "%-8s %9d %22.1f %26d %24.2f %24.1f %20.1f%n",
+                    "%-8s %9d %22.1f %26d %24.2f %28s %24.1f %20.1f%n",
                     r.mode(),
                     r.instances(),
                     r.maxPollsPerServer(),
                     r.maxMonitorConnections(),
                     r.monitorCpuMsPerSecondPerInstance(),
+                    String.format(
+                            Locale.ROOT,
+                            "%.2f + %.2f",
+                            r.pollerCpuMsPerSecondPerInstance(),
+                            r.assignmentCpuMsPerSecondPerInstance()),
                     r.processCpuMsPerSecondPerInstance(),
                     r.samplesPerSecondPerInstance()));
         }
@@ -201,15 +209,28 @@ class FleetMonitoringTest {
             maxConns = Math.max(maxConns, monitorConnections(servers.get(i)));
         }
         double monitorCpu = 0;
+        double pollerCpu = 0;
+        double assignmentCpu = 0;
         double processCpu = 0;
         double samples = 0;
         for (int m = 0; m < n; m++) {
             double seconds = (statsAfter[m][5] - statsBefore[m][5]) / 1e9;
             monitorCpu += (statsAfter[m][3] - statsBefore[m][3]) / 1e6 / seconds;
+            pollerCpu += (statsAfter[m][6] - statsBefore[m][6]) / 1e6 / seconds;
+            assignmentCpu += (statsAfter[m][7] - statsBefore[m][7]) / 1e6 / seconds;
             processCpu += (statsAfter[m][4] - statsBefore[m][4]) / 1e6 / seconds;
             samples += (statsAfter[m][2] - statsBefore[m][2]) / seconds;
         }
-        return new Row(mode, n, maxPolls, maxConns, monitorCpu / n, processCpu / n, samples / n);
+        return new Row(
+                mode,
+                n,
+                maxPolls,
+                maxConns,
+                monitorCpu / n,
+                pollerCpu / n,
+                assignmentCpu / n,
+                processCpu / n,
+                samples / n);
     }
 
     private String killThePollerAndAwaitTakeover(Fleet fleet, List<PgServer> servers) throws IOException {
