@@ -4,6 +4,7 @@ import io.strata.replication.Consistency;
 import io.strata.replication.ReplicaSetDataSource;
 import io.strata.replication.SqlClassifier;
 import io.strata.replication.StatementKind;
+import io.strata.replication.internal.jdbc.UnsupportedStatement;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * A statement of a logical connection: each execution is routed on its own SQL, and runs on a
  * physical statement of the chosen node (created on first use there, then reused).
  */
-class LogicalStatement implements Statement {
+class LogicalStatement extends UnsupportedStatement {
 
     final LogicalConnection connection;
     final int type;
@@ -49,6 +50,7 @@ class LogicalStatement implements Statement {
     private @Nullable String cursorName;
 
     LogicalStatement(LogicalConnection connection, int type, int concurrency, int holdability) {
+        super(LogicalConnection.JDBC_REFUSAL);
         this.connection = connection;
         this.type = type;
         this.concurrency = concurrency;

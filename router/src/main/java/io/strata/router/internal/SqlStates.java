@@ -1,5 +1,6 @@
 package io.strata.router.internal;
 
+import io.strata.replication.internal.jdbc.JdbcRefusal;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 
@@ -30,6 +31,18 @@ public final class SqlStates {
     public static final String CROSS_SHARD_TX = "SR008";
     /** A JDBC method or option that the router does not support. */
     public static final String UNSUPPORTED_JDBC = "SR009";
+    /**
+     * A statement's shard connections stayed busy past {@code connectionWait} (every permit of a
+     * shard held by other logical connections); nothing was sent to any shard.
+     */
+    public static final String CONNECTIONS_BUSY = "SR010";
+
+    /** How the router's logical connections and statements refuse a JDBC method (SR009). */
+    public static final JdbcRefusal JDBC_REFUSAL =
+            new JdbcRefusal(UNSUPPORTED_JDBC, "Strata: ", " is not supported by the sharding router");
+    /** How a merged result refuses a {@code ResultSet} method (SR009). */
+    public static final JdbcRefusal MERGED_RESULT_REFUSAL = new JdbcRefusal(
+            UNSUPPORTED_JDBC, "Strata: ResultSet.", " is not supported on a merged (read-only, forward-only) result");
 
     private SqlStates() {}
 

@@ -8,7 +8,6 @@ import io.strata.router.internal.plan.SqlText;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -136,18 +135,13 @@ final class IntermediateResults {
         return type;
     }
 
+    /** A text value bound as {@code setObject} (a null as an untyped null): the SQL casts it. */
     private static Param text(String value) {
-        return new Param(value, (ps, i) -> {
-            if (value == null) {
-                ps.setNull(i, Types.VARCHAR);
-            } else {
-                ps.setString(i, value);
-            }
-        });
+        return Param.of(value);
     }
 
+    /** A {@code String[]} bound as {@code setObject}, which pgjdbc sends as a varchar array. */
     private static Param array(List<String> values) {
-        String[] a = values.toArray(new String[0]);
-        return new Param(a, (ps, i) -> ps.setArray(i, ps.getConnection().createArrayOf("text", a)));
+        return Param.of(values.toArray(new String[0]));
     }
 }

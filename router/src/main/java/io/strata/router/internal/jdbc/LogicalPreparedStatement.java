@@ -1,5 +1,6 @@
 package io.strata.router.internal.jdbc;
 
+import io.strata.replication.internal.jdbc.RecordingPreparedStatement;
 import io.strata.router.internal.execute.Execution;
 import io.strata.router.internal.merge.VisibleMetaData;
 import io.strata.router.internal.plan.MergeSpec;
@@ -14,11 +15,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A logical {@link java.sql.PreparedStatement}. Every setter is recorded as a {@link Param}: the
- * value (to route by) and a replay of the same setter (to bind on each shard's physical statement,
- * at the placeholder's position in that shard's SQL). Batches are split by shard.
+ * A logical {@link java.sql.PreparedStatement}. Every setter is recorded (by
+ * {@link RecordingPreparedStatement}) in the {@link Param} slot of its index: the value to route by
+ * and the setter to replay on each shard's physical statement, at the placeholder's position in
+ * that shard's SQL. Batches are split by shard.
  */
-final class LogicalPreparedStatement extends LogicalStatement {
+final class LogicalPreparedStatement extends LogicalStatement implements RecordingPreparedStatement {
 
     private final Plan plan;
     private final Execution.Keys keys;
@@ -37,13 +39,19 @@ final class LogicalPreparedStatement extends LogicalStatement {
         return plan;
     }
 
-    private void set(int index, Object value, Param.Binder binder) throws SQLException {
+    @Override
+    public Param parameter(int index) throws SQLException {
         checkOpen();
         if (index < 1 || index > params.length) {
             throw new SQLException(
                     "Strata: parameter index " + index + " is out of range (1.." + params.length + ")", "22023");
         }
-        params[index - 1] = new Param(value, binder);
+        Param p = params[index - 1];
+        if (p == null) {
+            p = new Param();
+            params[index - 1] = p;
+        }
+        return p;
     }
 
     @Override
@@ -75,7 +83,11 @@ final class LogicalPreparedStatement extends LogicalStatement {
     @Override
     public void addBatch() throws SQLException {
         checkOpen();
-        batch.add(params.clone());
+        Param[] row = new Param[params.length];
+        for (int i = 0; i < row.length; i++) {
+            row[i] = params[i] == null ? null : params[i].copy();
+        }
+        batch.add(row);
     }
 
     @Override
@@ -98,6 +110,7 @@ final class LogicalPreparedStatement extends LogicalStatement {
     public long[] executeLargeBatch() throws SQLException {
         checkOpen();
         reset();
+        clearCancel();
         try {
             Execution.Batch result = connection.executeBatch(this, plan, batch, keys);
             generatedKeys = result.keys();
@@ -159,255 +172,5 @@ final class LogicalPreparedStatement extends LogicalStatement {
     @Override
     public boolean execute(String sql) throws SQLException {
         throw new SQLException("Strata: execute(String) cannot be called on a PreparedStatement", "HY000");
-    }
-
-    @Override
-    public void setArray(int a0, java.sql.Array a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setArray(i, a1));
-    }
-
-    @Override
-    public void setAsciiStream(int a0, java.io.InputStream a1, int a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setAsciiStream(i, a1, a2));
-    }
-
-    @Override
-    public void setAsciiStream(int a0, java.io.InputStream a1, long a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setAsciiStream(i, a1, a2));
-    }
-
-    @Override
-    public void setAsciiStream(int a0, java.io.InputStream a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setAsciiStream(i, a1));
-    }
-
-    @Override
-    public void setBigDecimal(int a0, java.math.BigDecimal a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setBigDecimal(i, a1));
-    }
-
-    @Override
-    public void setBinaryStream(int a0, java.io.InputStream a1, int a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setBinaryStream(i, a1, a2));
-    }
-
-    @Override
-    public void setBinaryStream(int a0, java.io.InputStream a1, long a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setBinaryStream(i, a1, a2));
-    }
-
-    @Override
-    public void setBinaryStream(int a0, java.io.InputStream a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setBinaryStream(i, a1));
-    }
-
-    @Override
-    public void setBlob(int a0, java.io.InputStream a1, long a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setBlob(i, a1, a2));
-    }
-
-    @Override
-    public void setBlob(int a0, java.io.InputStream a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setBlob(i, a1));
-    }
-
-    @Override
-    public void setBlob(int a0, java.sql.Blob a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setBlob(i, a1));
-    }
-
-    @Override
-    public void setBoolean(int a0, boolean a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setBoolean(i, a1));
-    }
-
-    @Override
-    public void setByte(int a0, byte a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setByte(i, a1));
-    }
-
-    @Override
-    public void setBytes(int a0, byte[] a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setBytes(i, a1));
-    }
-
-    @Override
-    public void setCharacterStream(int a0, java.io.Reader a1, int a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setCharacterStream(i, a1, a2));
-    }
-
-    @Override
-    public void setCharacterStream(int a0, java.io.Reader a1, long a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setCharacterStream(i, a1, a2));
-    }
-
-    @Override
-    public void setCharacterStream(int a0, java.io.Reader a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setCharacterStream(i, a1));
-    }
-
-    @Override
-    public void setClob(int a0, java.io.Reader a1, long a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setClob(i, a1, a2));
-    }
-
-    @Override
-    public void setClob(int a0, java.io.Reader a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setClob(i, a1));
-    }
-
-    @Override
-    public void setClob(int a0, java.sql.Clob a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setClob(i, a1));
-    }
-
-    @Override
-    public void setDate(int a0, java.sql.Date a1, java.util.Calendar a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setDate(i, a1, a2));
-    }
-
-    @Override
-    public void setDate(int a0, java.sql.Date a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setDate(i, a1));
-    }
-
-    @Override
-    public void setDouble(int a0, double a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setDouble(i, a1));
-    }
-
-    @Override
-    public void setFloat(int a0, float a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setFloat(i, a1));
-    }
-
-    @Override
-    public void setInt(int a0, int a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setInt(i, a1));
-    }
-
-    @Override
-    public void setLong(int a0, long a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setLong(i, a1));
-    }
-
-    @Override
-    public void setNCharacterStream(int a0, java.io.Reader a1, long a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setNCharacterStream(i, a1, a2));
-    }
-
-    @Override
-    public void setNCharacterStream(int a0, java.io.Reader a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setNCharacterStream(i, a1));
-    }
-
-    @Override
-    public void setNClob(int a0, java.io.Reader a1, long a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setNClob(i, a1, a2));
-    }
-
-    @Override
-    public void setNClob(int a0, java.io.Reader a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setNClob(i, a1));
-    }
-
-    @Override
-    public void setNClob(int a0, java.sql.NClob a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setNClob(i, a1));
-    }
-
-    @Override
-    public void setNString(int a0, java.lang.String a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setNString(i, a1));
-    }
-
-    @Override
-    public void setNull(int a0, int a1, java.lang.String a2) throws SQLException {
-        set(a0, null, (ps, i) -> ps.setNull(i, a1, a2));
-    }
-
-    @Override
-    public void setNull(int a0, int a1) throws SQLException {
-        set(a0, null, (ps, i) -> ps.setNull(i, a1));
-    }
-
-    @Override
-    public void setObject(int a0, java.lang.Object a1, int a2, int a3) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setObject(i, a1, a2, a3));
-    }
-
-    @Override
-    public void setObject(int a0, java.lang.Object a1, int a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setObject(i, a1, a2));
-    }
-
-    @Override
-    public void setObject(int a0, java.lang.Object a1, java.sql.SQLType a2, int a3) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setObject(i, a1, a2, a3));
-    }
-
-    @Override
-    public void setObject(int a0, java.lang.Object a1, java.sql.SQLType a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setObject(i, a1, a2));
-    }
-
-    @Override
-    public void setObject(int a0, java.lang.Object a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setObject(i, a1));
-    }
-
-    @Override
-    public void setRef(int a0, java.sql.Ref a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setRef(i, a1));
-    }
-
-    @Override
-    public void setRowId(int a0, java.sql.RowId a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setRowId(i, a1));
-    }
-
-    @Override
-    public void setSQLXML(int a0, java.sql.SQLXML a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setSQLXML(i, a1));
-    }
-
-    @Override
-    public void setShort(int a0, short a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setShort(i, a1));
-    }
-
-    @Override
-    public void setString(int a0, java.lang.String a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setString(i, a1));
-    }
-
-    @Override
-    public void setTime(int a0, java.sql.Time a1, java.util.Calendar a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setTime(i, a1, a2));
-    }
-
-    @Override
-    public void setTime(int a0, java.sql.Time a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setTime(i, a1));
-    }
-
-    @Override
-    public void setTimestamp(int a0, java.sql.Timestamp a1, java.util.Calendar a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setTimestamp(i, a1, a2));
-    }
-
-    @Override
-    public void setTimestamp(int a0, java.sql.Timestamp a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setTimestamp(i, a1));
-    }
-
-    @Override
-    public void setURL(int a0, java.net.URL a1) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setURL(i, a1));
-    }
-
-    @Override
-    public void setUnicodeStream(int a0, java.io.InputStream a1, int a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setUnicodeStream(i, a1, a2));
     }
 }

@@ -1,6 +1,7 @@
 package io.strata.router.internal.merge;
 
-import io.strata.router.internal.jdbc.UnsupportedResultSet;
+import io.strata.replication.internal.jdbc.UnsupportedResultSet;
+import io.strata.router.internal.SqlStates;
 import java.sql.SQLException;
 
 /**
@@ -8,6 +9,10 @@ import java.sql.SQLException;
  * over commit (its rows are already read, or come from shard cursors that stay open).
  */
 abstract class MergedCursor extends UnsupportedResultSet {
+
+    MergedCursor() {
+        super(SqlStates.MERGED_RESULT_REFUSAL);
+    }
 
     @Override
     public int getType() {

@@ -1,18 +1,38 @@
 package io.strata.router.internal.plan;
 
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
+import io.strata.replication.internal.jdbc.RecordedParameter;
 
 /**
- * One bound JDBC parameter: the value the router routes by, and how to bind it again on a shard's
- * statement (replaying the very setter the application called).
+ * One bound JDBC parameter of a logical prepared statement: the value the router routes by
+ * ({@link #value()}), and the setter the application called, replayed on a shard's statement at
+ * the placeholder's position there ({@link #binder()}). A slot of the statement, reused by later
+ * setter calls on the same index: valid for the execution it is passed to, copied for a batch row.
  */
-public record Param(Object value, Binder binder) {
+public final class Param extends RecordedParameter {
 
-    /** Replays a setter on a physical statement at a (possibly renumbered) index. */
-    @FunctionalInterface
-    public interface Binder {
-        /** Binds the value at {@code index}. */
-        void bind(PreparedStatement statement, int index) throws SQLException;
+    /** An empty slot, filled by the statement's setters. */
+    public Param() {}
+
+    /** A parameter set by {@code setObject(index, value)} (for tests and internal callers). */
+    public static Param of(Object value) {
+        Param p = new Param();
+        p.recordObject(value);
+        return p;
+    }
+
+    /**
+     * How to bind this parameter again, {@link #bind(java.sql.PreparedStatement, int)}: the very
+     * setter the application called. The slot itself (kept for the callers written against the
+     * former record with a binder function).
+     */
+    public Param binder() {
+        return this;
+    }
+
+    @Override
+    public Param copy() {
+        Param p = new Param();
+        p.copyFrom(this);
+        return p;
     }
 }

@@ -31,7 +31,7 @@ class PlannerTest {
         Param[] out = new Param[values.length];
         for (int i = 0; i < values.length; i++) {
             Object v = values[i];
-            out[i] = new Param(v, (ps, j) -> ps.setObject(j, v));
+            out[i] = Param.of(v);
         }
         return out;
     }

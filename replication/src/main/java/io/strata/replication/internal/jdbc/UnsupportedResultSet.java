@@ -1,20 +1,27 @@
-package io.strata.router.internal.jdbc;
+package io.strata.replication.internal.jdbc;
 
-import io.strata.router.internal.SqlStates;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A read-only, forward-only {@link java.sql.ResultSet} skeleton: every method refuses with
- * {@link SQLFeatureNotSupportedException} until a subclass implements it. Generated from the
- * interface so that nothing is silently missing.
+ * A skeleton of {@link java.sql.ResultSet} in which every method refuses with
+ * {@link SQLFeatureNotSupportedException} (the SQLState and message of the subclass's
+ * {@link JdbcRefusal}) until a subclass implements it. Generated from the interface so that
+ * nothing is silently missing.
  */
 public abstract class UnsupportedResultSet implements java.sql.ResultSet {
 
-    protected static SQLException unsupported(String method) {
-        return new SQLFeatureNotSupportedException(
-                "Strata: ResultSet." + method + " is not supported on a merged (read-only, forward-only) result",
-                SqlStates.UNSUPPORTED_JDBC);
+    private final JdbcRefusal refusal;
+
+    /** A result set whose unimplemented methods refuse as {@code refusal} says. */
+    protected UnsupportedResultSet(JdbcRefusal refusal) {
+        this.refusal = refusal;
+    }
+
+    /** The refusal of {@code method} (a method name, possibly with its arguments). */
+    protected final SQLException unsupported(String method) {
+        return refusal.unsupported(method);
     }
 
     @Override
@@ -63,62 +70,62 @@ public abstract class UnsupportedResultSet implements java.sql.ResultSet {
     }
 
     @Override
-    public java.sql.Array getArray(java.lang.String a0) throws SQLException {
+    public java.sql.@Nullable Array getArray(java.lang.String a0) throws SQLException {
         throw unsupported("getArray");
     }
 
     @Override
-    public java.sql.Array getArray(int a0) throws SQLException {
+    public java.sql.@Nullable Array getArray(int a0) throws SQLException {
         throw unsupported("getArray");
     }
 
     @Override
-    public java.io.InputStream getAsciiStream(java.lang.String a0) throws SQLException {
+    public java.io.@Nullable InputStream getAsciiStream(java.lang.String a0) throws SQLException {
         throw unsupported("getAsciiStream");
     }
 
     @Override
-    public java.io.InputStream getAsciiStream(int a0) throws SQLException {
+    public java.io.@Nullable InputStream getAsciiStream(int a0) throws SQLException {
         throw unsupported("getAsciiStream");
     }
 
     @Override
-    public java.math.BigDecimal getBigDecimal(java.lang.String a0, int a1) throws SQLException {
+    public java.math.@Nullable BigDecimal getBigDecimal(java.lang.String a0, int a1) throws SQLException {
         throw unsupported("getBigDecimal");
     }
 
     @Override
-    public java.math.BigDecimal getBigDecimal(java.lang.String a0) throws SQLException {
+    public java.math.@Nullable BigDecimal getBigDecimal(java.lang.String a0) throws SQLException {
         throw unsupported("getBigDecimal");
     }
 
     @Override
-    public java.math.BigDecimal getBigDecimal(int a0, int a1) throws SQLException {
+    public java.math.@Nullable BigDecimal getBigDecimal(int a0, int a1) throws SQLException {
         throw unsupported("getBigDecimal");
     }
 
     @Override
-    public java.math.BigDecimal getBigDecimal(int a0) throws SQLException {
+    public java.math.@Nullable BigDecimal getBigDecimal(int a0) throws SQLException {
         throw unsupported("getBigDecimal");
     }
 
     @Override
-    public java.io.InputStream getBinaryStream(java.lang.String a0) throws SQLException {
+    public java.io.@Nullable InputStream getBinaryStream(java.lang.String a0) throws SQLException {
         throw unsupported("getBinaryStream");
     }
 
     @Override
-    public java.io.InputStream getBinaryStream(int a0) throws SQLException {
+    public java.io.@Nullable InputStream getBinaryStream(int a0) throws SQLException {
         throw unsupported("getBinaryStream");
     }
 
     @Override
-    public java.sql.Blob getBlob(java.lang.String a0) throws SQLException {
+    public java.sql.@Nullable Blob getBlob(java.lang.String a0) throws SQLException {
         throw unsupported("getBlob");
     }
 
     @Override
-    public java.sql.Blob getBlob(int a0) throws SQLException {
+    public java.sql.@Nullable Blob getBlob(int a0) throws SQLException {
         throw unsupported("getBlob");
     }
 
@@ -143,32 +150,32 @@ public abstract class UnsupportedResultSet implements java.sql.ResultSet {
     }
 
     @Override
-    public byte[] getBytes(java.lang.String a0) throws SQLException {
+    public byte @Nullable [] getBytes(java.lang.String a0) throws SQLException {
         throw unsupported("getBytes");
     }
 
     @Override
-    public byte[] getBytes(int a0) throws SQLException {
+    public byte @Nullable [] getBytes(int a0) throws SQLException {
         throw unsupported("getBytes");
     }
 
     @Override
-    public java.io.Reader getCharacterStream(java.lang.String a0) throws SQLException {
+    public java.io.@Nullable Reader getCharacterStream(java.lang.String a0) throws SQLException {
         throw unsupported("getCharacterStream");
     }
 
     @Override
-    public java.io.Reader getCharacterStream(int a0) throws SQLException {
+    public java.io.@Nullable Reader getCharacterStream(int a0) throws SQLException {
         throw unsupported("getCharacterStream");
     }
 
     @Override
-    public java.sql.Clob getClob(java.lang.String a0) throws SQLException {
+    public java.sql.@Nullable Clob getClob(java.lang.String a0) throws SQLException {
         throw unsupported("getClob");
     }
 
     @Override
-    public java.sql.Clob getClob(int a0) throws SQLException {
+    public java.sql.@Nullable Clob getClob(int a0) throws SQLException {
         throw unsupported("getClob");
     }
 
@@ -178,27 +185,27 @@ public abstract class UnsupportedResultSet implements java.sql.ResultSet {
     }
 
     @Override
-    public java.lang.String getCursorName() throws SQLException {
+    public java.lang.@Nullable String getCursorName() throws SQLException {
         throw unsupported("getCursorName");
     }
 
     @Override
-    public java.sql.Date getDate(java.lang.String a0, java.util.Calendar a1) throws SQLException {
+    public java.sql.@Nullable Date getDate(java.lang.String a0, java.util.Calendar a1) throws SQLException {
         throw unsupported("getDate");
     }
 
     @Override
-    public java.sql.Date getDate(java.lang.String a0) throws SQLException {
+    public java.sql.@Nullable Date getDate(java.lang.String a0) throws SQLException {
         throw unsupported("getDate");
     }
 
     @Override
-    public java.sql.Date getDate(int a0, java.util.Calendar a1) throws SQLException {
+    public java.sql.@Nullable Date getDate(int a0, java.util.Calendar a1) throws SQLException {
         throw unsupported("getDate");
     }
 
     @Override
-    public java.sql.Date getDate(int a0) throws SQLException {
+    public java.sql.@Nullable Date getDate(int a0) throws SQLException {
         throw unsupported("getDate");
     }
 
@@ -263,84 +270,84 @@ public abstract class UnsupportedResultSet implements java.sql.ResultSet {
     }
 
     @Override
-    public java.io.Reader getNCharacterStream(java.lang.String a0) throws SQLException {
+    public java.io.@Nullable Reader getNCharacterStream(java.lang.String a0) throws SQLException {
         throw unsupported("getNCharacterStream");
     }
 
     @Override
-    public java.io.Reader getNCharacterStream(int a0) throws SQLException {
+    public java.io.@Nullable Reader getNCharacterStream(int a0) throws SQLException {
         throw unsupported("getNCharacterStream");
     }
 
     @Override
-    public java.sql.NClob getNClob(java.lang.String a0) throws SQLException {
+    public java.sql.@Nullable NClob getNClob(java.lang.String a0) throws SQLException {
         throw unsupported("getNClob");
     }
 
     @Override
-    public java.sql.NClob getNClob(int a0) throws SQLException {
+    public java.sql.@Nullable NClob getNClob(int a0) throws SQLException {
         throw unsupported("getNClob");
     }
 
     @Override
-    public java.lang.String getNString(java.lang.String a0) throws SQLException {
+    public java.lang.@Nullable String getNString(java.lang.String a0) throws SQLException {
         throw unsupported("getNString");
     }
 
     @Override
-    public java.lang.String getNString(int a0) throws SQLException {
+    public java.lang.@Nullable String getNString(int a0) throws SQLException {
         throw unsupported("getNString");
     }
 
     @Override
-    public <T> T getObject(java.lang.String a0, java.lang.Class<T> a1) throws SQLException {
+    public <T> @Nullable T getObject(java.lang.String a0, java.lang.Class<T> a1) throws SQLException {
         throw unsupported("getObject");
     }
 
     @Override
-    public java.lang.Object getObject(java.lang.String a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1)
+    public java.lang.@Nullable Object getObject(
+            java.lang.String a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1) throws SQLException {
+        throw unsupported("getObject");
+    }
+
+    @Override
+    public java.lang.@Nullable Object getObject(java.lang.String a0) throws SQLException {
+        throw unsupported("getObject");
+    }
+
+    @Override
+    public <T> @Nullable T getObject(int a0, java.lang.Class<T> a1) throws SQLException {
+        throw unsupported("getObject");
+    }
+
+    @Override
+    public java.lang.@Nullable Object getObject(int a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1)
             throws SQLException {
         throw unsupported("getObject");
     }
 
     @Override
-    public java.lang.Object getObject(java.lang.String a0) throws SQLException {
+    public java.lang.@Nullable Object getObject(int a0) throws SQLException {
         throw unsupported("getObject");
     }
 
     @Override
-    public <T> T getObject(int a0, java.lang.Class<T> a1) throws SQLException {
-        throw unsupported("getObject");
-    }
-
-    @Override
-    public java.lang.Object getObject(int a0, java.util.Map<java.lang.String, java.lang.Class<?>> a1)
-            throws SQLException {
-        throw unsupported("getObject");
-    }
-
-    @Override
-    public java.lang.Object getObject(int a0) throws SQLException {
-        throw unsupported("getObject");
-    }
-
-    @Override
-    public java.sql.Ref getRef(java.lang.String a0) throws SQLException {
+    public java.sql.@Nullable Ref getRef(java.lang.String a0) throws SQLException {
         throw unsupported("getRef");
     }
 
     @Override
-    public java.sql.Ref getRef(int a0) throws SQLException {
+    public java.sql.@Nullable Ref getRef(int a0) throws SQLException {
         throw unsupported("getRef");
     }
 
     @Override
-    public java.sql.RowId getRowId(java.lang.String a0) throws SQLException {
+    public java.sql.@Nullable RowId getRowId(java.lang.String a0) throws SQLException {
         throw unsupported("getRowId");
     }
 
     @Override
-    public java.sql.RowId getRowId(int a0) throws SQLException {
+    public java.sql.@Nullable RowId getRowId(int a0) throws SQLException {
         throw unsupported("getRowId");
     }
 
@@ -350,12 +357,12 @@ public abstract class UnsupportedResultSet implements java.sql.ResultSet {
     }
 
     @Override
-    public java.sql.SQLXML getSQLXML(java.lang.String a0) throws SQLException {
+    public java.sql.@Nullable SQLXML getSQLXML(java.lang.String a0) throws SQLException {
         throw unsupported("getSQLXML");
     }
 
     @Override
-    public java.sql.SQLXML getSQLXML(int a0) throws SQLException {
+    public java.sql.@Nullable SQLXML getSQLXML(int a0) throws SQLException {
         throw unsupported("getSQLXML");
     }
 
@@ -370,57 +377,57 @@ public abstract class UnsupportedResultSet implements java.sql.ResultSet {
     }
 
     @Override
-    public java.sql.Statement getStatement() throws SQLException {
+    public java.sql.@Nullable Statement getStatement() throws SQLException {
         throw unsupported("getStatement");
     }
 
     @Override
-    public java.lang.String getString(java.lang.String a0) throws SQLException {
+    public java.lang.@Nullable String getString(java.lang.String a0) throws SQLException {
         throw unsupported("getString");
     }
 
     @Override
-    public java.lang.String getString(int a0) throws SQLException {
+    public java.lang.@Nullable String getString(int a0) throws SQLException {
         throw unsupported("getString");
     }
 
     @Override
-    public java.sql.Time getTime(java.lang.String a0, java.util.Calendar a1) throws SQLException {
+    public java.sql.@Nullable Time getTime(java.lang.String a0, java.util.Calendar a1) throws SQLException {
         throw unsupported("getTime");
     }
 
     @Override
-    public java.sql.Time getTime(java.lang.String a0) throws SQLException {
+    public java.sql.@Nullable Time getTime(java.lang.String a0) throws SQLException {
         throw unsupported("getTime");
     }
 
     @Override
-    public java.sql.Time getTime(int a0, java.util.Calendar a1) throws SQLException {
+    public java.sql.@Nullable Time getTime(int a0, java.util.Calendar a1) throws SQLException {
         throw unsupported("getTime");
     }
 
     @Override
-    public java.sql.Time getTime(int a0) throws SQLException {
+    public java.sql.@Nullable Time getTime(int a0) throws SQLException {
         throw unsupported("getTime");
     }
 
     @Override
-    public java.sql.Timestamp getTimestamp(java.lang.String a0, java.util.Calendar a1) throws SQLException {
+    public java.sql.@Nullable Timestamp getTimestamp(java.lang.String a0, java.util.Calendar a1) throws SQLException {
         throw unsupported("getTimestamp");
     }
 
     @Override
-    public java.sql.Timestamp getTimestamp(java.lang.String a0) throws SQLException {
+    public java.sql.@Nullable Timestamp getTimestamp(java.lang.String a0) throws SQLException {
         throw unsupported("getTimestamp");
     }
 
     @Override
-    public java.sql.Timestamp getTimestamp(int a0, java.util.Calendar a1) throws SQLException {
+    public java.sql.@Nullable Timestamp getTimestamp(int a0, java.util.Calendar a1) throws SQLException {
         throw unsupported("getTimestamp");
     }
 
     @Override
-    public java.sql.Timestamp getTimestamp(int a0) throws SQLException {
+    public java.sql.@Nullable Timestamp getTimestamp(int a0) throws SQLException {
         throw unsupported("getTimestamp");
     }
 
@@ -430,27 +437,27 @@ public abstract class UnsupportedResultSet implements java.sql.ResultSet {
     }
 
     @Override
-    public java.net.URL getURL(java.lang.String a0) throws SQLException {
+    public java.net.@Nullable URL getURL(java.lang.String a0) throws SQLException {
         throw unsupported("getURL");
     }
 
     @Override
-    public java.net.URL getURL(int a0) throws SQLException {
+    public java.net.@Nullable URL getURL(int a0) throws SQLException {
         throw unsupported("getURL");
     }
 
     @Override
-    public java.io.InputStream getUnicodeStream(java.lang.String a0) throws SQLException {
+    public java.io.@Nullable InputStream getUnicodeStream(java.lang.String a0) throws SQLException {
         throw unsupported("getUnicodeStream");
     }
 
     @Override
-    public java.io.InputStream getUnicodeStream(int a0) throws SQLException {
+    public java.io.@Nullable InputStream getUnicodeStream(int a0) throws SQLException {
         throw unsupported("getUnicodeStream");
     }
 
     @Override
-    public java.sql.SQLWarning getWarnings() throws SQLException {
+    public java.sql.@Nullable SQLWarning getWarnings() throws SQLException {
         throw unsupported("getWarnings");
     }
 

@@ -1,20 +1,27 @@
-package io.strata.router.internal.jdbc;
+package io.strata.replication.internal.jdbc;
 
-import io.strata.router.internal.SqlStates;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A skeleton of {@link java.sql.Connection} in which every method refuses with
- * {@link SQLFeatureNotSupportedException} until a subclass implements it. Generated from the
- * interface so that nothing is silently missing.
+ * {@link SQLFeatureNotSupportedException} (the SQLState and message of the subclass's
+ * {@link JdbcRefusal}) until a subclass implements it. Generated from the interface so that
+ * nothing is silently missing.
  */
-abstract class UnsupportedConnection implements java.sql.Connection {
+public abstract class UnsupportedConnection implements java.sql.Connection {
 
-    static SQLException unsupported(String method) {
-        return new SQLFeatureNotSupportedException(
-                "Strata: " + method + " is not supported by the sharding router", SqlStates.UNSUPPORTED_JDBC);
+    private final JdbcRefusal refusal;
+
+    /** A connection whose unimplemented methods refuse as {@code refusal} says. */
+    protected UnsupportedConnection(JdbcRefusal refusal) {
+        this.refusal = refusal;
+    }
+
+    /** The refusal of {@code method} (a method name, possibly with its arguments). */
+    protected final SQLException unsupported(String method) {
+        return refusal.unsupported(method);
     }
 
     @Override
@@ -88,7 +95,7 @@ abstract class UnsupportedConnection implements java.sql.Connection {
     }
 
     @Override
-    public java.lang.String getCatalog() throws SQLException {
+    public java.lang.@Nullable String getCatalog() throws SQLException {
         throw unsupported("getCatalog");
     }
 
@@ -98,7 +105,7 @@ abstract class UnsupportedConnection implements java.sql.Connection {
     }
 
     @Override
-    public java.lang.String getClientInfo(java.lang.String a0) throws SQLException {
+    public java.lang.@Nullable String getClientInfo(java.lang.String a0) throws SQLException {
         throw unsupported("getClientInfo");
     }
 
@@ -118,7 +125,7 @@ abstract class UnsupportedConnection implements java.sql.Connection {
     }
 
     @Override
-    public java.lang.String getSchema() throws SQLException {
+    public java.lang.@Nullable String getSchema() throws SQLException {
         throw unsupported("getSchema");
     }
 
@@ -133,7 +140,7 @@ abstract class UnsupportedConnection implements java.sql.Connection {
     }
 
     @Override
-    public java.sql.SQLWarning getWarnings() throws SQLException {
+    public java.sql.@Nullable SQLWarning getWarnings() throws SQLException {
         throw unsupported("getWarnings");
     }
 
@@ -235,14 +242,12 @@ abstract class UnsupportedConnection implements java.sql.Connection {
 
     @Override
     public void setClientInfo(java.lang.String a0, java.lang.String a1) throws java.sql.SQLClientInfoException {
-        throw new java.sql.SQLClientInfoException(
-                "Strata: client info is not supported by the sharding router", SqlStates.UNSUPPORTED_JDBC, Map.of());
+        throw refusal.clientInfo();
     }
 
     @Override
     public void setClientInfo(java.util.Properties a0) throws java.sql.SQLClientInfoException {
-        throw new java.sql.SQLClientInfoException(
-                "Strata: client info is not supported by the sharding router", SqlStates.UNSUPPORTED_JDBC, Map.of());
+        throw refusal.clientInfo();
     }
 
     @Override

@@ -1,0 +1,209 @@
+package io.strata.replication.internal.jdbc;
+
+import java.io.InputStream;
+import java.io.Reader;
+import java.math.BigDecimal;
+import java.net.URL;
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.Clob;
+import java.sql.Date;
+import java.sql.NClob;
+import java.sql.PreparedStatement;
+import java.sql.Ref;
+import java.sql.RowId;
+import java.sql.SQLException;
+import java.sql.SQLType;
+import java.sql.SQLXML;
+import java.sql.Time;
+import java.sql.Timestamp;
+import java.util.Calendar;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One recorded {@code PreparedStatement} parameter: which setter the application called and its
+ * arguments, kept so the same call can be replayed on a physical statement (at any index: the
+ * router renumbers placeholders per shard). A slot is reused by every later setter call on its
+ * index, and primitives are kept unboxed, so recording a parameter allocates nothing.
+ *
+ * <p>Encoding: {@code kind} names the setter overload; {@code bits} holds a primitive value (a
+ * float or double by its raw bits), an {@code int} SQL type or a stream length; {@code value} the
+ * object argument; {@code extra} a {@code Calendar}, type name or {@link SQLType}. Not
+ * thread-safe: it belongs to one statement, like the statement's other state.
+ */
+public class RecordedParameter {
+
+    static final byte UNSET = 0;
+    static final byte NULL = 1;
+    static final byte NULL_TYPED = 2;
+    static final byte BOOLEAN = 3;
+    static final byte BYTE = 4;
+    static final byte SHORT = 5;
+    static final byte INT = 6;
+    static final byte LONG = 7;
+    static final byte FLOAT = 8;
+    static final byte DOUBLE = 9;
+    static final byte BIG_DECIMAL = 10;
+    static final byte STRING = 11;
+    static final byte BYTES = 12;
+    static final byte DATE = 13;
+    static final byte TIME = 14;
+    static final byte TIMESTAMP = 15;
+    static final byte ASCII_STREAM_INT = 16;
+    static final byte UNICODE_STREAM = 17;
+    static final byte BINARY_STREAM_INT = 18;
+    static final byte OBJECT_TYPED = 19;
+    static final byte OBJECT = 20;
+    static final byte CHARACTER_STREAM_INT = 21;
+    static final byte REF = 22;
+    static final byte BLOB = 23;
+    static final byte CLOB = 24;
+    static final byte ARRAY = 25;
+    static final byte DATE_CALENDAR = 26;
+    static final byte TIME_CALENDAR = 27;
+    static final byte TIMESTAMP_CALENDAR = 28;
+    static final byte URL = 29;
+    static final byte ROW_ID = 30;
+    static final byte NSTRING = 31;
+    static final byte NCHARACTER_STREAM_LONG = 32;
+    static final byte NCLOB = 33;
+    static final byte CLOB_READER_LONG = 34;
+    static final byte BLOB_STREAM_LONG = 35;
+    static final byte NCLOB_READER_LONG = 36;
+    static final byte SQLXML = 37;
+    static final byte OBJECT_TYPED_SCALED = 38;
+    static final byte ASCII_STREAM_LONG = 39;
+    static final byte BINARY_STREAM_LONG = 40;
+    static final byte CHARACTER_STREAM_LONG = 41;
+    static final byte ASCII_STREAM = 42;
+    static final byte BINARY_STREAM = 43;
+    static final byte CHARACTER_STREAM = 44;
+    static final byte NCHARACTER_STREAM = 45;
+    static final byte CLOB_READER = 46;
+    static final byte BLOB_STREAM = 47;
+    static final byte NCLOB_READER = 48;
+    static final byte OBJECT_SQL_TYPE_SCALED = 49;
+    static final byte OBJECT_SQL_TYPE = 50;
+
+    private byte kind = UNSET;
+    private long bits;
+    private @Nullable Object value;
+    private @Nullable Object extra;
+
+    /** An empty slot, filled by the first setter call on its index. */
+    public RecordedParameter() {}
+
+    /** Records one setter call (see the class comment for the encoding). */
+    final void record(byte kind, long bits, @Nullable Object value, @Nullable Object extra) {
+        this.kind = kind;
+        this.bits = bits;
+        this.value = value;
+        this.extra = extra;
+    }
+
+    /** Records {@code setObject(index, value)}, as a caller outside a statement would. */
+    public final void recordObject(@Nullable Object value) {
+        record(OBJECT, 0, value, null);
+    }
+
+    /** Makes this slot a copy of {@code other} (a batch row keeps its own copy). */
+    protected final void copyFrom(RecordedParameter other) {
+        this.kind = other.kind;
+        this.bits = other.bits;
+        this.value = other.value;
+        this.extra = other.extra;
+    }
+
+    /** A copy of this slot, for a batch row. */
+    public RecordedParameter copy() {
+        RecordedParameter p = new RecordedParameter();
+        p.copyFrom(this);
+        return p;
+    }
+
+    /** Whether a setter has been recorded in this slot. */
+    public final boolean isSet() {
+        return kind != UNSET;
+    }
+
+    /**
+     * The value as the application gave it: {@code null} for {@code setNull}, a primitive boxed
+     * to its wrapper ({@code setLong} gives a {@link Long}), otherwise the object argument (a
+     * stream or reader for the stream setters).
+     */
+    public final @Nullable Object value() {
+        return switch (kind) {
+            case BOOLEAN -> bits != 0;
+            case BYTE -> (byte) bits;
+            case SHORT -> (short) bits;
+            case INT -> (int) bits;
+            case LONG -> bits;
+            case FLOAT -> Float.intBitsToFloat((int) bits);
+            case DOUBLE -> Double.longBitsToDouble(bits);
+            default -> value;
+        };
+    }
+
+    /**
+     * Replays the recorded setter on {@code statement} at {@code index}.
+     *
+     * @throws SQLException what the statement's setter throws
+     * @throws IllegalStateException if nothing was recorded in this slot
+     */
+    @SuppressWarnings("deprecation") // setUnicodeStream is replayed as the application called it
+    public final void bind(PreparedStatement statement, int index) throws SQLException {
+        switch (kind) {
+            case NULL -> statement.setNull(index, (int) bits);
+            case NULL_TYPED -> statement.setNull(index, (int) bits, (String) extra);
+            case BOOLEAN -> statement.setBoolean(index, bits != 0);
+            case BYTE -> statement.setByte(index, (byte) bits);
+            case SHORT -> statement.setShort(index, (short) bits);
+            case INT -> statement.setInt(index, (int) bits);
+            case LONG -> statement.setLong(index, bits);
+            case FLOAT -> statement.setFloat(index, Float.intBitsToFloat((int) bits));
+            case DOUBLE -> statement.setDouble(index, Double.longBitsToDouble(bits));
+            case BIG_DECIMAL -> statement.setBigDecimal(index, (BigDecimal) value);
+            case STRING -> statement.setString(index, (String) value);
+            case BYTES -> statement.setBytes(index, (byte[]) value);
+            case DATE -> statement.setDate(index, (Date) value);
+            case TIME -> statement.setTime(index, (Time) value);
+            case TIMESTAMP -> statement.setTimestamp(index, (Timestamp) value);
+            case ASCII_STREAM_INT -> statement.setAsciiStream(index, (InputStream) value, (int) bits);
+            case UNICODE_STREAM -> statement.setUnicodeStream(index, (InputStream) value, (int) bits);
+            case BINARY_STREAM_INT -> statement.setBinaryStream(index, (InputStream) value, (int) bits);
+            case OBJECT_TYPED -> statement.setObject(index, value, (int) bits);
+            case OBJECT -> statement.setObject(index, value);
+            case CHARACTER_STREAM_INT -> statement.setCharacterStream(index, (Reader) value, (int) bits);
+            case REF -> statement.setRef(index, (Ref) value);
+            case BLOB -> statement.setBlob(index, (Blob) value);
+            case CLOB -> statement.setClob(index, (Clob) value);
+            case ARRAY -> statement.setArray(index, (Array) value);
+            case DATE_CALENDAR -> statement.setDate(index, (Date) value, (Calendar) extra);
+            case TIME_CALENDAR -> statement.setTime(index, (Time) value, (Calendar) extra);
+            case TIMESTAMP_CALENDAR -> statement.setTimestamp(index, (Timestamp) value, (Calendar) extra);
+            case URL -> statement.setURL(index, (URL) value);
+            case ROW_ID -> statement.setRowId(index, (RowId) value);
+            case NSTRING -> statement.setNString(index, (String) value);
+            case NCHARACTER_STREAM_LONG -> statement.setNCharacterStream(index, (Reader) value, bits);
+            case NCLOB -> statement.setNClob(index, (NClob) value);
+            case CLOB_READER_LONG -> statement.setClob(index, (Reader) value, bits);
+            case BLOB_STREAM_LONG -> statement.setBlob(index, (InputStream) value, bits);
+            case NCLOB_READER_LONG -> statement.setNClob(index, (Reader) value, bits);
+            case SQLXML -> statement.setSQLXML(index, (SQLXML) value);
+            case OBJECT_TYPED_SCALED -> statement.setObject(index, value, (int) (bits >>> 32), (int) bits);
+            case ASCII_STREAM_LONG -> statement.setAsciiStream(index, (InputStream) value, bits);
+            case BINARY_STREAM_LONG -> statement.setBinaryStream(index, (InputStream) value, bits);
+            case CHARACTER_STREAM_LONG -> statement.setCharacterStream(index, (Reader) value, bits);
+            case ASCII_STREAM -> statement.setAsciiStream(index, (InputStream) value);
+            case BINARY_STREAM -> statement.setBinaryStream(index, (InputStream) value);
+            case CHARACTER_STREAM -> statement.setCharacterStream(index, (Reader) value);
+            case NCHARACTER_STREAM -> statement.setNCharacterStream(index, (Reader) value);
+            case CLOB_READER -> statement.setClob(index, (Reader) value);
+            case BLOB_STREAM -> statement.setBlob(index, (InputStream) value);
+            case NCLOB_READER -> statement.setNClob(index, (Reader) value);
+            case OBJECT_SQL_TYPE_SCALED -> statement.setObject(index, value, (SQLType) extra, (int) bits);
+            case OBJECT_SQL_TYPE -> statement.setObject(index, value, (SQLType) extra);
+            default -> throw new IllegalStateException("no parameter recorded for index " + index);
+        }
+    }
+}
