@@ -248,7 +248,7 @@ public final class TieredCacheBuilder<K, V> {
                 invalidationHeartbeat,
                 notifyDataSource,
                 notifyChannel);
-        CacheMetrics metrics = new CacheMetrics(registry, name);
+        CacheMetrics metrics = new CacheMetrics(registry, name, meterRegistry != null);
         EntryCodec<V> entryCodec = new EntryCodec<>(vc);
         TierContext<K, V> tierContext = new TierContext<>(config, entryCodec, metrics, registry, meterRegistry != null);
         List<TierStore<K, V>> stores = new ArrayList<>();

@@ -30,7 +30,15 @@ import org.jspecify.annotations.Nullable;
  * {@code (t, lsn)} the replica has replayed, {@code t} being when that poll was sent (an upper
  * bound of its staleness, immune to clock skew, growing between polls and while the primary is
  * silent, and never zero: an idle, caught-up replica reads about one poll interval). A node that does not
- * answer within {@code nodeTimeout} is down.
+ * answer within {@code nodeTimeout} is down. Every data source in the JVM that names the same
+ * server with the same monitor settings shares one monitor of it (one thread, one connection);
+ * with {@code cluster(hazelcastInstance)} the cluster's members divide the servers between them
+ * and share samples, aged conservatively (see the builder and the module README).
+ *
+ * <h2>Connections</h2>
+ * Each node's pool opens at most {@code maximumPoolSize} connections (default 10), none at rest,
+ * and closes those idle for 60 s. A statement that finds every connection of a node busy waits
+ * the pool's {@code connectionTimeout}, then fails with {@link #SQLSTATE_CONNECTION_CAP}.
  *
  * <h2>Read-your-writes</h2>
  * After a commit of a transaction that wrote (or an autocommit write), the connection asks the
@@ -53,8 +61,11 @@ import org.jspecify.annotations.Nullable;
  * {@code strata.replication.statements} (tags {@code replicaSet, node, kind}),
  * {@code strata.replication.fallbacks} ({@code replicaSet, outcome}),
  * {@code strata.replication.retries}, {@code strata.replication.lag.bytes} and
- * {@code strata.replication.lag.seconds} (per replica), resilience4j's circuit-breaker metrics
- * and HikariCP's pool metrics.
+ * {@code strata.replication.lag.seconds} (per replica), {@code strata.replication.monitor.polls}
+ * ({@code replicaSet, node, source} = own/fallback), {@code strata.replication.monitor.samples}
+ * ({@code replicaSet, node, outcome} = applied/dropped), {@code strata.replication.connections}
+ * ({@code replicaSet, node, kind} = pool/monitor), resilience4j's circuit-breaker metrics and
+ * HikariCP's pool metrics.
  */
 public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
 
@@ -76,6 +87,15 @@ public final class ReplicaSetDataSource implements DataSource, AutoCloseable {
      * connection within the pool's connection timeout.
      */
     public static final String SQLSTATE_NODE_UNAVAILABLE = "08R01";
+
+    /**
+     * SQLState when a node's pool is at its cap ({@code maximumPoolSize}, every connection busy)
+     * and none came free within the pool's {@code connectionTimeout}: the node is up but this
+     * instance's budget on it is spent (class 53, insufficient resources; a pool does not take it
+     * for a dead connection and the circuit breaker does not count it). A read in autocommit mode
+     * is retried once on another node. See the README's "Connection budgets".
+     */
+    public static final String SQLSTATE_CONNECTION_CAP = "53R03";
 
     /**
      * SQLState of a call Strata does not support ({@code getConnection(user, password)}, an

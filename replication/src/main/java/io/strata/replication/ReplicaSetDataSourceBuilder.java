@@ -1,9 +1,11 @@
 package io.strata.replication;
 
+import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.strata.replication.internal.ClusterSettings;
 import io.strata.replication.internal.NodeSpec;
 import io.strata.replication.internal.ReplicaSet;
 import io.strata.replication.internal.ReplicaSetConfig;
@@ -16,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -63,6 +66,11 @@ public final class ReplicaSetDataSourceBuilder {
     private @Nullable CircuitBreakerConfig circuitBreaker;
     private @Nullable MeterRegistry meterRegistry;
     private Clock clock = Clock.SYSTEM;
+    private @Nullable HazelcastInstance cluster;
+    private Duration maxClockSkew = Duration.ofMillis(50);
+    private Duration clusterSampleTimeout = Duration.ofSeconds(1);
+    private boolean trustSampleClocksForTesting;
+    private @Nullable LongSupplier sampleDelayForTesting;
     private int replicaCount;
 
     ReplicaSetDataSourceBuilder() {}
@@ -323,6 +331,62 @@ public final class ReplicaSetDataSourceBuilder {
     }
 
     /**
+     * Shares lag monitoring with the other members of this Hazelcast cluster (Hazelcast is an
+     * optional dependency: add {@code com.hazelcast:hazelcast} to use this). The members that
+     * name a server by the same JDBC URL divide the servers between them: one member polls each
+     * server and publishes its samples, the others apply them (conservatively: see
+     * {@link #maxClockSkew}) and poll only while the newest sample is older than
+     * {@link #clusterSampleTimeout}. Without it (the default) this JVM polls every server itself,
+     * once per server however many data sources name it. Nodes given as a {@link DataSource} are
+     * always polled locally. The instance must be a member, not a client; the data source does
+     * not shut it down.
+     */
+    public ReplicaSetDataSourceBuilder cluster(HazelcastInstance hazelcast) {
+        this.cluster = Objects.requireNonNull(hazelcast, "cluster cannot be null");
+        return this;
+    }
+
+    /**
+     * The most the wall clocks of two cluster members may differ (default 50 ms). A sample taken
+     * on another member is aged by its wall-clock age plus this, so a staleness bound is only ever
+     * overestimated while the clocks stay within it; a sample that arrives "from the future" by
+     * more than this is dropped (logged) and the member polls for itself. Keep the clocks in sync
+     * (NTP/chrony) and set this above their worst offset: it is added to every replica's lag as
+     * seen from a member that does not poll it.
+     */
+    public ReplicaSetDataSourceBuilder maxClockSkew(Duration skew) {
+        this.maxClockSkew = nonNegative("maxClockSkew", skew);
+        return this;
+    }
+
+    /**
+     * How old the newest sample from the cluster may get before this member polls a server itself
+     * (default 1 s, like {@link #nodeTimeout}; more than {@link #pollInterval}): covers a poller
+     * that died or left, and slow delivery. Shorter means a lost poller costs less staleness;
+     * longer means fewer spurious fallbacks (each one opens a monitor connection) when a loaded
+     * member delivers late.
+     */
+    public ReplicaSetDataSourceBuilder clusterSampleTimeout(Duration timeout) {
+        this.clusterSampleTimeout = positive("clusterSampleTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * Test only: deliberately broken, takes cluster samples' wall-clock send times at face value
+     * (no skew allowance, no plausibility check), so a checker can be shown to catch clock skew.
+     */
+    ReplicaSetDataSourceBuilder trustSampleClocksForTesting() {
+        this.trustSampleClocksForTesting = true;
+        return this;
+    }
+
+    /** Test only: holds each sample this member publishes for the given milliseconds. */
+    ReplicaSetDataSourceBuilder sampleDelayForTesting(LongSupplier millis) {
+        this.sampleDelayForTesting = Objects.requireNonNull(millis, "sampleDelayForTesting");
+        return this;
+    }
+
+    /**
      * Builds and starts the data source: pools are created (connections open lazily) and the
      * lag monitor starts polling.
      *
@@ -342,6 +406,18 @@ public final class ReplicaSetDataSourceBuilder {
                 throw new IllegalStateException("replicaWeight: no replica named " + quote(w));
             }
         }
+        if (cluster != null && clusterSampleTimeout.compareTo(pollInterval) <= 0) {
+            throw new IllegalStateException("clusterSampleTimeout must be longer than pollInterval (" + pollInterval
+                    + "), was " + clusterSampleTimeout);
+        }
+        ClusterSettings clusterSettings = cluster == null
+                ? null
+                : new ClusterSettings(
+                        cluster,
+                        maxClockSkew,
+                        clusterSampleTimeout,
+                        trustSampleClocksForTesting,
+                        sampleDelayForTesting);
         ReplicaSetConfig config = new ReplicaSetConfig(
                 name,
                 List.copyOf(specs),
@@ -363,6 +439,7 @@ public final class ReplicaSetDataSourceBuilder {
                 circuitBreaker,
                 meterRegistry,
                 clock,
+                clusterSettings,
                 ignoreLagForTesting);
         return new ReplicaSetDataSource(ReplicaSet.start(config));
     }

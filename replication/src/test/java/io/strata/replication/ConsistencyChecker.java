@@ -1,5 +1,8 @@
 package io.strata.replication;
 
+import static org.awaitility.Awaitility.await;
+
+import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.strata.testkit.PgServer;
@@ -69,7 +72,63 @@ final class ConsistencyChecker {
             boolean nemesis,
             boolean promotions,
             boolean pauseReplicasAtStart,
-            Consumer<ReplicaSetDataSourceBuilder> customizer) {}
+            Consumer<ReplicaSetDataSourceBuilder> customizer,
+            Cluster cluster) {
+
+        Settings(
+                int members,
+                int writers,
+                int readers,
+                Duration duration,
+                Duration bound,
+                boolean nemesis,
+                boolean promotions,
+                boolean pauseReplicasAtStart,
+                Consumer<ReplicaSetDataSourceBuilder> customizer) {
+            this(
+                    members,
+                    writers,
+                    readers,
+                    duration,
+                    bound,
+                    nemesis,
+                    promotions,
+                    pauseReplicasAtStart,
+                    customizer,
+                    Cluster.NONE);
+        }
+    }
+
+    /**
+     * Cluster-shared monitoring (issue 18): each member gets its own Hazelcast member (a real
+     * one, in this JVM) and shares lag samples through it. Once the members have divided the
+     * servers, the member that polls the most of them gets its wall clock set {@code skewMillis}
+     * ahead of the others' (the direction that makes its samples look fresher to them). With
+     * {@code nemesis}, two more faults: delaying one member's sample delivery by 200 to 1500 ms
+     * for a while, and, once, killing the Hazelcast member of the member that polls the most
+     * (its data sources then poll for themselves; the others fall back, then take its servers).
+     *
+     * @param maxClockSkew the members' configured {@code maxClockSkew}
+     * @param trustClocks the weakened setting: samples' send times taken at face value
+     */
+    record Cluster(boolean enabled, long skewMillis, Duration maxClockSkew, boolean trustClocks) {
+        static final Cluster NONE = new Cluster(false, 0, Duration.ZERO, false);
+    }
+
+    /** A clock whose wall time can be set ahead at run time; its monotonic time is System.nanoTime. */
+    static final class SkewedClock implements io.micrometer.core.instrument.Clock {
+        volatile long offsetMillis;
+
+        @Override
+        public long wallTime() {
+            return System.currentTimeMillis() + offsetMillis;
+        }
+
+        @Override
+        public long monotonicTime() {
+            return System.nanoTime();
+        }
+    }
 
     /** What a run saw. */
     record Result(
@@ -133,6 +192,36 @@ final class ConsistencyChecker {
     private final AtomicReferenceArray<PgServer> primaries;
 
     private final List<List<PgServer>> following = Collections.synchronizedList(new ArrayList<>());
+    private final List<HazelcastInstance> hazelcast = new ArrayList<>();
+    private final List<SkewedClock> clocks = new ArrayList<>();
+    private final List<AtomicLong> sampleDelays = new ArrayList<>();
+    private boolean pollerKilled;
+
+    /** The member whose own polls grew the most over a short look: the one polling the most servers. */
+    private int busiestPoller() {
+        return pollerOf(null);
+    }
+
+    /** The member whose own polls (of the node, or of all when null) grew the most over a short look. */
+    private int pollerOf(String node) {
+        double[] before = new double[registries.size()];
+        for (int m = 0; m < before.length; m++) {
+            before[m] = ownPolls(registries.get(m), node);
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1000));
+        int best = 0;
+        double most = -1;
+        for (int m = 0; m < before.length; m++) {
+            double grew = ownPolls(registries.get(m), node) - before[m];
+            if (grew > most
+                    && (hazelcast.isEmpty()
+                            || hazelcast.get(m).getLifecycleService().isRunning())) {
+                most = grew;
+                best = m;
+            }
+        }
+        return best;
+    }
 
     ConsistencyChecker(PgTopology topology, Settings settings) {
         this.topology = topology;
@@ -156,12 +245,30 @@ final class ConsistencyChecker {
 
     Result run() throws Exception {
         int shards = topology.shards().size();
+        Cluster cluster = settings.cluster();
+        if (cluster.enabled()) {
+            hazelcast.addAll(HazelcastTestMembers.start(settings.members()));
+        }
         for (int m = 0; m < settings.members(); m++) {
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             registries.add(registry);
             List<ReplicaSetDataSource> sets = new ArrayList<>();
+            SkewedClock clock = new SkewedClock();
+            clocks.add(clock);
+            AtomicLong delay = new AtomicLong();
+            sampleDelays.add(delay);
+            int member = m;
             for (PgShard shard : topology.shards()) {
                 sets.add(TestReplicaSets.build(shard, b -> {
+                    if (cluster.enabled()) {
+                        b.cluster(hazelcast.get(member))
+                                .clock(clock)
+                                .maxClockSkew(cluster.maxClockSkew())
+                                .sampleDelayForTesting(delay::get);
+                        if (cluster.trustClocks()) {
+                            b.trustSampleClocksForTesting();
+                        }
+                    }
                     b.meterRegistry(registry)
                             .statementNetworkTimeout(Duration.ofSeconds(2))
                             .primaryPool(c -> {
@@ -187,6 +294,16 @@ final class ConsistencyChecker {
                         .execute("insert into checker_kv values (" + key + ", 0) on conflict (k) do update set v = 0");
                 ackTimes.put(key, new AtomicLongArray(MAX_VERSIONS));
             }
+        }
+        if (cluster.enabled()) {
+            // Once the members have divided the servers: the busiest poller's clock runs ahead.
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> registries.stream()
+                                    .mapToDouble(r ->
+                                            functionSum(r, "strata.replication.monitor.samples", "outcome", "applied"))
+                                    .sum()
+                            > 20);
+            clocks.get(pollerOf(topology.shard(0).primary().name())).offsetMillis = cluster.skewMillis();
         }
         for (PgShard shard : topology.shards()) {
             TestReplicaSets.awaitReplicasCaughtUp(shard);
@@ -222,6 +339,7 @@ final class ConsistencyChecker {
             for (List<ReplicaSetDataSource> sets : members) {
                 sets.forEach(ReplicaSetDataSource::close);
             }
+            hazelcast.forEach(h -> h.getLifecycleService().terminate());
         }
         return result();
     }
@@ -391,6 +509,10 @@ final class ConsistencyChecker {
             if (settings.promotions() && round == 5) {
                 action = 5; // every run promotes at least once, early enough to run on after it
             }
+            if (settings.cluster().enabled() && random.nextInt(3) == 0) {
+                clusterNemesis(random, round);
+                continue;
+            }
             if (replicas.isEmpty() && action != 3) {
                 action = 3;
             }
@@ -440,6 +562,21 @@ final class ConsistencyChecker {
             }
         }
         return null;
+    }
+
+    private void clusterNemesis(Random random, int round) {
+        if (!pollerKilled && round >= 3) {
+            pollerKilled = true;
+            int victim = busiestPoller();
+            hazelcast.get(victim).getLifecycleService().terminate();
+            count(nemesisActions, "kill-poller-member");
+            return;
+        }
+        int m = random.nextInt(sampleDelays.size());
+        sampleDelays.get(m).set(200 + random.nextInt(1300));
+        count(nemesisActions, "delay-samples");
+        pause(random, 1000, 2500);
+        sampleDelays.get(m).set(0);
     }
 
     private void heal() {
@@ -513,6 +650,22 @@ final class ConsistencyChecker {
                 (long) retries,
                 List.copyOf(violations),
                 violationCount.get());
+    }
+
+    private static double ownPolls(SimpleMeterRegistry r, String node) {
+        var search = r.find("strata.replication.monitor.polls").tag("source", "own");
+        if (node != null) {
+            search = search.tag("node", node);
+        }
+        return search.functionCounters().stream()
+                .mapToDouble(io.micrometer.core.instrument.FunctionCounter::count)
+                .sum();
+    }
+
+    private static double functionSum(SimpleMeterRegistry r, String name, String tag, String value) {
+        return r.find(name).tag(tag, value).functionCounters().stream()
+                .mapToDouble(io.micrometer.core.instrument.FunctionCounter::count)
+                .sum();
     }
 
     private static double sum(SimpleMeterRegistry r, String name, String tag, String value) {

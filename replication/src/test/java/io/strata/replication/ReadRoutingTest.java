@@ -450,8 +450,10 @@ class ReadRoutingTest {
                 try (Connection c = ds.getConnection()) {
                     c.unwrap(ReplicaSetConnection.class).setConsistency(Consistency.STRONG);
                     assertThatThrownBy(() -> queryLong(c, "select 1")).isInstanceOfSatisfying(SQLException.class, e -> {
-                        assertThat(e.getSQLState()).isEqualTo(ReplicaSetDataSource.SQLSTATE_NODE_UNAVAILABLE);
-                        assertThat(e.getMessage()).contains(primary.name()).contains("gave no connection");
+                        // All connections busy on a live node: the per-node cap (53R03), not a dead node (08R01,
+                        // which pools and the circuit breaker take for a broken connection); issue 18.
+                        assertThat(e.getSQLState()).isEqualTo(ReplicaSetDataSource.SQLSTATE_CONNECTION_CAP);
+                        assertThat(e.getMessage()).contains(primary.name()).contains("connection cap");
                     });
                 }
                 holder.rollback();

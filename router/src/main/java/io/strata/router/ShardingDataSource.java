@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.strata.replication.ReplicaSetDataSource;
 import io.strata.router.internal.execute.Router;
 import io.strata.router.internal.execute.RouterMetrics;
+import io.strata.router.internal.execute.ShardCalls;
+import io.strata.router.internal.execute.ShardPermits;
 import io.strata.router.internal.plan.Planner;
 import io.strata.router.internal.plan.RoutingRules;
 import io.strata.router.internal.txn.CoordinatorLog;
@@ -65,6 +67,16 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     /** The default stride of interleaved identity/serial sequences (see {@link Builder#identityStride}). */
     public static final int DEFAULT_IDENTITY_STRIDE = 64;
 
+    /** Default {@link Builder#executorThreads}: four per core, at least 8 (shard calls mostly wait on I/O). */
+    public static final int DEFAULT_EXECUTOR_THREADS =
+            Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+
+    /** Default {@link Builder#maxConnectionsPerShard} when the shard's pool size is unknown: HikariCP's default pool size. */
+    public static final int DEFAULT_CONNECTIONS_PER_SHARD = 10;
+
+    /** Default {@link Builder#connectionWait}: HikariCP's default connectionTimeout. */
+    public static final java.time.Duration DEFAULT_CONNECTION_WAIT = java.time.Duration.ofSeconds(30);
+
     /**
      * Interleaves the sequences behind {@code table}'s identity and serial columns on every shard
      * (see {@link Builder#identityStride}), for a sharded table created before Strata managed it or
@@ -102,6 +114,61 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     public static ShardingDataSource fromYaml(Path file, MeterRegistry registry) throws SQLException {
         Objects.requireNonNull(registry, "registry cannot be null");
         return io.strata.router.internal.config.YamlConfig.load(file.toString()).build(registry);
+    }
+
+    /**
+     * A data source configured by a {@code jdbc:strata:} URL ({@code jdbc:strata:/path/strata.yaml}
+     * or {@code jdbc:strata:classpath:strata.yaml}), with the router's and every shard's meters
+     * (statements per node, lag, fallbacks, pools) reported to {@code registry}. Unlike
+     * {@link Driver}, which shares one data source per URL in the JVM, each call starts a new one,
+     * owned by the caller (Spring Boot's starter builds the application's {@code DataSource} so).
+     *
+     * @throws SQLException (SQLState 22023) for a URL that is not {@code jdbc:strata:} or a
+     *     configuration error (every error listed, each with its path), or when a shard cannot start
+     */
+    public static ShardingDataSource fromUrl(String url, MeterRegistry registry) throws SQLException {
+        Objects.requireNonNull(url, "url cannot be null");
+        Objects.requireNonNull(registry, "registry cannot be null");
+        if (!url.startsWith(Driver.PREFIX) || url.length() == Driver.PREFIX.length()) {
+            throw new SQLException(
+                    "Strata: not a jdbc:strata: URL: '" + url + "'; use jdbc:strata:<path to strata.yaml>"
+                            + " or jdbc:strata:classpath:<resource>",
+                    "22023");
+        }
+        return io.strata.router.internal.config.YamlConfig.load(url.substring(Driver.PREFIX.length()))
+                .build(registry);
+    }
+
+    /**
+     * A data source configured by YAML text in the format of the router README (as a file behind
+     * {@code jdbc:strata:} would hold it), with meters reported to {@code registry}; {@code origin}
+     * names the text in error messages. Owned by the caller.
+     *
+     * @throws SQLException (SQLState 22023) listing every configuration error with its path, or when
+     *     a shard cannot start
+     */
+    public static ShardingDataSource fromYamlText(String yaml, String origin, MeterRegistry registry)
+            throws SQLException {
+        Objects.requireNonNull(yaml, "yaml cannot be null");
+        Objects.requireNonNull(origin, "origin cannot be null");
+        Objects.requireNonNull(registry, "registry cannot be null");
+        return io.strata.router.internal.config.YamlConfig.parse(yaml, origin).build(registry);
+    }
+
+    /**
+     * Each shard's data source by shard name, in slot-map order (normally
+     * {@link ReplicaSetDataSource}s: their {@link ReplicaSetDataSource#nodeStates()} tell which nodes
+     * are up, their lag and circuits, as health checks need). Not for issuing statements: those
+     * bypass routing.
+     */
+    public Map<String, DataSource> shardDataSources() {
+        List<String> names = router.shardNames();
+        List<DataSource> sources = shards(router);
+        Map<String, DataSource> out = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            out.put(names.get(i), sources.get(i));
+        }
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** A logical connection; physical connections are taken per shard when a statement needs one. */
@@ -180,6 +247,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             return;
         }
         closed = true;
+        router.calls.close();
         synchronized (this) {
             if (ids != null) {
                 ids.close();
@@ -263,6 +331,11 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         private final java.util.Set<String> globalSequences = new java.util.LinkedHashSet<>();
         private @Nullable String sequenceShard;
         private int identityStride = DEFAULT_IDENTITY_STRIDE;
+        private int executorThreads = DEFAULT_EXECUTOR_THREADS;
+        private int maxShardsPerStatement;
+        private int maxConnectionsPerShard;
+        private final Map<String, Integer> shardConnections = new LinkedHashMap<>();
+        private java.time.Duration connectionWait = DEFAULT_CONNECTION_WAIT;
 
         private Builder() {}
 
@@ -335,6 +408,71 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                 throw new IllegalArgumentException("shard '" + name + "' is already added");
             }
             shards.put(name, dataSource);
+            return this;
+        }
+
+        /**
+         * Threads of the executor that runs a statement's shard calls in parallel (default
+         * {@link #DEFAULT_EXECUTOR_THREADS}); shared by every connection. When all are busy, a
+         * statement's calls run on the caller's thread instead of waiting.
+         */
+        public Builder executorThreads(int threads) {
+            if (threads < 1 || threads > 4096) {
+                throw new IllegalArgumentException("executorThreads must be in 1..4096 but was " + threads);
+            }
+            this.executorThreads = threads;
+            return this;
+        }
+
+        /**
+         * How many shards one statement works on at once (default 0: all it reaches; 1: one after
+         * another, as before parallel execution).
+         */
+        public Builder maxShardsPerStatement(int max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("maxShardsPerStatement must be >= 0 (0: all) but was " + max);
+            }
+            this.maxShardsPerStatement = max;
+            return this;
+        }
+
+        /**
+         * How many logical connections may hold a connection to one shard at once, for every shard
+         * (default: a {@code HikariDataSource} shard's maximumPoolSize, else
+         * {@link #DEFAULT_CONNECTIONS_PER_SHARD}). Keep it at most the shard pool's size (for a
+         * {@link ReplicaSetDataSource}, its smallest pool) so statements wait here, in an order that
+         * cannot deadlock, rather than in the pool. See {@link #connectionWait}.
+         */
+        public Builder maxConnectionsPerShard(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConnectionsPerShard must be >= 1 but was " + max);
+            }
+            this.maxConnectionsPerShard = max;
+            return this;
+        }
+
+        /** {@link #maxConnectionsPerShard(int)} for one shard (overrides the all-shards value). */
+        public Builder maxConnectionsPerShard(String shard, int max) {
+            Objects.requireNonNull(shard, "shard cannot be null");
+            if (max < 1) {
+                throw new IllegalArgumentException(
+                        "maxConnectionsPerShard of shard '" + shard + "' must be >= 1 but was " + max);
+            }
+            shardConnections.put(shard, max);
+            return this;
+        }
+
+        /**
+         * How long a statement waits for its shards' connections (permits of
+         * {@link #maxConnectionsPerShard}) before it fails with SQLState {@code SR010}, nothing sent
+         * (default {@link #DEFAULT_CONNECTION_WAIT}).
+         */
+        public Builder connectionWait(java.time.Duration wait) {
+            Objects.requireNonNull(wait, "connectionWait cannot be null");
+            if (wait.isNegative()) {
+                throw new IllegalArgumentException("connectionWait must be >= 0 but was " + wait);
+            }
+            this.connectionWait = wait;
             return this;
         }
 
@@ -471,8 +609,24 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             RoutingRules rules = new RoutingRules(map, Map.copyOf(tables), defaultIndex, keylessWritesToAllShards);
             Planner planner = io.strata.router.internal.execute.RouterAccess.planner(
                     rules, planCacheSize, globalSequences, sequenceHome, defaultIndex);
+            for (String shard : shardConnections.keySet()) {
+                if (!names.contains(shard)) {
+                    throw new IllegalStateException("maxConnectionsPerShard names shard '" + shard
+                            + "', which is not a shard; shards are " + names);
+                }
+            }
             MeterRegistry registry = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
             RouterMetrics metrics = new RouterMetrics(registry, names, planner.cache());
+            int[] perShard = new int[names.size()];
+            for (int i = 0; i < perShard.length; i++) {
+                Integer own = shardConnections.get(names.get(i));
+                perShard[i] = own != null
+                        ? own
+                        : maxConnectionsPerShard > 0 ? maxConnectionsPerShard : poolSize(sources.get(i));
+            }
+            ShardCalls calls = new ShardCalls(
+                    executorThreads, maxShardsPerStatement == 0 ? names.size() : maxShardsPerStatement, registry);
+            ShardPermits permits = new ShardPermits(names, perShard, connectionWait, registry);
             TwoPhaseCommit twoPhase = null;
             CoordinatorLog log = null;
             if (transactionPolicy == TransactionPolicy.TWO_PHASE) {
@@ -482,7 +636,8 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                         ? coordinatorLog
                         : Path.of(System.getProperty("user.home"), ".strata", "coordinator-" + id + ".log");
                 log = new CoordinatorLog(file);
-                twoPhase = new TwoPhaseCommit(id, log, metrics);
+                twoPhase = new TwoPhaseCommit(id, log, metrics, calls);
+                metrics.coordinatorLog(log);
             }
             String reported = url != null ? url : Driver.PREFIX + "builder:" + String.join(",", names);
             Router router = new Router(
@@ -495,7 +650,9 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                     metrics,
                     reported,
                     identityStride,
-                    sequenceHome);
+                    sequenceHome,
+                    calls,
+                    permits);
             ShardingDataSource ds = new ShardingDataSource(router, map, closeShards ? sources : List.of(), log);
             if (twoPhase != null) {
                 try {
@@ -507,6 +664,14 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                 }
             }
             return ds;
+        }
+
+        /** A HikariCP pool's maximum size, else {@link #DEFAULT_CONNECTIONS_PER_SHARD}. */
+        private static int poolSize(DataSource ds) {
+            if (ds instanceof com.zaxxer.hikari.HikariDataSource h) {
+                return h.getMaximumPoolSize();
+            }
+            return DEFAULT_CONNECTIONS_PER_SHARD;
         }
 
         private static String defaultCoordinatorId() {

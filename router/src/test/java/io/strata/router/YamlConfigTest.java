@@ -107,6 +107,28 @@ class YamlConfigTest {
     }
 
     @Test
+    void executionSettingsParseAndReportTheirErrorsWithPaths() throws SQLException {
+        assertThat(YamlConfig.parse("""
+                shards:
+                  - { name: a, primary: "jdbc:postgresql://h/db", pool: { maximumPoolSize: 4 } }
+                  - { name: b, primary: "jdbc:postgresql://h2/db" }
+                execution: { threads: 12, maxShardsPerStatement: 2, maxConnectionsPerShard: 4, connectionWait: 5s }
+                """, "exec.yaml")).isNotNull();
+        assertThatThrownBy(() -> YamlConfig.parse("""
+                        shards:
+                          - { name: a, primary: "jdbc:postgresql://h/db" }
+                        execution: { threads: 0, maxShardsPerStatement: -1, maxConnectionsPerShard: 0,
+                                     connectionWait: soon, parallel: yes }
+                        """, "bad-exec.yaml"))
+                .hasMessageContaining("bad-exec.yaml has 5 errors")
+                .hasMessageContaining("execution.threads: must be in 1..4096 but was 0")
+                .hasMessageContaining("execution.maxShardsPerStatement: must be in 0..")
+                .hasMessageContaining("execution.maxConnectionsPerShard: must be in 1..10000 but was 0")
+                .hasMessageContaining("execution.connectionWait: must be a duration")
+                .hasMessageContaining("execution.parallel: unknown key");
+    }
+
+    @Test
     void theDriverAcceptsOnlyStrataUrls() {
         Driver d = new Driver();
         assertThat(d.acceptsURL("jdbc:strata:/etc/x.yaml")).isTrue();
@@ -114,5 +136,48 @@ class YamlConfigTest {
         assertThat(d.acceptsURL("jdbc:postgresql://h/db")).isFalse();
         assertThatThrownBy(() -> d.connect("jdbc:strata:classpath:missing.yaml", new java.util.Properties()))
                 .hasMessageContaining("not on the class path");
+    }
+
+    @Test
+    void environmentVariablesAreSubstitutedAndUnknownOnesReportedWithTheirPath() {
+        java.util.Map<String, String> env = java.util.Map.of("DB1_URL", "mysql://from-env", "EMPTY", "");
+        String yaml = """
+                shards:
+                  - name: shard0
+                    primary: ${DB0_URL}
+                    password: ${DB_PASSWORD}
+                    pool: { maximumPoolSize: "${POOL_SIZE:0}" }
+                  - name: shard1
+                    primary: ${DB1_URL:jdbc:postgresql://default/db}
+                    username: ${EMPTY:ignored}
+                transactions: { coordinatorId: "${HOST_ID:bad id}" }
+                """;
+        assertThatThrownBy(() -> YamlConfig.parse(yaml, "env.yaml", env::get))
+                .isInstanceOf(SQLException.class)
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"))
+                .hasMessageContaining("env.yaml has 5 errors")
+                .hasMessageContaining("shards[0].primary: environment variable 'DB0_URL' is not set")
+                .hasMessageContaining("shards[0].password: environment variable 'DB_PASSWORD' is not set")
+                // a default that is a whole number is read as one, and checked like a literal
+                .hasMessageContaining("shards[0].pool.maximumPoolSize: must be in 1..10000 but was 0")
+                // a set variable wins over the default, and its value is checked like a literal
+                .hasMessageContaining("shards[1].primary: must be a jdbc:postgresql: URL but was 'mysql://from-env'")
+                .hasMessageContaining("transactions.coordinatorId: coordinatorId must match")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("shards[0].primary: required"));
+    }
+
+    @Test
+    void environmentVariablesFillAGoodFile() throws SQLException {
+        java.util.Map<String, String> env =
+                java.util.Map.of("DB0", "jdbc:postgresql://h/db", "POOL", "7", "PW", "s3cr${et}");
+        assertThat(YamlConfig.parse("""
+                shards:
+                  - name: a
+                    primary: ${DB0}
+                    replicas: ["${DB0_REPLICA:jdbc:postgresql://r/db}"]
+                    password: ${PW}
+                    username: "$${NOT_A_VARIABLE}"
+                    pool: { maximumPoolSize: "${POOL}" }
+                """, "good-env.yaml", env::get)).isNotNull();
     }
 }

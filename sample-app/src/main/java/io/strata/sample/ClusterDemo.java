@@ -83,8 +83,8 @@ final class ClusterDemo {
             for (MemberProcess m : members) {
                 String url = m.statusUrl.get(60, TimeUnit.SECONDS);
                 out.printf(
-                        "  %-9s pid %-7d hazelcast %s   metrics: %s/metrics   status: %s/status%n",
-                        m.name, m.pid(), addresses.get(members.indexOf(m)), url, url);
+                        "  %-9s pid %-7d hazelcast %s   metrics: %s/metrics   status: %s/status   console: %s/console%n",
+                        m.name, m.pid(), addresses.get(members.indexOf(m)), url, url, url);
                 events.memberServing(url, m.pid());
             }
             out.printf(

@@ -56,7 +56,8 @@ final class EmbeddedDemo {
                         "127.0.0.1",
                         options.statusPort(),
                         url -> {
-                            out.printf("  metrics: %s/metrics   status: %s/status%n", url, url);
+                            out.printf(
+                                    "  metrics: %s/metrics   status: %s/status   console: %s/console%n", url, url, url);
                             events.memberServing(url, ProcessHandle.current().pid());
                         },
                         write -> {},

@@ -53,7 +53,7 @@ final class ExternalDemo {
                     config.statusBind(),
                     config.statusPort(),
                     url -> {
-                        out.printf("  metrics: %s/metrics   status: %s/status%n", url, url);
+                        out.printf("  metrics: %s/metrics   status: %s/status   console: %s/console%n", url, url, url);
                         events.memberServing(url, ProcessHandle.current().pid());
                     },
                     write -> {},

@@ -42,8 +42,8 @@ final class MemberRun {
                         statusBind,
                         statusPort,
                         node.registry,
-                        () -> Summary.of(stats, node.registry, lag, seconds(startNanos))
-                                .toJson())) {
+                        histograms -> Summary.of(stats, node.registry, lag, seconds(startNanos))
+                                .toStatusJson(histograms))) {
             statusUrl.accept(status.url());
             Workload workload = new Workload(
                     node.shop,

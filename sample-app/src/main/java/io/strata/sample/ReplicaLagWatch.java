@@ -4,6 +4,7 @@ import io.strata.replication.NodeRole;
 import io.strata.replication.NodeState;
 import io.strata.replication.ReplicaSetDataSource;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -51,6 +52,24 @@ final class ReplicaLagWatch implements AutoCloseable {
     /** Whether there is anything to watch (not when the data source came from YAML). */
     boolean watching() {
         return !sets.isEmpty();
+    }
+
+    /** Every shard's nodes as the replica sets see them now (empty when there is nothing to watch). */
+    List<ShardStatus> topology() {
+        List<ShardStatus> shards = new ArrayList<>();
+        for (ReplicaSetDataSource set : sets) {
+            List<ShardStatus.Node> nodes = new ArrayList<>();
+            for (NodeState node : set.nodeStates()) {
+                boolean replica = node.role() == NodeRole.REPLICA;
+                long bytes = !replica ? 0 : node.lagBytes() == Long.MAX_VALUE ? -1 : node.lagBytes();
+                Duration lag = node.lag();
+                long millis = !replica ? 0 : lag == null ? -1 : lag.toMillis();
+                nodes.add(new ShardStatus.Node(
+                        node.name(), node.role().name(), node.up(), node.circuitOpen(), bytes, millis));
+            }
+            shards.add(new ShardStatus(set.name(), List.copyOf(nodes)));
+        }
+        return List.copyOf(shards);
     }
 
     long maxLagBytes() {

@@ -44,6 +44,8 @@ import org.jspecify.annotations.Nullable;
  * @param writeBehindPending write-behind entries queued when the workload stopped
  * @param invalidationsSent L1 invalidations sent to other members
  * @param invalidationsReceived L1 invalidations received from other members
+ * @param topology every shard's nodes (roles, up/down, circuit, lag) as the lag monitor saw them last
+ * @param primaryFallbacks reads sent to the primary because no replica qualified, per replica set
  */
 public record Summary(
         int members,
@@ -70,7 +72,9 @@ public record Summary(
         long writeBehindFlushed,
         long writeBehindPending,
         long invalidationsSent,
-        long invalidationsReceived) {
+        long invalidationsReceived,
+        List<ShardStatus> topology,
+        Map<String, Long> primaryFallbacks) {
 
     /** The router's plan cache, which also reports through Micrometer's Caffeine binder. */
     private static final String PLAN_CACHE = "strata.router.plans";
@@ -125,7 +129,9 @@ public record Summary(
                 Meters.sum(registry, "strata.cache.writebehind.flushed"),
                 Meters.sum(registry, "strata.cache.writebehind.depth"),
                 Meters.sum(registry, "strata.cache.invalidations", "direction", "sent"),
-                Meters.sum(registry, "strata.cache.invalidations", "direction", "received"));
+                Meters.sum(registry, "strata.cache.invalidations", "direction", "received"),
+                lag.topology(),
+                Meters.sumBy(registry, "strata.replication.fallbacks", "replicaSet", "outcome", "primary"));
     }
 
     /**
@@ -154,6 +160,8 @@ public record Summary(
         long received = 0;
         String lastStale = null;
         String lastError = null;
+        List<ShardStatus> topology = List.of();
+        Map<String, Long> fallbacks = new TreeMap<>();
         for (Summary s : parts) {
             latency.add(decode(s.latencyHistogram));
             s.operationsByKind.forEach((k, v) -> ops.merge(k, v, Long::sum));
@@ -177,6 +185,11 @@ public record Summary(
             received += s.invalidationsReceived;
             lastStale = s.lastStaleRead != null ? s.lastStaleRead : lastStale;
             lastError = s.lastError != null ? s.lastError : lastError;
+            // every member watches the same servers: the first view that has any is kept
+            topology = topology.isEmpty() && s.topology != null ? s.topology : topology;
+            if (s.primaryFallbacks != null) {
+                s.primaryFallbacks.forEach((k, v) -> fallbacks.merge(k, v, Long::sum));
+            }
         }
         Map<String, String> byKind = new TreeMap<>();
         kinds.forEach((k, h) -> byKind.put(k, encode(h)));
@@ -205,7 +218,9 @@ public record Summary(
                 flushed,
                 pending,
                 sent,
-                received);
+                received,
+                topology,
+                fallbacks);
     }
 
     /** Operations per second. */
@@ -226,6 +241,21 @@ public record Summary(
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * This summary as the status endpoint serves it: without the two base64-encoded latency
+     * histograms ({@code latencyHistogram}, {@code latencyByKind}, most of its size) unless
+     * {@code histograms}; the percentiles stay.
+     */
+    public String toStatusJson(boolean histograms) {
+        if (histograms) {
+            return toJson();
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(this);
+        tree.remove("latencyHistogram");
+        tree.remove("latencyByKind");
+        return tree.toString();
     }
 
     /** A summary from {@link #toJson()}. */

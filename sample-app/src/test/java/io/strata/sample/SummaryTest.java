@@ -44,6 +44,21 @@ class SummaryTest {
         }
     }
 
+    /** Issue 16 item 5: {@code /status} stays small, without the base64 histograms unless asked. */
+    @Test
+    void statusJson_leavesOutTheHistograms_unlessAskedFor() {
+        Summary s = summary(1_000, 100, false);
+
+        String small = s.toStatusJson(false);
+        String full = s.toStatusJson(true);
+
+        assertThat(small).doesNotContain("latencyHistogram").doesNotContain("latencyByKind");
+        assertThat(small.length()).isLessThan(full.length());
+        assertThat(Summary.fromJson(small).operations()).isEqualTo(100);
+        assertThat(Summary.fromJson(small).p50Millis()).isEqualTo(s.p50Millis());
+        assertThat(Summary.fromJson(full).latencyByKind()).containsOnlyKeys("view-product");
+    }
+
     private static Summary summary(long micros, int n, boolean oneStale) {
         WorkloadStats stats = new WorkloadStats();
         for (int i = 0; i < n; i++) {

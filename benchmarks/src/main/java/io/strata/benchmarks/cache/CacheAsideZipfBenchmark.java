@@ -1,7 +1,5 @@
 package io.strata.benchmarks.cache;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.strata.benchmarks.Benchmark;
@@ -124,7 +122,7 @@ public final class CacheAsideZipfBenchmark implements Benchmark {
                                         ratios.get(PAIRS / 2) >= 20 ? "goal met" : "goal NOT met"));
                     }
                 }
-                comparison = versusHandWrittenCaffeine(counting, loads, zipf);
+                comparison = CacheAsideVersusCaffeine.run(counting, loads, zipf);
             }
         }
         return """
@@ -160,133 +158,6 @@ public final class CacheAsideZipfBenchmark implements Benchmark {
                         rows.toString().strip(),
                         comparison,
                         context.machineLine());
-    }
-
-    private static final int VS_L1 = 10_000;
-    private static final int VS_PAIRS = 5;
-    private static final int SEQUENCE = 1 << 21;
-
-    /**
-     * {@code TieredCache.get} (an L1 of {@value #VS_L1}, default settings otherwise) against the
-     * cache-aside a user would write by hand on Caffeine ({@code getIfPresent}, on a miss
-     * {@code Store.load} and {@code put}), same size, same 10 minute TTL, over the same store; both
-     * replay the same precomputed Zipf key sequence (each thread from its own offset), warmed the
-     * same way, in alternated rounds.
-     */
-    private static String versusHandWrittenCaffeine(Store<Long, Row> store, AtomicLong loads, Zipf zipf)
-            throws InterruptedException {
-        long[] sequence = new long[SEQUENCE];
-        for (int i = 0; i < SEQUENCE; i++) {
-            sequence[i] = zipf.next();
-        }
-        Cache<Long, Row> caffeine = Caffeine.newBuilder()
-                .maximumSize(VS_L1)
-                .expireAfterWrite(Duration.ofMinutes(10))
-                .build();
-        LongFunction<Row> handWritten = k -> {
-            Row r = caffeine.getIfPresent(k);
-            if (r == null) {
-                r = store.load(k);
-                if (r != null) {
-                    caffeine.put(k, r);
-                }
-            }
-            return r;
-        };
-        try (TieredCache<Long, Row> cache = TieredCache.builder("bench-vs-caffeine", Long.class, Row.class)
-                .tier(LocalTier.builder()
-                        .maximumSize(VS_L1)
-                        .expireAfterWrite(Duration.ofMinutes(10))
-                        .build())
-                .store(store)
-                .build()) {
-            LongFunction<Row> tiered = cache::get;
-            replay(handWritten, sequence, WARMUP_NANOS);
-            replay(tiered, sequence, WARMUP_NANOS);
-            List<Double> ratios = new ArrayList<>();
-            double[] sums = new double[2];
-            long[] gets = new long[2];
-            long[] missed = new long[2];
-            for (int p = 0; p < VS_PAIRS; p++) {
-                long before = loads.get();
-                double[] h = replay(handWritten, sequence, ROUND_NANOS);
-                missed[0] += loads.get() - before;
-                before = loads.get();
-                double[] t = replay(tiered, sequence, ROUND_NANOS);
-                missed[1] += loads.get() - before;
-                gets[0] += (long) h[1];
-                gets[1] += (long) t[1];
-                sums[0] += h[0] / VS_PAIRS;
-                sums[1] += t[0] / VS_PAIRS;
-                ratios.add(t[0] / h[0]);
-            }
-            Collections.sort(ratios);
-            double hitCaffeine = 1 - (double) missed[0] / gets[0];
-            double hitTiered = 1 - (double) missed[1] / gets[1];
-            double ratio = ratios.get(VS_PAIRS / 2);
-            boolean hitGoal = Math.abs(hitTiered - hitCaffeine) <= 0.01;
-            boolean speedGoal = ratio >= 0.95;
-            return """
-            #### TieredCache vs a hand-written Caffeine cache-aside
-
-            Same store (`JdbcStore` over the table above), same size (%,d entries), same 10 minute TTL; the
-            hand-written side is `getIfPresent`, then on a miss `Store.load` and `put`; TieredCache is
-            `get(id)` with only a `LocalTier`. Both replay one precomputed Zipf sequence of %,d keys (each
-            thread from its own offset, the same for both), warmed alike, then %d alternated pairs of
-            %.0f s rounds; hit ratio = 1 - store loads / gets. Goals: hit ratio within 1 point, throughput
-            >= 0.95x.
-
-            | cache-aside | reads/s | hit ratio |
-            |---|---|---|
-            | hand-written Caffeine (baseline) | %,.0f | %.4f |
-            | `TieredCache.get` | %,.0f | %.4f |
-
-            Hit ratio difference %+.2f points (%s); throughput **%.2fx** (min-max %.2f-%.2f) (%s).
-            """.formatted(
-                            VS_L1,
-                            SEQUENCE,
-                            VS_PAIRS,
-                            ROUND_NANOS / 1e9,
-                            sums[0],
-                            hitCaffeine,
-                            sums[1],
-                            hitTiered,
-                            100 * (hitTiered - hitCaffeine),
-                            hitGoal ? "goal met" : "goal NOT met",
-                            ratio,
-                            ratios.get(0),
-                            ratios.get(VS_PAIRS - 1),
-                            speedGoal ? "goal met" : "goal NOT met");
-        }
-    }
-
-    /** As {@link #measure}, each thread reading {@code sequence} from its own offset. */
-    private static double[] replay(LongFunction<Row> read, long[] sequence, long nanos) throws InterruptedException {
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong ops = new AtomicLong();
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            int offset = t * (SEQUENCE / THREADS);
-            threads.add(new Thread(() -> {
-                long n = 0;
-                while (running.get()) {
-                    if (read.apply(sequence[(int) ((offset + n) & (SEQUENCE - 1))]) == null) {
-                        throw new IllegalStateException("a row is missing");
-                    }
-                    n++;
-                }
-                ops.addAndGet(n);
-            }));
-        }
-        long start = System.nanoTime();
-        threads.forEach(Thread::start);
-        Thread.sleep(nanos / 1_000_000);
-        running.set(false);
-        for (Thread t : threads) {
-            t.join();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return new double[] {ops.get() / seconds, ops.get()};
     }
 
     /** A row value. */

@@ -7,7 +7,9 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The meters of one cache, all tagged {@code cache=<name>}. L1 gets, hits and evictions come from
@@ -20,11 +22,27 @@ public final class CacheMetrics {
     private final Tags tags;
     private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
     private final Timer loadTimer;
+    /** Resolved at the first load (not before: a cache that never loads shows no load meter). */
+    private volatile @Nullable Counter loadSuccesses;
+
+    private volatile @Nullable Counter loadFailures;
     private final Counter puts;
     private final DistributionSummary batchSize;
+    /** Whether anyone reads the meters: if not, loads are not timed (no clock read per miss). */
+    private final boolean recorded;
 
+    /** Meters that are read (a registry of the user's). */
     public CacheMetrics(MeterRegistry registry, String cacheName) {
+        this(registry, cacheName, true);
+    }
+
+    /**
+     * @param recorded whether the user gave the cache a registry; without one, counters still count
+     *     (into a registry nobody reads) but loads are not timed
+     */
+    public CacheMetrics(MeterRegistry registry, String cacheName, boolean recorded) {
         this.registry = registry;
+        this.recorded = recorded;
         this.tags = Tags.of("cache", cacheName);
         this.loadTimer = Timer.builder("strata.cache.load.latency")
                 .tags(tags)
@@ -67,13 +85,40 @@ public final class CacheMetrics {
         counter("strata.cache.evictions", "tier", tier, "cause", "corrupt").increment();
     }
 
-    public Timer.Sample startLoad() {
-        return Timer.start(registry);
+    /**
+     * The start of a load, for {@link #loadSucceeded} or {@link #loadFailed}: the registry clock's
+     * monotonic time, or 0 when nobody reads the meters. Nothing is allocated (no {@code Timer.Sample}).
+     */
+    public long loadStarted() {
+        return recorded ? registry.config().clock().monotonicTime() : 0;
     }
 
-    public void load(Timer.Sample sample, String result) {
-        sample.stop(loadTimer);
-        counter("strata.cache.loads", "result", result).increment();
+    /** A load that began at {@code started} ({@link #loadStarted}) returned. */
+    public void loadSucceeded(long started) {
+        loadEnded(started);
+        Counter c = loadSuccesses;
+        if (c == null) { // resolved once: a miss must not build the meter id (string joins, a map lookup)
+            c = counter("strata.cache.loads", "result", "success");
+            loadSuccesses = c;
+        }
+        c.increment();
+    }
+
+    /** A load that began at {@code started} ({@link #loadStarted}) threw. */
+    public void loadFailed(long started) {
+        loadEnded(started);
+        Counter c = loadFailures;
+        if (c == null) {
+            c = counter("strata.cache.loads", "result", "failure");
+            loadFailures = c;
+        }
+        c.increment();
+    }
+
+    private void loadEnded(long started) {
+        if (recorded) {
+            loadTimer.record(registry.config().clock().monotonicTime() - started, TimeUnit.NANOSECONDS);
+        }
     }
 
     public void leaseWait() {

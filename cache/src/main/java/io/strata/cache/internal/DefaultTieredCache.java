@@ -1,6 +1,5 @@
 package io.strata.cache.internal;
 
-import io.micrometer.core.instrument.Timer;
 import io.strata.cache.CacheException;
 import io.strata.cache.CacheLookup;
 import io.strata.cache.Store;
@@ -199,7 +198,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         if (e != null) {
             return e.value();
         }
-        long since = clock.millis(); // before the shared tiers are read (see LoadCoordinator)
+        long since = missStarted();
         e = findBelowL1(key, loader, null);
         return e != null ? e.value() : loads.load(key, loader, null, since).value();
     }
@@ -213,7 +212,7 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         if (e != null) {
             return e.value();
         }
-        long since = clock.millis();
+        long since = missStarted();
         e = findBelowL1(key, loader, cacheIf);
         return e != null ? e.value() : loads.load(key, loader, cacheIf, since).value();
     }
@@ -231,6 +230,15 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         Objects.requireNonNull(key, "key cannot be null");
         Entry<V> e = find(key, refreshLoader, null);
         return e != null ? e : (CacheLookup<V>) MISS;
+    }
+
+    /**
+     * The cache clock before the shared tiers are read on a miss, for a lease holder to know whether
+     * another member's load ended since (see {@link LoadCoordinator#load}); without a lease nothing
+     * reads it, and no clock is read.
+     */
+    private long missStarted() {
+        return loads.leased() ? clock.millis() : 0;
     }
 
     /**
@@ -349,13 +357,13 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
             }
         }
         if (!missing.isEmpty()) {
-            Timer.Sample sample = metrics.startLoad();
+            long started = metrics.loadStarted();
             Map<? extends K, ? extends V> loaded;
             try {
                 loaded = loader.apply(Set.copyOf(missing));
-                metrics.load(sample, "success");
+                metrics.loadSucceeded(started);
             } catch (RuntimeException ex) {
-                metrics.load(sample, "failure");
+                metrics.loadFailed(started);
                 throw new CacheException("cache " + name + ": bulk load of " + missing.size() + " keys failed", ex);
             }
             for (K key : missing) {
@@ -407,7 +415,8 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
                 try {
                     Objects.requireNonNull(writeBehind, "opened for write-behind")
                             .enqueue(key, e);
-                } catch (RuntimeException ex) {
+                } catch (Throwable ex) { // the queue is the write: any failure of it (see Failures) refuses the put
+                    Failures.rethrowIfFatal(ex);
                     throw new CacheException(
                             "cache " + name + ": write-behind enqueue of " + key + " failed, not acknowledged", ex);
                 }
@@ -511,7 +520,8 @@ public final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
     private void payTierDebts() {
         try {
             chain.payDebts();
-        } catch (RuntimeException ex) {
+        } catch (Throwable ex) { // the periodic task must survive any tier failure (see Failures)
+            Failures.rethrowIfFatal(ex);
             LOG.debug("cache {}: paying tier debt failed: {}", name, ex.toString());
         }
     }

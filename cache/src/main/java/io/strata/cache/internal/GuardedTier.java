@@ -13,7 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A remote tier behind a circuit breaker. A failed or refused call is a counted miss (reads) or a
- * counted, swallowed failure (writes): a tier outage costs hit ratio, never a read.
+ * counted, swallowed failure (writes): a tier outage costs hit ratio, never a read. "Failed" means
+ * any throwable but a {@link VirtualMachineError} (see {@link Failures}): a {@code LinkageError}
+ * from a client library of another version than Strata was built against is a failure of the
+ * tier like a refused connection.
  *
  * <p>Invariant (no value older than the store's survives an outage): a write or invalidation that
  * could not reach the tier leaves a debt on its key; until the debt is paid (the key is deleted
@@ -30,6 +33,9 @@ public final class GuardedTier<K, V> implements TierStore<K, V> {
     private final CacheMetrics metrics;
     private final Set<K> debt = ConcurrentHashMap.newKeySet();
     private volatile boolean debtAll;
+    /** The kinds of failure already logged at WARN (see {@link #failed}). */
+    private final Set<Class<?>> loggedKinds = ConcurrentHashMap.newKeySet();
+
     private final io.micrometer.core.instrument.Counter hits;
     private final io.micrometer.core.instrument.Counter misses;
 
@@ -201,9 +207,9 @@ public final class GuardedTier<K, V> implements TierStore<K, V> {
             Object result = op.get();
             breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             return result;
-        } catch (RuntimeException e) {
-            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
-            LOG.debug("tier {} failed: {}", name(), e.toString());
+        } catch (Throwable e) { // any failure of the tier, a LinkageError included, is a counted miss
+            Failures.rethrowIfFatal(e);
+            failed(System.nanoTime() - start, e);
             return FAILED;
         }
     }
@@ -217,10 +223,39 @@ public final class GuardedTier<K, V> implements TierStore<K, V> {
             op.run();
             breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             return true;
-        } catch (RuntimeException e) {
-            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
-            LOG.debug("tier {} failed: {}", name(), e.toString());
+        } catch (Throwable e) { // as in attempt: a counted write failure, never the caller's
+            Failures.rethrowIfFatal(e);
+            failed(System.nanoTime() - start, e);
             return false;
+        }
+    }
+
+    /**
+     * Records a failed call with the breaker and logs it: the first failure of each kind (exception
+     * class) at WARN with its stack trace, the rest at DEBUG, so a tier that fails on every call
+     * (down, or a client library that does not link) says so once instead of on every read.
+     */
+    private void failed(long nanos, Throwable e) {
+        breaker.onError(nanos, TimeUnit.NANOSECONDS, e);
+        if (loggedKinds.add(e.getClass())) {
+            if (e instanceof LinkageError) {
+                LOG.warn(
+                        "tier {} failed with {}: its client library does not link (a version other than the one"
+                                + " Strata was built against?); the tier is skipped as a miss, reads and writes go on"
+                                + " without it. Logged once.",
+                        name(),
+                        e.toString(),
+                        e);
+            } else {
+                LOG.warn(
+                        "tier {} failed with {}: counted as a miss (reads) or a write failure (writes), reads and"
+                                + " writes go on without it. Failures of this kind are logged at DEBUG from now on.",
+                        name(),
+                        e.toString(),
+                        e);
+            }
+        } else {
+            LOG.debug("tier {} failed: {}", name(), e.toString());
         }
     }
 

@@ -122,7 +122,8 @@ public final class InvalidationChannel implements AutoCloseable {
                 if (!running) {
                     break;
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // the sender must outlive any failure of its transport (see Failures)
+                Failures.rethrowIfFatal(e);
                 LOG.warn("cache {}: invalidation sender: {}", cacheName, e.toString());
             }
         }
@@ -151,7 +152,8 @@ public final class InvalidationChannel implements AutoCloseable {
             if (type != HEARTBEAT) {
                 metrics.invalidationSent();
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // a transport failure of any kind (see Failures): receivers see a gap
+            Failures.rethrowIfFatal(e);
             LOG.debug("cache {}: invalidation #{} not published: {}", cacheName, number, e.toString());
         }
     }

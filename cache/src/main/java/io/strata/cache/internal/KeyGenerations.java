@@ -1,7 +1,7 @@
 package io.strata.cache.internal;
 
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * Per-key generations, so that a load (or a promotion, or a refresh) that began before an
@@ -16,18 +16,20 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * bump and is dropped: once {@code invalidate} returns, no load that began before it can put its
  * value into this member's tiers. Puts bump without the lock: their entries carry a higher version
  * than any load and the tiers keep the highest version, so the bump only saves a useless install.
- * Hits never touch any of this.
+ * Hits never touch any of this. The locks are {@link StampedLock}s: a read lock is one CAS and,
+ * unlike {@code ReentrantReadWriteLock}'s, allocates no per-thread hold counter on a miss. They are
+ * not reentrant: nothing done under a read lock (tier writes) may install or invalidate again.
  */
 final class KeyGenerations {
 
     static final int STRIPES = 1024;
 
     private final AtomicLongArray generations = new AtomicLongArray(STRIPES);
-    private final ReentrantReadWriteLock[] locks = new ReentrantReadWriteLock[STRIPES];
+    private final StampedLock[] locks = new StampedLock[STRIPES];
 
     KeyGenerations() {
         for (int i = 0; i < STRIPES; i++) {
-            locks[i] = new ReentrantReadWriteLock();
+            locks[i] = new StampedLock();
         }
     }
 
@@ -44,43 +46,48 @@ final class KeyGenerations {
         return generations.get(stripe(key));
     }
 
-    /** Runs {@code install} only if {@code key}'s generation is still {@code stamp}; whether it ran. */
-    boolean installIfCurrent(Object key, long stamp, Runnable install) {
+    /**
+     * If {@code key}'s generation is still {@code stamp}, holds the key's install lock and returns a
+     * non-zero lock stamp to give to {@link #endInstall} once the tiers are written (in a
+     * {@code finally}); else returns 0 and holds nothing: the install must be dropped.
+     */
+    long beginInstall(Object key, long stamp) {
         int s = stripe(key);
-        ReentrantReadWriteLock.ReadLock lock = locks[s].readLock();
-        lock.lock();
-        try {
-            if (generations.get(s) != stamp) {
-                return false;
-            }
-            install.run();
-            return true;
-        } finally {
-            lock.unlock();
+        StampedLock lock = locks[s];
+        long held = lock.readLock();
+        if (generations.get(s) != stamp) {
+            lock.unlockRead(held);
+            return 0;
         }
+        return held;
+    }
+
+    /** Ends an install begun with {@link #beginInstall} that returned {@code held} (non-zero). */
+    void endInstall(Object key, long held) {
+        locks[stripe(key)].unlockRead(held);
     }
 
     /** Makes every stamp of {@code key} taken so far stale; waits for installs under way to finish. */
     void invalidate(Object key) {
         int s = stripe(key);
-        ReentrantReadWriteLock.WriteLock lock = locks[s].writeLock();
-        lock.lock();
+        StampedLock lock = locks[s];
+        long held = lock.writeLock();
         try {
             generations.incrementAndGet(s);
         } finally {
-            lock.unlock();
+            lock.unlockWrite(held);
         }
     }
 
     /** As {@link #invalidate} for every key. */
     void invalidateAll() {
         for (int s = 0; s < STRIPES; s++) {
-            ReentrantReadWriteLock.WriteLock lock = locks[s].writeLock();
-            lock.lock();
+            StampedLock lock = locks[s];
+            long held = lock.writeLock();
             try {
                 generations.incrementAndGet(s);
             } finally {
-                lock.unlock();
+                lock.unlockWrite(held);
             }
         }
     }

@@ -1,6 +1,5 @@
 package io.strata.cache.internal;
 
-import io.micrometer.core.instrument.Timer;
 import io.strata.cache.CacheException;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,11 +59,17 @@ public final class LoadCoordinator<K, V> {
         this.keyString = keyString;
     }
 
+    /** Whether loads go under a cluster-wide lease (and so read {@code since}). */
+    public boolean leased() {
+        return lease != null;
+    }
+
     /**
      * The entry for {@code key}, loaded once; the loaded value is stored only if {@code cacheIf} is
      * {@code null} or accepts it. Callers that joined the load get the same entry, stored or not.
      * {@code since}: the cache clock's millis before the caller read the shared tiers and missed;
-     * the lease holder reads them again only if another member released the key's lease since.
+     * the lease holder reads them again only if another member released the key's lease since
+     * (unread, and may be 0, when not {@link #leased}).
      */
     public Entry<V> load(
             K key, Function<? super K, ? extends V> loader, @Nullable Predicate<? super V> cacheIf, long since) {
@@ -137,7 +142,8 @@ public final class LoadCoordinator<K, V> {
             LoadLease.Outcome outcome;
             try {
                 outcome = lease.tryAcquireAfter(leaseName, leaseTime, readAt);
-            } catch (RuntimeException ex) {
+            } catch (Throwable ex) { // any failure of the lease service (see Failures) only costs the lease
+                Failures.rethrowIfFatal(ex);
                 LOG.debug("cache {}: lease service down, loading without it: {}", name, ex.toString());
                 return loadAndStore(key, loader, cacheIf, stamp);
             }
@@ -147,7 +153,8 @@ public final class LoadCoordinator<K, V> {
                 } finally {
                     try {
                         lease.release(leaseName, clock.millis(), leaseTime);
-                    } catch (RuntimeException ex) {
+                    } catch (Throwable ex) {
+                        Failures.rethrowIfFatal(ex);
                         LOG.debug("cache {}: lease release failed (it will expire): {}", name, ex.toString());
                     }
                 }
@@ -206,13 +213,13 @@ public final class LoadCoordinator<K, V> {
 
     /** Calls the loader, timed and counted; its failure is a {@link CacheException}. */
     public V callLoader(K key, Function<? super K, ? extends V> loader) {
-        Timer.Sample sample = metrics.startLoad();
+        long started = metrics.loadStarted();
         try {
             V value = loader.apply(key);
-            metrics.load(sample, "success");
+            metrics.loadSucceeded(started);
             return value;
         } catch (RuntimeException ex) {
-            metrics.load(sample, "failure");
+            metrics.loadFailed(started);
             throw new CacheException("cache " + name + ": load of " + key + " failed", ex);
         }
     }

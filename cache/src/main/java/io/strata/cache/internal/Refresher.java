@@ -90,7 +90,8 @@ public final class Refresher<K, V> implements AutoCloseable {
             background.execute(() -> {
                 try {
                     reload(key, current, loader, cacheIf, true);
-                } catch (RuntimeException ex) {
+                } catch (Throwable ex) {
+                    Failures.rethrowIfFatal(ex);
                     LOG.debug("cache {}: refresh of {} failed, keeping the old value: {}", name, key, ex.toString());
                 } finally {
                     refreshing.remove(key);
@@ -119,8 +120,9 @@ public final class Refresher<K, V> implements AutoCloseable {
             boolean acquired;
             try {
                 acquired = lease.tryAcquire("refresh:" + keyString.apply(key), leaseTime);
-            } catch (RuntimeException ex) {
-                acquired = true; // the lease service is down: refreshing here too is the lesser harm
+            } catch (Throwable ex) { // the lease service is down (see Failures): refreshing here too is the lesser harm
+                Failures.rethrowIfFatal(ex);
+                acquired = true;
             }
             if (!acquired) {
                 // once-only reloads come from schedule(), which passes the current entry

@@ -72,7 +72,11 @@ public final class TierChain<K, V> implements AutoCloseable {
      * absent), unless {@code key} was invalidated since {@code stamp}.
      */
     public void promote(K key, Entry<V> e, int foundAt, long stamp) {
-        generations.installIfCurrent(key, stamp, () -> {
+        long held = generations.beginInstall(key, stamp);
+        if (held == 0) {
+            return;
+        }
+        try {
             for (int j = foundAt - 1; j >= 0; j--) {
                 TierStore<K, V> t = tiers.get(j);
                 if (t.remote()) {
@@ -81,7 +85,9 @@ public final class TierChain<K, V> implements AutoCloseable {
                     t.put(key, e);
                 }
             }
-        });
+        } finally {
+            generations.endInstall(key, held);
+        }
     }
 
     /**
@@ -119,11 +125,18 @@ public final class TierChain<K, V> implements AutoCloseable {
      * unless {@code key} was invalidated since {@code stamp}; whether it was stored.
      */
     public boolean installLoaded(K key, Entry<V> e, long stamp) {
-        return generations.installIfCurrent(key, stamp, () -> {
+        long held = generations.beginInstall(key, stamp);
+        if (held == 0) {
+            return false;
+        }
+        try {
             for (int i = tiers.size() - 1; i >= 0; i--) {
                 tiers.get(i).putIfAbsent(key, e);
             }
-        });
+        } finally {
+            generations.endInstall(key, held);
+        }
+        return true;
     }
 
     /**
@@ -131,11 +144,18 @@ public final class TierChain<K, V> implements AutoCloseable {
      * version of the entry it replaces), unless {@code key} was invalidated or put since {@code stamp}.
      */
     public boolean installRefreshed(K key, Entry<V> e, long stamp) {
-        return generations.installIfCurrent(key, stamp, () -> {
+        long held = generations.beginInstall(key, stamp);
+        if (held == 0) {
+            return false;
+        }
+        try {
             for (int i = tiers.size() - 1; i >= 0; i--) {
                 tiers.get(i).put(key, e);
             }
-        });
+        } finally {
+            generations.endInstall(key, held);
+        }
+        return true;
     }
 
     /** The version of the nearest entry of {@code key} in any tier, or 0. */

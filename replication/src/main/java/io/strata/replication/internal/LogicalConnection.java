@@ -1,5 +1,6 @@
 package io.strata.replication.internal;
 
+import com.zaxxer.hikari.HikariPoolMXBean;
 import io.strata.replication.Consistency;
 import io.strata.replication.ConsistencyToken;
 import io.strata.replication.NodeRole;
@@ -22,6 +23,7 @@ import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.SQLTransientException;
 import java.sql.SQLWarning;
 import java.sql.SQLXML;
 import java.sql.Savepoint;
@@ -181,7 +183,8 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
             endFallbackTurn();
             boolean connectionFailure = Faults.isConnectionFailure(e);
             boolean conflict = n.role != NodeRole.PRIMARY && Faults.isRecoveryConflict(e);
-            if (!connectionFailure && !conflict) {
+            boolean capped = b == null && ReplicaSetDataSource.SQLSTATE_CONNECTION_CAP.equals(e.getSQLState());
+            if (!connectionFailure && !conflict && !capped) {
                 throw e;
             }
             if (connectionFailure) {
@@ -459,7 +462,21 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
                 throw e;
             }
             // HikariCP's "Connection is not available, request timed out" carries no SQLState
-            // unless the last connection attempt failed with one.
+            // unless the last connection attempt failed with one. With no failed attempt behind
+            // it and every connection busy, the node is up and the per-node cap is reached: that
+            // is load, not a dead node, so it gets a class-53 state (a pool or a circuit breaker
+            // must not take it for a broken connection) and Hikari's exception is not its cause.
+            HikariPoolMXBean mx = n.pool.getHikariPoolMXBean();
+            if (e.getCause() == null && mx != null && mx.getActiveConnections() >= n.pool.getMaximumPoolSize()) {
+                SQLTransientException capped = new SQLTransientException(
+                        "replica set " + set.name() + ": node " + n.name() + " is at its connection cap ("
+                                + n.pool.getMaximumPoolSize() + " connections, all busy) and none came free within "
+                                + n.pool.getConnectionTimeout() + " ms; retry later, or raise the pool size "
+                                + "within the server's max_connections (see the README's connection budget)",
+                        ReplicaSetDataSource.SQLSTATE_CONNECTION_CAP);
+                capped.addSuppressed(e);
+                throw capped;
+            }
             throw new SQLTransientConnectionException(
                     "replica set " + set.name() + ": node " + n.name() + " gave no connection within "
                             + n.pool.getConnectionTimeout() + " ms (pool of " + n.pool.getMaximumPoolSize()

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.strata.replication.NodeRole;
 import io.strata.replication.ReadCandidate;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One PostgreSQL server: its pool, circuit breaker and what the lag monitor last saw of it.
@@ -26,6 +27,9 @@ final class Node implements ReadCandidate {
     final Counter reads;
     final Counter writes;
     private final ReplicaSet set;
+
+    /** This node's server's monitor (shared in the JVM); null until the set starts. */
+    volatile @Nullable NodeMonitor monitor;
 
     /** The role decided by the set; see {@link ReplicaSet#onObservation}. */
     volatile NodeRole role = NodeRole.UNKNOWN;

@@ -2,6 +2,7 @@ package io.strata.replication.internal;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -9,6 +10,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -26,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +50,7 @@ public final class ReplicaSet implements AutoCloseable {
     private final List<Node> replicasView; // every node but the configured primary, for routing scans
     private final LsnSamples samples = new LsnSamples(SAMPLE_CAPACITY);
     private final LagMonitor monitor;
+    private final @Nullable ClusterSamples cluster;
     private final ReadRouter router;
     private final MeterRegistry registry;
     private final Counter retries;
@@ -115,14 +119,73 @@ public final class ReplicaSet implements AutoCloseable {
                 .tag("replicaSet", config.name())
                 .register(registry);
         this.router = new ReadRouter(this, config, registry);
-        this.monitor = new LagMonitor(this, config, nodes);
+        ClusterSettings cs = config.cluster();
+        this.cluster = cs != null ? ClusterSamples.acquire(cs) : null;
+        this.monitor = new LagMonitor(this, config, nodes, cluster);
+        for (Node n : nodes) {
+            registerMonitorMetrics(n);
+        }
+    }
+
+    /**
+     * Per node: polls this instance sent ({@code source=own}: no cluster, or this member is the
+     * node's assigned poller; {@code source=fallback}: the cluster's samples were too old),
+     * samples applied from or dropped of other members, and connections (the pool's, and the
+     * monitor's own: 0 or 1). The monitor is shared by every replica set in the JVM that names
+     * the same server, so two sets in one registry report the same polls twice, once per set.
+     */
+    private void registerMonitorMetrics(Node n) {
+        for (String source : List.of("own", "fallback")) {
+            FunctionCounter.builder("strata.replication.monitor.polls", n, x -> {
+                        NodeMonitor m = x.monitor;
+                        return m == null ? 0 : (source.equals("own") ? m.polls : m.fallbackPolls).sum();
+                    })
+                    .description("lag monitor polls this instance sent to the node")
+                    .tag("replicaSet", config.name())
+                    .tag("node", n.name())
+                    .tag("source", source)
+                    .register(registry);
+        }
+        for (String outcome : List.of("applied", "dropped")) {
+            FunctionCounter.builder("strata.replication.monitor.samples", n, x -> {
+                        NodeMonitor m = x.monitor;
+                        return m == null ? 0 : (outcome.equals("applied") ? m.samplesReceived : m.samplesDropped).sum();
+                    })
+                    .description("lag samples of the node received from other cluster members")
+                    .tag("replicaSet", config.name())
+                    .tag("node", n.name())
+                    .tag("outcome", outcome)
+                    .register(registry);
+        }
+        Gauge.builder("strata.replication.connections", n, x -> {
+                    HikariPoolMXBean mx = x.pool.getHikariPoolMXBean();
+                    return mx == null ? 0 : mx.getTotalConnections();
+                })
+                .description("physical connections this instance holds to the node")
+                .tag("replicaSet", config.name())
+                .tag("node", n.name())
+                .tag("kind", "pool")
+                .register(registry);
+        Gauge.builder("strata.replication.connections", n, x -> {
+                    NodeMonitor m = x.monitor;
+                    return m != null && m.connected() ? 1 : 0;
+                })
+                .description("physical connections this instance holds to the node")
+                .tag("replicaSet", config.name())
+                .tag("node", n.name())
+                .tag("kind", "monitor")
+                .register(registry);
     }
 
     /** Creates the pools and starts the lag monitor (after one synchronous poll of every node). */
     public static ReplicaSet start(ReplicaSetConfig config) {
         ReplicaSet set = new ReplicaSet(Objects.requireNonNull(config));
-        set.monitor.pollAllOnce();
-        set.monitor.start();
+        try {
+            set.monitor.start();
+        } catch (RuntimeException e) {
+            set.close();
+            throw e;
+        }
         return set;
     }
 
@@ -144,7 +207,11 @@ public final class ReplicaSet implements AutoCloseable {
         // A node that is down must not stall a statement for HikariCP's default 30 s.
         hc.setConnectionTimeout(Math.max(250, config.nodeTimeout().toMillis()));
         hc.setInitializationFailTimeout(-1);
+        // Pools shrink when idle: no connection is kept open for nothing, and one idle for a
+        // minute is closed (HikariCP's default is 10 minutes), so a fleet's footprint on a
+        // server follows its load (see the README's connection budget).
         hc.setMinimumIdle(0);
+        hc.setIdleTimeout(60_000);
         hc.setMaximumPoolSize(10);
         (spec.primary() ? config.primaryPool() : config.replicaPool()).accept(hc);
         if (spec.jdbcUrl() != null) {
@@ -374,6 +441,9 @@ public final class ReplicaSet implements AutoCloseable {
         }
         closed = true;
         monitor.close();
+        if (cluster != null) {
+            ClusterSamples.release(cluster);
+        }
         for (Node n : nodes) {
             n.pool.close();
         }

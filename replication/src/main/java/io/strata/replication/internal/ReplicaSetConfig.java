@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param circuitBreaker null for the default
  * @param meterRegistry null for none
  * @param statementNetworkTimeout zero for none
+ * @param cluster null when lag samples are not shared in a cluster
  * @param ignoreLagForTesting deliberately broken routing (every replica counts as fresh), only
  *     for tests that show a checker catches stale reads
  */
@@ -43,4 +44,5 @@ public record ReplicaSetConfig(
         @Nullable CircuitBreakerConfig circuitBreaker,
         @Nullable MeterRegistry meterRegistry,
         Clock clock,
+        @Nullable ClusterSettings cluster,
         boolean ignoreLagForTesting) {}

@@ -31,6 +31,11 @@ public final class SqlStates {
     public static final String CROSS_SHARD_TX = "SR008";
     /** A JDBC method or option that the router does not support. */
     public static final String UNSUPPORTED_JDBC = "SR009";
+    /**
+     * A statement's shard connections stayed busy past {@code connectionWait} (every permit of a
+     * shard held by other logical connections); nothing was sent to any shard.
+     */
+    public static final String CONNECTIONS_BUSY = "SR010";
 
     /** How the router's logical connections and statements refuse a JDBC method (SR009). */
     public static final JdbcRefusal JDBC_REFUSAL =

@@ -45,8 +45,9 @@ public final class Processes {
         }
         if (Integer.valueOf(0).equals(uid)) {
             throw new IllegalStateException("PostgreSQL refuses to run as root, and this JVM runs as root. "
-                    + "Run the tests as an unprivileged user: `bash .ci/run` (or `bash .ci/as-user mvn ...`) "
-                    + "creates one and runs Maven as that user.");
+                    + "Run as an unprivileged user; as root, `bash .ci/as-user` creates one and runs a command as it."
+                    + " The demo: `bash .ci/as-user mvn -B -ntp -pl sample-app -am package -DskipTests exec:java`;"
+                    + " the tests: `bash .ci/run` (or `bash .ci/as-user mvn -B -ntp verify`).");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.strata.cache.internal.redis;
 
+import io.strata.cache.internal.Failures;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -53,7 +54,8 @@ final class RedisInvalidationTransport implements AutoCloseable, io.strata.cache
                         try {
                             jedis.subscribe(s, channel);
                             first = false;
-                        } catch (RuntimeException e) {
+                        } catch (Throwable e) { // resubscribe after any failure (see Failures)
+                            Failures.rethrowIfFatal(e);
                             if (!running) {
                                 return;
                             }

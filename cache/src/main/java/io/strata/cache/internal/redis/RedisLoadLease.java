@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.params.SetParams;
 
 /**
  * Leases as Redis keys: {@code SET NX PX} takes one; a load lease is taken and given back by
@@ -39,8 +38,7 @@ final class RedisLoadLease implements LoadLease {
 
     @Override
     public boolean tryAcquire(String name, Duration holdTime) {
-        return jedis.set(prefix + name, holder, SetParams.setParams().nx().px(Math.max(1, holdTime.toMillis())))
-                != null;
+        return jedis.set(prefix + name, holder, SetIfAbsent.expiringAfter(holdTime.toMillis())) != null;
     }
 
     @Override

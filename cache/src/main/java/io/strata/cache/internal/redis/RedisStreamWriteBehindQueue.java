@@ -23,7 +23,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
@@ -213,7 +212,7 @@ public final class RedisStreamWriteBehindQueue<K, V> implements WriteBehindQueue
             }
             owned[p] = false;
         }
-        owned[p] = jedis.set(ownerKey, me, SetParams.setParams().nx().px(OWNER_LEASE_MILLIS)) != null;
+        owned[p] = jedis.set(ownerKey, me, SetIfAbsent.expiringAfter(OWNER_LEASE_MILLIS)) != null;
         if (owned[p]) {
             try {
                 jedis.xgroupCreate(stream(p), GROUP, new StreamEntryID(0, 0), true);

@@ -21,7 +21,6 @@ import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
 
 /**
@@ -157,7 +156,7 @@ public final class RedisTierStore<K, V> implements TierStore<K, V> {
         byte[] k = redisKey(key);
         byte[] bytes = codec.encode(entry);
         long ttl = entry.ttlMillis(clock.millis());
-        if (jedis.set(k, bytes, SetParams.setParams().nx().px(ttl)) == null) {
+        if (jedis.set(k, bytes, SetIfAbsent.expiringAfter(ttl)) == null) {
             Entry<V> current = decode(k, jedis.get(k));
             if (current == null || !current.alive(clock.millis())) {
                 putIfNewer(k, bytes, ttl); // a put that arrived since the GET has a higher version

@@ -22,6 +22,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -53,6 +56,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * globalSequences: [orders_seq]    # live on sequenceShard; nextval/currval/setval route there
  * sequenceShard: shard0            # default: the first shard
  * identityStride: 64               # interleaved identity/serial sequences; 0: off
+ * execution: { threads: 16, maxShardsPerStatement: 0, maxConnectionsPerShard: 10, connectionWait: 30s }
  * </pre>
  */
 public final class YamlConfig {
@@ -68,13 +72,18 @@ public final class YamlConfig {
             "planCacheSize",
             "globalSequences",
             "sequenceShard",
-            "identityStride");
+            "identityStride",
+            "execution");
     private static final Set<String> SHARD = Set.of(
             "name", "primary", "replicas", "username", "password", "pool", "maxLag", "readStrategy", "noReplicaPolicy");
     private static final Set<String> POOL =
             Set.of("maximumPoolSize", "minimumIdle", "connectionTimeout", "idleTimeout", "maxLifetime");
 
     private final List<String> errors = new ArrayList<>();
+    /** Per shard name: its pool.maximumPoolSize when the file gives one (the default maxConnectionsPerShard). */
+    private final Map<String, Integer> poolSizes = new java.util.LinkedHashMap<>();
+
+    private final Set<String> unresolved = new java.util.HashSet<>();
     private final String origin;
 
     private YamlConfig(String origin) {
@@ -152,8 +161,23 @@ public final class YamlConfig {
         return loaded;
     }
 
-    /** Parses YAML text; {@code origin} names it in error messages. */
+    /**
+     * Parses YAML text; {@code origin} names it in error messages. {@code ${NAME}} and
+     * {@code ${NAME:default}} in any text value are replaced by the environment variable
+     * {@code NAME} (see {@link #parse(String, String, Function)}).
+     */
     public static Loaded parse(String text, String origin) throws SQLException {
+        return parse(text, origin, System::getenv);
+    }
+
+    /**
+     * Parses YAML text, replacing {@code ${NAME}} and {@code ${NAME:default}} in every text value by
+     * {@code env.apply(NAME)} (the default when it answers null; {@code $${} stands for a literal
+     * {@code ${}). A variable that is neither set nor defaulted is a configuration error reported
+     * with its path, like every other. A value that is one placeholder and resolves to a whole
+     * number is read as that number, so {@code maximumPoolSize: ${POOL_SIZE:20}} works.
+     */
+    public static Loaded parse(String text, String origin, Function<String, String> env) throws SQLException {
         YamlConfig config = new YamlConfig(origin);
         Object root;
         try {
@@ -162,6 +186,7 @@ public final class YamlConfig {
             throw new SQLException(
                     "Strata: configuration " + origin + " is not valid YAML: " + e.getMessage(), "22023", e);
         }
+        root = config.substitute(root, "", env);
         Loaded loaded = config.read(root);
         if (!config.errors.isEmpty()) {
             throw new SQLException(
@@ -172,7 +197,80 @@ public final class YamlConfig {
         return loaded;
     }
 
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$(\\$?)\\{([^}:]*)(?::([^}]*))?}");
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("0|-?[1-9][0-9]{0,9}");
+
+    // Replaces ${NAME} / ${NAME:default} in every text value of the tree, keys left alone.
+    private Object substitute(Object node, String path, Function<String, String> env) {
+        if (node instanceof Map<?, ?> m) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                String key = String.valueOf(e.getKey());
+                out.put(e.getKey(), substitute(e.getValue(), path.isEmpty() ? key : path + "." + key, env));
+            }
+            return out;
+        }
+        if (node instanceof List<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            for (int i = 0; i < list.size(); i++) {
+                out.add(substitute(list.get(i), path + "[" + i + "]", env));
+            }
+            return out;
+        }
+        if (!(node instanceof String text) || !text.contains("${")) {
+            return node;
+        }
+        Matcher m = PLACEHOLDER.matcher(text);
+        StringBuilder out = new StringBuilder();
+        boolean whole = false;
+        boolean failed = false;
+        while (m.find()) {
+            String replacement;
+            if (!m.group(1).isEmpty()) {
+                replacement = m.group().substring(1); // $${X} is the literal ${X}
+            } else {
+                String name = m.group(2);
+                if (!name.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+                    error(path.isEmpty() ? "(root)" : path, "'${" + name + "}' is not a valid variable name");
+                    failed = true;
+                    continue;
+                }
+                String value = env.apply(name);
+                if (value == null) {
+                    value = m.group(3);
+                }
+                if (value == null) {
+                    error(
+                            path.isEmpty() ? "(root)" : path,
+                            "environment variable '" + name + "' is not set (set it, or give a default: ${" + name
+                                    + ":default})");
+                    failed = true;
+                    continue;
+                }
+                replacement = value;
+                whole = m.start() == 0 && m.end() == text.length();
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(out);
+        if (failed) {
+            unresolved.add(path);
+            return null; // reported; later checks of this path stay silent
+        }
+        String result = out.toString();
+        if (whole && WHOLE_NUMBER.matcher(result).matches()) {
+            long n = Long.parseLong(result);
+            if (n >= Integer.MIN_VALUE && n <= Integer.MAX_VALUE) {
+                return (int) n;
+            }
+        }
+        return result;
+    }
+
     private void error(String path, String message) {
+        if (unresolved.contains(path)) {
+            return; // a value that could not be substituted was reported once, with its cause
+        }
         errors.add(path + ": " + message);
     }
 
@@ -372,7 +470,42 @@ public final class YamlConfig {
             builder.planCacheSize(cache);
         }
         sequences(top, shardNames, builder);
+        execution(top, builder);
         return new Loaded(builder, shardBuilders);
+    }
+
+    /** The {@code execution} section: parallel shard calls and connection permits. */
+    private void execution(Map<String, Object> top, ShardingDataSource.Builder builder) {
+        Integer perShard = null;
+        if (top.get("execution") != null) {
+            Map<String, Object> ex = map(top.get("execution"), "execution");
+            if (ex != null) {
+                unknownKeys(
+                        ex,
+                        Set.of("threads", "maxShardsPerStatement", "maxConnectionsPerShard", "connectionWait"),
+                        "execution");
+                Integer threads = integer(ex.get("threads"), "execution.threads", 1, 4096);
+                if (threads != null) {
+                    builder.executorThreads(threads);
+                }
+                Integer perStatement =
+                        integer(ex.get("maxShardsPerStatement"), "execution.maxShardsPerStatement", 0, 1 << 20);
+                if (perStatement != null) {
+                    builder.maxShardsPerStatement(perStatement);
+                }
+                perShard = integer(ex.get("maxConnectionsPerShard"), "execution.maxConnectionsPerShard", 1, 10_000);
+                if (perShard != null) {
+                    builder.maxConnectionsPerShard(perShard);
+                }
+                Duration wait = duration(ex.get("connectionWait"), "execution.connectionWait");
+                if (wait != null) {
+                    builder.connectionWait(wait);
+                }
+            }
+        }
+        if (perShard == null) {
+            poolSizes.forEach(builder::maxConnectionsPerShard);
+        }
     }
 
     private void sequences(Map<String, Object> top, Set<String> shardNames, ShardingDataSource.Builder builder) {
@@ -494,6 +627,9 @@ public final class YamlConfig {
                 Duration timeout = duration(pool.get("connectionTimeout"), path + ".pool.connectionTimeout");
                 Duration idle = duration(pool.get("idleTimeout"), path + ".pool.idleTimeout");
                 Duration life = duration(pool.get("maxLifetime"), path + ".pool.maxLifetime");
+                if (max != null && name != null) {
+                    poolSizes.put(name, max);
+                }
                 if (max != null && min != null && min > max) {
                     error(path + ".pool.minimumIdle", "must not exceed maximumPoolSize (" + max + ") but was " + min);
                 }

@@ -37,6 +37,13 @@ import java.util.Map;
 public final class Execution {
 
     private final LogicalConnection connection;
+    // Reused by every execute on this connection (one thread at a time, never re-entered): the
+    // outcome (its fields are copied out at once by the statement), the target set, and the one
+    // shard call of a single-shard statement, so a routed point select allocates none of them.
+    private final Outcome outcome = new Outcome();
+    private final BitSet targets = new BitSet();
+    private final Shot single = new Shot();
+    private final Shot[] singleShots = {single};
 
     public Execution(LogicalConnection connection) {
         this.connection = connection;
@@ -64,7 +71,10 @@ public final class Execution {
      */
     public Outcome execute(LogicalStatement owner, Plan plan, Param[] params, Keys keys) throws SQLException {
         connection.checkOpen();
-        Outcome outcome = new Outcome();
+        Outcome outcome = this.outcome;
+        outcome.resultSet = null;
+        outcome.updateCount = -1;
+        outcome.generatedKeys = null;
         if (plan.isSession()) {
             connection.session(plan.sql());
             outcome.updateCount = 0;
@@ -76,7 +86,8 @@ public final class Execution {
         RouteKind kind = kindOf(plan, calls);
         boolean write = plan.isWrite();
         boolean ddl = write && plan.target == Plan.Target.ALL && plan.tables().isEmpty();
-        BitSet targets = new BitSet();
+        BitSet targets = this.targets;
+        targets.clear();
         for (Call c : calls) {
             targets.set(c.shard());
         }
@@ -87,17 +98,26 @@ public final class Execution {
         // Sequence functions run on the primary's session, where the connection's nextval ran.
         Consistency statementConsistency =
                 write ? null : plan.sequence != null ? Consistency.STRONG : connection.hintConsistency(plan);
-        List<ResultSet> results = new ArrayList<>(calls.size());
-        List<ResultSet> generated = new ArrayList<>();
-        long count = 0;
-        boolean counted = false;
+        int n = calls.size();
+        Shot[] shots = n == 1 ? singleShots : new Shot[n];
+        single.clear();
+        boolean wantKeys = keys.requested() && write;
+        if (!write && n > 1 && plan.merge != null && (!plan.merge.order().isEmpty() || plan.merge.grouping())) {
+            // Read (once, cached) how the shards order text before this statement takes its
+            // connections: the check borrows its own, and must not wait behind ours.
+            connection.router.textOrder();
+        }
         try {
+            connection.open(targets);
             if (implicit) {
                 for (Call c : calls) {
                     connection.shard(c.shard()).setAutoCommit(false);
                 }
             }
-            for (Call call : calls) {
+            // On the caller's thread, in shard order: connections, savepoints, consistency and the
+            // physical statements, so that cancel() reaches every shard before any runs.
+            for (int i = 0; i < n; i++) {
+                Call call = calls.get(i);
                 Connection c = connection.shard(call.shard());
                 if (!connection.autoCommit && write && !ddl) {
                     connection.bindSavepoints(call.shard(), c);
@@ -106,45 +126,25 @@ public final class Execution {
                 if (rs != null) {
                     rs.setConsistency(statementConsistency);
                 }
-                try {
-                    String sql = call.sql() == plan.sql() ? call.sql() : hintPrefix(plan) + call.sql();
-                    Statement st = owner.physical(call.shard(), c, sql, params != null, keys);
-                    connection.router.metrics.statement(kind, call.shard());
-                    boolean hasRows;
-                    if (params != null) {
-                        PreparedStatement ps = (PreparedStatement) st;
-                        bind(ps, call, plan, params);
-                        hasRows = ps.execute();
-                    } else {
-                        hasRows = executePlain(st, sql, keys);
-                    }
-                    if (hasRows) {
-                        results.add(st.getResultSet());
-                    } else {
-                        if (call.rows() != null && keys.requested()) {
-                            checkInsertedRows(call, st.getLargeUpdateCount());
-                        }
-                        long n = st.getLargeUpdateCount();
-                        if (n >= 0) {
-                            if (plan.countsOneCopy() || ddl) {
-                                count = counted ? count : n;
-                            } else {
-                                count += n;
-                            }
-                            counted = true;
-                        }
-                    }
-                    if (keys.requested() && write) {
-                        generated.add(st.getGeneratedKeys());
-                    }
-                } finally {
-                    if (rs != null) {
-                        rs.setConsistency(connection.consistency());
-                    }
-                }
-                if (write && !connection.autoCommit) {
-                    connection.written.set(call.shard());
-                }
+                String sql = call.sql() == plan.sql() ? call.sql() : hintPrefix(plan) + call.sql();
+                Shot shot = n == 1 ? single : new Shot();
+                shot.call = call;
+                shot.sql = sql;
+                shot.replicaSet = rs;
+                shots[i] = shot;
+                shot.statement = owner.physical(call.shard(), c, sql, params != null, keys);
+                connection.router.metrics.statement(kind, call.shard());
+            }
+            if (write && !connection.autoCommit) {
+                // Before running: a shard whose part succeeded while another failed still holds
+                // writes, and the transaction must then end on every shard alike (two-phase).
+                connection.written.or(targets);
+            }
+            owner.checkNotCancelled();
+            if (n == 1) {
+                shots[0].run(owner, plan, params, keys, wantKeys);
+            } else {
+                connection.router.calls.runAll(n, i -> shots[i].run(owner, plan, params, keys, wantKeys));
             }
             if (ddl) {
                 connection.router.forgetTextOrder(); // DDL may have declared a column collation
@@ -171,15 +171,18 @@ public final class Execution {
                     }
                 }
             }
-            for (ResultSet r : results) {
-                try {
-                    r.close();
-                } catch (SQLException ignored) {
-                    // the original failure matters
+            for (Shot shot : shots) {
+                if (shot != null && shot.call != null) {
+                    shot.closeQuietly();
                 }
             }
             throw e;
         } finally {
+            for (Shot shot : shots) {
+                if (shot != null && shot.call != null && shot.replicaSet != null) {
+                    shot.replicaSet.setConsistency(connection.consistency());
+                }
+            }
             if (implicit) {
                 for (Call c : calls) {
                     Connection p = connection.physical[c.shard()];
@@ -187,6 +190,36 @@ public final class Execution {
                         p.setAutoCommit(true);
                     }
                 }
+            }
+        }
+        if (n == 1) {
+            Shot only = shots[0];
+            if (only.rows != null) {
+                outcome.resultSet = only.rows;
+            } else {
+                outcome.updateCount = Math.max(0, only.count);
+            }
+            outcome.generatedKeys = only.keys;
+            only.clear(); // hold no result past the call
+            return outcome;
+        }
+        List<ResultSet> results = new ArrayList<>(n);
+        List<ResultSet> generated = wantKeys ? new ArrayList<>(n) : List.of();
+        long count = 0;
+        boolean counted = false;
+        for (Shot shot : shots) {
+            if (shot.rows != null) {
+                results.add(shot.rows);
+            } else if (shot.count >= 0) {
+                if (plan.countsOneCopy() || ddl) {
+                    count = counted ? count : shot.count;
+                } else {
+                    count += shot.count;
+                }
+                counted = true;
+            }
+            if (wantKeys) {
+                generated.add(shot.keys);
             }
         }
         if (!results.isEmpty()) {
@@ -201,6 +234,63 @@ public final class Execution {
                     generated.size() == 1 ? generated.get(0) : writeResult(owner, plan, calls, generated);
         }
         return outcome;
+    }
+
+    /** One physical call of an execution: what it runs on and what it produced. */
+    private static final class Shot {
+        Call call;
+        String sql;
+        ReplicaSetConnection replicaSet;
+        Statement statement;
+        ResultSet rows;
+        long count = -1;
+        ResultSet keys;
+
+        void clear() {
+            call = null;
+            sql = null;
+            replicaSet = null;
+            statement = null;
+            rows = null;
+            count = -1;
+            keys = null;
+        }
+
+        /** Binds and runs the statement; may run on an executor thread. */
+        void run(LogicalStatement owner, Plan plan, Param[] params, Keys keys, boolean wantKeys) throws SQLException {
+            owner.checkNotCancelled();
+            boolean hasRows;
+            if (params != null) {
+                PreparedStatement ps = (PreparedStatement) statement;
+                bind(ps, call, plan, params);
+                hasRows = ps.execute();
+            } else {
+                hasRows = executePlain(statement, sql, keys);
+            }
+            if (hasRows) {
+                rows = statement.getResultSet();
+            } else {
+                if (call.rows() != null && keys.requested()) {
+                    checkInsertedRows(call, statement.getLargeUpdateCount());
+                }
+                count = statement.getLargeUpdateCount();
+            }
+            if (wantKeys) {
+                this.keys = statement.getGeneratedKeys();
+            }
+        }
+
+        void closeQuietly() {
+            for (ResultSet r : new ResultSet[] {rows, keys}) {
+                if (r != null) {
+                    try {
+                        r.close();
+                    } catch (SQLException ignored) {
+                        // the original failure matters
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -354,6 +444,7 @@ public final class Execution {
             final int index;
             PreparedStatement statement;
             int[] counts;
+            ResultSet keys;
 
             Group(int shard, String sql, int index) {
                 this.shard = shard;
@@ -386,6 +477,7 @@ public final class Execution {
         List<List<int[]>> placed = new ArrayList<>(batch.size());
         List<ResultSet> keyResults = new ArrayList<>();
         try {
+            connection.open(targets);
             if (implicit) {
                 for (int s = targets.nextSetBit(0); s >= 0; s = targets.nextSetBit(s + 1)) {
                     connection.shard(s).setAutoCommit(false);
@@ -412,15 +504,44 @@ public final class Execution {
                     g.entries.add(i);
                 }
             }
-            for (Group g : groups.values()) {
-                RouteKind kind = targets.cardinality() == 1
-                        ? RouteKind.SINGLE
-                        : plan.kind() == RouteKind.BROADCAST ? RouteKind.BROADCAST : RouteKind.MULTI;
+            List<Group> all = new ArrayList<>(groups.values());
+            RouteKind kind = targets.cardinality() == 1
+                    ? RouteKind.SINGLE
+                    : plan.kind() == RouteKind.BROADCAST ? RouteKind.BROADCAST : RouteKind.MULTI;
+            for (Group g : all) {
                 connection.router.metrics.statement(kind, g.shard);
-                int[] r = g.statement.executeBatch();
-                g.counts = r;
+            }
+            if (write && !connection.autoCommit) {
+                connection.written.or(targets); // see execute: a part that ran holds writes even if another failed
+            }
+            owner.checkNotCancelled();
+            // One task per shard (a shard may have several groups, one per SQL text): a physical
+            // connection is never used by two threads at once.
+            List<List<Group>> byShard = new ArrayList<>();
+            for (int s = targets.nextSetBit(0); s >= 0; s = targets.nextSetBit(s + 1)) {
+                List<Group> mine = new ArrayList<>();
+                for (Group g : all) {
+                    if (g.shard == s) {
+                        mine.add(g);
+                    }
+                }
+                if (!mine.isEmpty()) {
+                    byShard.add(mine);
+                }
+            }
+            connection.router.calls.runAll(byShard.size(), i -> {
+                for (Group g : byShard.get(i)) {
+                    owner.checkNotCancelled();
+                    g.counts = g.statement.executeBatch();
+                    if (wantKeys) {
+                        g.keys = g.statement.getGeneratedKeys();
+                    }
+                }
+            });
+            for (Group g : all) {
+                int[] r = g.counts;
                 if (wantKeys) {
-                    keyResults.add(g.statement.getGeneratedKeys());
+                    keyResults.add(g.keys);
                 }
                 for (int k = 0; k < r.length && k < g.entries.size(); k++) {
                     int entry = g.entries.get(k);
@@ -608,20 +729,27 @@ public final class Execution {
         if (map == null) {
             int n = plan.parameterCount();
             for (int i = 1; i <= n; i++) {
-                param(params, i).binder().bind(ps, i);
+                bindOne(ps, call, params, i, i);
             }
         } else {
             for (int j = 0; j < map.length; j++) {
-                param(params, map[j]).binder().bind(ps, j + 1);
+                bindOne(ps, call, params, map[j], j + 1);
             }
         }
     }
 
-    private static Param param(Param[] params, int index) throws SQLException {
+    /** Binds the application's parameter {@code index} (or this call's replacement of it) at {@code at}. */
+    private static void bindOne(PreparedStatement ps, Call call, Param[] params, int index, int at)
+            throws SQLException {
+        Call.Bind replaced = call.bound() == null ? null : call.replacement(index);
+        if (replaced != null) {
+            replaced.bind(ps, at);
+            return;
+        }
         if (index > params.length || params[index - 1] == null) {
             throw new SQLException("Strata: no value specified for parameter " + index, "07001");
         }
-        return params[index - 1];
+        params[index - 1].binder().bind(ps, at);
     }
 
     private ResultSet merge(

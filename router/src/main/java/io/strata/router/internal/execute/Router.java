@@ -31,6 +31,10 @@ public final class Router {
     final int identityStride;
     /** The shard index global sequences and the id-node lease table live on. */
     final int sequenceShard;
+    /** Runs a statement's shard calls in parallel. */
+    public final ShardCalls calls;
+    /** Bounds the logical connections holding each shard; statements take their shards all or none. */
+    public final ShardPermits permits;
 
     /** Assembles a router; {@code twoPhase} is null under {@link TransactionPolicy#REJECT}. */
     public Router(
@@ -43,7 +47,9 @@ public final class Router {
             RouterMetrics metrics,
             String url,
             int identityStride,
-            int sequenceShard) {
+            int sequenceShard,
+            ShardCalls calls,
+            ShardPermits permits) {
         this.shardNames = List.copyOf(shardNames);
         this.shards = List.copyOf(shards);
         this.rules = rules;
@@ -54,6 +60,8 @@ public final class Router {
         this.url = url;
         this.identityStride = identityStride;
         this.sequenceShard = sequenceShard;
+        this.calls = calls;
+        this.permits = permits;
     }
 
     /** How the shards order text; read on first use and again after DDL through the router. */

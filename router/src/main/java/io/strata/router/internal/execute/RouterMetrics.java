@@ -49,6 +49,22 @@ public final class RouterMetrics {
         statements[kind.ordinal()][shard].increment();
     }
 
+    /**
+     * The coordinator log's group commit: {@code strata.router.2pc.log.decisions} (commit decisions
+     * made durable) and {@code strata.router.2pc.log.forces} (file forces); fewer forces than
+     * decisions means concurrent transactions shared forces.
+     */
+    public void coordinatorLog(io.strata.router.internal.txn.CoordinatorLog log) {
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "strata.router.2pc.log.decisions", log, io.strata.router.internal.txn.CoordinatorLog::decisions)
+                .description("Two-phase commit decisions forced to the coordinator log")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "strata.router.2pc.log.forces", log, io.strata.router.internal.txn.CoordinatorLog::forces)
+                .description("Forces of the coordinator log (group commit: several decisions per force)")
+                .register(registry);
+    }
+
     public void twoPhase(String outcome) {
         registry.counter("strata.router.2pc", "outcome", outcome).increment();
     }

@@ -52,6 +52,8 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
     public final ReplicaSetConnection[] replicaSets;
 
     private final BitSet touched = new BitSet();
+    /** The shards whose connection permit this logical connection holds (see ShardPermits). */
+    private final BitSet permits = new BitSet();
     /** The shard for reads any shard can answer, once chosen; -1 before. */
     private int anyShard = -1;
 
@@ -93,7 +95,13 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
         checkOpen();
         Connection c = physical[index];
         if (c == null) {
-            c = router.shards.get(index).getConnection();
+            router.permits.acquire(index, permits);
+            try {
+                c = router.shards.get(index).getConnection();
+            } catch (SQLException | RuntimeException e) {
+                router.permits.release(index, permits);
+                throw e;
+            }
             try {
                 if (c.isWrapperFor(ReplicaSetConnection.class)) {
                     ReplicaSetConnection rs = c.unwrap(ReplicaSetConnection.class);
@@ -126,6 +134,7 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
                 }
             } catch (SQLException e) {
                 c.close();
+                router.permits.release(index, permits);
                 throw e;
             }
             physical[index] = c;
@@ -134,6 +143,30 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
             touched.set(index);
         }
         return c;
+    }
+
+    /**
+     * Takes the connections of every shard in {@code shards} this connection does not hold yet:
+     * their permits all or none, in shard order (so statements scattering at once cannot hold what
+     * each other waits for), then the connections themselves, in the same order.
+     */
+    public void open(BitSet shards) throws SQLException {
+        checkOpen();
+        if (shards.cardinality() > 1) {
+            router.permits.acquire(shards, permits);
+        }
+        try {
+            for (int s = shards.nextSetBit(0); s >= 0; s = shards.nextSetBit(s + 1)) {
+                shard(s);
+            }
+        } catch (SQLException | RuntimeException e) {
+            for (int s = shards.nextSetBit(0); s >= 0; s = shards.nextSetBit(s + 1)) {
+                if (physical[s] == null) {
+                    router.permits.release(s, permits);
+                }
+            }
+            throw e;
+        }
     }
 
     // ---------------------------------------------------------------- execution
@@ -747,17 +780,55 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
         return shard(anyShard()).createBlob();
     }
 
+    /**
+     * Whether every shard this connection may use can take a statement now. Any statement may
+     * reach any shard, so every shard counts, bound or not (before, a connection that had bound
+     * nothing answered true with every primary down, and pools and health checks kept it). A shard
+     * is valid when its primary is reachable: for a replica set, the lag monitor's current view of
+     * the primary (up, circuit closed), plus {@code isValid} of the physical connection if one is
+     * bound; for another data source, {@code isValid} of the bound connection or of a borrowed one.
+     * A replica that is down does not make the connection invalid (reads fall back).
+     */
     @Override
     public boolean isValid(int timeout) throws SQLException {
+        if (timeout < 0) {
+            throw new SQLException("Strata: isValid timeout must be 0 or more seconds but was " + timeout, "22023");
+        }
         if (closed) {
             return false;
         }
-        for (Connection c : physical) {
-            if (c != null && !c.isValid(timeout)) {
+        for (int s = 0; s < physical.length; s++) {
+            if (!shardValid(s, timeout)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private boolean shardValid(int s, int timeout) {
+        javax.sql.DataSource ds = router.shards.get(s);
+        try {
+            if (ds.isWrapperFor(io.strata.replication.ReplicaSetDataSource.class)) {
+                io.strata.replication.ReplicaSetDataSource set =
+                        ds.unwrap(io.strata.replication.ReplicaSetDataSource.class);
+                String primary = set.primaryName();
+                boolean primaryUp = false;
+                for (io.strata.replication.NodeState node : set.nodeStates()) {
+                    if (node.name().equals(primary)) {
+                        primaryUp = node.up() && !node.circuitOpen();
+                    }
+                }
+                return primaryUp && (physical[s] == null || physical[s].isValid(timeout));
+            }
+            if (physical[s] != null) {
+                return physical[s].isValid(timeout);
+            }
+            try (Connection c = ds.getConnection()) {
+                return c.isValid(timeout);
+            }
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     @Override
@@ -847,6 +918,7 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
                 replicaSets[s] = null;
             }
         }
+        router.permits.releaseAll(permits);
         if (first != null) {
             throw first;
         }

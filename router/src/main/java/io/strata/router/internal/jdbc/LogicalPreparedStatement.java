@@ -110,6 +110,7 @@ final class LogicalPreparedStatement extends LogicalStatement implements Recordi
     public long[] executeLargeBatch() throws SQLException {
         checkOpen();
         reset();
+        clearCancel();
         try {
             Execution.Batch result = connection.executeBatch(this, plan, batch, keys);
             generatedKeys = result.keys();

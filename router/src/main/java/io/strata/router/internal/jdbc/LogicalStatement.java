@@ -38,6 +38,8 @@ public class LogicalStatement extends UnsupportedStatement {
     private boolean closed;
     private boolean closeOnCompletion;
     private boolean escapeProcessing = true;
+    /** Set by cancel() from another thread: shard calls of the running execution not started yet do not start. */
+    private volatile boolean cancelled;
 
     LogicalStatement(LogicalConnection connection) {
         super(SqlStates.JDBC_REFUSAL);
@@ -105,6 +107,11 @@ public class LogicalStatement extends UnsupportedStatement {
     boolean run(Plan plan, Param[] params, Execution.Keys keys) throws SQLException {
         checkOpen();
         reset();
+        cancelled = false;
+        if (plan.recursive != null && connection.hintShard(plan) < 0) {
+            IntermediateResults.Filled filled = IntermediateResults.fill(connection, plan.recursive, params);
+            return run(filled.plan(), filled.params(), keys);
+        }
         Execution.Outcome outcome = connection.execute(this, plan, params, keys);
         resultSet = outcome.resultSet;
         updateCount = outcome.resultSet == null ? outcome.updateCount : -1;
@@ -349,8 +356,20 @@ public class LogicalStatement extends UnsupportedStatement {
         escapeProcessing = enable;
     }
 
+    void clearCancel() {
+        cancelled = false;
+    }
+
+    /** Throws 57014 (as PostgreSQL does for a cancelled query) once {@link #cancel()} was called. */
+    public void checkNotCancelled() throws SQLException {
+        if (cancelled) {
+            throw new SQLException("Strata: canceling statement due to user request", "57014");
+        }
+    }
+
     @Override
     public void cancel() throws SQLException {
+        cancelled = true;
         SQLException first = null;
         for (Statement st : physical.values()) {
             try {

@@ -47,6 +47,10 @@ public final class GroupedMerge extends MaterializedRows {
                     if (c.role() == Role.AVG) {
                         countColumn[at] = abs(c.countColumn());
                         roles[countColumn[at]] = Role.AVG_COUNT;
+                    } else if (c.role() == Role.COUNT_DISTINCT
+                            || c.role() == Role.SUM_DISTINCT
+                            || c.role() == Role.AVG_DISTINCT) {
+                        countColumn[at] = abs(c.countColumn()); // the DISTINCT_ARG column
                     }
                 }
             }
@@ -59,6 +63,9 @@ public final class GroupedMerge extends MaterializedRows {
             for (int c = 1; c <= width; c++) {
                 if (roles[c] == Role.KEY) {
                     keyColumns.add(c);
+                    PgOrder.requireGroupable(md, c);
+                    text.requireGroupable(md, c);
+                } else if (roles[c] == Role.DISTINCT_ARG) {
                     PgOrder.requireGroupable(md, c);
                     text.requireGroupable(md, c);
                 } else if (roles[c] == Role.MIN || roles[c] == Role.MAX) {
@@ -80,13 +87,11 @@ public final class GroupedMerge extends MaterializedRows {
                     GroupKey gk = new GroupKey(key);
                     Object[][] acc = groups.get(gk);
                     if (acc == null) {
-                        acc = new Object[][] {new Object[width + 1], new String[width + 1]};
+                        acc = newGroup(roles, width);
                         for (int c = 1; c <= width; c++) {
                             if (roles[c] == Role.KEY) {
                                 acc[0][c] = rs.getObject(c);
                                 acc[1][c] = rs.getString(c);
-                            } else if (roles[c] == Role.COUNT || roles[c] == Role.AVG_COUNT) {
-                                acc[0][c] = 0L;
                             }
                         }
                         groups.put(gk, acc);
@@ -96,7 +101,11 @@ public final class GroupedMerge extends MaterializedRows {
                     }
                 }
             }
-            // Aggregates without GROUP BY always produce one row, even over no rows at all.
+            // Aggregates without GROUP BY always produce one row, even over no rows at all (the shards
+            // return none when the merge had them group by DISTINCT arguments).
+            if (groups.isEmpty() && spec.oneRowWithoutGroups()) {
+                groups.put(new GroupKey(new Object[0]), newGroup(roles, width));
+            }
             rows = new ArrayList<>(groups.size());
             texts = new ArrayList<>(groups.size());
             for (Object[][] acc : groups.values()) {
@@ -106,6 +115,32 @@ public final class GroupedMerge extends MaterializedRows {
                     if (roles[c] == Role.AVG) {
                         values[c] = average(values[c], (Long) values[countColumn[c]]);
                     }
+                }
+                for (int c = 1; c <= width; c++) {
+                    if (roles[c] == Role.COUNT_DISTINCT
+                            || roles[c] == Role.SUM_DISTINCT
+                            || roles[c] == Role.AVG_DISTINCT) {
+                        @SuppressWarnings("unchecked")
+                        Map<GroupKey, Object> set = (Map<GroupKey, Object>) values[countColumn[c]];
+                        Number sum = null;
+                        if (roles[c] != Role.COUNT_DISTINCT) {
+                            for (Object v : set.values()) {
+                                sum = add(sum, (Number) v);
+                            }
+                        }
+                        values[c] = roles[c] == Role.COUNT_DISTINCT
+                                ? (Object) (long) set.size()
+                                : roles[c] == Role.SUM_DISTINCT ? sum : average(sum, (long) set.size());
+                    }
+                }
+                for (MergeSpec.Computed computed : spec.computed()) {
+                    values[abs(computed.column())] = Formulas.evaluate(computed.formula(), values, this::abs);
+                }
+                if (spec.having() != null
+                        && !Boolean.TRUE.equals(Formulas.evaluate(spec.having(), values, this::abs))) {
+                    continue;
+                }
+                for (int c = 1; c <= width; c++) {
                     if (roles[c] != Role.KEY && roles[c] != Role.MIN && roles[c] != Role.MAX) {
                         strings[c] = text(values[c]);
                     }
@@ -141,8 +176,36 @@ public final class GroupedMerge extends MaterializedRows {
         return column > 0 ? column : visible - column;
     }
 
+    private static Object[][] newGroup(Role[] roles, int width) {
+        Object[][] acc = new Object[][] {new Object[width + 1], new String[width + 1]};
+        for (int c = 1; c <= width; c++) {
+            if (roles[c] == Role.COUNT || roles[c] == Role.AVG_COUNT) {
+                acc[0][c] = 0L;
+            } else if (roles[c] == Role.DISTINCT_ARG) {
+                acc[0][c] = new LinkedHashMap<GroupKey, Object>();
+            }
+        }
+        return acc;
+    }
+
     private static void accumulate(Role role, ResultSet rs, int c, Object[][] acc) throws SQLException {
         switch (role) {
+            case BOOL_AND, BOOL_OR -> {
+                Object v = rs.getObject(c);
+                if (v != null) {
+                    boolean b = (Boolean) v;
+                    Object cur = acc[0][c];
+                    acc[0][c] = cur == null ? b : role == Role.BOOL_AND ? (Boolean) cur && b : (Boolean) cur || b;
+                }
+            }
+            case DISTINCT_ARG -> {
+                Object v = rs.getObject(c);
+                if (v != null) {
+                    @SuppressWarnings("unchecked")
+                    Map<GroupKey, Object> set = (Map<GroupKey, Object>) acc[0][c];
+                    set.putIfAbsent(new GroupKey(new Object[] {v}), v);
+                }
+            }
             case COUNT, AVG_COUNT -> {
                 long n = rs.getLong(c);
                 acc[0][c] = Math.addExact((Long) acc[0][c], n);
@@ -276,6 +339,9 @@ public final class GroupedMerge extends MaterializedRows {
     static String text(Object v) {
         if (v == null) {
             return null;
+        }
+        if (v instanceof Boolean b) {
+            return b ? "t" : "f";
         }
         if (v instanceof BigDecimal bd) {
             return bd.toPlainString();

@@ -30,6 +30,10 @@ public final class StreamingMerge extends ShardCursors {
     private int visible = -1;
     private Cursor current;
     private boolean started;
+    /** DISTINCT ON: the number of leading ORDER BY keys that form a group, and the last group's keys. */
+    private final int distinctOn;
+
+    private Object[] lastGroup;
     private int row;
 
     private final class Cursor {
@@ -64,6 +68,7 @@ public final class StreamingMerge extends ShardCursors {
         int columnCount = sources.get(0).getMetaData().getColumnCount();
         this.visible = columnCount - hidden;
         List<MergeSpec.OrderKey> order = spec == null ? List.of() : spec.order();
+        this.distinctOn = spec == null ? 0 : spec.distinctOn();
         orderColumns = new int[order.size()];
         ascending = new boolean[order.size()];
         nullsFirst = new boolean[order.size()];
@@ -74,6 +79,12 @@ public final class StreamingMerge extends ShardCursors {
                 PgOrder.requireOrdered(sources.get(0).getMetaData(), orderColumns[k], "ORDER BY");
                 if (text != null) {
                     text.requireOrdered(sources.get(0).getMetaData(), orderColumns[k], "ORDER BY");
+                }
+            }
+            if (k < distinctOn) {
+                PgOrder.requireGroupable(sources.get(0).getMetaData(), orderColumns[k]);
+                if (text != null) {
+                    text.requireGroupable(sources.get(0).getMetaData(), orderColumns[k]);
                 }
             }
             ascending[k] = order.get(k).ascending();
@@ -102,6 +113,21 @@ public final class StreamingMerge extends ShardCursors {
             }
         }
         return Integer.compare(a.position, b.position);
+    }
+
+    /** True when the row's DISTINCT ON keys equal the previous row's (NULLs equal); else remembers them. */
+    private boolean sameGroup(Object[] keys) {
+        if (lastGroup != null) {
+            boolean same = true;
+            for (int k = 0; k < distinctOn && same; k++) {
+                same = PgOrder.same(keys[k], lastGroup[k]);
+            }
+            if (same) {
+                return true;
+            }
+        }
+        lastGroup = java.util.Arrays.copyOf(keys, distinctOn);
+        return false;
     }
 
     @Override
@@ -133,6 +159,13 @@ public final class StreamingMerge extends ShardCursors {
             if (c == null) {
                 current = null;
                 return false;
+            }
+            if (distinctOn > 0 && sameGroup(c.keys)) {
+                if (c.rs.next()) {
+                    c.load();
+                    heap.add(c);
+                }
+                continue;
             }
             if (toSkip > 0) {
                 toSkip--;

@@ -127,7 +127,7 @@ final class CombineRule {
         return left;
     }
 
-    private static String joinWord(Join join) {
+    static String joinWord(Join join) {
         StringBuilder sb = new StringBuilder();
         if (join.isNatural()) {
             sb.append("NATURAL ");

@@ -11,6 +11,7 @@ import java.util.Set;
 import net.sf.jsqlparser.JSQLParserException;
 import net.sf.jsqlparser.expression.Alias;
 import net.sf.jsqlparser.expression.AnalyticExpression;
+import net.sf.jsqlparser.expression.AnalyticType;
 import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.expression.ExpressionVisitorAdapter;
 import net.sf.jsqlparser.expression.Function;
@@ -34,13 +35,14 @@ import net.sf.jsqlparser.statement.select.SelectItem;
  */
 final class MergeBuilder {
 
-    static final Set<String> MERGEABLE = Set.of("count", "sum", "min", "max", "avg");
+    static final Set<String> MERGEABLE = Set.of("count", "sum", "min", "max", "avg", "bool_and", "bool_or", "every");
+    /** Ordered-set and hypothetical-set aggregates (WITHIN GROUP): they need every row. */
+    static final Set<String> ORDERED_SET =
+            Set.of("percentile_cont", "percentile_disc", "mode", "rank", "dense_rank", "percent_rank", "cume_dist");
+
     static final Set<String> OTHER_AGGREGATES = Set.of(
             "string_agg",
             "array_agg",
-            "bool_and",
-            "bool_or",
-            "every",
             "stddev",
             "stddev_pop",
             "stddev_samp",
@@ -94,7 +96,8 @@ final class MergeBuilder {
 
     private MergeBuilder() {}
 
-    static MergeSpec build(String sql, String numbered, Planner planner) throws Planner.Rejected {
+    static MergeSpec build(String sql, String numbered, Planner planner, List<KeyConditions.Occurrence> top)
+            throws Planner.Rejected {
         PlainSelect ps;
         try {
             ps = (PlainSelect) planner.parse(numbered);
@@ -118,13 +121,50 @@ final class MergeBuilder {
                         + " supported (each shard would lock rows the merged answer drops)." + Planner.HINT_HOWTO);
             }
         }
+        // DISTINCT ON (a, b) ... ORDER BY a, b, ...: each shard keeps its first row per (a, b); the
+        // merged stream, in ORDER BY order, keeps the first row of each run of equal (a, b).
+        int distinctOn = 0;
         if (ps.getDistinct() != null && ps.getDistinct().getOnSelectItems() != null) {
-            throw new Planner.Rejected(
-                    "Strata: SELECT DISTINCT ON across shards is not supported." + Planner.HINT_HOWTO);
+            List<SelectItem<?>> on = ps.getDistinct().getOnSelectItems();
+            List<OrderByElement> ob = ps.getOrderByElements();
+            java.util.Set<String> onTexts = new java.util.HashSet<>();
+            for (SelectItem<?> item : on) {
+                onTexts.add(unparenthesize(item.getExpression()).toString().toLowerCase(Locale.ROOT));
+            }
+            java.util.Set<String> leading = new java.util.HashSet<>();
+            for (int i = 0; ob != null && i < on.size() && i < ob.size(); i++) {
+                leading.add(unparenthesize(ob.get(i).getExpression()).toString().toLowerCase(Locale.ROOT));
+            }
+            if (ob == null || ob.size() < on.size() || !onTexts.equals(leading)) {
+                throw new Planner.Rejected("Strata: SELECT DISTINCT ON across shards needs an ORDER BY that starts with"
+                        + " the DISTINCT ON expressions, written the same way." + Planner.HINT_HOWTO);
+            }
+            distinctOn = on.size();
+        }
+        // GROUPING SETS / ROLLUP / CUBE first: nothing below may rewrite them into shard SQL.
+        if (ps.getGroupBy() != null) {
+            if (ps.getGroupBy().getGroupingSets() != null
+                    && !ps.getGroupBy().getGroupingSets().isEmpty()) {
+                throw new Planner.Rejected(
+                        "Strata: GROUP BY GROUPING SETS across shards is not supported." + Planner.HINT_HOWTO);
+            }
+            if (ps.getGroupBy().getGroupByExpressionList() != null) {
+                for (Object g : ps.getGroupBy().getGroupByExpressionList()) {
+                    if (g instanceof Function fn
+                            && fn.getName() != null
+                            && Set.of("rollup", "cube", "grouping sets")
+                                    .contains(fn.getName().toLowerCase(Locale.ROOT))) {
+                        throw new Planner.Rejected(
+                                "Strata: GROUP BY " + fn.getName().toUpperCase(Locale.ROOT)
+                                        + " across shards is not supported." + Planner.HINT_HOWTO);
+                    }
+                }
+            }
         }
         List<SelectItem<?>> items = ps.getSelectItems();
         boolean star = false;
         boolean anyAggregate = false;
+        boolean windows = false;
         for (SelectItem<?> item : items) {
             Expression e = item.getExpression();
             if (e instanceof AllColumns) {
@@ -132,31 +172,21 @@ final class MergeBuilder {
                 continue;
             }
             Finder f = find(e);
-            if (f.window) {
-                throw new Planner.Rejected(
-                        "Strata: window functions across shards are not supported." + Planner.HINT_HOWTO);
-            }
-            if (f.otherAggregate != null) {
-                throw new Planner.Rejected("Strata: aggregate " + f.otherAggregate + "() across shards is not"
-                        + " supported; COUNT, SUM, MIN, MAX and AVG are." + Planner.HINT_HOWTO);
-            }
+            f.checkWindows(top);
+            f.check();
             if (f.aggregates > 0) {
                 anyAggregate = true;
             }
+            windows |= !f.windows.isEmpty();
         }
         // ORDER BY may hold aggregates (which make the query an aggregate query even when the select
         // list has none) and window functions (which cannot be merged).
         if (ps.getOrderByElements() != null) {
             for (OrderByElement o : ps.getOrderByElements()) {
                 Finder f = find(o.getExpression());
-                if (f.window) {
-                    throw new Planner.Rejected(
-                            "Strata: window functions across shards are not supported." + Planner.HINT_HOWTO);
-                }
-                if (f.otherAggregate != null) {
-                    throw new Planner.Rejected("Strata: aggregate " + f.otherAggregate + "() across shards is not"
-                            + " supported; COUNT, SUM, MIN, MAX and AVG are." + Planner.HINT_HOWTO);
-                }
+                f.checkWindows(top);
+                f.check();
+                windows |= !f.windows.isEmpty();
                 if (f.aggregates > 0) {
                     anyAggregate = true;
                 }
@@ -176,10 +206,20 @@ final class MergeBuilder {
                 }
             }
         }
-        boolean distinct = ps.getDistinct() != null;
-        boolean grouping = anyAggregate || ps.getGroupBy() != null || distinct;
+        boolean distinct = ps.getDistinct() != null && distinctOn == 0;
+        if (distinctOn > 0 && anyAggregate) {
+            throw new Planner.Rejected(
+                    "Strata: SELECT DISTINCT ON with aggregates across shards is not supported." + Planner.HINT_HOWTO);
+        }
         if (ps.getHaving() != null) {
-            throw new Planner.Rejected("Strata: HAVING across shards is not supported." + Planner.HINT_HOWTO);
+            Finder f = find(ps.getHaving());
+            f.check();
+            anyAggregate |= f.aggregates > 0;
+        }
+        boolean grouping = anyAggregate || ps.getGroupBy() != null || distinct;
+        if (windows && (anyAggregate || ps.getGroupBy() != null)) {
+            throw new Planner.Rejected(
+                    "Strata: window functions over grouped rows across shards are not supported." + Planner.HINT_HOWTO);
         }
         if (distinct && anyAggregate) {
             throw new Planner.Rejected(
@@ -193,9 +233,23 @@ final class MergeBuilder {
         List<Column> columns = new ArrayList<>();
         List<SelectItem<?>> hidden = new ArrayList<>();
         // roles of visible columns
+        List<MergeSpec.Computed> computed = new ArrayList<>();
+        List<Expression> distinctArgs = new ArrayList<>();
         if (grouping && !star) {
             for (int i = 0; i < items.size(); i++) {
                 SelectItem<?> item = items.get(i);
+                Expression e = unparenthesize(item.getExpression());
+                if (isDistinctAggregate(e)) {
+                    distinctAggregate(item, i + 1, hidden, columns, distinctArgs);
+                    continue;
+                }
+                if (!isAggregate(e) && find(e).aggregates > 0) {
+                    MergeSpec.Formula formula = formula(e, hidden, columns, distinctArgs);
+                    computed.add(new MergeSpec.Computed(i + 1, formula));
+                    columns.add(new Column(i + 1, Role.COMPUTED, 0));
+                    placeholder(item);
+                    continue;
+                }
                 Role role = role(item.getExpression());
                 if (role == Role.AVG) {
                     hidden.add(avgCount(item, hidden.size()));
@@ -224,6 +278,11 @@ final class MergeBuilder {
                 }
             }
         }
+        MergeSpec.Formula having = null;
+        if (ps.getHaving() != null) {
+            having = formula(ps.getHaving(), hidden, columns, distinctArgs);
+            ps.setHaving(null);
+        }
         List<OrderKey> order = new ArrayList<>();
         if (ps.getOrderByElements() != null) {
             for (OrderByElement o : ps.getOrderByElements()) {
@@ -235,6 +294,21 @@ final class MergeBuilder {
                     throw new Planner.Rejected("Strata: with SELECT DISTINCT, ORDER BY " + o.getExpression()
                             + " must name a column of the select list (by position, name or the same"
                             + " expression) to be merged across shards." + Planner.HINT_HOWTO);
+                }
+                if (column == 0 && grouping && !isAggregate(e) && find(e).aggregates > 0) {
+                    MergeSpec.Formula formula = formula(e, hidden, columns, distinctArgs);
+                    SelectItem<?> item = new SelectItem<>(e, new Alias("__strata_o" + hidden.size()));
+                    placeholder(item);
+                    hidden.add(item);
+                    column = -hidden.size();
+                    computed.add(new MergeSpec.Computed(column, formula));
+                    columns.add(new Column(column, Role.COMPUTED, 0));
+                }
+                if (column == 0 && grouping && isDistinctAggregate(e)) {
+                    SelectItem<?> item = new SelectItem<>(e, new Alias("__strata_o" + hidden.size()));
+                    hidden.add(item);
+                    column = -hidden.size();
+                    distinctAggregate(item, column, hidden, columns, distinctArgs);
                 }
                 if (column == 0) {
                     Role role = grouping ? role(e) : Role.KEY;
@@ -291,7 +365,26 @@ final class MergeBuilder {
         if (offset != null && limit == null) {
             limit = KeySource.literal(null);
         }
+        boolean oneRow = grouping && !distinct && ps.getGroupBy() == null;
+        if (!distinctArgs.isEmpty()) {
+            // Each shard groups by the DISTINCT arguments too: finer groups whose partials still add up,
+            // and whose argument values the merge de-duplicates across shards.
+            if (ps.getGroupBy() == null) {
+                ps.setGroupByElement(new net.sf.jsqlparser.statement.select.GroupByElement());
+            }
+            ExpressionList<Expression> list = new ExpressionList<>();
+            if (ps.getGroupBy().getGroupByExpressionList() != null) {
+                for (Object g : ps.getGroupBy().getGroupByExpressionList()) {
+                    list.add((Expression) g);
+                }
+            }
+            list.addAll(distinctArgs);
+            ps.getGroupBy().setGroupByExpressions(list);
+        }
         boolean rewritten = !hidden.isEmpty()
+                || !distinctArgs.isEmpty()
+                || !computed.isEmpty()
+                || having != null
                 || ps.getLimit() != null
                 || ps.getOffset() != null
                 || fetch != null
@@ -321,10 +414,14 @@ final class MergeBuilder {
                 order,
                 grouping,
                 grouping ? columns : null,
-                distinct);
+                distinct,
+                computed,
+                having,
+                oneRow,
+                distinctOn);
     }
 
-    private static KeySource number(Expression e) throws Planner.Rejected {
+    static KeySource number(Expression e) throws Planner.Rejected {
         if (e instanceof LongValue lv) {
             return KeySource.literal(lv.getValue());
         }
@@ -493,25 +590,213 @@ final class MergeBuilder {
         }
     }
 
-    private static Role role(Expression e) throws Planner.Rejected {
-        if (e instanceof Function f
-                && f.getName() != null
-                && MERGEABLE.contains(f.getName().toLowerCase(Locale.ROOT))) {
-            if (f.isDistinct()) {
-                throw new Planner.Rejected("Strata: " + f.getName() + "(DISTINCT ...) across shards is not supported."
+    /** The name of an aggregate call (plain or with FILTER), lower case, or null. */
+    static String aggregateName(Expression e) {
+        String name = null;
+        if (e instanceof Function f) {
+            name = f.getName();
+        } else if (e instanceof AnalyticExpression a && a.getType() == AnalyticType.FILTER_ONLY) {
+            name = a.getName();
+        }
+        return name == null ? null : name.toLowerCase(Locale.ROOT);
+    }
+
+    /** True for a call of an aggregate the merge combines (COUNT, SUM, MIN, MAX, AVG, BOOL_AND/OR, EVERY). */
+    static boolean isAggregate(Expression e) {
+        String name = aggregateName(e);
+        return name != null && MERGEABLE.contains(name);
+    }
+
+    private static boolean isDistinct(Expression e) {
+        return e instanceof Function f ? f.isDistinct() : e instanceof AnalyticExpression a && a.isDistinct();
+    }
+
+    /** COUNT/SUM/AVG(DISTINCT x) of one argument, without FILTER: merged from the shards' distinct x values. */
+    static boolean isDistinctAggregate(Expression e) {
+        String name = aggregateName(e);
+        return e instanceof Function f
+                && f.isDistinct()
+                && Set.of("count", "sum", "avg").contains(name)
+                && f.getParameters() != null
+                && f.getParameters().size() == 1
+                && f.getOrderByElements() == null;
+    }
+
+    /**
+     * A DISTINCT aggregate at shard column {@code column}: the column becomes a typed NULL on the
+     * shards (its label kept), the argument a hidden column grouped by on the shards.
+     */
+    private static void distinctAggregate(
+            SelectItem<?> item, int column, List<SelectItem<?>> hidden, List<Column> columns, List<Expression> args)
+            throws Planner.Rejected {
+        Function f = (Function) unparenthesize(item.getExpression());
+        Expression arg = f.getParameters().get(0);
+        if (find(arg).aggregates > 0 || find(arg).window) {
+            throw new Planner.Rejected("Strata: nested aggregates are not supported.");
+        }
+        String name = f.getName().toLowerCase(Locale.ROOT);
+        Role role =
+                name.equals("count") ? Role.COUNT_DISTINCT : name.equals("sum") ? Role.SUM_DISTINCT : Role.AVG_DISTINCT;
+        int argColumn = distinctArg(arg, hidden, columns, args);
+        columns.add(new Column(column, role, argColumn));
+        placeholder(item);
+    }
+
+    private static int distinctArg(
+            Expression arg, List<SelectItem<?>> hidden, List<Column> columns, List<Expression> args) {
+        for (Column c : columns) {
+            if (c.role() == Role.DISTINCT_ARG
+                    && args.get(c.countColumn()).toString().equals(arg.toString())) {
+                return c.index();
+            }
+        }
+        hidden.add(new SelectItem<>(arg, new Alias("__strata_d" + hidden.size())));
+        args.add(arg);
+        columns.add(new Column(-hidden.size(), Role.DISTINCT_ARG, args.size() - 1));
+        return -hidden.size();
+    }
+
+    /**
+     * Replaces a select item computed after the merge by {@code CASE WHEN false THEN expr END}: the
+     * shard reports the column's type and returns NULL (never evaluating, e.g. dividing by zero),
+     * and the label stays PostgreSQL's.
+     */
+    private static void placeholder(SelectItem<?> item) throws Planner.Rejected {
+        Expression e = item.getExpression();
+        if (item.getAlias() == null) {
+            Expression u = unparenthesize(e);
+            String label;
+            if (u instanceof Function f && f.getName() != null) {
+                label = f.getName().toLowerCase(Locale.ROOT);
+            } else if (u instanceof net.sf.jsqlparser.expression.BinaryExpression
+                    || u instanceof net.sf.jsqlparser.expression.SignedExpression) {
+                label = "?column?";
+            } else {
+                throw new Planner.Rejected("Strata: give " + e + " a column alias (AS name) to merge it across shards."
                         + Planner.HINT_HOWTO);
             }
-            if (f.getParameters() != null) {
-                for (Expression p : f.getParameters()) {
-                    if (find(p).aggregates > 0) {
-                        throw new Planner.Rejected("Strata: nested aggregates are not supported.");
-                    }
+            item.setAlias(new Alias("\"" + label + "\""));
+        }
+        net.sf.jsqlparser.expression.CaseExpression c = new net.sf.jsqlparser.expression.CaseExpression();
+        net.sf.jsqlparser.expression.WhenClause w = new net.sf.jsqlparser.expression.WhenClause();
+        w.setWhenExpression(new net.sf.jsqlparser.expression.BooleanValue(false));
+        w.setThenExpression(new net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList<>(e));
+        c.setWhenClauses(List.of(w));
+        @SuppressWarnings("unchecked")
+        SelectItem<Expression> typed = (SelectItem<Expression>) item;
+        typed.setExpression(c);
+    }
+
+    /**
+     * An expression over aggregates (and number literals) computed after the merge: each aggregate
+     * becomes a hidden merged column.
+     */
+    private static MergeSpec.Formula formula(
+            Expression e, List<SelectItem<?>> hidden, List<Column> columns, List<Expression> args)
+            throws Planner.Rejected {
+        e = unparenthesize(e);
+        if (isDistinctAggregate(e)) {
+            SelectItem<?> item = new SelectItem<>(e, new Alias("__strata_x" + hidden.size()));
+            hidden.add(item);
+            int column = -hidden.size();
+            distinctAggregate(item, column, hidden, columns, args);
+            return new MergeSpec.Formula.Ref(column);
+        }
+        if (isAggregate(e)) {
+            Role role = role(e);
+            SelectItem<?> item = new SelectItem<>(e, new Alias("__strata_x" + hidden.size()));
+            if (role == Role.AVG) {
+                rewriteAvg(item);
+                hidden.add(item);
+                int sumColumn = -hidden.size();
+                hidden.add(avgCount(new SelectItem<>(e), hidden.size()));
+                columns.add(new Column(sumColumn, Role.AVG, -hidden.size()));
+                return new MergeSpec.Formula.Ref(sumColumn);
+            }
+            hidden.add(item);
+            columns.add(new Column(-hidden.size(), role, 0));
+            return new MergeSpec.Formula.Ref(-hidden.size());
+        }
+        if (e instanceof LongValue lv) {
+            return new MergeSpec.Formula.Const(lv.getValue());
+        }
+        if (e instanceof net.sf.jsqlparser.expression.DoubleValue d) {
+            try {
+                return new MergeSpec.Formula.Const(new java.math.BigDecimal(d.toString()));
+            } catch (NumberFormatException ex) {
+                throw new Planner.Rejected("Strata: the number " + d + " cannot be used after the merge.");
+            }
+        }
+        if (e instanceof NullValue) {
+            return new MergeSpec.Formula.Const(null);
+        }
+        if (e instanceof net.sf.jsqlparser.expression.SignedExpression se) {
+            MergeSpec.Formula inner = formula(se.getExpression(), hidden, columns, args);
+            return se.getSign() == '-' ? new MergeSpec.Formula.Unary("-", inner) : inner;
+        }
+        if (e instanceof net.sf.jsqlparser.expression.NotExpression n) {
+            return new MergeSpec.Formula.Unary("NOT", formula(n.getExpression(), hidden, columns, args));
+        }
+        String op = null;
+        if (e instanceof net.sf.jsqlparser.expression.operators.arithmetic.Addition) {
+            op = "+";
+        } else if (e instanceof net.sf.jsqlparser.expression.operators.arithmetic.Subtraction) {
+            op = "-";
+        } else if (e instanceof net.sf.jsqlparser.expression.operators.arithmetic.Multiplication) {
+            op = "*";
+        } else if (e instanceof net.sf.jsqlparser.expression.operators.arithmetic.Division) {
+            op = "/";
+        } else if (e instanceof net.sf.jsqlparser.expression.operators.conditional.AndExpression) {
+            op = "AND";
+        } else if (e instanceof net.sf.jsqlparser.expression.operators.conditional.OrExpression) {
+            op = "OR";
+        } else if (e instanceof net.sf.jsqlparser.expression.operators.relational.ComparisonOperator c
+                && Set.of("<", "<=", ">", ">=", "=", "<>", "!=").contains(c.getStringExpression())) {
+            op = c.getStringExpression().equals("!=") ? "<>" : c.getStringExpression();
+        }
+        if (op != null && e instanceof net.sf.jsqlparser.expression.BinaryExpression b) {
+            return new MergeSpec.Formula.Op(
+                    op,
+                    formula(b.getLeftExpression(), hidden, columns, args),
+                    formula(b.getRightExpression(), hidden, columns, args));
+        }
+        throw new Planner.Rejected("Strata: " + e + " cannot be computed after merging shards (only +, -, *, /,"
+                + " comparisons, AND/OR/NOT over COUNT/SUM/MIN/MAX/AVG/BOOL_AND/BOOL_OR and number literals can);"
+                + " select the aggregates themselves." + Planner.HINT_HOWTO);
+    }
+
+    private static Role role(Expression e) throws Planner.Rejected {
+        String name = aggregateName(e);
+        if (name != null && MERGEABLE.contains(name)) {
+            if (isDistinct(e)
+                    && !name.equals("min")
+                    && !name.equals("max")
+                    && !name.startsWith("bool")
+                    && !name.equals("every")) {
+                throw new Planner.Rejected("Strata: " + name + "(DISTINCT ...) with more than one argument, ORDER BY"
+                        + " or FILTER across shards is not supported." + Planner.HINT_HOWTO);
+            }
+            List<Expression> parameters = new ArrayList<>();
+            if (e instanceof Function f) {
+                if (f.getKeep() != null || f.getHavingClause() != null) {
+                    throw new Planner.Rejected("Strata: aggregate modifiers across shards are not supported.");
+                }
+                if (f.getParameters() != null) {
+                    parameters.addAll(f.getParameters());
+                }
+            } else {
+                AnalyticExpression a = (AnalyticExpression) e;
+                parameters.add(a.getExpression());
+                if (find(a.getFilterExpression()).aggregates > 0) {
+                    throw new Planner.Rejected("Strata: aggregates are not allowed in FILTER.");
                 }
             }
-            if (f.getKeep() != null || f.getHavingClause() != null) {
-                throw new Planner.Rejected("Strata: aggregate modifiers across shards are not supported.");
+            for (Expression p : parameters) {
+                if (find(p).aggregates > 0) {
+                    throw new Planner.Rejected("Strata: nested aggregates are not supported.");
+                }
             }
-            switch (f.getName().toLowerCase(Locale.ROOT)) {
+            switch (name) {
                 case "count":
                     return Role.COUNT;
                 case "sum":
@@ -520,6 +805,11 @@ final class MergeBuilder {
                     return Role.MIN;
                 case "max":
                     return Role.MAX;
+                case "bool_and":
+                case "every":
+                    return Role.BOOL_AND;
+                case "bool_or":
+                    return Role.BOOL_OR;
                 default:
                     return Role.AVG;
             }
@@ -532,33 +822,84 @@ final class MergeBuilder {
         return Role.KEY;
     }
 
+    /** The same aggregate call (arguments, DISTINCT, FILTER) under another name. */
+    private static Expression renamed(Expression aggregate, String name) {
+        try {
+            Expression copy = net.sf.jsqlparser.parser.CCJSqlParserUtil.parseExpression(aggregate.toString());
+            if (copy instanceof Function f) {
+                f.setName(name);
+            } else {
+                ((AnalyticExpression) copy).setName(name);
+            }
+            return copy;
+        } catch (JSQLParserException e) {
+            throw new IllegalStateException("Strata: cannot re-read " + aggregate, e);
+        }
+    }
+
     private static void rewriteAvg(SelectItem<?> item) {
-        Function avg = (Function) item.getExpression();
-        Function sum = new Function();
-        sum.setName("sum");
-        sum.setParameters(avg.getParameters());
+        Expression avg = item.getExpression();
         @SuppressWarnings("unchecked")
         SelectItem<Expression> typed = (SelectItem<Expression>) item;
-        typed.setExpression(sum);
+        typed.setExpression(renamed(avg, "sum"));
         if (item.getAlias() == null) {
-            item.setAlias(new Alias(avg.getName().toLowerCase(Locale.ROOT)));
+            item.setAlias(new Alias(aggregateName(avg)));
         }
     }
 
     private static SelectItem<?> avgCount(SelectItem<?> avgItem, int hiddenIndex) {
-        Function avg = (Function) avgItem.getExpression();
-        Function count = new Function();
-        count.setName("count");
-        count.setParameters(avg.getParameters());
-        return new SelectItem<>(count, new Alias("__strata_c" + hiddenIndex));
+        return new SelectItem<>(renamed(avgItem.getExpression(), "count"), new Alias("__strata_c" + hiddenIndex));
     }
 
     /** What an expression contains. */
     static final class Finder extends ExpressionVisitorAdapter<Void> {
         int aggregates;
         String otherAggregate;
+        String orderedSet;
         boolean window;
+        final List<AnalyticExpression> windows = new ArrayList<>();
         final List<String> collations = new ArrayList<>();
+
+        /**
+         * A window whose PARTITION BY holds a shard key of the (co-located) statement sees only rows
+         * of one shard, so each shard computes it completely: it is an ordinary column for the merge.
+         */
+        void checkWindows(List<KeyConditions.Occurrence> top) {
+            if (!window || top == null || top.isEmpty()) {
+                return;
+            }
+            for (AnalyticExpression w : windows) {
+                boolean byKey = false;
+                if (w.getPartitionExpressionList() != null) {
+                    for (Expression p : w.getPartitionExpressionList()) {
+                        byKey |= unparenthesize(p) instanceof net.sf.jsqlparser.schema.Column c
+                                && KeyConditions.keyOf(c, top) != null;
+                    }
+                }
+                if (!byKey) {
+                    return;
+                }
+            }
+            window = false;
+        }
+
+        /** Rejects what no merge combines: window functions, ordered-set and other aggregates. */
+        void check() throws Planner.Rejected {
+            if (window) {
+                throw new Planner.Rejected(
+                        "Strata: window functions across shards are not supported unless PARTITION BY holds the"
+                                + " shard key of every sharded table in a co-located statement." + Planner.HINT_HOWTO);
+            }
+            if (orderedSet != null) {
+                throw new Planner.Rejected("Strata: ordered-set aggregate " + orderedSet + "() WITHIN GROUP across"
+                        + " shards is not supported (it needs every row in one place)." + Planner.HINT_HOWTO);
+            }
+            if (otherAggregate != null) {
+                throw new Planner.Rejected("Strata: aggregate " + otherAggregate + "() across shards is not"
+                        + " supported; COUNT, SUM, MIN, MAX, AVG (also DISTINCT and FILTER), BOOL_AND, BOOL_OR and"
+                        + " EVERY are." + Planner.HINT_HOWTO);
+            }
+        }
 
         @Override
         public <S> Void visit(net.sf.jsqlparser.expression.CollateExpression collate, S context) {
@@ -580,7 +921,22 @@ final class MergeBuilder {
 
         @Override
         public <S> Void visit(AnalyticExpression expression, S context) {
-            window = true;
+            String name =
+                    expression.getName() == null ? "" : expression.getName().toLowerCase(Locale.ROOT);
+            if (expression.getType() == AnalyticType.FILTER_ONLY) {
+                if (MERGEABLE.contains(name)) {
+                    aggregates++;
+                } else {
+                    otherAggregate = name;
+                    aggregates++;
+                }
+            } else if (expression.getType() == AnalyticType.WITHIN_GROUP) {
+                orderedSet = name;
+                aggregates++;
+            } else {
+                window = true;
+                windows.add(expression);
+            }
             return super.visit(expression, context);
         }
     }

@@ -20,7 +20,60 @@ public record MergeSpec(
         List<OrderKey> order,
         boolean grouping,
         List<Column> columns,
-        boolean distinct) {
+        boolean distinct,
+        List<Computed> computed,
+        Formula having,
+        boolean oneRowWithoutGroups,
+        int distinctOn) {
+
+    /** The spec of a merge without computed columns, HAVING, or added shard-side grouping. */
+    public MergeSpec(
+            String shardSql,
+            int[] parameterMap,
+            KeySource limit,
+            KeySource offset,
+            int hiddenColumns,
+            List<OrderKey> order,
+            boolean grouping,
+            List<Column> columns,
+            boolean distinct) {
+        this(
+                shardSql,
+                parameterMap,
+                limit,
+                offset,
+                hiddenColumns,
+                order,
+                grouping,
+                columns,
+                distinct,
+                List.of(),
+                null,
+                false,
+                0);
+    }
+
+    /**
+     * A value computed after the merge from merged columns: aggregate arithmetic
+     * ({@code 100.00 * sum(a) / sum(b)}) and HAVING. Numbers follow PostgreSQL: integer arithmetic
+     * on bigint partials, exact numeric arithmetic with numeric's scale rules, float8 on doubles.
+     */
+    public sealed interface Formula {
+        /** A shard column (1-based; negative: the k-th hidden column). */
+        record Ref(int column) implements Formula {}
+
+        /** A literal: Long, BigDecimal, or null. */
+        record Const(Object value) implements Formula {}
+
+        /** A binary operator: + - * / < <= > >= = <> AND OR. */
+        record Op(String op, Formula left, Formula right) implements Formula {}
+
+        /** NOT (boolean) or unary minus (number), by {@code op}. */
+        record Unary(String op, Formula operand) implements Formula {}
+    }
+
+    /** A visible column whose value is {@code formula}, computed after the merge. */
+    public record Computed(int column, Formula formula) {}
 
     /** An ORDER BY key: a 1-based column of the shard row. */
     public record OrderKey(int column, boolean ascending, boolean nullsFirst) {}
@@ -40,7 +93,24 @@ public record MergeSpec(
         /** The SUM half of an AVG; {@link Column#countColumn} names the COUNT half. */
         AVG,
         /** The hidden COUNT half of an AVG. */
-        AVG_COUNT
+        AVG_COUNT,
+        /** BOOL_AND / EVERY partial: true unless a partial is false, NULL when all are NULL. */
+        BOOL_AND,
+        /** BOOL_OR partial: false unless a partial is true, NULL when all are NULL. */
+        BOOL_OR,
+        /** A visible column computed after the merge ({@link Computed}); its shard value is NULL. */
+        COMPUTED,
+        /**
+         * The argument of a DISTINCT aggregate, grouped by on the shards; {@link Column#countColumn}
+         * names the visible column it feeds. Not part of the group key.
+         */
+        DISTINCT_ARG,
+        /** COUNT(DISTINCT x) of the DISTINCT_ARG column {@link Column#countColumn}. */
+        COUNT_DISTINCT,
+        /** SUM(DISTINCT x). */
+        SUM_DISTINCT,
+        /** AVG(DISTINCT x). */
+        AVG_DISTINCT
     }
 
     /** A shard column in grouping mode (1-based). Columns past the list are {@link Role#KEY}. */

@@ -167,6 +167,13 @@ public final class Plan implements RoutePlan {
      */
     String multiShardRejection;
 
+    /**
+     * Set for a SELECT answered by recursive planning ({@link RecursivePlanning}): its subqueries
+     * run first, then the rest with their results as parameters. The plan itself is a rejection,
+     * so paths that cannot run steps (batches, metadata) refuse it, and a hint sends it whole.
+     */
+    public RecursivePlanning.Recursive recursive;
+
     /** The hint values found in the SQL's comments. */
     public Map<String, String> hints() {
         return hints;
@@ -243,7 +250,7 @@ public final class Plan implements RoutePlan {
                 if (shards.cardinality() == 1) {
                     return List.of(new Call(shards.nextSetBit(0), sql, null));
                 }
-                return fanOut(shards, params);
+                return splitKeys(fanOut(shards, params), map, params);
             }
             case ALL: {
                 if (hintShard >= 0) {
@@ -287,6 +294,168 @@ public final class Plan implements RoutePlan {
             calls.add(new Call(s, shardSql, map));
         }
         return calls;
+    }
+
+    /**
+     * Gives each shard only its own key values (issue 17): in {@code key IN (?, ?, ...)} a
+     * placeholder whose value lives on another shard is bound, on this shard, to one of this
+     * shard's own key parameters instead (a duplicate in an IN list changes nothing), so the SQL text
+     * stays the same and every value stays a bind parameter; in {@code key = ANY(?)} the array is cut
+     * to this shard's elements. A placeholder that appears more than once in the shard's SQL (a
+     * rewritten select list may repeat one), literal keys, and values of a type no own key shares
+     * are left as they are: the shard then also sees keys it does not own, which match no row there.
+     */
+    private List<Call> splitKeys(List<Call> calls, io.strata.router.ShardMap map, Param[] params) throws SQLException {
+        if (params == null || keys.isEmpty() || insert != null) {
+            return calls;
+        }
+        int count = calls.isEmpty() ? 0 : positions(calls.get(0), parameterCount);
+        int[] shardOf = new int[params.length + 1]; // per parameter index: the shard of its key value, or -1
+        java.util.Arrays.fill(shardOf, -1);
+        KeySource array = null;
+        for (KeySource k : keys) {
+            if (k.parameter() == 0) {
+                continue;
+            }
+            if (k.array()) {
+                array = k;
+                continue;
+            }
+            if (k.parameter() > params.length || params[k.parameter() - 1] == null) {
+                return calls; // reported as 07001 when bound
+            }
+            Object v = params[k.parameter() - 1].value();
+            if (v != null) {
+                shardOf[k.parameter()] = shardOfValue(v, map);
+            }
+        }
+        List<Call> out = new ArrayList<>(calls.size());
+        for (Call call : calls) {
+            int[] positions = call.parameterMap();
+            int n = positions == null ? count : positions.length;
+            int[] split = new int[n];
+            boolean changed = false;
+            for (int j = 0; j < n; j++) {
+                int index = positions == null ? j + 1 : positions[j];
+                split[j] = index;
+                int owner = index < shardOf.length ? shardOf[index] : -1;
+                if (owner < 0 || owner == call.shard() || occurrences(positions, index) != 1) {
+                    continue;
+                }
+                int own = ownKey(
+                        call.shard(), shardOf, params, params[index - 1].value().getClass());
+                if (own > 0) {
+                    split[j] = own;
+                    changed = true;
+                }
+            }
+            Call.Bind[] bound = null;
+            if (array != null && occurrences(positions, array.parameter()) == 1) {
+                Call.Bind cut = cutArray(array.parameter(), params, call.shard(), map);
+                if (cut != null) {
+                    bound = new Call.Bind[params.length];
+                    bound[array.parameter() - 1] = cut;
+                }
+            }
+            out.add(
+                    changed || bound != null
+                            ? new Call(call.shard(), call.sql(), changed ? split : positions, call.rows(), bound)
+                            : call);
+        }
+        return out;
+    }
+
+    private int shardOfValue(Object v, io.strata.router.ShardMap map) throws SQLException {
+        int slot = slotIdKeys ? SlotIdRouting.slotOfId(v, map) : map.slotOf(v, keyType);
+        return map.shardIndexOfSlot(slot);
+    }
+
+    /** The number of placeholders of a call (its map's length, or the statement's own count). */
+    private static int positions(Call call, int parameterCount) {
+        return call.parameterMap() == null ? parameterCount : call.parameterMap().length;
+    }
+
+    /** How often a parameter index is bound in a call ({@code positions} null: the identity, once). */
+    private static int occurrences(int[] positions, int index) {
+        if (positions == null) {
+            return 1;
+        }
+        int n = 0;
+        for (int p : positions) {
+            if (p == index) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** A key parameter whose value lives on {@code shard} and has the given class, or 0. */
+    private static int ownKey(int shard, int[] shardOf, Param[] params, Class<?> type) {
+        for (int i = 1; i < shardOf.length; i++) {
+            if (shardOf[i] == shard && params[i - 1].value().getClass() == type) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The array parameter of {@code key = ANY(?)} cut to the elements that live on {@code shard},
+     * bound as the application bound it (a {@link java.sql.Array} of the same element type, or the
+     * same kind of Java array); null when the value is of another kind (then left whole).
+     */
+    private Call.Bind cutArray(int index, Param[] params, int shard, io.strata.router.ShardMap map)
+            throws SQLException {
+        if (index > params.length || params[index - 1] == null) {
+            return null;
+        }
+        Object v = params[index - 1].value();
+        if (v instanceof java.sql.Array a) {
+            Object elements = a.getArray();
+            if (!(elements instanceof Object[] all)) {
+                return null;
+            }
+            String baseType = a.getBaseTypeName();
+            Object[] mine = keep(all, shard, map);
+            return (ps, i) -> ps.setArray(i, ps.getConnection().createArrayOf(baseType, mine));
+        }
+        if (v instanceof Object[] all) {
+            Object[] mine = keep(all, shard, map);
+            return (ps, i) -> ps.setObject(i, mine);
+        }
+        if (v instanceof long[] all) {
+            long[] mine = java.util.Arrays.stream(all)
+                    .filter(l -> owns(l, shard, map))
+                    .toArray();
+            return (ps, i) -> ps.setObject(i, mine);
+        }
+        if (v instanceof int[] all) {
+            int[] mine = java.util.Arrays.stream(all)
+                    .filter(l -> owns(l, shard, map))
+                    .toArray();
+            return (ps, i) -> ps.setObject(i, mine);
+        }
+        return null;
+    }
+
+    private Object[] keep(Object[] all, int shard, io.strata.router.ShardMap map) throws SQLException {
+        Object[] mine =
+                (Object[]) java.lang.reflect.Array.newInstance(all.getClass().getComponentType(), all.length);
+        int n = 0;
+        for (Object o : all) {
+            if (o != null && shardOfValue(o, map) == shard) {
+                mine[n++] = o;
+            }
+        }
+        return java.util.Arrays.copyOf(mine, n);
+    }
+
+    private boolean owns(long value, int shard, io.strata.router.ShardMap map) {
+        try {
+            return shardOfValue(value, map) == shard;
+        } catch (SQLException e) {
+            return true; // left in: the shard answers for it as it would unsplit
+        }
     }
 
     /** A LIMIT/OFFSET value; -1 for LIMIT ALL / NULL. */

@@ -175,7 +175,16 @@ public final class Planner implements RoutePlanner {
         try {
             KeyConditions.repairInLists(statement);
             if (statement instanceof PlainSelect ps) {
-                return plainSelect(sql, numbered, ps, hints);
+                try {
+                    return plainSelect(sql, numbered, ps, hints);
+                } catch (Rejected r) {
+                    Plan steps =
+                            SqlStates.SHAPE_NOT_SUPPORTED.equals(r.state) ? recursive(sql, numbered, r, hints) : null;
+                    if (steps == null) {
+                        throw r;
+                    }
+                    return steps;
+                }
             }
             if (statement instanceof Select select) {
                 return otherSelect(sql, select, hints);
@@ -197,6 +206,39 @@ public final class Planner implements RoutePlanner {
         } catch (Rejected r) {
             return Plan.rejected(sql, r.getMessage(), r.state, hints);
         }
+    }
+
+    /**
+     * Recursive planning of a SELECT refused as one statement: its uncorrelated subqueries and
+     * CTEs over sharded tables run first; null when that does not make the rest answerable.
+     */
+    private Plan recursive(String sql, String numbered, Rejected refusal, Map<String, String> hints) throws Rejected {
+        RecursivePlanning.Recursive r =
+                RecursivePlanning.rewrite(numbered, this, rules, SqlText.countPlaceholders(sql));
+        if (r == null) {
+            return null;
+        }
+        Plan outer = build(SqlText.unnumber(RecursivePlanning.validationText(r)).sql());
+        if (outer.isRejected()) {
+            return null;
+        }
+        for (RecursivePlanning.Step step : r.steps()) {
+            try {
+                if (plan(SqlText.unnumber(step.numberedSql()).sql()).isRejected()) {
+                    return null;
+                }
+            } catch (SQLException e) {
+                return null;
+            }
+        }
+        Plan plan = Plan.rejected(
+                sql,
+                "Strata: this SELECT runs in steps (its subqueries first, as their own statements), which"
+                        + " batches and getMetaData() before execution do not support. " + refusal.getMessage(),
+                SqlStates.SHAPE_NOT_SUPPORTED,
+                hints);
+        plan.recursive = r;
+        return plan;
     }
 
     /**
@@ -411,6 +453,30 @@ public final class Planner implements RoutePlanner {
     private Plan otherSelect(String sql, Select select, Map<String, String> hints) throws Rejected {
         Placement p = new Placement();
         p.addAll(tablesOf(select));
+        if (!p.sharded.isEmpty()
+                && p.singleShards.isEmpty()
+                && select instanceof net.sf.jsqlparser.statement.select.SetOperationList sol) {
+            SetOperations.Decision d = SetOperations.plan(sol, rules, this);
+            if (d != null) {
+                Plan plan = new Plan(
+                        sql,
+                        d.keys() != null ? Plan.Target.KEYED : Plan.Target.ALL,
+                        d.keys() != null ? RouteKind.SINGLE : RouteKind.SCATTER,
+                        p.names,
+                        false,
+                        true,
+                        -1,
+                        d.keys() != null ? d.keys() : List.of(),
+                        d.keyType(),
+                        d.merge(),
+                        null,
+                        null,
+                        null,
+                        hints);
+                plan.multiShardRejection = d.multiShardRejection();
+                return plan;
+            }
+        }
         if (!p.sharded.isEmpty()) {
             throw new Rejected("Strata: set operations (UNION/INTERSECT/EXCEPT), WITH queries and VALUES over"
                     + " sharded tables " + shardedNames(p) + " cannot be routed safely." + HINT_HOWTO);
@@ -452,10 +518,6 @@ public final class Planner implements RoutePlanner {
     private Plan plainSelect(String sql, String numbered, PlainSelect ps, Map<String, String> hints) throws Rejected {
         Placement p = new Placement();
         p.addAll(tablesOf(ps));
-        if (ps.getWithItemsList() != null && !ps.getWithItemsList().isEmpty() && !p.sharded.isEmpty()) {
-            throw new Rejected("Strata: WITH queries over sharded tables " + shardedNames(p)
-                    + " cannot be routed safely." + HINT_HOWTO);
-        }
         if (p.sharded.isEmpty()) {
             return unsharded(sql, p, false, true, hints);
         }
@@ -463,84 +525,38 @@ public final class Planner implements RoutePlanner {
             throw new Rejected("Strata: the statement joins sharded tables " + shardedNames(p)
                     + " with tables that live on one shard; cross-shard joins are not supported." + HINT_HOWTO);
         }
-        rejectShardedSubqueries(ps, ps);
-        CombineRule.FromTree tree = CombineRule.fromTree(ps, rules);
-        List<KeyConditions.Occurrence> occurrences = tree.occurrences();
-        List<Expression> joinConditions = tree.joinLinks();
-        // Sharded tables anywhere but the main FROM/JOIN tree (subqueries) would be read on one shard only.
-        Set<String> nested = new LinkedHashSet<>();
-        nested.addAll(CombineRule.Reads.tablesIn(ps.getWhere()));
-        nested.addAll(CombineRule.Reads.tablesIn(ps.getHaving()));
-        for (var item : ps.getSelectItems()) {
-            if (item.getExpression() != null
-                    && !(item.getExpression() instanceof net.sf.jsqlparser.statement.select.AllColumns)) {
-                nested.addAll(CombineRule.Reads.tablesIn(item.getExpression()));
-            }
+        // Rules 1 to 3 of CombineRule, nested SELECTs included.
+        Colocation.Result co = Colocation.analyse(ps, rules);
+        if (co.top().isEmpty() && co.keys() == null) {
+            throw new Rejected("Strata: sharded tables " + shardedNames(p) + " are read only where Strata cannot"
+                    + " place them (an unreferenced CTE?); that cannot be routed safely." + HINT_HOWTO);
         }
-        if (ps.getOrderByElements() != null) {
-            for (var o : ps.getOrderByElements()) {
-                nested.addAll(CombineRule.Reads.tablesIn(o.getExpression()));
-            }
-        }
-        if (ps.getGroupBy() != null && ps.getGroupBy().getGroupByExpressionList() != null) {
-            for (Object g : ps.getGroupBy().getGroupByExpressionList()) {
-                nested.addAll(CombineRule.Reads.tablesIn((Expression) g));
-            }
-        }
-        for (Expression e : joinConditions) {
-            if (!(e instanceof KeyConditions.UsingMarker)) {
-                nested.addAll(CombineRule.Reads.tablesIn(e));
-            }
-        }
-        for (String t : nested) {
-            String n = normalize(t);
-            TableRule r = n == null ? null : rules.rule(n);
-            if (r != null && r.kind() == TableRule.Kind.SHARDED) {
-                throw new Rejected("Strata: sharded table '" + n + "' is read in a subquery; a subquery would see"
-                        + " one shard's rows only, so the statement is not routed." + HINT_HOWTO);
-            }
-        }
-        if (occurrences.isEmpty()) {
-            throw new Rejected("Strata: sharded tables " + shardedNames(p) + " are read through a derived table;"
-                    + " that cannot be routed safely." + HINT_HOWTO);
-        }
-        KeyType keyType = occurrences.get(0).rule().keyType();
-        for (KeyConditions.Occurrence o : occurrences) {
-            if (o.rule().keyType() != keyType) {
-                throw new Rejected("Strata: joined sharded tables have different key types; they are not"
-                        + " co-located." + HINT_HOWTO);
-            }
-        }
-        List<Expression> whereConjuncts = KeyConditions.conjuncts(ps.getWhere());
-        if (occurrences.size() > 1) {
-            List<Expression> links = new ArrayList<>(joinConditions);
-            links.addAll(whereConjuncts);
-            KeyConditions.checkLinked(occurrences, links);
-        }
-        List<KeySource> keys = KeyConditions.keys(whereConjuncts, occurrences);
+        KeyType keyType = co.keyType();
+        List<KeySource> keys = co.keys();
         boolean slotIds = false;
-        if (keys == null && occurrences.size() == 1) {
-            KeyConditions.Occurrence only = occurrences.get(0);
-            keys = SlotIdRouting.idKeys(whereConjuncts, only.name(), only.alias(), only.rule());
+        if (keys == null && co.top().size() == 1 && co.multiShardRejection() == null) {
+            KeyConditions.Occurrence only = co.top().get(0);
+            keys = SlotIdRouting.idKeys(KeyConditions.conjuncts(ps.getWhere()), only.name(), only.alias(), only.rule());
             slotIds = keys != null;
         }
-        // Rule 3 of CombineRule: a subquery whose rows depend on physical order differs between
-        // broadcast copies; fine on one shard, not when several shards answer.
-        String multiShard = null;
+        // Rule 3 of CombineRule: a subquery over broadcast tables whose rows depend on physical
+        // order differs between broadcast copies; fine on one shard, not when several shards answer.
+        String multiShard = co.multiShardRejection();
         CombineRule.Reads reads = new CombineRule.Reads();
         reads.getTables((Statement) ps);
         for (PlainSelect nestedSelect : reads.selects) {
-            if (nestedSelect == ps) {
+            if (nestedSelect == ps || co.shardedSelects().contains(nestedSelect)) {
                 continue;
             }
             boolean window = false;
             for (var item : nestedSelect.getSelectItems()) {
                 window |= MergeBuilder.find(item.getExpression()).window;
             }
-            if (window
-                    || nestedSelect.getLimit() != null
-                    || nestedSelect.getOffset() != null
-                    || nestedSelect.getFetch() != null) {
+            if (multiShard == null
+                    && (window
+                            || nestedSelect.getLimit() != null
+                            || nestedSelect.getOffset() != null
+                            || nestedSelect.getFetch() != null)) {
                 multiShard = "Strata: a subquery with LIMIT/OFFSET/FETCH or a window function (" + nestedSelect
                         + ") may pick different"
                         + " rows on each shard's copy of a broadcast table; across shards that is not answered."
@@ -549,9 +565,11 @@ public final class Planner implements RoutePlanner {
         }
         MergeSpec merge = null;
         try {
-            merge = MergeBuilder.build(sql, numbered, this);
+            merge = MergeBuilder.build(sql, numbered, this, co.top());
         } catch (Rejected r) {
-            multiShard = r.getMessage();
+            if (multiShard == null) {
+                multiShard = r.getMessage();
+            }
         }
         if (multiShard != null && keys == null) {
             throw new Rejected(multiShard);

@@ -3,6 +3,7 @@ package io.strata.router.internal.txn;
 import io.strata.replication.Consistency;
 import io.strata.replication.ReplicaSetConnection;
 import io.strata.router.internal.execute.RouterMetrics;
+import io.strata.router.internal.execute.ShardCalls;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -22,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * Two-phase commit over PostgreSQL's {@code PREPARE TRANSACTION} / {@code COMMIT PREPARED}.
  *
  * <p>Protocol: (1) {@code PREPARE TRANSACTION 'strata_<coordinator>_<txid>'} on every written
- * shard; any failure rolls every shard back and the commit fails. (2) The commit decision is forced
- * to the {@link CoordinatorLog}. (3) {@code COMMIT PREPARED} on every shard; (4) a done record.
+ * shard, in parallel; any failure rolls every shard back and the commit fails. (2) The commit
+ * decision is forced to the {@link CoordinatorLog}, sharing one force with the transactions
+ * deciding at the same time (group commit). (3) {@code COMMIT PREPARED} on every shard, in
+ * parallel, each attempted whatever the others do; (4) a done record (not forced).
  * A crash before (2) leaves prepared transactions without a decision: recovery rolls them back
  * (presumed abort). A crash after (2) leaves a decision: recovery commits them. Either way a
  * transaction ends up complete on every shard or on none.
@@ -48,13 +51,15 @@ public final class TwoPhaseCommit {
     private final String coordinatorId;
     private final CoordinatorLog log;
     private final RouterMetrics metrics;
+    private final ShardCalls calls;
     private volatile Listener listener = new Listener() {};
 
-    /** A coordinator with its id (letters, digits, '-') and its log. */
-    public TwoPhaseCommit(String coordinatorId, CoordinatorLog log, RouterMetrics metrics) {
+    /** A coordinator with its id (letters, digits, '-'), its log, and the executor it prepares and commits on. */
+    public TwoPhaseCommit(String coordinatorId, CoordinatorLog log, RouterMetrics metrics, ShardCalls calls) {
         this.coordinatorId = coordinatorId;
         this.log = log;
         this.metrics = metrics;
+        this.calls = calls;
     }
 
     /** Installs a listener (tests). */
@@ -81,14 +86,15 @@ public final class TwoPhaseCommit {
         RANDOM.nextBytes(bytes);
         String txid = HexFormat.of().formatHex(bytes);
         String gid = gidPrefix() + txid;
-        List<Connection> prepared = new ArrayList<>();
+        int n = connections.size();
+        boolean[] prepared = new boolean[n];
         try {
-            for (Connection c : connections) {
-                try (Statement st = c.createStatement()) {
+            calls.runAll(n, i -> {
+                try (Statement st = connections.get(i).createStatement()) {
                     st.execute("PREPARE TRANSACTION '" + gid + "'");
                 }
-                prepared.add(c);
-            }
+                prepared[i] = true;
+            });
         } catch (SQLException e) {
             abort(connections, prepared, gid);
             metrics.twoPhase("aborted");
@@ -111,33 +117,28 @@ public final class TwoPhaseCommit {
         }
         listener.decided(gid);
         SQLException failure = null;
-        for (Connection c : connections) {
-            try {
-                finish(c, "COMMIT PREPARED '" + gid + "'");
-            } catch (SQLException e) {
-                // Decided: the transaction will commit; recovery finishes what failed here.
-                LOG.warn(
-                        "COMMIT PREPARED {} failed; it stays decided in {} and is finished at the next recovery",
-                        gid,
-                        log.file(),
-                        e);
-                failure = e;
-            }
+        try {
+            calls.runEvery(n, i -> finish(connections.get(i), "COMMIT PREPARED '" + gid + "'"));
+        } catch (SQLException e) {
+            // Decided: the transaction will commit; recovery finishes what failed here.
+            LOG.warn(
+                    "COMMIT PREPARED {} failed; it stays decided in {} and is finished at the next recovery",
+                    gid,
+                    log.file(),
+                    e);
+            failure = e;
         }
         if (failure == null) {
-            try {
-                log.done(txid);
-            } catch (IOException e) {
-                LOG.warn("could not record completion of {} in {}", gid, log.file(), e);
-            }
+            log.done(txid);
         }
         metrics.twoPhase("committed");
     }
 
-    private void abort(List<Connection> all, List<Connection> prepared, String gid) {
-        for (Connection c : all) {
+    private void abort(List<Connection> all, boolean[] prepared, String gid) {
+        for (int i = 0; i < all.size(); i++) {
+            Connection c = all.get(i);
             try {
-                if (prepared.contains(c)) {
+                if (prepared[i]) {
                     finish(c, "ROLLBACK PREPARED '" + gid + "'");
                 } else {
                     c.rollback();

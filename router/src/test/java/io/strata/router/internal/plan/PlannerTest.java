@@ -153,9 +153,11 @@ class PlannerTest {
                         .rejection()
                         .getMessage())
                 .contains("changes shard key");
-        assertThat(planner.plan("select count(distinct name) from users").isRejected())
+        // issue 17: DISTINCT aggregates are merged now; string_agg across shards is not
+        assertThat(planner.plan("select string_agg(distinct name, ',') from users")
+                        .isRejected())
                 .isTrue();
-        assertThat(planner.plan("select * from users where id in (select user_id from orders)")
+        assertThat(planner.plan("select * from users where name in (select status from orders)")
                         .isRejected())
                 .isTrue();
         assertThat(planner.plan("begin").isRejected()).isTrue();
@@ -248,7 +250,10 @@ class PlannerTest {
                     .isEqualTo(owner);
         }
         assertThat(calls("select users.id from users order by users.name")).hasSize(4);
-        assertThat(rejectionState("select users.id from users where users.id in (select orders.user_id from orders)"))
+        // Issue 17: a semi-join on the shard keys is local to each shard; on another column it is not.
+        assertThat(calls("select users.id from users where users.id in (select orders.user_id from orders)"))
+                .hasSize(4);
+        assertThat(rejectionState("select users.id from users where users.name in (select orders.status from orders)"))
                 .isEqualTo("SR001");
     }
 
@@ -313,7 +318,7 @@ class PlannerTest {
 
     @Test
     void whatOneShardAnswersIsRejectedOnlyWhenKeysReachSeveral() throws SQLException {
-        String sql = "select name, count(*) from users where id in (?, ?) group by name having count(*) > 1";
+        String sql = "select name, count(*) from users where id in (?, ?) group by name having max(name) > 'a'";
         assertThat(planner.plan(sql).isRejected()).isFalse();
         assertThat(calls(sql, 42L, 42L)).hasSize(1);
         long other = 43;
@@ -324,7 +329,7 @@ class PlannerTest {
         assertThatThrownBy(() -> calls(sql, 42L, b))
                 .isInstanceOf(SQLException.class)
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("SR001"));
-        assertThat(rejectionState("select name from users group by name having count(*) > 1"))
+        assertThat(rejectionState("select name from users group by name having max(name) > 'a'"))
                 .isEqualTo("SR001");
         // a subquery with LIMIT over a broadcast table picks rows by physical order: one shard only
         String limited = " u.country in (select code from countries limit 2)";
@@ -468,5 +473,100 @@ class PlannerTest {
                 .isFalse();
         assertThat(calls("select distinct name from users where id = 42 order by id"))
                 .hasSize(1);
+    }
+
+    /** Issue 17 item 4: a statement pinned to one shard goes there whole, whatever it contains. */
+    @Test
+    void pinnedStatementsGoToTheirShardWhole() throws SQLException {
+        int owner = map.shardIndexOf(41L, KeyType.LONG);
+        for (String sql : List.of(
+                "select id, row_number() over (order by id) from users where id = 41",
+                "select distinct on (name) name, id from users where id = 41 order by name, id",
+                "select * from orders where user_id = 41 and amount > (select avg(amount) from orders where user_id = 41)",
+                "select * from users u where u.id = 41 and exists (select 1 from orders o where o.user_id = u.id)",
+                "with o as (select * from orders where user_id = 41) select count(*) from o",
+                "select name, sum(id) from users where id = 41 group by rollup (name)",
+                "select percentile_cont(0.5) within group (order by id) from users where id = 41",
+                "select string_agg(name, ',') from users where id in (41, 41)")) {
+            assertThat(calls(sql))
+                    .as(sql)
+                    .singleElement()
+                    .extracting(Call::shard)
+                    .isEqualTo(owner);
+            Plan p = planner.plan(sql);
+            assertThat(p.calls(map, params(), owner, 0, 4))
+                    .as(sql + " with a hint")
+                    .hasSize(1);
+        }
+        // Separately pinned tables on two shards cannot be answered by one.
+        long other = 42;
+        while (map.shardIndexOf(other, KeyType.LONG) == owner) {
+            other++;
+        }
+        String twoPins = "select * from orders where user_id = 41 and amount > (select avg(amount) from orders"
+                + " where user_id = " + other + ")";
+        assertThatThrownBy(() -> calls(twoPins))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("pinned");
+    }
+
+    /** Issue 17 item 4: unqualified join keys resolve against the tables in scope. */
+    @Test
+    void unqualifiedJoinKeysAreResolved() throws SQLException {
+        Planner p = new Planner(
+                new RoutingRules(
+                        map,
+                        Map.of(
+                                "customer", TableRule.sharded("customer", "c_custkey", KeyType.LONG),
+                                "orders", TableRule.sharded("orders", "o_custkey", KeyType.LONG),
+                                "nation", TableRule.broadcast("nation")),
+                        -1,
+                        false),
+                100);
+        assertThat(p.plan("select c_name, count(*) from customer, orders, nation where c_custkey = o_custkey"
+                                + " and c_nationkey = n_nationkey group by c_name")
+                        .isRejected())
+                .isFalse();
+        assertThat(p.plan("select * from customer, orders where c_custkey = o_orderkey")
+                        .rejection()
+                        .getMessage())
+                .contains("orders.o_custkey")
+                .contains("customer.c_custkey");
+        // An unqualified outer name is not trusted inside a subquery (an inner table may have that column).
+        assertThat(p.plan("select * from customer where exists (select 1 from orders where o_custkey = c_custkey)")
+                        .isRejected())
+                .isTrue();
+        assertThat(p.plan("select * from customer where exists (select 1 from orders"
+                                + " where o_custkey = customer.c_custkey)")
+                        .isRejected())
+                .isFalse();
+        assertThat(p.plan("select * from customer where exists (select 1 from orders, nation"
+                                + " where n_nationkey = c_custkey)")
+                        .isRejected())
+                .isTrue();
+    }
+
+    /** Issue 17 item 4: ROLLUP / CUBE / GROUPING SETS and ordered-set aggregates refused by name, before any shard. */
+    @Test
+    void unmergeableGroupingIsRefusedByName() throws SQLException {
+        assertThat(planner.plan("select name, count(*) from users group by rollup (name)")
+                        .rejection()
+                        .getMessage())
+                .contains("ROLLUP");
+        assertThat(planner.plan("select name, count(*) from users group by cube (name)")
+                        .rejection()
+                        .getMessage())
+                .contains("CUBE");
+        assertThat(planner.plan("select name, count(*) from users group by grouping sets ((name), ())")
+                        .rejection()
+                        .getMessage())
+                .contains("GROUPING SETS");
+        assertThat(planner.plan("select mode() within group (order by name) from users")
+                        .rejection()
+                        .getMessage())
+                .contains("mode()");
+        assertThat(planner.plan("select count(*) filter (where id > 3) from users")
+                        .isRejected())
+                .isFalse();
     }
 }

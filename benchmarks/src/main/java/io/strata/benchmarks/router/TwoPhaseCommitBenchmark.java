@@ -1,0 +1,188 @@
+package io.strata.benchmarks.router;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.strata.benchmarks.Benchmark;
+import io.strata.benchmarks.BenchmarkContext;
+import io.strata.benchmarks.ClosedLoop;
+import io.strata.router.KeyType;
+import io.strata.router.ShardMap;
+import io.strata.router.ShardingDataSource;
+import io.strata.router.TableRule;
+import io.strata.router.TransactionPolicy;
+import io.strata.testkit.PgServer;
+import io.strata.testkit.PgTopology;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * A transaction that updates two rows on two shards (two-phase commit through Strata) vs the same
+ * two rows updated and committed on one PostgreSQL holding every row, at 1, 4 and 16 threads.
+ */
+public final class TwoPhaseCommitBenchmark implements Benchmark {
+
+    private static final int ROWS = 20_000;
+    private static final int ROUNDS = 5;
+    private static final long ROUND_NANOS = 800_000_000L;
+    private static final long WARMUP_NANOS = 1_500_000_000L;
+    private static final String SQL = "update bench_accounts set v = v + 1 where id = ?";
+
+    @Override
+    public String name() {
+        return "router-2pc";
+    }
+
+    @Override
+    public String run(BenchmarkContext context) throws Exception {
+        try (PgTopology topology = PgTopology.builder()
+                .shards(3)
+                .replicasPerShard(0)
+                .setting("max_connections", "60")
+                .start()) {
+            ShardMap map = ShardMap.uniform(List.of("shard0", "shard1"));
+            List<Long> onShard0 = new ArrayList<>();
+            List<Long> onShard1 = new ArrayList<>();
+            for (long id = 1; id <= ROWS; id++) {
+                (map.shardIndexOf(id, KeyType.LONG) == 0 ? onShard0 : onShard1).add(id);
+            }
+            for (int s = 0; s < 3; s++) {
+                PgServer p = topology.shard(s).primary();
+                p.execute("create table bench_accounts (id bigint primary key, v bigint not null)");
+                p.execute("insert into bench_accounts select g, 0 from generate_series(1, " + ROWS + ") g");
+                p.execute("vacuum analyze bench_accounts");
+            }
+            long[] a = onShard0.stream().mapToLong(Long::longValue).toArray();
+            long[] b = onShard1.stream().mapToLong(Long::longValue).toArray();
+            StringBuilder rows = new StringBuilder();
+            String groupCommit = "";
+            List<Double> throughput = new ArrayList<>();
+            double ratioAtOne = 0;
+            for (int threads : new int[] {1, 4, 16}) {
+                List<HikariDataSource> pools = new ArrayList<>();
+                for (int s = 0; s < 3; s++) {
+                    pools.add(ScatterBenchmark.hikari(topology.shard(s).primary(), threads + 1, "2pc-" + s));
+                }
+                SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                ShardingDataSource.Builder builder = ShardingDataSource.builder()
+                        .transactionPolicy(TransactionPolicy.TWO_PHASE)
+                        .coordinatorId("bench")
+                        .coordinatorLog(
+                                Files.createTempDirectory("strata-2pc-bench").resolve("coordinator.log"))
+                        .meterRegistry(registry)
+                        .table(TableRule.sharded("bench_accounts", "id", KeyType.LONG));
+                builder.shard("shard0", pools.get(0));
+                builder.shard("shard1", pools.get(1));
+                try (ShardingDataSource strata = builder.build()) {
+                    DataSource single = pools.get(2);
+                    once(single, a, b, threads, WARMUP_NANOS);
+                    once(strata, a, b, threads, WARMUP_NANOS);
+                    org.HdrHistogram.Histogram one = new org.HdrHistogram.Histogram(3);
+                    org.HdrHistogram.Histogram two = new org.HdrHistogram.Histogram(3);
+                    List<Double> oneOps = new ArrayList<>();
+                    List<Double> twoOps = new ArrayList<>();
+                    for (int r = 0; r < ROUNDS; r++) {
+                        boolean singleFirst = r % 2 == 0;
+                        ClosedLoop.Result x = once(singleFirst ? single : strata, a, b, threads, ROUND_NANOS);
+                        ClosedLoop.Result y = once(singleFirst ? strata : single, a, b, threads, ROUND_NANOS);
+                        ClosedLoop.Result s1 = singleFirst ? x : y;
+                        ClosedLoop.Result s2 = singleFirst ? y : x;
+                        one.add(s1.latency());
+                        two.add(s2.latency());
+                        oneOps.add(s1.opsPerSecond());
+                        twoOps.add(s2.opsPerSecond());
+                    }
+                    double p1 = one.getValueAtPercentile(50);
+                    double p2 = two.getValueAtPercentile(50);
+                    throughput.add(ClosedLoop.median(twoOps));
+                    if (threads == 1) {
+                        ratioAtOne = p2 / p1;
+                    }
+                    rows.append("| %d | %.0f | %.0f | **%.2fx** | %,.0f | %,.0f | %.2f |%n"
+                            .formatted(
+                                    threads,
+                                    p1,
+                                    p2,
+                                    p2 / p1,
+                                    ClosedLoop.median(oneOps),
+                                    ClosedLoop.median(twoOps),
+                                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+                    var forces = registry.find("strata.router.2pc.log.forces").functionCounter();
+                    var decisions =
+                            registry.find("strata.router.2pc.log.decisions").functionCounter();
+                    if (forces != null && decisions != null) {
+                        groupCommit += "%d threads: %,.0f decisions in %,.0f forces (%.2f per force); "
+                                .formatted(
+                                        threads,
+                                        decisions.count(),
+                                        forces.count(),
+                                        decisions.count() / Math.max(1, forces.count()));
+                    }
+                } finally {
+                    for (HikariDataSource p : pools) {
+                        p.close();
+                    }
+                }
+            }
+            return """
+                    ### Router: two-phase commit of a 2-shard transaction vs a 1-shard commit of the same rows
+
+                    Each operation: `getConnection()`, `setAutoCommit(false)`, `%s` for one random id on each of
+                    two shards, `commit()`, close. Strata: 2 primaries, two-phase commit (PREPARE TRANSACTION on
+                    both, the decision forced to the coordinator log, COMMIT PREPARED on both). Baseline: the same
+                    two updates committed on a third PostgreSQL holding every row, through HikariCP directly.
+                    The testkit runs PostgreSQL with `fsync=off`; the coordinator log is forced for real (on the
+                    machine's disk), so the ratio includes a real `fsync` PostgreSQL does not pay here.
+                    %d rounds of %.1f s per path (alternating) after a %.1f s warm-up; p50 over all rounds,
+                    ops/s = median round.
+
+                    | threads | one database p50 (us) | Strata 2PC p50 (us) | latency ratio | one database tx/s | Strata 2PC tx/s | load avg (1 min) |
+                    |---|---|---|---|---|---|---|
+                    %s
+                    Group commit (`strata.router.2pc.log.decisions` / `strata.router.2pc.log.forces`): %s
+
+                    Goals: latency ratio at 1 thread %.2fx, goal <= 2x %s; Strata 2PC throughput at 1 / 4 / 16
+                    threads %,.0f / %,.0f / %,.0f tx/s, goal: grows with threads %s.
+                    %s
+                    Rerun: `mvn -B -q -pl benchmarks -am package -DskipTests exec:exec -Dbench=router-2pc`
+
+                    %s
+                    """.formatted(
+                            SQL,
+                            ROUNDS,
+                            ROUND_NANOS / 1e9,
+                            WARMUP_NANOS / 1e9,
+                            rows.toString().strip(),
+                            groupCommit.isEmpty() ? "not measured (no such metric)" : groupCommit,
+                            ratioAtOne,
+                            ratioAtOne <= 2 ? "met" : "**NOT met**",
+                            throughput.get(0),
+                            throughput.get(1),
+                            throughput.get(2),
+                            throughput.get(0) < throughput.get(1) && throughput.get(1) < throughput.get(2)
+                                    ? "met"
+                                    : "**NOT met**",
+                            context.machineLine(),
+                            BenchmarkContext.before(name()));
+        }
+    }
+
+    private static ClosedLoop.Result once(DataSource ds, long[] a, long[] b, int threads, long nanos) throws Exception {
+        return ClosedLoop.run(threads, nanos, random -> {
+            try (Connection c = ds.getConnection()) {
+                c.setAutoCommit(false);
+                try (PreparedStatement ps = c.prepareStatement(SQL)) {
+                    ps.setLong(1, a[random.nextInt(a.length)]);
+                    ps.executeUpdate();
+                    ps.setLong(1, b[random.nextInt(b.length)]);
+                    ps.executeUpdate();
+                }
+                c.commit();
+            }
+        });
+    }
+}

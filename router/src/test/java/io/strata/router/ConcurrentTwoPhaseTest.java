@@ -1,0 +1,201 @@
+package io.strata.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.strata.testkit.PgShard;
+import io.strata.testkit.PgTopology;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Two-phase commit under concurrency (issue 17): PREPARE and COMMIT PREPARED in parallel, the
+ * decisions of concurrent transactions sharing coordinator-log forces, and a coordinator killed
+ * while many transactions are in flight still leaving each one complete on both shards or on none.
+ */
+@ExtendWith(FourShards.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ConcurrentTwoPhaseTest {
+
+    private PgTopology topology;
+
+    @BeforeAll
+    void setUp(PgTopology topology) throws SQLException {
+        this.topology = topology;
+        FourShards.onEveryPrimary(topology, "create table ctp_pairs (id bigint primary key, pair bigint not null)");
+    }
+
+    @BeforeEach
+    void clean() throws SQLException {
+        FourShards.onEveryPrimary(topology, "truncate ctp_pairs");
+    }
+
+    @AfterAll
+    void tearDown() throws SQLException {
+        FourShards.onEveryPrimary(topology, "drop table ctp_pairs");
+    }
+
+    @Test
+    void manyThreadsCommitTwoShardTransactionsAndShareLogForces() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        int threads = 16;
+        int each = 12;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (ShardingDataSource ds = FourShards.router(
+                topology,
+                b -> b.meterRegistry(registry)
+                        .maxConnectionsPerShard(3) // at most the replica sets' smallest pool
+                        .table(TableRule.sharded("ctp_pairs", "id", KeyType.LONG)))) {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < each; i++) {
+                        try (Connection c = ds.getConnection()) {
+                            c.setAutoCommit(false);
+                            insertPair(ds, c, thread * 1000L + i);
+                            c.commit();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get();
+            }
+            double decisions = registry.get("strata.router.2pc.log.decisions")
+                    .functionCounter()
+                    .count();
+            double forces = registry.get("strata.router.2pc.log.forces")
+                    .functionCounter()
+                    .count();
+            assertThat(decisions).isEqualTo(threads * each);
+            // Group commit: concurrent decisions shared forces.
+            assertThat(forces).isGreaterThan(0).isLessThan(decisions);
+            assertThat(registry.get("strata.router.2pc")
+                            .tag("outcome", "committed")
+                            .counter()
+                            .count())
+                    .isEqualTo(threads * each);
+        } finally {
+            pool.shutdownNow();
+        }
+        Map<Long, Long> pairs = pairs();
+        assertThat(pairs).hasSize(threads * each);
+        assertThat(pairs.values()).containsOnly(2L);
+        assertThat(FourShards.preparedTransactions(topology)).isZero();
+    }
+
+    private static void insertPair(ShardingDataSource ds, Connection c, long pair) throws SQLException {
+        long a = pair * 2;
+        long b = pair * 2 + 1;
+        while (ds.shardMap().shardIndexOf(b, KeyType.LONG) == ds.shardMap().shardIndexOf(a, KeyType.LONG)) {
+            b += 1_000_000_000L;
+        }
+        // One statement takes both shards at once (all or none, in shard order); two statements
+        // would take them one at a time, and 16 threads over 4 permits could wait on each other.
+        try (PreparedStatement ps = c.prepareStatement("insert into ctp_pairs (id, pair) values (?, ?), (?, ?)")) {
+            ps.setLong(1, a);
+            ps.setLong(2, pair);
+            ps.setLong(3, b);
+            ps.setLong(4, pair);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Rows per pair, read straight from every primary. */
+    private Map<Long, Long> pairs() throws SQLException {
+        Map<Long, Long> out = new HashMap<>();
+        for (PgShard s : topology.shards()) {
+            try (Connection c = s.primary().connect();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("select pair, count(*) from ctp_pairs group by pair")) {
+                while (rs.next()) {
+                    out.merge(rs.getLong(1), rs.getLong(2), Long::sum);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aCoordinatorKilledWithManyTransactionsInFlightLeavesEachCompleteOrAbsentAfterRecovery() throws Exception {
+        Path yaml = FourShards.yaml(topology, "  ctp_pairs: { sharded: id, type: bigint }\n", "");
+        List<String> command = List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ConcurrentCrashChild.class.getName(),
+                yaml.toString(),
+                "ctp_pairs",
+                "8");
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Set<Long> committed = new HashSet<>();
+        long decided = -1;
+        long prepared = -1;
+        StringBuilder output = new StringBuilder();
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            boolean ready = false;
+            while ((line = out.readLine()) != null) {
+                output.append(line).append('\n');
+                if (line.startsWith("COMMITTED ")) {
+                    committed.add(Long.parseLong(line.substring(10)));
+                } else if (line.startsWith("DECIDED ")) {
+                    decided = Long.parseLong(line.substring(8));
+                } else if (line.startsWith("PREPARED ")) {
+                    prepared = Long.parseLong(line.substring(9));
+                } else if (line.equals("READY")) {
+                    ready = true;
+                    break;
+                }
+            }
+            assertThat(ready).as("child output:\n%s", output).isTrue();
+            child.destroyForcibly(); // SIGKILL while the other threads keep committing
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly();
+        }
+        assertThat(FourShards.preparedTransactions(topology)).isGreaterThanOrEqualTo(4); // the two stopped ones
+        try (ShardingDataSource restarted = ShardingDataSource.fromYaml(yaml)) {
+            assertThat(restarted.shards()).hasSize(4); // recovery ran while building
+        }
+        assertThat(FourShards.preparedTransactions(topology)).isZero();
+        Map<Long, Long> pairs = pairs();
+        assertThat(pairs.values())
+                .as("every transaction on both shards or on none")
+                .containsOnly(2L);
+        assertThat(pairs.keySet()).containsAll(committed);
+        assertThat(pairs).containsKey(decided);
+        assertThat(pairs).doesNotContainKey(prepared);
+        assertThat(committed.size()).isGreaterThanOrEqualTo(40);
+    }
+}
