@@ -67,7 +67,9 @@ final class IntermediateResults {
                     case SCALAR -> {
                         String value = rows == 0 ? null : values.get(0).get(0);
                         all.add(text(value));
-                        fill = "SELECT CAST(?" + all.size() + " AS " + type(md, 1) + ")";
+                        // Keeps the subquery's column label, which PostgreSQL gives the enclosing column.
+                        fill = "SELECT CAST(?" + all.size() + " AS " + type(md, 1) + ") AS "
+                                + quoted(md.getColumnLabel(1));
                     }
                     case ARRAY -> {
                         all.add(array(values.get(0)));
@@ -89,7 +91,7 @@ final class IntermediateResults {
                             String name =
                                     step.columns() != null && c < step.columns().size()
                                             ? step.columns().get(c)
-                                            : '"' + md.getColumnLabel(c + 1).replace("\"", "\"\"") + '"';
+                                            : quoted(md.getColumnLabel(c + 1));
                             sb.append(c == 0 ? "" : ", ").append(name);
                         }
                         fill = sb.append(')').toString();
@@ -123,6 +125,10 @@ final class IntermediateResults {
             }
             throw e;
         }
+    }
+
+    private static String quoted(String label) {
+        return '"' + label.replace("\"", "\"\"") + '"';
     }
 
     private static String type(ResultSetMetaData md, int column) throws SQLException {

@@ -124,8 +124,14 @@ public final class GroupedMerge extends MaterializedRows {
                         Map<GroupKey, Object> set = (Map<GroupKey, Object>) values[countColumn[c]];
                         Number sum = null;
                         if (roles[c] != Role.COUNT_DISTINCT) {
+                            // PostgreSQL sums bigint (and averages any integer) as numeric, so a sum of
+                            // distinct bigints never overflows there and is a BigDecimal to JDBC.
+                            boolean numeric = "numeric".equals(md.getColumnTypeName(c));
                             for (Object v : set.values()) {
-                                sum = add(sum, (Number) v);
+                                sum = numeric ? addNumeric(sum, (Number) v) : add(sum, (Number) v);
+                            }
+                            if (sum != null && roles[c] == Role.SUM_DISTINCT) {
+                                sum = asColumnType(sum, md.getColumnTypeName(c));
                             }
                         }
                         values[c] = roles[c] == Role.COUNT_DISTINCT
@@ -229,6 +235,22 @@ public final class GroupedMerge extends MaterializedRows {
             }
             default -> {}
         }
+    }
+
+    private static Number addNumeric(Number current, Number v) {
+        BigDecimal b = PgOrder.toBigDecimal(v);
+        return current == null ? b : PgOrder.toBigDecimal(current).add(b);
+    }
+
+    /** A merged SUM as the Java class pgjdbc gives for the column's type (int8 Long, numeric BigDecimal, ...). */
+    private static Number asColumnType(Number sum, String typeName) {
+        return switch (typeName) {
+            case "numeric" -> PgOrder.toBigDecimal(sum);
+            case "int8" -> sum.longValue();
+            case "float8" -> sum.doubleValue();
+            case "float4" -> sum.floatValue();
+            default -> sum;
+        };
     }
 
     private static Number add(Object current, Number v) throws SQLException {
