@@ -71,6 +71,7 @@ public final class Execution {
             return outcome;
         }
         int hint = sequenceShard(plan, connection.hintShard(plan));
+        params = plan.withNow(params);
         List<Call> calls = plan.calls(
                 connection.router.rules.shardMap(), params, hint, connection.anyShard(), connection.physical.length);
         RouteKind kind = kindOf(plan, calls);
@@ -280,7 +281,7 @@ public final class Execution {
             return;
         }
         io.strata.router.TableRule rule = connection.router.rules.rule(Planner.normalize(table));
-        if (rule == null || rule.kind() != io.strata.router.TableRule.Kind.SHARDED) {
+        if (rule == null || !rule.kind().spread()) {
             return;
         }
         // The catalog reads must see the table just created or altered: on the primaries.
@@ -344,6 +345,7 @@ public final class Execution {
                     Sequences.CANNOT_ROUTE);
         }
         int hint = connection.hintShard(plan);
+        batch = plan.withNow(batch);
         boolean write = plan.isWrite();
         boolean ddl = write && plan.target == Plan.Target.ALL && plan.tables().isEmpty();
         boolean oneCopy = plan.countsOneCopy() || ddl;

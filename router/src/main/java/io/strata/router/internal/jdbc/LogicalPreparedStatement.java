@@ -263,7 +263,10 @@ final class LogicalPreparedStatement extends LogicalStatement {
 
     @Override
     public void setDate(int a0, java.sql.Date a1, java.util.Calendar a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setDate(i, a1, a2));
+        set(
+                a0,
+                a2 == null || a1 == null ? a1 : new io.strata.router.internal.plan.CalendarTime(a1, a2.getTimeZone()),
+                (ps, i) -> ps.setDate(i, a1, a2));
     }
 
     @Override
@@ -393,7 +396,10 @@ final class LogicalPreparedStatement extends LogicalStatement {
 
     @Override
     public void setTimestamp(int a0, java.sql.Timestamp a1, java.util.Calendar a2) throws SQLException {
-        set(a0, a1, (ps, i) -> ps.setTimestamp(i, a1, a2));
+        set(
+                a0,
+                a2 == null || a1 == null ? a1 : new io.strata.router.internal.plan.CalendarTime(a1, a2.getTimeZone()),
+                (ps, i) -> ps.setTimestamp(i, a1, a2));
     }
 
     @Override
