@@ -31,6 +31,7 @@ public final class BenchmarkRunner {
             new io.strata.benchmarks.cache.WriteBehindBenchmark(),
             new io.strata.benchmarks.router.RoutedPointSelectBenchmark(),
             new io.strata.benchmarks.router.PlanCacheBenchmark(),
+            new io.strata.benchmarks.router.TimeWindowBenchmark(),
             new io.strata.benchmarks.annotation.ProxyHitBenchmark());
 
     private BenchmarkRunner() {}
