@@ -529,6 +529,58 @@ class TimeRangeTest {
     }
 
     @Test
+    void retentionOnANativelyPartitionedTableRemovesOnlyExpiredRows() throws Exception {
+        // Each partition numbers its rows' ctids from (0,1): a batch of expired ctids also names
+        // rows of the young partition, which must stay.
+        exec(routed, "drop table if exists tr_retained");
+        exec(routed, "create table tr_retained (id bigint not null, ts timestamptz not null) partition by range (ts)");
+        exec(
+                routed,
+                "create table tr_retained_old partition of tr_retained for values from ('2026-01-01 00:00+00')"
+                        + " to ('2026-12-01 00:00+00')");
+        exec(
+                routed,
+                "create table tr_retained_new partition of tr_retained for values from ('2026-12-01 00:00+00')"
+                        + " to ('2027-01-01 00:00+00')");
+        clock.now = Instant.parse("2026-12-31T18:00:00Z");
+        long young = 0;
+        try (PreparedStatement ps = routed.prepareStatement("insert into tr_retained (id, ts) values (?, ?)")) {
+            for (int d = 0; d < 200; d++) {
+                Instant t = Instant.parse("2026-06-01T12:00:00Z").plus(Duration.ofDays(d % 150));
+                if (d >= 150) {
+                    t = Instant.parse("2026-12-01T12:00:00Z")
+                            .plus(Duration.ofDays(d - 150).dividedBy(2));
+                    young++;
+                }
+                ps.setLong(1, d);
+                ps.setTimestamp(2, Timestamp.from(t));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        assertThat(router.expire("tr_retained")).isEqualTo(150);
+        assertThat(query(routed, "select count(*) from tr_retained")).containsExactly(List.of(String.valueOf(young)));
+        exec(routed, "drop table tr_retained");
+        clock.now = NOW;
+    }
+
+    @Test
+    void aPlainStatementCallingNowIsBoundToo() throws SQLException {
+        try (Statement st = routed.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "select count(*) from tr_audit where ts between now() - interval '10 days'" + " and now()")) {
+            rs.next();
+            OffsetDateTime now = OffsetDateTime.ofInstant(NOW, ZoneOffset.UTC);
+            assertThat(List.of(List.of(String.valueOf(rs.getLong(1)))))
+                    .isEqualTo(query(
+                            plain,
+                            "select count(*) from tr_audit where ts between ?::timestamptz - interval '10 days' and ?",
+                            now,
+                            now));
+        }
+    }
+
+    @Test
     void retentionRunsOnItsSchedule() throws Exception {
         exec(routed, "drop table if exists tr_scheduled");
         exec(routed, "create table tr_scheduled (id bigint not null, ts timestamptz not null)");

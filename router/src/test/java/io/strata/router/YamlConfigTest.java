@@ -119,6 +119,13 @@ class YamlConfigTest {
                   days: { timeRange: d, type: date, interval: week, epoch: "2026-01-05T00:00", retention: P400D }
                 retention: { every: 15m, batch: 500 }
                 """, "time.yaml")).isNotNull();
+        assertThat(YamlConfig.parse("""
+                shards:
+                  - { name: a, primary: "jdbc:postgresql://h/db" }
+                tables:
+                  audit_logs: { timeRange: created_at, type: timestamptz, interval: day, retention: 30d }
+                retention: { every: off }
+                """, "off.yaml")).isNotNull();
         assertThatThrownBy(() -> YamlConfig.parse("""
                         shards:
                           - { name: a, primary: "jdbc:postgresql://h/db" }

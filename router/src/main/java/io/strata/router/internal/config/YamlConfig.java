@@ -391,7 +391,10 @@ public final class YamlConfig {
         unknownKeys(m, Set.of("every", "batch"), "retention");
         Object every = m.get("every");
         if (every != null) {
-            if ("off".equals(String.valueOf(every)) || "0".equals(String.valueOf(every))) {
+            // YAML 1.1 reads an unquoted off as false.
+            if (Boolean.FALSE.equals(every)
+                    || "off".equals(String.valueOf(every))
+                    || "0".equals(String.valueOf(every))) {
                 builder.retentionEvery(Duration.ZERO);
             } else {
                 Duration d = period(every, "retention.every");

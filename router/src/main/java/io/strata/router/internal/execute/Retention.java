@@ -171,8 +171,10 @@ public final class Retention implements AutoCloseable {
     private long expire(TableRule rule, int shard, Object cutoff) throws SQLException {
         String table = quote(rule.table());
         String column = quote(rule.timeRange().column());
-        String sql = "DELETE FROM " + table + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + table + " WHERE " + column
-                + " < ? LIMIT ?))";
+        // The outer condition is what makes the DELETE safe: on a natively partitioned table a ctid
+        // names a row in each partition, so the batch's ctids alone could match younger rows.
+        String sql = "DELETE FROM " + table + " WHERE " + column + " < ? AND ctid = ANY(ARRAY(SELECT ctid FROM " + table
+                + " WHERE " + column + " < ? LIMIT ?))";
         Counter rows =
                 registry.counter("strata.router.retention.rows", "table", rule.table(), "shard", shardNames.get(shard));
         long total = 0;
@@ -184,11 +186,12 @@ public final class Retention implements AutoCloseable {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 while (true) {
                     ps.setObject(1, cutoff);
-                    ps.setInt(2, batchSize);
+                    ps.setObject(2, cutoff);
+                    ps.setInt(3, batchSize);
                     int n = ps.executeUpdate();
                     total += n;
                     rows.increment(n);
-                    if (n < batchSize) {
+                    if (n == 0 || n < batchSize) {
                         break;
                     }
                 }
