@@ -399,6 +399,23 @@ class TimeRangePlanTest {
     }
 
     @Test
+    void theBuilderRefusesATimeRangeCycleOverAShardItDoesNotHave() {
+        var b = io.strata.router.ShardingDataSource.builder()
+                .transactionPolicy(io.strata.router.TransactionPolicy.REJECT)
+                .shard("s0", new org.postgresql.ds.PGSimpleDataSource())
+                .shard("s1", new org.postgresql.ds.PGSimpleDataSource())
+                .table(audit.withShards(List.of("s1", "s7")));
+        assertThatThrownBy(b::build)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("time-range table 'audit' cycles over shard 's7', which is not a shard");
+        assertThatThrownBy(() -> io.strata.router.ShardingDataSource.builder().retentionBatch(0))
+                .hasMessageContaining("retentionBatch must be in 1..1000000 but was 0");
+        assertThatThrownBy(() ->
+                        io.strata.router.ShardingDataSource.builder().retentionEvery(java.time.Duration.ofSeconds(-1)))
+                .hasMessageContaining("retentionEvery must not be negative");
+    }
+
+    @Test
     void aRuleNeedsAShardOfTheMapAndAnIntervalItsTypeCanHave() {
         assertThatThrownBy(() -> TableRule.timeRange("x", "d", TimeRange.ColumnType.DATE, TimeRange.Interval.HOUR))
                 .hasMessageContaining("interval cannot be HOUR for a date column");
