@@ -145,6 +145,16 @@ public class RecordedParameter {
     }
 
     /**
+     * The {@code Calendar} given to {@code setDate}, {@code setTime} or {@code setTimestamp(index,
+     * value, calendar)}; null for every other setter (and when the application passed a null
+     * calendar). The driver renders such a value's wall clock in the calendar's zone, so a caller
+     * that interprets the value (the router's time-range routing) must read it in that zone too.
+     */
+    public final @Nullable Calendar calendar() {
+        return kind == DATE_CALENDAR || kind == TIME_CALENDAR || kind == TIMESTAMP_CALENDAR ? (Calendar) extra : null;
+    }
+
+    /**
      * Replays the recorded setter on {@code statement} at {@code index}.
      *
      * @throws SQLException what the statement's setter throws
