@@ -3,6 +3,7 @@ package io.strata.router;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.strata.replication.ReplicaSetDataSource;
+import io.strata.router.internal.execute.Retention;
 import io.strata.router.internal.execute.Router;
 import io.strata.router.internal.execute.RouterMetrics;
 import io.strata.router.internal.execute.ShardCalls;
@@ -19,6 +20,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,12 +59,48 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     private final @Nullable CoordinatorLog log;
     private volatile boolean closed;
     private @Nullable IdGenerator ids;
+    private final Retention retention;
 
-    private ShardingDataSource(Router router, ShardMap shardMap, List<DataSource> owned, @Nullable CoordinatorLog log) {
+    private ShardingDataSource(
+            Router router,
+            ShardMap shardMap,
+            List<DataSource> owned,
+            @Nullable CoordinatorLog log,
+            Retention retention) {
         this.router = router;
         this.shardMap = shardMap;
         this.owned = owned;
         this.log = log;
+        this.retention = retention;
+    }
+
+    /** The default number of rows one retention batch removes from one shard. */
+    public static final int DEFAULT_RETENTION_BATCH = 10_000;
+
+    /**
+     * Removes the expired intervals of a {@linkplain TableRule#withRetention time-range table with
+     * retention} on every shard now, in batches of {@link Builder#retentionBatch} rows, and returns
+     * the rows removed. Rows are removed only from intervals that ended at least the retention
+     * period ago (see the router README, "Time-range tables"); counted in
+     * {@code strata.router.retention.rows} and logged.
+     *
+     * @throws SQLException (22023) when the table has no retention period, or a shard's error
+     */
+    public long expire(String table) throws SQLException {
+        Objects.requireNonNull(table, "table cannot be null");
+        if (closed) {
+            throw new SQLException("Strata: the ShardingDataSource is closed", "08003");
+        }
+        return retention.expire(table.trim().toLowerCase(Locale.ROOT));
+    }
+
+    /** {@link #expire} for every time-range table with a retention period; returns the rows removed. */
+    public long expireAll() throws SQLException {
+        long total = 0;
+        for (String table : retention.tables()) {
+            total += expire(table);
+        }
+        return total;
     }
 
     /** The default stride of interleaved identity/serial sequences (see {@link Builder#identityStride}). */
@@ -247,6 +286,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             return;
         }
         closed = true;
+        retention.close();
         router.calls.close();
         synchronized (this) {
             if (ids != null) {
@@ -336,8 +376,43 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         private int maxConnectionsPerShard;
         private final Map<String, Integer> shardConnections = new LinkedHashMap<>();
         private java.time.Duration connectionWait = DEFAULT_CONNECTION_WAIT;
+        private Clock clock = Clock.systemUTC();
+        private Duration retentionEvery = Duration.ofHours(1);
+        private int retentionBatch = DEFAULT_RETENTION_BATCH;
 
         private Builder() {}
+
+        /**
+         * The clock time-range tables read: Strata's value of {@code now()} in their statements, and
+         * the current time for retention (default the system clock).
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock cannot be null");
+            return this;
+        }
+
+        /**
+         * How often expired intervals of time-range tables with retention are removed in the
+         * background (default 1 hour; {@link Duration#ZERO}: only on {@link ShardingDataSource#expire}
+         * calls).
+         */
+        public Builder retentionEvery(Duration every) {
+            Objects.requireNonNull(every, "retentionEvery cannot be null");
+            if (every.isNegative()) {
+                throw new IllegalArgumentException("retentionEvery must not be negative but was " + every);
+            }
+            this.retentionEvery = every;
+            return this;
+        }
+
+        /** Rows one retention batch removes from one shard, each batch its own transaction (default 10,000). */
+        public Builder retentionBatch(int rows) {
+            if (rows < 1 || rows > 1_000_000) {
+                throw new IllegalArgumentException("retentionBatch must be in 1..1000000 but was " + rows);
+            }
+            this.retentionBatch = rows;
+            return this;
+        }
 
         /**
          * Declares a global sequence: it lives on one shard (the {@linkplain #sequenceShard sequence
@@ -593,6 +668,15 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                     throw new IllegalStateException("table '" + rule.table() + "' lives on shard '" + rule.shard()
                             + "', which is not a shard; shards are " + names);
                 }
+                TimeRange time = rule.timeRange();
+                if (time != null) {
+                    for (String s : time.shards()) {
+                        if (!names.contains(s)) {
+                            throw new IllegalStateException("time-range table '" + rule.table() + "' cycles over"
+                                    + " shard '" + s + "', which is not a shard; shards are " + names);
+                        }
+                    }
+                }
             }
             if (identityStride > 0 && identityStride < names.size()) {
                 throw new IllegalStateException("identityStride (" + identityStride + ") must be at least the number"
@@ -606,7 +690,8 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                             "sequenceShard '" + sequenceShard + "' is not a shard; shards are " + names);
                 }
             }
-            RoutingRules rules = new RoutingRules(map, Map.copyOf(tables), defaultIndex, keylessWritesToAllShards);
+            RoutingRules rules =
+                    new RoutingRules(map, Map.copyOf(tables), defaultIndex, keylessWritesToAllShards, clock);
             Planner planner = io.strata.router.internal.execute.RouterAccess.planner(
                     rules, planCacheSize, globalSequences, sequenceHome, defaultIndex);
             for (String shard : shardConnections.keySet()) {
@@ -653,7 +738,10 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                     sequenceHome,
                     calls,
                     permits);
-            ShardingDataSource ds = new ShardingDataSource(router, map, closeShards ? sources : List.of(), log);
+            Retention retention =
+                    new Retention(names, sources, tables.values(), clock, retentionBatch, retentionEvery, registry);
+            ShardingDataSource ds =
+                    new ShardingDataSource(router, map, closeShards ? sources : List.of(), log, retention);
             if (twoPhase != null) {
                 try {
                     twoPhase.recover(names, sources);

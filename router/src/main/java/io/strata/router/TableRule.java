@@ -1,5 +1,10 @@
 package io.strata.router;
 
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -7,8 +12,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * How one table is placed across shards: {@linkplain #sharded sharded} by a key column,
  * {@linkplain #broadcast broadcast} (a full copy on every shard; written to all, read from one), or
- * {@linkplain #single single} (lives on one named shard). Table and column names are matched
- * case-insensitively, without schema.
+ * {@linkplain #single single} (lives on one named shard), or {@linkplain #timeRange time-range}
+ * (rows placed by a timestamp column in fixed intervals, dealt to shards round-robin, optionally
+ * expired after a retention period). Table and column names are matched case-insensitively, without
+ * schema.
  */
 public final class TableRule {
 
@@ -19,7 +26,14 @@ public final class TableRule {
         /** A full copy on every shard. */
         BROADCAST,
         /** The whole table on one shard. */
-        SINGLE
+        SINGLE,
+        /** Rows spread over shards by the interval of a time column (see {@link TimeRange}). */
+        TIME_RANGE;
+
+        /** True for kinds whose rows are spread over shards (each shard holds a part of the table). */
+        public boolean spread() {
+            return this == SHARDED || this == TIME_RANGE;
+        }
     }
 
     private final String table;
@@ -28,6 +42,7 @@ public final class TableRule {
     private final @Nullable KeyType keyType;
     private final @Nullable String shard;
     private final @Nullable String slotIdColumn;
+    private final @Nullable TimeRange timeRange;
 
     private TableRule(
             String table,
@@ -36,12 +51,104 @@ public final class TableRule {
             @Nullable KeyType keyType,
             @Nullable String shard,
             @Nullable String slotIdColumn) {
+        this(table, kind, keyColumn, keyType, shard, slotIdColumn, null);
+    }
+
+    private TableRule(
+            String table,
+            Kind kind,
+            @Nullable String keyColumn,
+            @Nullable KeyType keyType,
+            @Nullable String shard,
+            @Nullable String slotIdColumn,
+            @Nullable TimeRange timeRange) {
         this.table = table;
         this.kind = kind;
         this.keyColumn = keyColumn;
         this.keyType = keyType;
         this.shard = shard;
         this.slotIdColumn = slotIdColumn;
+        this.timeRange = timeRange;
+    }
+
+    /**
+     * A table whose rows live on the shard of the interval their {@code column} value falls in:
+     * intervals of {@code interval} length, cut at wall-clock boundaries in UTC, dealt round-robin
+     * over every shard in shard-map order from the interval of 1970-01-01 00:00 (change with
+     * {@link #withZone}, {@link #withEpoch}, {@link #withShards}); no retention unless
+     * {@link #withRetention}. See {@link TimeRange}.
+     */
+    public static TableRule timeRange(
+            String table, String column, TimeRange.ColumnType type, TimeRange.Interval interval) {
+        String c = name(column, "column");
+        TimeRange range = new TimeRange(c, type, interval, ZoneId.of("UTC"), TimeRange.DEFAULT_EPOCH, List.of(), null);
+        return new TableRule(name(table, "table"), Kind.TIME_RANGE, c, null, null, null, range);
+    }
+
+    /** This time-range table with interval boundaries on {@code zone}'s wall clock. */
+    public TableRule withZone(ZoneId zone) {
+        Objects.requireNonNull(zone, "zone cannot be null");
+        TimeRange t = time("withZone");
+        return withTime(new TimeRange(t.column(), t.type(), t.interval(), zone, t.epoch(), t.shards(), t.retention()));
+    }
+
+    /** This time-range table with the interval containing {@code epoch} dealt to the first shard of the cycle. */
+    public TableRule withEpoch(LocalDateTime epoch) {
+        Objects.requireNonNull(epoch, "epoch cannot be null");
+        TimeRange t = time("withEpoch");
+        return withTime(new TimeRange(t.column(), t.type(), t.interval(), t.zone(), epoch, t.shards(), t.retention()));
+    }
+
+    /** As {@link #withEpoch(LocalDateTime)} from midnight of {@code epoch}. */
+    public TableRule withEpoch(LocalDate epoch) {
+        Objects.requireNonNull(epoch, "epoch cannot be null");
+        return withEpoch(epoch.atStartOfDay());
+    }
+
+    /**
+     * This time-range table with intervals dealt round-robin over these shards, in this order (a
+     * shard may appear more than once to take a larger share); default every shard in shard-map
+     * order.
+     */
+    public TableRule withShards(List<String> shards) {
+        Objects.requireNonNull(shards, "shards cannot be null");
+        if (shards.isEmpty()) {
+            throw new IllegalArgumentException("shards cannot be empty");
+        }
+        for (String s : shards) {
+            if (s == null || s.isBlank()) {
+                throw new IllegalArgumentException("shards cannot contain a null or blank name but was " + shards);
+            }
+        }
+        TimeRange t = time("withShards");
+        return withTime(new TimeRange(t.column(), t.type(), t.interval(), t.zone(), t.epoch(), shards, t.retention()));
+    }
+
+    /**
+     * This time-range table with retention: whole intervals that ended at least {@code retention}
+     * ago are removed from every shard ({@code ShardingDataSource.expire}, or on the builder's
+     * schedule). A row younger than {@code retention} is never removed.
+     */
+    public TableRule withRetention(Duration retention) {
+        Objects.requireNonNull(retention, "retention cannot be null");
+        TimeRange t = time("withRetention");
+        return withTime(new TimeRange(t.column(), t.type(), t.interval(), t.zone(), t.epoch(), t.shards(), retention));
+    }
+
+    private TimeRange time(String method) {
+        if (timeRange == null) {
+            throw new IllegalArgumentException(method + " applies to time-range tables but '" + table + "' is " + kind);
+        }
+        return timeRange;
+    }
+
+    private TableRule withTime(TimeRange t) {
+        return new TableRule(table, kind, keyColumn, keyType, shard, slotIdColumn, t);
+    }
+
+    /** The time-range placement of a {@link Kind#TIME_RANGE} table, else null. */
+    public @Nullable TimeRange timeRange() {
+        return timeRange;
     }
 
     /**
@@ -102,7 +209,7 @@ public final class TableRule {
         return kind;
     }
 
-    /** The key column (lower case) of a sharded table, else null. */
+    /** The key column (lower case) of a sharded table, the time column of a time-range table, else null. */
     public @Nullable String keyColumn() {
         return keyColumn;
     }
@@ -125,12 +232,13 @@ public final class TableRule {
                 && Objects.equals(r.keyColumn, keyColumn)
                 && r.keyType == keyType
                 && Objects.equals(r.shard, shard)
-                && Objects.equals(r.slotIdColumn, slotIdColumn);
+                && Objects.equals(r.slotIdColumn, slotIdColumn)
+                && Objects.equals(r.timeRange, timeRange);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(table, kind, keyColumn, keyType, shard, slotIdColumn);
+        return Objects.hash(table, kind, keyColumn, keyType, shard, slotIdColumn, timeRange);
     }
 
     @Override
@@ -141,6 +249,8 @@ public final class TableRule {
                         + (slotIdColumn == null ? "" : ", slot in " + slotIdColumn) + "}";
             case SINGLE:
                 return "TableRule{" + table + " single on " + shard + "}";
+            case TIME_RANGE:
+                return "TableRule{" + table + " time-range " + timeRange + "}";
             default:
                 return "TableRule{" + table + " broadcast}";
         }

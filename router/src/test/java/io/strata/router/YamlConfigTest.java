@@ -129,6 +129,53 @@ class YamlConfigTest {
     }
 
     @Test
+    void timeRangeTablesParseAndReportTheirErrorsWithPaths() throws SQLException {
+        assertThat(YamlConfig.parse("""
+                shards:
+                  - { name: a, primary: "jdbc:postgresql://h/db" }
+                  - { name: b, primary: "jdbc:postgresql://h2/db" }
+                tables:
+                  audit_logs: { timeRange: created_at, type: timestamptz, interval: month, retention: 90d }
+                  events: { timeRange: at, type: timestamp, interval: day, zone: Europe/Paris, epoch: 2026-01-01,
+                            shards: [b, a, a] }
+                  days: { timeRange: d, type: date, interval: week, epoch: "2026-01-05T00:00", retention: P400D }
+                retention: { every: 15m, batch: 500 }
+                """, "time.yaml")).isNotNull();
+        assertThat(YamlConfig.parse("""
+                shards:
+                  - { name: a, primary: "jdbc:postgresql://h/db" }
+                tables:
+                  audit_logs: { timeRange: created_at, type: timestamptz, interval: day, retention: 30d }
+                retention: { every: off }
+                """, "off.yaml")).isNotNull();
+        assertThatThrownBy(() -> YamlConfig.parse("""
+                        shards:
+                          - { name: a, primary: "jdbc:postgresql://h/db" }
+                        tables:
+                          t1: { timeRange: ts, type: interval, interval: fortnight }
+                          t2: { timeRange: d, type: date, interval: hour, retention: soon }
+                          t3: { timeRange: ts, type: timestamptz, interval: day, zone: Mars/Olympus, epoch: someday,
+                                shards: [a, z], colour: red }
+                          t4: { type: timestamptz, interval: day }
+                        retention: { every: often, batch: 0, when: never }
+                        """, "bad-time.yaml"))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("bad-time.yaml has 12 errors")
+                .hasMessageContaining("tables.t1.type: must be timestamptz, timestamp or date but was 'interval'")
+                .hasMessageContaining("tables.t1.interval: must be hour, day, week or month but was 'fortnight'")
+                .hasMessageContaining("tables.t2.interval: must be day, week or month for a date column")
+                .hasMessageContaining("tables.t2.retention: must be a period like 90d")
+                .hasMessageContaining("tables.t3.zone: must be a time zone")
+                .hasMessageContaining("tables.t3.epoch: must be a date or date-time")
+                .hasMessageContaining("tables.t3.shards[1]: must name a shard [a] but was 'z'")
+                .hasMessageContaining("tables.t3.colour: unknown key")
+                .hasMessageContaining("tables.t4: must be 'broadcast'")
+                .hasMessageContaining("retention.every: must be a period")
+                .hasMessageContaining("retention.batch: must be in 1..1000000 but was 0")
+                .hasMessageContaining("retention.when: unknown key");
+    }
+
+    @Test
     void theDriverAcceptsOnlyStrataUrls() {
         Driver d = new Driver();
         assertThat(d.acceptsURL("jdbc:strata:/etc/x.yaml")).isTrue();

@@ -6,6 +6,7 @@ import io.strata.replication.ReplicaSetDataSourceBuilder;
 import io.strata.router.KeyType;
 import io.strata.router.ShardingDataSource;
 import io.strata.router.TableRule;
+import io.strata.router.TimeRange;
 import io.strata.router.TransactionPolicy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,6 +49,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  *   users: { sharded: id, type: bigint }
  *   countries: broadcast
  *   settings: { single: shard0 }
+ *   audit_logs: { timeRange: created_at, type: timestamptz, interval: month, retention: 90d }
+ * retention: { every: 1h, batch: 10000 }   # background removal of expired intervals
  * unknownTables: reject            # or: { defaultShard: shard0 }
  * keylessWrites: reject            # or: all-shards
  * transactions: { policy: two-phase, coordinatorId: app-1, log: /var/lib/app/strata-2pc.log }
@@ -73,7 +76,8 @@ public final class YamlConfig {
             "globalSequences",
             "sequenceShard",
             "identityStride",
-            "execution");
+            "execution",
+            "retention");
     private static final Set<String> SHARD = Set.of(
             "name", "primary", "replicas", "username", "password", "pool", "maxLag", "readStrategy", "noReplicaPolicy");
     private static final Set<String> POOL =
@@ -471,6 +475,7 @@ public final class YamlConfig {
         }
         sequences(top, shardNames, builder);
         execution(top, builder);
+        retention(top, builder);
         return new Loaded(builder, shardBuilders);
     }
 
@@ -506,6 +511,170 @@ public final class YamlConfig {
         if (perShard == null) {
             poolSizes.forEach(builder::maxConnectionsPerShard);
         }
+    }
+
+    private void retention(Map<String, Object> top, ShardingDataSource.Builder builder) {
+        if (top.get("retention") == null) {
+            return;
+        }
+        Map<String, Object> m = map(top.get("retention"), "retention");
+        if (m == null) {
+            return;
+        }
+        unknownKeys(m, Set.of("every", "batch"), "retention");
+        Object every = m.get("every");
+        if (every != null) {
+            // YAML 1.1 reads an unquoted off as false.
+            if (Boolean.FALSE.equals(every)
+                    || "off".equals(String.valueOf(every))
+                    || "0".equals(String.valueOf(every))) {
+                builder.retentionEvery(Duration.ZERO);
+            } else {
+                Duration d = period(every, "retention.every");
+                if (d != null) {
+                    builder.retentionEvery(d);
+                }
+            }
+        }
+        Integer batch = integer(m.get("batch"), "retention.batch", 1, 1_000_000);
+        if (batch != null) {
+            builder.retentionBatch(batch);
+        }
+    }
+
+    /** A positive period: {@code 90d}, {@code 12h}, {@code 30m}, {@code 45s} or ISO-8601 ({@code P90D}). */
+    private Duration period(Object v, String path) {
+        String t = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
+        try {
+            Duration d;
+            if (t.matches("\\d+d")) {
+                d = Duration.ofDays(Long.parseLong(t.substring(0, t.length() - 1)));
+            } else if (t.matches("\\d+h")) {
+                d = Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
+            } else if (t.matches("\\d+m")) {
+                d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            } else if (t.matches("\\d+s")) {
+                d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+            } else {
+                d = Duration.parse(String.valueOf(v).trim().toUpperCase(Locale.ROOT));
+            }
+            if (d.isNegative() || d.isZero()) {
+                error(path, "must be positive but was " + describe(v));
+                return null;
+            }
+            return d;
+        } catch (RuntimeException e) {
+            error(path, "must be a period like 90d, 12h, 30m or P90D but was " + describe(v));
+            return null;
+        }
+    }
+
+    private static final Set<String> TIME_RANGE =
+            Set.of("timeRange", "type", "interval", "retention", "zone", "epoch", "shards");
+
+    private TableRule timeRange(String name, Map<String, Object> m, String path, Set<String> shards) {
+        unknownKeys(m, TIME_RANGE, path);
+        String column = string(m.get("timeRange"), path + ".timeRange", true);
+        String type = string(m.get("type"), path + ".type", true);
+        TimeRange.ColumnType columnType = null;
+        if (type != null) {
+            switch (type.trim().toLowerCase(Locale.ROOT)) {
+                case "timestamptz", "timestamp with time zone" -> columnType = TimeRange.ColumnType.TIMESTAMPTZ;
+                case "timestamp", "timestamp without time zone" -> columnType = TimeRange.ColumnType.TIMESTAMP;
+                case "date" -> columnType = TimeRange.ColumnType.DATE;
+                default -> error(path + ".type", "must be timestamptz, timestamp or date but was '" + type + "'");
+            }
+        }
+        String intervalText = string(m.get("interval"), path + ".interval", true);
+        TimeRange.Interval interval = null;
+        if (intervalText != null) {
+            switch (intervalText.trim().toLowerCase(Locale.ROOT)) {
+                case "hour" -> interval = TimeRange.Interval.HOUR;
+                case "day" -> interval = TimeRange.Interval.DAY;
+                case "week" -> interval = TimeRange.Interval.WEEK;
+                case "month" -> interval = TimeRange.Interval.MONTH;
+                default -> error(path + ".interval", "must be hour, day, week or month but was '" + intervalText + "'");
+            }
+        }
+        if (columnType == TimeRange.ColumnType.DATE && interval == TimeRange.Interval.HOUR) {
+            error(path + ".interval", "must be day, week or month for a date column but was 'hour'");
+            interval = null;
+        }
+        boolean ok = column != null && columnType != null && interval != null;
+        java.time.ZoneId zone = null;
+        String zoneText = string(m.get("zone"), path + ".zone", false);
+        if (zoneText != null) {
+            try {
+                zone = java.time.ZoneId.of(zoneText.trim());
+            } catch (RuntimeException e) {
+                error(
+                        path + ".zone",
+                        "must be a time zone such as UTC, +02:00 or Europe/Paris but was '" + zoneText + "'");
+                ok = false;
+            }
+        }
+        java.time.LocalDateTime epoch = null;
+        Object epochValue = m.get("epoch");
+        if (epochValue instanceof java.util.Date d) {
+            // YAML reads an unquoted 2026-01-01 as a timestamp at UTC midnight.
+            epoch = java.time.LocalDateTime.ofInstant(d.toInstant(), java.time.ZoneOffset.UTC);
+        } else if (epochValue != null) {
+            String e = String.valueOf(epochValue).trim();
+            try {
+                epoch = e.length() == 10
+                        ? java.time.LocalDate.parse(e).atStartOfDay()
+                        : java.time.LocalDateTime.parse(e.replace(' ', 'T'));
+            } catch (RuntimeException ex) {
+                error(
+                        path + ".epoch",
+                        "must be a date or date-time such as 2026-01-01 or 2026-01-01T00:00 but was "
+                                + describe(epochValue));
+                ok = false;
+            }
+        }
+        List<String> cycle = null;
+        Object shardList = m.get("shards");
+        if (shardList != null) {
+            if (!(shardList instanceof List<?> list) || list.isEmpty()) {
+                error(path + ".shards", "must be a non-empty list of shard names but was " + describe(shardList));
+                ok = false;
+            } else {
+                cycle = new ArrayList<>();
+                for (int i = 0; i < list.size(); i++) {
+                    String s = string(list.get(i), path + ".shards[" + i + "]", true);
+                    if (s != null && !shards.contains(s)) {
+                        error(path + ".shards[" + i + "]", "must name a shard " + shards + " but was '" + s + "'");
+                        ok = false;
+                    } else if (s != null) {
+                        cycle.add(s);
+                    } else {
+                        ok = false;
+                    }
+                }
+            }
+        }
+        Duration retention = null;
+        if (m.get("retention") != null) {
+            retention = period(m.get("retention"), path + ".retention");
+            ok &= retention != null;
+        }
+        if (!ok) {
+            return null;
+        }
+        TableRule rule = TableRule.timeRange(name, column, columnType, interval);
+        if (zone != null) {
+            rule = rule.withZone(zone);
+        }
+        if (epoch != null) {
+            rule = rule.withEpoch(epoch);
+        }
+        if (cycle != null) {
+            rule = rule.withShards(cycle);
+        }
+        if (retention != null) {
+            rule = rule.withRetention(retention);
+        }
+        return rule;
     }
 
     private void sequences(Map<String, Object> top, Set<String> shardNames, ShardingDataSource.Builder builder) {
@@ -667,11 +836,15 @@ public final class YamlConfig {
         if (!(value instanceof Map<?, ?>)) {
             error(
                     path,
-                    "must be 'broadcast', { sharded: <column>, type: bigint|text|uuid } or { single: <shard> }"
+                    "must be 'broadcast', { sharded: <column>, type: bigint|text|uuid }, { single: <shard> } or"
+                            + " { timeRange: <column>, type: timestamptz|timestamp|date, interval: hour|day|week|month }"
                             + " but was " + describe(value));
             return null;
         }
         Map<String, Object> m = map(value, path);
+        if (m.containsKey("timeRange")) {
+            return timeRange(name, m, path, shards);
+        }
         if (m.containsKey("sharded")) {
             unknownKeys(m, Set.of("sharded", "type", "slotId"), path);
             String column = string(m.get("sharded"), path + ".sharded", true);
@@ -712,7 +885,9 @@ public final class YamlConfig {
             }
             return shard == null ? null : TableRule.single(name, shard);
         }
-        error(path, "must be 'broadcast', { sharded: <column>, type: ... } or { single: <shard> }");
+        error(
+                path,
+                "must be 'broadcast', { sharded: <column>, type: ... }, { single: <shard> } or { timeRange: <column>, ... }");
         return null;
     }
 }

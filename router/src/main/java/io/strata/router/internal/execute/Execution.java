@@ -69,7 +69,7 @@ public final class Execution {
      * Routes and runs one statement. Policy and savepoint checks happen before any shard is
      * touched; a multi-shard write in auto-commit mode commits atomically or not at all.
      */
-    public Outcome execute(LogicalStatement owner, Plan plan, Param[] params, Keys keys) throws SQLException {
+    public Outcome execute(LogicalStatement owner, Plan plan, Param[] given, Keys keys) throws SQLException {
         connection.checkOpen();
         Outcome outcome = this.outcome;
         outcome.resultSet = null;
@@ -81,6 +81,8 @@ public final class Execution {
             return outcome;
         }
         int hint = sequenceShard(plan, connection.hintShard(plan));
+        // A time-range statement's now(): one instant, bound as an extra parameter, before routing.
+        Param[] params = plan.withNow(given);
         List<Call> calls = plan.calls(
                 connection.router.rules.shardMap(), params, hint, connection.anyShard(), connection.physical.length);
         RouteKind kind = kindOf(plan, calls);
@@ -370,7 +372,7 @@ public final class Execution {
             return;
         }
         io.strata.router.TableRule rule = connection.router.rules.rule(Planner.normalize(table));
-        if (rule == null || rule.kind() != io.strata.router.TableRule.Kind.SHARDED) {
+        if (rule == null || !rule.kind().spread()) {
             return;
         }
         // The catalog reads must see the table just created or altered: on the primaries.
@@ -434,6 +436,7 @@ public final class Execution {
                     Sequences.CANNOT_ROUTE);
         }
         int hint = connection.hintShard(plan);
+        batch = plan.withNow(batch);
         boolean write = plan.isWrite();
         boolean ddl = write && plan.target == Plan.Target.ALL && plan.tables().isEmpty();
         boolean oneCopy = plan.countsOneCopy() || ddl;

@@ -150,7 +150,7 @@ final class CombineRule {
         if (item instanceof Table t) {
             String name = Planner.normalize(t.getFullyQualifiedName());
             TableRule rule = name == null ? null : rules.rule(name);
-            if (rule != null && rule.kind() == TableRule.Kind.SHARDED) {
+            if (rule != null && rule.kind().spread()) {
                 if (t.getAlias() != null
                         && t.getAlias().getAliasColumns() != null
                         && !t.getAlias().getAliasColumns().isEmpty()) {
@@ -176,7 +176,7 @@ final class CombineRule {
         for (String t : Reads.tablesIn(item)) {
             String n = Planner.normalize(t);
             TableRule r = n == null ? null : rules.rule(n);
-            if (r != null && r.kind() == TableRule.Kind.SHARDED) {
+            if (r != null && r.kind().spread()) {
                 throw new Planner.Rejected("Strata: sharded table '" + n + "' is read in a derived table or"
                         + " subquery, which would see one shard's rows only; that cannot be routed safely."
                         + Planner.HINT_HOWTO);

@@ -21,6 +21,21 @@ public final class Param extends RecordedParameter {
     }
 
     /**
+     * The value time-range routing reads: {@link #value()}, except that a {@code setDate} or
+     * {@code setTimestamp} given a {@code Calendar} becomes a {@link CalendarTime} in the
+     * calendar's zone, since pgjdbc renders it on that zone's wall clock (a {@code setTime} value
+     * stays as it is: no time-range column holds a time of day).
+     */
+    public Object routingValue() {
+        Object v = value();
+        java.util.Calendar cal = calendar();
+        if (cal == null || !(v instanceof java.util.Date d) || v instanceof java.sql.Time) {
+            return v;
+        }
+        return new CalendarTime(d, cal.getTimeZone());
+    }
+
+    /**
      * How to bind this parameter again, {@link #bind(java.sql.PreparedStatement, int)}: the very
      * setter the application called. The slot itself (kept for the callers written against the
      * former record with a binder function).

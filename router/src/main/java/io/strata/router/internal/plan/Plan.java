@@ -29,6 +29,8 @@ public final class Plan implements RoutePlan {
         ALL,
         /** A sharded INSERT whose rows are split by shard. */
         INSERT_ROWS,
+        /** The shards of the time intervals a time-range statement covers (see {@link TimeRouting}). */
+        TIME,
         /** A session command (SET) applied to every open physical connection and replayed. */
         SESSION,
         /** Refused; {@link #rejection} says why. */
@@ -174,6 +176,40 @@ public final class Plan implements RoutePlan {
      */
     public RecursivePlanning.Recursive recursive;
 
+    /** For statements on a time-range table: how intervals and shards are found. */
+    TimeRouting time;
+
+    /**
+     * The text sent to one shard, or to each shard when no merge rewrite applies: the SQL itself,
+     * or for a time-range statement whose current-time calls became a parameter, that rewrite.
+     */
+    String shardText;
+
+    /** For each placeholder of {@link #shardText} the application parameter to bind, or null (same numbering). */
+    int[] shardTextMap;
+
+    /**
+     * The parameters of one execution: the application's, plus for a time-range statement that
+     * calls {@code now()} (or {@code current_timestamp}, ...) Strata's instant for it, taken once
+     * here so routing and every shard see the same one.
+     */
+    public Param[] withNow(Param[] params) {
+        return time == null || time.nowParameter == 0 ? params : time.withNow(params, time.now());
+    }
+
+    /** As {@link #withNow(Param[])} for every entry of a batch, with one instant for the batch. */
+    public List<Param[]> withNow(List<Param[]> batch) {
+        if (time == null || time.nowParameter == 0) {
+            return batch;
+        }
+        java.time.Instant now = time.now();
+        List<Param[]> out = new ArrayList<>(batch.size());
+        for (Param[] p : batch) {
+            out.add(time.withNow(p, now));
+        }
+        return out;
+    }
+
     /** The hint values found in the SQL's comments. */
     public Map<String, String> hints() {
         return hints;
@@ -189,7 +225,8 @@ public final class Plan implements RoutePlan {
         if (target == Target.REJECTED) {
             return "rejected: " + rejection;
         }
-        return kind + " " + target + (tables.isEmpty() ? "" : " " + tables) + (write ? " write" : " read");
+        return kind + " " + target + (tables.isEmpty() ? "" : " " + tables) + (write ? " write" : " read")
+                + (time == null ? "" : ", " + time.describe());
     }
 
     @Override
@@ -262,6 +299,8 @@ public final class Plan implements RoutePlan {
             }
             case INSERT_ROWS:
                 return insertCalls(map, params, hintShard, shardCount);
+            case TIME:
+                return timeCalls(params, hintShard, anyShard, shardCount);
             default:
                 throw new IllegalStateException(target.toString());
         }
@@ -274,11 +313,13 @@ public final class Plan implements RoutePlan {
                     SqlStates.SHAPE_NOT_SUPPORTED);
         }
         List<Call> calls = new ArrayList<>(shards.cardinality());
-        String shardSql = sql;
-        int[] map = null;
+        String shardSql = shardText == null ? sql : shardText;
+        int[] map = shardTextMap;
         if (merge != null && !write) {
-            shardSql = merge.shardSql();
-            map = merge.parameterMap();
+            if (merge.parameterMap() != null || shardText == null) {
+                shardSql = merge.shardSql();
+                map = merge.parameterMap();
+            }
             if (merge.limit() != null && !merge.grouping()) {
                 long limit = number(merge.limit(), params, "LIMIT");
                 long offset = merge.offset() == null ? 0 : number(merge.offset(), params, "OFFSET");
@@ -520,6 +561,68 @@ public final class Plan implements RoutePlan {
             calls.add(new Call(s, renumbered.sql(), renumbered.originalIndexes(), rowsOf(shardOfRow, s)));
         }
         return calls;
+    }
+
+    /**
+     * The calls of a time-range statement: an INSERT's rows split by their intervals' shards, else
+     * the shards of the intervals the WHERE bounds cover (every shard of the cycle when unbounded).
+     */
+    private List<Call> timeCalls(Param[] params, int hintShard, int anyShard, int shardCount) throws SQLException {
+        String text = shardText == null ? sql : shardText;
+        if (time.rows != null) {
+            int[] shardOfRow = time.rowShards(params);
+            BitSet shards = new BitSet(shardCount);
+            for (int s : shardOfRow) {
+                shards.set(s);
+            }
+            if (hintShard >= 0 && (shards.cardinality() != 1 || !shards.get(hintShard))) {
+                throw new SQLException(
+                        "Strata: the hint names shard " + time.names(single(hintShard))
+                                + " but the inserted rows' times route to " + time.names(shards),
+                        SqlStates.HINT_CONFLICT);
+            }
+            if (shards.cardinality() == 1) {
+                return List.of(new Call(shards.nextSetBit(0), text, shardTextMap));
+            }
+            List<Call> calls = new ArrayList<>();
+            for (int s = shards.nextSetBit(0); s >= 0; s = shards.nextSetBit(s + 1)) {
+                StringBuilder numbered = new StringBuilder(insert.prefix());
+                boolean first = true;
+                for (int r = 0; r < shardOfRow.length; r++) {
+                    if (shardOfRow[r] == s) {
+                        numbered.append(first ? "" : ", ")
+                                .append(insert.rowTexts().get(r));
+                        first = false;
+                    }
+                }
+                numbered.append(insert.suffix());
+                SqlText.Renumbered renumbered = SqlText.unnumber(numbered.toString());
+                calls.add(new Call(s, renumbered.sql(), renumbered.originalIndexes(), rowsOf(shardOfRow, s)));
+            }
+            return calls;
+        }
+        BitSet shards = time.shards(time.intervals(params), shardCount);
+        time.checkSet(shards, params);
+        if (shards.isEmpty()) {
+            // No interval can match (a comparison with NULL, an empty range): any one shard answers.
+            shards.set(hintShard >= 0 ? hintShard : anyShard);
+        }
+        if (hintShard >= 0 && (shards.cardinality() != 1 || !shards.get(hintShard))) {
+            throw new SQLException(
+                    "Strata: the hint names shard " + time.names(single(hintShard))
+                            + " but the statement's time bounds route to " + time.names(shards),
+                    SqlStates.HINT_CONFLICT);
+        }
+        if (shards.cardinality() == 1) {
+            return List.of(new Call(shards.nextSetBit(0), text, shardTextMap));
+        }
+        return fanOut(shards, params);
+    }
+
+    private static BitSet single(int shard) {
+        BitSet b = new BitSet();
+        b.set(shard);
+        return b;
     }
 
     /** The row indexes (ascending) that go to shard {@code s}. */

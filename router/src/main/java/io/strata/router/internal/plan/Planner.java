@@ -73,6 +73,36 @@ public final class Planner implements RoutePlanner {
         this.rules = rules;
         this.sequences = sequences;
         this.cache = Caffeine.newBuilder().maximumSize(maxPlans).recordStats().build();
+        for (TableRule rule : rules.tables().values()) {
+            if (rule.kind() == TableRule.Kind.TIME_RANGE) {
+                grids.put(rule.table(), new TimeGrid(rule.timeRange(), rules.shardNames()));
+            }
+        }
+    }
+
+    /** The interval grids of the time-range tables, by table name. */
+    private final Map<String, TimeGrid> grids = new java.util.HashMap<>();
+
+    /** The interval grid of a time-range table (see {@link TimeGrid}). */
+    public TimeGrid grid(String table) {
+        return grids.get(table);
+    }
+
+    private TimeRouting timeRouting(
+            TableRule rule, List<TimeRouting.Condition> conditions, List<TimeRouting.Source> rows) {
+        return new TimeRouting(grids.get(rule.table()), rules.clock(), rules.shardNames(), conditions, rows);
+    }
+
+    /** True when the statement reads or writes a time-range table. */
+    private boolean touchesTimeRange(Statement statement) {
+        for (String t : tablesOf(statement)) {
+            String n = normalize(t);
+            TableRule r = n == null ? null : rules.rule(n);
+            if (r != null && r.kind() == TableRule.Kind.TIME_RANGE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The plan cache, for metrics. */
@@ -161,6 +191,27 @@ public final class Planner implements RoutePlanner {
                     SqlStates.CANNOT_PARSE,
                     hints);
         }
+        int nowParameter = 0;
+        if (touchesTimeRange(statement)) {
+            // now(), current_timestamp, ...: one instant per execution, bound on every shard.
+            int k = SqlText.countPlaceholders(sql) + 1;
+            try {
+                String rewritten = NowText.rewrite(numbered, k);
+                if (!rewritten.equals(numbered)) {
+                    statement = parse(rewritten);
+                    numbered = rewritten;
+                    nowParameter = k;
+                }
+            } catch (NowText.Unsupported e) {
+                return Plan.rejected(sql, e.getMessage(), SqlStates.SHAPE_NOT_SUPPORTED, hints);
+            } catch (JSQLParserException e) {
+                return Plan.rejected(
+                        sql,
+                        "Strata cannot parse this statement once now() is made a parameter." + HINT_HOWTO,
+                        SqlStates.CANNOT_PARSE,
+                        hints);
+            }
+        }
         List<String[]> sequenceCalls = sequences.calls(numbered);
         if (!sequenceCalls.isEmpty()) {
             boolean tableFree =
@@ -168,7 +219,14 @@ public final class Planner implements RoutePlanner {
             return sequences.route(
                     sql, sequenceCalls, tableFree, tableFree ? null : dispatch(sql, numbered, statement, hints), hints);
         }
-        return dispatch(sql, numbered, statement, hints);
+        Plan plan = dispatch(sql, numbered, statement, hints);
+        if (nowParameter != 0 && plan.time != null) {
+            SqlText.Renumbered text = SqlText.unnumber(numbered);
+            plan.time.nowParameter = nowParameter;
+            plan.shardText = text.sql();
+            plan.shardTextMap = text.originalIndexes();
+        }
+        return plan;
     }
 
     private Plan dispatch(String sql, String numbered, Statement statement, Map<String, String> hints) {
@@ -325,7 +383,7 @@ public final class Planner implements RoutePlanner {
                 return;
             }
             switch (rule.kind()) {
-                case SHARDED -> sharded.add(rule);
+                case SHARDED, TIME_RANGE -> sharded.add(rule);
                 case BROADCAST -> broadcast.add(rule);
                 default -> singleShards.add(rules.shardIndex(rule.shard()));
             }
@@ -499,7 +557,7 @@ public final class Planner implements RoutePlanner {
             for (String t : new CombineRule.Reads().getTables((Statement) nested)) {
                 String n = normalize(t);
                 TableRule r = n == null ? null : rules.rule(n);
-                if (r != null && r.kind() == TableRule.Kind.SHARDED) {
+                if (r != null && r.kind().spread()) {
                     throw new Rejected("Strata: sharded table '" + n + "' is read in a subquery; a subquery would"
                             + " see one shard's rows only, so the statement is not routed." + HINT_HOWTO);
                 }
@@ -524,6 +582,12 @@ public final class Planner implements RoutePlanner {
         if (!p.singleShards.isEmpty()) {
             throw new Rejected("Strata: the statement joins sharded tables " + shardedNames(p)
                     + " with tables that live on one shard; cross-shard joins are not supported." + HINT_HOWTO);
+        }
+        for (TableRule r : p.sharded) {
+            if (r.kind() == TableRule.Kind.TIME_RANGE) {
+                // Before Colocation, which refuses time-range tables (it co-locates hash-sharded ones).
+                return timeRangeSelect(sql, numbered, ps, p, hints);
+            }
         }
         // Rules 1 to 3 of CombineRule, nested SELECTs included.
         Colocation.Result co = Colocation.analyse(ps, rules);
@@ -611,6 +675,131 @@ public final class Planner implements RoutePlanner {
                 hints);
     }
 
+    /**
+     * A SELECT reading a time-range table: planned as branch time-shard planned it (issue 14), with
+     * the FROM/JOIN tree of {@link CombineRule#fromTree}: the table may be joined with broadcast
+     * tables only, and no spread table may be read in a subquery; the plan routes by the intervals
+     * the WHERE bounds cover ({@link TimeRouting}).
+     */
+    private Plan timeRangeSelect(String sql, String numbered, PlainSelect ps, Placement p, Map<String, String> hints)
+            throws Rejected {
+        if (ps.getWithItemsList() != null && !ps.getWithItemsList().isEmpty()) {
+            throw new Rejected("Strata: WITH queries over time-range tables " + shardedNames(p)
+                    + " cannot be routed safely." + HINT_HOWTO);
+        }
+        rejectShardedSubqueries(ps, ps);
+        CombineRule.FromTree tree = CombineRule.fromTree(ps, rules);
+        List<KeyConditions.Occurrence> occurrences = tree.occurrences();
+        List<Expression> joinConditions = tree.joinLinks();
+        // Sharded tables anywhere but the main FROM/JOIN tree (subqueries) would be read on one shard only.
+        Set<String> nested = new LinkedHashSet<>();
+        nested.addAll(CombineRule.Reads.tablesIn(ps.getWhere()));
+        nested.addAll(CombineRule.Reads.tablesIn(ps.getHaving()));
+        for (var item : ps.getSelectItems()) {
+            if (item.getExpression() != null
+                    && !(item.getExpression() instanceof net.sf.jsqlparser.statement.select.AllColumns)) {
+                nested.addAll(CombineRule.Reads.tablesIn(item.getExpression()));
+            }
+        }
+        if (ps.getOrderByElements() != null) {
+            for (var o : ps.getOrderByElements()) {
+                nested.addAll(CombineRule.Reads.tablesIn(o.getExpression()));
+            }
+        }
+        if (ps.getGroupBy() != null && ps.getGroupBy().getGroupByExpressionList() != null) {
+            for (Object g : ps.getGroupBy().getGroupByExpressionList()) {
+                nested.addAll(CombineRule.Reads.tablesIn((Expression) g));
+            }
+        }
+        for (Expression e : joinConditions) {
+            if (!(e instanceof KeyConditions.UsingMarker)) {
+                nested.addAll(CombineRule.Reads.tablesIn(e));
+            }
+        }
+        for (String t : nested) {
+            String n = normalize(t);
+            TableRule r = n == null ? null : rules.rule(n);
+            if (r != null && r.kind().spread()) {
+                throw new Rejected("Strata: sharded table '" + n + "' is read in a subquery; a subquery would see"
+                        + " one shard's rows only, so the statement is not routed." + HINT_HOWTO);
+            }
+        }
+        if (occurrences.isEmpty()) {
+            throw new Rejected("Strata: sharded tables " + shardedNames(p) + " are read through a derived table;"
+                    + " that cannot be routed safely." + HINT_HOWTO);
+        }
+        KeyConditions.Occurrence timed = null;
+        for (KeyConditions.Occurrence o : occurrences) {
+            if (o.rule().kind() == TableRule.Kind.TIME_RANGE) {
+                timed = o;
+            }
+        }
+        if (timed != null && occurrences.size() > 1) {
+            throw new Rejected("Strata: time-range table '" + timed.name() + "' is joined with another sharded or"
+                    + " time-range table; their rows are placed independently, so the join would cross shards."
+                    + " Join it with broadcast tables only." + HINT_HOWTO);
+        }
+        List<Expression> whereConjuncts = KeyConditions.conjuncts(ps.getWhere());
+        if (occurrences.size() > 1) {
+            List<Expression> links = new ArrayList<>(joinConditions);
+            links.addAll(whereConjuncts);
+            KeyConditions.checkLinked(occurrences, links);
+        }
+        if (timed == null) {
+            // Only a hash-sharded table in the FROM tree: a time-range table is read elsewhere.
+            throw new Rejected("Strata: time-range tables " + shardedNames(p) + " are read where Strata cannot"
+                    + " place them; join a time-range table with broadcast tables only." + HINT_HOWTO);
+        }
+        // Rule 3 of CombineRule: a subquery whose rows depend on physical order differs between
+        // broadcast copies; fine on one shard, not when several shards answer.
+        String multiShard = null;
+        CombineRule.Reads reads = new CombineRule.Reads();
+        reads.getTables((Statement) ps);
+        for (PlainSelect nestedSelect : reads.selects) {
+            if (nestedSelect == ps) {
+                continue;
+            }
+            boolean window = false;
+            for (var item : nestedSelect.getSelectItems()) {
+                window |= MergeBuilder.find(item.getExpression()).window;
+            }
+            if (window
+                    || nestedSelect.getLimit() != null
+                    || nestedSelect.getOffset() != null
+                    || nestedSelect.getFetch() != null) {
+                multiShard = "Strata: a subquery with LIMIT/OFFSET/FETCH or a window function (" + nestedSelect
+                        + ") may pick different"
+                        + " rows on each shard's copy of a broadcast table; across shards that is not answered."
+                        + HINT_HOWTO;
+            }
+        }
+        MergeSpec merge = null;
+        try {
+            merge = MergeBuilder.build(sql, numbered, this, List.of());
+        } catch (Rejected r) {
+            multiShard = r.getMessage();
+        }
+        List<TimeRouting.Condition> conditions = TimeRouting.conditions(whereConjuncts, timed);
+        Plan plan = new Plan(
+                sql,
+                Plan.Target.TIME,
+                conditions.isEmpty() ? RouteKind.SCATTER : RouteKind.SINGLE,
+                p.names,
+                false,
+                true,
+                -1,
+                List.of(),
+                null,
+                merge,
+                null,
+                null,
+                null,
+                hints);
+        plan.multiShardRejection = multiShard;
+        plan.time = timeRouting(timed.rule(), conditions, null);
+        return plan;
+    }
+
     // ---------------------------------------------------------------- INSERT / UPDATE / DELETE
 
     private Plan insert(String sql, Insert insert, Map<String, String> hints) throws Rejected {
@@ -694,6 +883,8 @@ public final class Planner implements RoutePlanner {
         } else {
             rowLists.add(list);
         }
+        boolean timed = rule.kind() == TableRule.Kind.TIME_RANGE;
+        List<TimeRouting.Source> timeRows = new ArrayList<>();
         List<KeySource> rowKeys = new ArrayList<>();
         for (ExpressionList<?> row : rowLists) {
             if (row.size() != insert.getColumns().size()) {
@@ -708,6 +899,18 @@ public final class Planner implements RoutePlanner {
                         "Strata: the shard key '" + rule.keyColumn() + "' of an inserted row is NULL.",
                         SqlStates.NO_SHARD_KEY);
             }
+            if (timed) {
+                TimeRouting.Source t = TimeRouting.source(v);
+                if (t == null) {
+                    throw new Rejected(
+                            "Strata: the time column '" + rule.keyColumn() + "' of every inserted row must be a"
+                                    + " literal, a parameter or now() (with casts and +/- interval '...'), but was "
+                                    + v + ".",
+                            SqlStates.NO_SHARD_KEY);
+                }
+                timeRows.add(t);
+                continue;
+            }
             KeySource k = KeyConditions.keySource(v);
             if (k == null) {
                 throw new Rejected(
@@ -716,6 +919,26 @@ public final class Planner implements RoutePlanner {
                         SqlStates.NO_SHARD_KEY);
             }
             rowKeys.add(k);
+        }
+        if (timed) {
+            Plan plan = new Plan(
+                    sql,
+                    Plan.Target.TIME,
+                    RouteKind.SINGLE,
+                    p.names,
+                    true,
+                    rows,
+                    -1,
+                    List.of(),
+                    null,
+                    null,
+                    rowLists.size() == 1 ? null : split(insert, values, rowLists, rowKeys, null),
+                    null,
+                    null,
+                    hints);
+            plan.isInsert = true;
+            plan.time = timeRouting(rule, List.of(), timeRows);
+            return plan;
         }
         if (rowLists.size() == 1) {
             Plan plan = new Plan(
@@ -736,21 +959,7 @@ public final class Planner implements RoutePlanner {
             plan.isInsert = true;
             return plan;
         }
-        List<String> rowTexts = new ArrayList<>();
-        for (ExpressionList<?> row : rowLists) {
-            rowTexts.add(row.toString());
-        }
-        String marker = "__strata_rows__";
-        values.setExpressions(new ExpressionList<Expression>(new Column(marker)));
-        String text = insert.toString();
-        int at = text.indexOf(marker);
-        String prefix = text.substring(0, at);
-        String suffix = text.substring(at + marker.length());
-        if (prefix.endsWith("(") && suffix.startsWith(")")) {
-            prefix = prefix.substring(0, prefix.length() - 1);
-            suffix = suffix.substring(1);
-        }
-        Plan.InsertSplit split = new Plan.InsertSplit(prefix, suffix, rowTexts, rowKeys, rule.keyType());
+        Plan.InsertSplit split = split(insert, values, rowLists, rowKeys, rule.keyType());
         return new Plan(
                 sql,
                 Plan.Target.INSERT_ROWS,
@@ -768,6 +977,26 @@ public final class Planner implements RoutePlanner {
                 hints);
     }
 
+    /** The SQL text around a multi-row INSERT's VALUES rows, and each row's text, to split it by shard. */
+    private static Plan.InsertSplit split(
+            Insert insert, Values values, List<ExpressionList<?>> rowLists, List<KeySource> rowKeys, KeyType keyType) {
+        List<String> rowTexts = new ArrayList<>();
+        for (ExpressionList<?> row : rowLists) {
+            rowTexts.add(row.toString());
+        }
+        String marker = "__strata_rows__";
+        values.setExpressions(new ExpressionList<Expression>(new Column(marker)));
+        String text = insert.toString();
+        int at = text.indexOf(marker);
+        String prefix = text.substring(0, at);
+        String suffix = text.substring(at + marker.length());
+        if (prefix.endsWith("(") && suffix.startsWith(")")) {
+            prefix = prefix.substring(0, prefix.length() - 1);
+            suffix = suffix.substring(1);
+        }
+        return new Plan.InsertSplit(prefix, suffix, rowTexts, rowKeys, keyType);
+    }
+
     private Plan update(String sql, Update update, Map<String, String> hints) throws Rejected {
         Placement p = new Placement();
         p.addAll(tablesOf(update));
@@ -776,13 +1005,26 @@ public final class Planner implements RoutePlanner {
         boolean rows = update.getReturningClause() != null;
         KeySource setKey = null;
         TableRule sharded = target.sharded.isEmpty() ? null : target.sharded.get(0);
-        if (sharded != null) {
+        TimeRouting.Source timeSet = null;
+        if (sharded != null && sharded.kind() == TableRule.Kind.TIME_RANGE) {
+            timeSet = timeSet(update, sharded);
+        } else if (sharded != null) {
             setKey = setKey(update, sharded);
         }
         if (!p.sharded.isEmpty()) {
             rejectShardedSubqueries(update, null);
         }
         Plan plan = write(sql, "UPDATE", update.getTable(), update.getWhere(), p, target, rows, hints);
+        if (timeSet != null) {
+            plan.time.setValue = timeSet;
+            if (plan.time.constant() && timeSet.constant()) {
+                try {
+                    plan.calls(rules.shardMap(), null, -1, 0, rules.shardNames().size());
+                } catch (SQLException e) {
+                    throw new Rejected(e.getMessage(), e.getSQLState());
+                }
+            }
+        }
         if (setKey != null) {
             if (plan.target != Plan.Target.KEYED) {
                 throw new Rejected(
@@ -817,6 +1059,35 @@ public final class Planner implements RoutePlanner {
                             + "': " + e.getMessage(),
                     e.getSQLState() != null ? e.getSQLState() : SqlStates.CHANGES_SHARD_KEY);
         }
+    }
+
+    /**
+     * The value an UPDATE sets a time-range table's time column to (checked per execution: the rows
+     * must stay on their shard), or null when it does not set it.
+     */
+    private static TimeRouting.Source timeSet(Update update, TableRule rule) throws Rejected {
+        TimeRouting.Source found = null;
+        for (UpdateSet set : update.getUpdateSets()) {
+            for (int i = 0; i < set.getColumns().size(); i++) {
+                Column c = set.getColumns().get(i);
+                if (!KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
+                    continue;
+                }
+                TimeRouting.Source value =
+                        set.getColumns().size() == set.getValues().size()
+                                ? TimeRouting.source(set.getValues().get(i))
+                                : null;
+                if (value == null || found != null) {
+                    throw new Rejected(
+                            "Strata: the UPDATE changes time column '" + rule.keyColumn() + "' of time-range table '"
+                                    + rule.table() + "' to a value Strata cannot check (" + set + "); moving a row"
+                                    + " between shards is not supported. Delete and re-insert it instead.",
+                            SqlStates.CHANGES_SHARD_KEY);
+                }
+                found = value;
+            }
+        }
+        return found;
     }
 
     /**
@@ -911,6 +1182,35 @@ public final class Planner implements RoutePlanner {
                 ? null
                 : KeyConditions.normalizeIdentifier(table.getAlias().getName());
         List<KeyConditions.Occurrence> occurrences = List.of(new KeyConditions.Occurrence(rule.table(), alias, rule));
+        if (rule.kind() == TableRule.Kind.TIME_RANGE) {
+            List<TimeRouting.Condition> conditions =
+                    TimeRouting.conditions(KeyConditions.conjuncts(where), occurrences.get(0));
+            if (conditions.isEmpty() && !rules.keylessWritesToAllShards()) {
+                throw new Rejected(
+                        "Strata: the " + verb + " of time-range table '" + rule.table() + "' has no bound on its"
+                                + " time column '" + rule.keyColumn() + "' (=, <, <=, >, >=, BETWEEN, IN with"
+                                + " literals, parameters or now()), and writes to all shards are not enabled"
+                                + " (keylessWrites: all-shards)." + HINT_HOWTO,
+                        SqlStates.NO_SHARD_KEY);
+            }
+            Plan plan = new Plan(
+                    sql,
+                    Plan.Target.TIME,
+                    conditions.isEmpty() ? RouteKind.BROADCAST : RouteKind.SINGLE,
+                    all.names,
+                    true,
+                    rows,
+                    -1,
+                    List.of(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    hints);
+            plan.time = timeRouting(rule, conditions, null);
+            return plan;
+        }
         List<KeySource> keys = KeyConditions.keys(KeyConditions.conjuncts(where), occurrences);
         List<KeySource> ids =
                 keys != null ? null : SlotIdRouting.idKeys(KeyConditions.conjuncts(where), rule.table(), alias, rule);
