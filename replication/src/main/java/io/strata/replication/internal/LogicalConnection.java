@@ -78,6 +78,10 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         boolean autoCommit = true;
         boolean readOnly;
         boolean dead;
+        /** How many of the logical connection's recorded session settings this session has. */
+        int applied;
+        /** Whether session settings were changed on it: reset before it goes back to the pool. */
+        boolean dirty;
 
         Bound(Node node, Connection connection) {
             this.node = node;
@@ -105,6 +109,22 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
     /** Whether the last pickRead took a turn in the primary's fallback bulkhead (to be ended). */
     private boolean fallbackTurn;
 
+    /**
+     * Session settings applied through this logical connection, in order (SQL text as given):
+     * replayed on every physical connection before its first statement.
+     */
+    private final List<String> sessionSql = new ArrayList<>();
+    /** Session settings issued in the open transaction: recorded at commit, dropped at rollback. */
+    private final List<String> txSessionSql = new ArrayList<>();
+    /** Set once a session change Strata cannot replay was seen: every later read goes to the primary. */
+    private boolean pinnedToPrimary;
+    /** The session effect of the statement being run (marks the physical connection dirty). */
+    private SessionSql.Effect running = SessionSql.Effect.NONE;
+    /** At most this many settings are recorded; past it reads are pinned to the primary. */
+    static final int MAX_RECORDED_SETTINGS = 1000;
+
+    static final String RESET_SQL = "SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; RESET ALL";
+
     private @Nullable Consistency explicit;
     private ConsistencyToken token = ConsistencyToken.empty();
     private @Nullable String lastNode;
@@ -129,6 +149,53 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         return set.classifier();
     }
 
+    /**
+     * Runs a statement whose text has session {@code effect}: settings go to the primary (or the
+     * open transaction's node) and are recorded for replay once they succeeded; a change Strata
+     * cannot replay pins later reads to the primary.
+     */
+    <T> T run(StatementKind kind, @Nullable Consistency hint, SessionSql.Effect effect, String sql, Op<T> op)
+            throws SQLException {
+        if (effect == SessionSql.Effect.NONE) {
+            return run(kind, hint, op);
+        }
+        if (effect == SessionSql.Effect.UNSAFE) {
+            pinnedToPrimary = true;
+        }
+        StatementKind k = effect == SessionSql.Effect.LOCAL ? kind : StatementKind.WRITE;
+        running = effect;
+        T result;
+        try {
+            result = run(k, hint, op);
+        } finally {
+            running = SessionSql.Effect.NONE;
+        }
+        if (effect == SessionSql.Effect.SESSION) {
+            record(sql);
+        }
+        return result;
+    }
+
+    /** Records a session setting that succeeded on the node of the current statement. */
+    private void record(String sql) {
+        if (txNode != null) {
+            txSessionSql.add(sql);
+            return;
+        }
+        if (sessionSql.size() >= MAX_RECORDED_SETTINGS) {
+            pinnedToPrimary = true;
+            return;
+        }
+        sessionSql.add(sql);
+        Node n = lastBoundNode;
+        Bound b = n == null ? null : find(n);
+        if (b != null && b.applied == sessionSql.size() - 1) {
+            b.applied = sessionSql.size();
+        }
+    }
+
+    private @Nullable Node lastBoundNode;
+
     /** Runs {@code op} where a statement of this kind and hint belongs; retries reads once. */
     <T> T run(StatementKind kind, @Nullable Consistency hint, Op<T> op) throws SQLException {
         checkOpen();
@@ -138,6 +205,7 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
             if (n == null) {
                 n = readOnly ? pickRead(effective(hint), null) : writableNode();
                 b = bind(n);
+                n = b.node; // the primary when replaying settings on the chosen replica failed
                 txNode = n;
             } else {
                 b = find(n);
@@ -241,6 +309,10 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
                     ReplicaSetDataSource.SQLSTATE_NODE_UNAVAILABLE);
         }
         long start = System.nanoTime();
+        if (running == SessionSql.Effect.SESSION || running == SessionSql.Effect.UNSAFE) {
+            b.dirty = true;
+        }
+        lastBoundNode = n;
         try {
             T result = op.run(b);
             n.breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -275,7 +347,7 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
 
     /** The node for a read at {@code c}, never {@code exclude} unless it is the primary. */
     private Node pickRead(Consistency c, @Nullable Node exclude) throws SQLException {
-        if (router.primaryOnly(c)) {
+        if (pinnedToPrimary || router.primaryOnly(c)) {
             return set.primary();
         }
         long required = -1;
@@ -441,6 +513,12 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
             b = new Bound(n, c);
             bound.add(b);
         }
+        if (b.applied < sessionSql.size()) {
+            Bound replayed = replay(b);
+            if (replayed != b) {
+                return replayed;
+            }
+        }
         if (b.autoCommit != autoCommit) {
             b.connection.setAutoCommit(autoCommit);
             b.autoCommit = autoCommit;
@@ -451,6 +529,65 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
             b.readOnly = ro;
         }
         return b;
+    }
+
+    /**
+     * Brings the session settings recorded on this logical connection onto {@code b}'s session,
+     * outside any transaction (so a rollback cannot undo them). If a replica refuses one, that
+     * connection is evicted (its session is half set) and this logical connection's reads are
+     * pinned to the primary, whose bound connection is returned instead.
+     */
+    private Bound replay(Bound b) throws SQLException {
+        Connection c = b.connection;
+        b.dirty = true;
+        try {
+            if (!b.autoCommit) {
+                c.setAutoCommit(true);
+                b.autoCommit = true;
+            }
+            try (Statement s = c.createStatement()) {
+                while (b.applied < sessionSql.size()) {
+                    s.execute(sessionSql.get(b.applied));
+                    b.applied++;
+                }
+            }
+            return b;
+        } catch (SQLException e) {
+            drop(b, true);
+            if (b.node.role == NodeRole.PRIMARY || Faults.isConnectionFailure(e)) {
+                throw e;
+            }
+            LOG.warn(
+                    "replica set {}: replaying session settings on {} failed ({}); this connection's reads go to"
+                            + " the primary",
+                    set.name(),
+                    b.node.name(),
+                    e.toString());
+            pinnedToPrimary = true;
+            return bind(set.primary());
+        }
+    }
+
+    /**
+     * Undoes session settings on a physical connection about to go back to its pool (HikariCP
+     * resets only the JDBC properties it tracks). Returns false when that failed: the connection
+     * must then be evicted, never reused.
+     */
+    private static boolean resetSession(Bound b) {
+        Connection c = b.connection;
+        try {
+            if (!c.getAutoCommit()) {
+                c.rollback(); // a reset inside a transaction would be undone by the pool's rollback
+                c.setAutoCommit(true);
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute(RESET_SQL);
+            }
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("resetting the session of a connection to {} failed: {}", b.node.name(), e.toString());
+            return false;
+        }
     }
 
     /** A pooled connection to {@code n}; a pool timeout becomes an SQLException with an SQLState. */
@@ -516,14 +653,17 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         if (autoCommit) {
             throw new SQLException("Cannot use savepoints when autoCommit is enabled.", "25P01");
         }
-        if (txNode == null) {
+        Node n = txNode;
+        if (n == null) {
             try {
-                txNode = readOnly ? pickRead(effective(null), null) : writableNode();
+                n = readOnly ? pickRead(effective(null), null) : writableNode();
             } finally {
                 endFallbackTurn();
             }
         }
-        return bind(txNode);
+        Bound b = bind(n);
+        txNode = b.node;
+        return b;
     }
 
     /** A physical connection for metadata and object factories: the primary's. */
@@ -683,12 +823,15 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
             if (b.node.role == NodeRole.PRIMARY) {
                 txWrote = true;
             }
+            b.dirty = true; // a procedure may change settings: reset before the pool reuses it
             return b.connection;
         }
         Node p = writableNode();
         pendingCapture = p;
         lastNode = p.name();
-        return bind(p).connection;
+        Bound b = bind(p);
+        b.dirty = true;
+        return b.connection;
     }
 
     @Override
@@ -730,10 +873,24 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         boolean wrote = txWrote;
         txNode = null;
         txWrote = false;
+        List<String> settings = new ArrayList<>(txSessionSql);
+        txSessionSql.clear();
         if (b == null) {
             throw new SQLException("the transaction's connection to " + n.name() + " was lost", "08003");
         }
         b.connection.commit();
+        if (!settings.isEmpty()) {
+            // PostgreSQL keeps a SET of a committed transaction for the session.
+            int before = sessionSql.size();
+            if (before + settings.size() > MAX_RECORDED_SETTINGS) {
+                pinnedToPrimary = true;
+            } else {
+                sessionSql.addAll(settings);
+                if (b.applied == before) {
+                    b.applied = sessionSql.size();
+                }
+            }
+        }
         if (wrote) {
             pendingCapture = n;
         }
@@ -748,6 +905,7 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         Node n = txNode;
         txNode = null;
         txWrote = false;
+        txSessionSql.clear(); // PostgreSQL undoes a SET of a rolled-back transaction
         if (n != null) {
             Bound b = find(n);
             if (b != null) {
@@ -769,6 +927,11 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
     @Override
     public void rollback(Savepoint savepoint) throws SQLException {
         txBound().connection.rollback(savepoint);
+        if (!txSessionSql.isEmpty()) {
+            // Which of the transaction's settings the savepoint undid is not tracked: stay on the
+            // primary rather than replay a setting the session no longer has.
+            pinnedToPrimary = true;
+        }
     }
 
     @Override
@@ -833,6 +996,10 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         SQLException first = null;
         for (Bound b : bound) {
             try {
+                if (b.dirty && !b.dead && !resetSession(b)) {
+                    b.node.pool.evictConnection(b.connection); // never hand a tainted session on
+                    continue;
+                }
                 b.connection.close(); // HikariCP rolls back an open transaction and resets state
             } catch (SQLException e) {
                 if (first == null) {

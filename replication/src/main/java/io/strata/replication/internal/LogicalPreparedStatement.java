@@ -39,6 +39,9 @@ final class LogicalPreparedStatement extends LogicalStatement implements Recordi
     private final String sql;
     private final Factory factory;
     private final StatementKind kind;
+    /** What the statement does to session settings (recorded, replayed or pinning reads). */
+    private final SessionSql.Effect effect;
+
     private final @Nullable Consistency hint;
     private RecordedParameter[] params = NO_PARAMS;
     private int paramCount;
@@ -52,6 +55,7 @@ final class LogicalPreparedStatement extends LogicalStatement implements Recordi
         SqlClassifier classifier = connection.classifier();
         this.kind = classifier.classify(sql);
         this.hint = SqlClassifier.hint(sql).orElse(null);
+        this.effect = SessionSql.of(sql);
     }
 
     @Override
@@ -97,25 +101,29 @@ final class LogicalPreparedStatement extends LogicalStatement implements Recordi
     @Override
     public ResultSet executeQuery() throws SQLException {
         checkOpen();
-        return connection.run(kind, hint, b -> bindParams(b, params, paramCount).executeQuery());
+        return connection.run(
+                kind, hint, effect, sql, b -> bindParams(b, params, paramCount).executeQuery());
     }
 
     @Override
     public int executeUpdate() throws SQLException {
         checkOpen();
-        return connection.run(kind, hint, b -> bindParams(b, params, paramCount).executeUpdate());
+        return connection.run(
+                kind, hint, effect, sql, b -> bindParams(b, params, paramCount).executeUpdate());
     }
 
     @Override
     public long executeLargeUpdate() throws SQLException {
         checkOpen();
-        return connection.run(kind, hint, b -> bindParams(b, params, paramCount).executeLargeUpdate());
+        return connection.run(
+                kind, hint, effect, sql, b -> bindParams(b, params, paramCount).executeLargeUpdate());
     }
 
     @Override
     public boolean execute() throws SQLException {
         checkOpen();
-        return connection.run(kind, hint, b -> bindParams(b, params, paramCount).execute());
+        return connection.run(
+                kind, hint, effect, sql, b -> bindParams(b, params, paramCount).execute());
     }
 
     @Override
@@ -146,7 +154,9 @@ final class LogicalPreparedStatement extends LogicalStatement implements Recordi
         checkOpen();
         List<RecordedParameter[]> rows = batches == null ? List.of() : new ArrayList<>(batches);
         clearBatch();
-        return connection.run(StatementKind.WRITE, null, b -> {
+        SessionSql.Effect batchEffect =
+                effect == SessionSql.Effect.NONE ? SessionSql.Effect.NONE : SessionSql.Effect.UNSAFE;
+        return connection.run(StatementKind.WRITE, null, batchEffect, sql, b -> {
             PreparedStatement ps = (PreparedStatement) physical(b);
             current = ps;
             for (RecordedParameter[] row : rows) {

@@ -125,7 +125,7 @@ class LogicalStatement extends UnsupportedStatement {
         SqlClassifier classifier = connection.classifier();
         StatementKind kind = classifier.classify(sql);
         Consistency hint = SqlClassifier.hint(sql).orElse(null);
-        return connection.run(kind, hint, op);
+        return connection.run(kind, hint, SessionSql.of(sql), sql, op);
     }
 
     // ---- execution ------------------------------------------------------------------------
@@ -243,7 +243,14 @@ class LogicalStatement extends UnsupportedStatement {
         checkOpen();
         List<String> sqls = batch == null ? List.of() : new ArrayList<>(batch);
         clearBatch();
-        return connection.run(StatementKind.WRITE, null, b -> {
+        // A setting in a batch is not replayed: it pins reads to the primary.
+        SessionSql.Effect effect = SessionSql.Effect.NONE;
+        for (String sql : sqls) {
+            if (SessionSql.of(sql) != SessionSql.Effect.NONE) {
+                effect = SessionSql.Effect.UNSAFE;
+            }
+        }
+        return connection.run(StatementKind.WRITE, null, effect, "", b -> {
             Statement s = physical(b);
             current = s;
             for (String sql : sqls) {
