@@ -13,7 +13,7 @@ import java.util.Random;
 
 /**
  * A small, deterministic TPC-H data set (written here from the specification's value domains, not
- * a TPC kit): 5 regions, 25 nations, 20 suppliers, 120 parts, 480 partsupp rows, 150 customers of
+ * a TPC kit): 5 regions, 25 nations, 20 suppliers, 120 parts, 480 partsupp rows, 300 customers of
  * which every third has no order, about 1,000 orders and 4,000 lineitems. {@code lineitem} carries
  * its order's customer key ({@code l_custkey}) so it can be sharded with orders and customers.
  */
@@ -151,7 +151,7 @@ final class TpchData {
         int suppliers = 20;
         List<Object[]> supplier = new ArrayList<>();
         for (int s = 1; s <= suppliers; s++) {
-            int n = r.nextInt(25);
+            int n = s % 5 == 0 ? 20 : s % 7 == 0 ? 3 : s % 4 == 1 ? 7 : r.nextInt(25); // Q21, Q20, Q2/Q11
             String comment = s % 7 == 3 ? "blithely Customer slyly Complaints above" : comment(r, 5);
             supplier.add(new Object[] {
                 s,
@@ -172,15 +172,21 @@ final class TpchData {
                 name.append(k == 0 ? "" : " ").append(COLORS[r.nextInt(COLORS.length)]);
             }
             int m = 1 + r.nextInt(5);
+            if (p % 9 == 0) {
+                name.replace(0, name.indexOf(" "), "forest"); // Q20
+            }
             retail[p] = BigDecimal.valueOf(90_000 + (p / 10) % 20_001 + 100 * (p % 1_000), 2);
             part.add(new Object[] {
                 p,
                 name.toString(),
                 "Manufacturer#" + m,
-                "Brand#" + m + (1 + r.nextInt(5)),
-                TYPE1[r.nextInt(6)] + " " + TYPE2[r.nextInt(5)] + " " + TYPE3[r.nextInt(5)],
-                1 + r.nextInt(50),
-                CONT1[r.nextInt(5)] + " " + CONT2[r.nextInt(8)],
+                p % 6 == 0 ? "Brand#23" : "Brand#" + m + (1 + r.nextInt(5)), // Q17
+                p % 10 == 0
+                        ? "ECONOMY ANODIZED STEEL" // Q8
+                        : TYPE1[r.nextInt(6)] + " " + TYPE2[r.nextInt(5)] + " "
+                                + (p % 8 == 3 ? "BRASS" : TYPE3[r.nextInt(5)]),
+                p % 8 == 3 ? 15 : 1 + r.nextInt(50), // Q2
+                p % 6 == 0 ? "MED BOX" : CONT1[r.nextInt(5)] + " " + CONT2[r.nextInt(8)], // Q17
                 retail[p],
                 comment(r, 2)
             });
@@ -192,7 +198,7 @@ final class TpchData {
                 partsupp.add(new Object[] {p, s, 1 + r.nextInt(9999), money(r, 100, 100_000), comment(r, 8)});
             }
         }
-        int customers = 150;
+        int customers = 300;
         List<Object[]> customer = new ArrayList<>();
         for (int c = 1; c <= customers; c++) {
             int n = r.nextInt(25);
@@ -217,13 +223,14 @@ final class TpchData {
                 cust = 1 + r.nextInt(customers);
             } while (cust % 3 == 0);
             LocalDate orderDate = START.plusDays(r.nextInt(2_406 - 151));
-            int lines = 1 + r.nextInt(7);
+            boolean big = o % 40 == 7; // Q18: sum(l_quantity) > 300
+            int lines = big ? 7 : 1 + r.nextInt(7);
             BigDecimal total = BigDecimal.ZERO;
             int finished = 0;
             for (int l = 1; l <= lines; l++) {
                 int p = 1 + r.nextInt(parts);
                 int s = (p + r.nextInt(4) * (suppliers / 4)) % suppliers + 1;
-                BigDecimal qty = BigDecimal.valueOf(1 + r.nextInt(50));
+                BigDecimal qty = BigDecimal.valueOf(big ? 44 + r.nextInt(7) : 1 + r.nextInt(50));
                 BigDecimal price = retail[p].multiply(qty);
                 BigDecimal discount = BigDecimal.valueOf(r.nextInt(11), 2);
                 BigDecimal tax = BigDecimal.valueOf(r.nextInt(9), 2);

@@ -11,6 +11,12 @@ interface DemoEvents {
     /** A member serves metrics and status at {@code url}; {@code pid} is its process. */
     default void memberServing(String url, long pid) {}
 
+    /**
+     * The embedded member's workload has ended; it still serves metrics and status at {@code url}
+     * until this returns.
+     */
+    default void workloadFinished(String url) {}
+
     /** No observer. */
     DemoEvents NONE = new DemoEvents() {};
 }

@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The one-JVM demo: the embedded servers, one shop member in this JVM (with its Hazelcast member),
@@ -51,18 +53,21 @@ final class EmbeddedDemo {
                 out.printf(
                         "Running the workload for %d s with %d threads ...%n",
                         options.duration().toSeconds(), options.threads());
+                AtomicReference<String> servedAt = new AtomicReference<>("");
                 summary = MemberRun.run(
                         node,
                         "127.0.0.1",
                         options.statusPort(),
                         url -> {
+                            servedAt.set(url);
                             out.printf(
                                     "  metrics: %s/metrics   status: %s/status   console: %s/console%n", url, url, url);
                             events.memberServing(url, ProcessHandle.current().pid());
                         },
                         write -> {},
                         (Duration elapsed, WorkloadStats stats) ->
-                                bar.show(elapsed, stats.operations(), stats.staleReads(), stats.errors()));
+                                bar.show(elapsed, stats.operations(), stats.staleReads(), stats.errors()),
+                        () -> events.workloadFinished(Objects.requireNonNull(servedAt.get(), "status URL")));
                 bar.finish();
                 pending = node.drain();
                 printReport(out, node.shop);

@@ -34,6 +34,23 @@ final class MemberRun {
             Consumer<String> acknowledgements,
             Progress progress)
             throws IOException, InterruptedException {
+        return run(node, statusBind, statusPort, statusUrl, acknowledgements, progress, () -> {});
+    }
+
+    /**
+     * As {@link #run(ShopNode, String, int, Consumer, Consumer, Progress)}, calling {@code finished}
+     * once the workload has ended and before the status server stops, so an observer can read the
+     * final metrics and status while they are still served.
+     */
+    static Summary run(
+            ShopNode node,
+            String statusBind,
+            int statusPort,
+            Consumer<String> statusUrl,
+            Consumer<String> acknowledgements,
+            Progress progress,
+            Runnable finished)
+            throws IOException, InterruptedException {
         MemberSettings settings = node.settings;
         WorkloadStats stats = new WorkloadStats();
         long startNanos = System.nanoTime();
@@ -73,6 +90,7 @@ final class MemberRun {
                 waiter.join();
             }
             progress.update(Duration.ofNanos(System.nanoTime() - startNanos), stats);
+            finished.run();
             return Summary.of(stats, node.registry, lag, seconds(startNanos));
         }
     }

@@ -1,7 +1,6 @@
 package io.strata.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -10,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -40,23 +38,14 @@ class DemoTest {
                     }
 
                     @Override
-                    public void memberServing(String url, long pid) {
-                        // Scraped while the workload runs, as Prometheus would, once operations are counted.
-                        Thread t = new Thread(() -> {
-                            try {
-                                await().atMost(Duration.ofSeconds(8))
-                                        .pollInterval(Duration.ofMillis(200))
-                                        .until(() -> Summary.fromJson(get(url + "/status"))
-                                                        .operations()
-                                                > 0);
-                                scraped.add(get(url + "/status"));
-                                scraped.add(get(url + "/metrics"));
-                            } catch (Exception | AssertionError e) {
-                                scraped.add("failed: " + e);
-                            }
-                        });
-                        t.setDaemon(true);
-                        t.start();
+                    public void workloadFinished(String url) {
+                        // Scraped as Prometheus would, while the member still serves, after the workload ran.
+                        try {
+                            scraped.add(get(url + "/status"));
+                            scraped.add(get(url + "/metrics"));
+                        } catch (Exception | AssertionError e) {
+                            scraped.add("failed: " + e);
+                        }
                     }
                 });
 
@@ -90,6 +79,13 @@ class DemoTest {
         assertThat(scraped.get(1).lines())
                 .as("plan cache meters exported beside them")
                 .anyMatch(l -> l.startsWith("cache_gets_total{") && l.contains("cache=\"strata.router.plans\""));
+
+        // Every metric the Grafana dashboard (docker/grafana) queries is exported under that name.
+        for (String metric : GrafanaDashboard.metrics()) {
+            assertThat(scraped.get(1).lines())
+                    .as("Grafana dashboard queries " + metric)
+                    .anyMatch(l -> l.startsWith(metric + "{") || l.startsWith(metric + " "));
+        }
 
         assertThat(serverPids).hasSize(5);
         List<Long> alive = new ArrayList<>();

@@ -47,7 +47,8 @@ class DockerTopologyTest {
                         "redis",
                         "app1",
                         "app2",
-                        "prometheus");
+                        "prometheus",
+                        "grafana");
         for (String replica : List.of("pg0-replica", "pg1-replica")) {
             assertThat(dependsOn(replica)).containsKey(env(replica).get("PRIMARY_HOST"));
         }
@@ -192,6 +193,51 @@ class DockerTopologyTest {
         apps.forEach(a -> targets.add(a + ":" + shop.statusPort()));
         assertThat(list(job.get("static_configs")).get(0).get("targets")).isEqualTo(targets);
         assertThat(volumes("prometheus")).contains("./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro");
+    }
+
+    @Test
+    void grafanaShowsTheDashboardOverThePrometheusOfTheComposeFileOnLoopbackWithoutAPasswordInTheFile()
+            throws Exception {
+        assertThat(volumes("grafana"))
+                .contains(
+                        "./grafana/provisioning:/etc/grafana/provisioning:ro",
+                        "./grafana/dashboards:/var/lib/grafana/dashboards:ro");
+        assertThat(dependsOn("grafana")).containsKey("prometheus");
+        assertThat((List<?>) services.get("grafana").get("ports"))
+                .allMatch(p -> String.valueOf(p).startsWith("127.0.0.1:"));
+        assertThat(env("grafana").get("GF_SECURITY_ADMIN_PASSWORD")).startsWith("${GRAFANA_ADMIN_PASSWORD:?");
+
+        Map<String, Object> datasource = list(yaml("grafana/provisioning/datasources/prometheus.yaml")
+                        .get("datasources"))
+                .get(0);
+        assertThat(datasource.get("type")).isEqualTo("prometheus");
+        assertThat(datasource.get("url")).isEqualTo("http://prometheus:9090");
+        assertThat((List<?>) services.get("prometheus").get("ports"))
+                .anyMatch(p -> String.valueOf(p).endsWith(":9090"));
+        Map<String, Object> provider = list(yaml("grafana/provisioning/dashboards/strata.yaml")
+                        .get("providers"))
+                .get(0);
+        assertThat(map(provider.get("options")).get("path")).isEqualTo("/var/lib/grafana/dashboards");
+
+        Map<String, Object> dashboard = GrafanaDashboard.read();
+        List<Map<String, Object>> targets = GrafanaDashboard.targets(dashboard);
+        assertThat(targets).hasSizeGreaterThanOrEqualTo(14);
+        for (Map<String, Object> target : targets) {
+            assertThat(map(target.get("datasource")).get("uid"))
+                    .as(String.valueOf(target.get("expr")))
+                    .isEqualTo(datasource.get("uid"));
+        }
+        // The console's questions, each answered by a panel (DemoTest checks the metrics exist).
+        assertThat(GrafanaDashboard.metrics())
+                .contains(
+                        "strata_replication_lag_seconds",
+                        "strata_replication_statements_total",
+                        "strata_replication_fallbacks_total",
+                        "strata_router_statements_total",
+                        "cache_gets_total",
+                        "strata_cache_gets_total",
+                        "strata_cache_writebehind_depth",
+                        "strata_replication_connections");
     }
 
     @Test

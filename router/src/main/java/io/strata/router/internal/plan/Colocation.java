@@ -271,7 +271,8 @@ final class Colocation {
         for (String t : tables) {
             String n = Planner.normalize(t);
             TableRule r = n == null ? null : rules.rule(n);
-            if (r != null && r.kind() == TableRule.Kind.SHARDED) {
+            // Any kind but broadcast and single counts as spread over shards (time-range tables too).
+            if (r != null && r.kind() != TableRule.Kind.BROADCAST && r.kind() != TableRule.Kind.SINGLE) {
                 return true;
             }
         }
@@ -385,6 +386,13 @@ final class Colocation {
             String name = Planner.normalize(raw);
             s.names.add(alias != null ? alias : bare);
             TableRule rule = name == null ? null : rules.rule(name);
+            if (rule != null
+                    && rule.kind() != TableRule.Kind.SHARDED
+                    && rule.kind() != TableRule.Kind.BROADCAST
+                    && rule.kind() != TableRule.Kind.SINGLE) {
+                throw new Planner.Rejected("Strata: table '" + name + "' (" + rule.kind() + ") cannot be combined with"
+                        + " hash-sharded tables in one statement." + Planner.HINT_HOWTO);
+            }
             if (rule != null && rule.kind() == TableRule.Kind.SHARDED) {
                 if (t.getAlias() != null
                         && t.getAlias().getAliasColumns() != null

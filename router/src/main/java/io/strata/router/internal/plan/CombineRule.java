@@ -38,19 +38,24 @@ import net.sf.jsqlparser.util.TablesNamesFinder;
  *       {@code sharded RIGHT JOIN broadcast}, any {@code FULL JOIN} between the two, NATURAL and
  *       USING forms alike) is rejected: each shard would emit the NULL-extended replicated row
  *       for its own unmatched rows, so it would come back up to once per shard.
- *   <li><b>Sharded tables only in the FROM tree.</b> A sharded table read in a subquery (WHERE,
- *       SELECT list, HAVING, ON, a derived table, a CTE, a set operation) would see one shard's
- *       rows only: rejected. Subqueries over broadcast tables are evaluated identically on every
- *       shard and are fine, except those whose result depends on physical row order
- *       ({@code LIMIT}, {@code OFFSET}, {@code FETCH} inside a subquery): the copies of a
- *       broadcast table need not store rows in the same order, so those are rejected when the
- *       statement reaches several shards.
+ *   <li><b>Nested SELECTs.</b> A sharded table read in a subquery, derived table or CTE is
+ *       fine when it is linked by rule 1 to the top-level FROM (a correlation
+ *       {@code inner.key = outer.key}, {@code key IN (SELECT key ...)}, or a derived table / CTE
+ *       whose rows each come from one shard, joined on its key columns) or pinned by its own key
+ *       condition (then the statement goes to one shard whole). Otherwise it would see one
+ *       shard's rows only: refused, unless {@link RecursivePlanning} can run it first. Subqueries
+ *       over broadcast tables are evaluated identically on every shard and are fine, except those
+ *       whose result depends on physical row order ({@code LIMIT}, {@code OFFSET}, {@code FETCH},
+ *       a window function): the copies of a broadcast table need not store rows in the same
+ *       order, so those are rejected when the statement reaches several shards. {@link
+ *       Colocation} applies rules 1 to 3 to every level of a statement.
  *   <li><b>Merge.</b> The combination step itself must be exact: ORDER BY merge, LIMIT/OFFSET
- *       (and FETCH FIRST/NEXT) cut after the merge, COUNT/SUM/MIN/MAX/AVG from partials, GROUP BY
- *       and DISTINCT re-grouped. Anything else (HAVING, window functions, DISTINCT ON, other
- *       aggregates, aggregates inside expressions, GROUPING SETS) is answered only when the
- *       statement's key pins it to one shard, and rejected when it reaches several
- *       ({@link MergeBuilder}).
+ *       (and FETCH FIRST/NEXT) cut after the merge, COUNT/SUM/MIN/MAX/AVG (also DISTINCT and
+ *       FILTER), BOOL_AND/BOOL_OR from partials, HAVING and aggregate arithmetic after the merge,
+ *       GROUP BY and DISTINCT re-grouped, DISTINCT ON, windows partitioned by the key, set
+ *       operations ({@link SetOperations}). Anything else (other aggregates, ordered-set
+ *       aggregates, GROUPING SETS, other windows) is answered only when the statement's key pins
+ *       it to one shard, and rejected when it reaches several ({@link MergeBuilder}).
  * </ol>
  *
  * <p>A statement whose top-level WHERE pins a shard key to values ({@code key = ?},

@@ -79,6 +79,13 @@ public final class RecursivePlanning {
         if (!(parsed instanceof PlainSelect ps)) {
             return null;
         }
+        for (String t : new TablesNamesFinder<Void>().getTables((Statement) ps)) {
+            String n = Planner.normalize(t);
+            TableRule r = n == null ? null : rules.rule(n);
+            if (r != null && r.kind() != TableRule.Kind.SHARDED && r.kind() != TableRule.Kind.BROADCAST) {
+                return null; // only hash-sharded and broadcast tables are planned in steps
+            }
+        }
         KeyConditions.repairInLists(ps);
         List<Step> steps = new ArrayList<>();
         Set<String> cteNames = new LinkedHashSet<>();
@@ -149,7 +156,7 @@ public final class RecursivePlanning {
         for (String t : tables) {
             String n = Planner.normalize(t);
             TableRule r = n == null ? null : rules.rule(n);
-            if (r != null && r.kind() == TableRule.Kind.SHARDED) {
+            if (r != null && r.kind() != TableRule.Kind.BROADCAST && r.kind() != TableRule.Kind.SINGLE) {
                 return true;
             }
         }

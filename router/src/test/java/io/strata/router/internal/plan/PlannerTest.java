@@ -157,9 +157,11 @@ class PlannerTest {
         assertThat(planner.plan("select string_agg(distinct name, ',') from users")
                         .isRejected())
                 .isTrue();
-        assertThat(planner.plan("select * from users where name in (select status from orders)")
-                        .isRejected())
-                .isTrue();
+        // correlated on a column that is not the shard key: refused (and not planned in steps)
+        Plan correlated =
+                planner.plan("select * from users u where exists (select 1 from orders o where o.amount = u.id)");
+        assertThat(correlated.isRejected()).isTrue();
+        assertThat(correlated.recursive).isNull();
         assertThat(planner.plan("begin").isRejected()).isTrue();
         assertThatThrownBy(() -> calls("update users set name = 'x'")).isInstanceOf(SQLException.class);
     }
@@ -253,7 +255,15 @@ class PlannerTest {
         // Issue 17: a semi-join on the shard keys is local to each shard; on another column it is not.
         assertThat(calls("select users.id from users where users.id in (select orders.user_id from orders)"))
                 .hasSize(4);
-        assertThat(rejectionState("select users.id from users where users.name in (select orders.status from orders)"))
+        // not on the key and uncorrelated: the subquery runs first (recursive planning), whole statement
+        // plans are refusals only for paths that cannot run steps (batches)
+        Plan steps = planner.plan("select users.id from users where users.name in (select orders.status from orders)");
+        assertThat(steps.recursive).isNotNull();
+        assertThat(steps.recursive.steps())
+                .singleElement()
+                .satisfies(s -> assertThat(s.kind()).isEqualTo(RecursivePlanning.Kind.ARRAY));
+        assertThat(rejectionState("select users.id from users u where exists (select 1 from orders o"
+                        + " where o.status = u.name)"))
                 .isEqualTo("SR001");
     }
 
