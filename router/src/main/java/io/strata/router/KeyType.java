@@ -86,7 +86,20 @@ public enum KeyType {
         if (value instanceof Long l) {
             return l;
         }
-        if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+        return longKey(value);
+    }
+
+    /**
+     * The canonical value of a {@link #LONG} key, unboxed (what {@link ShardMap#slotOf} hashes
+     * without allocating).
+     *
+     * @throws SQLException (SQLState 22023 or 22P02) when the value cannot be a bigint key
+     */
+    static long longKey(Object value) throws SQLException {
+        if (value == null) {
+            throw new SQLException("Strata: a shard key cannot be NULL", "22023");
+        }
+        if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
             return ((Number) value).longValue();
         }
         try {

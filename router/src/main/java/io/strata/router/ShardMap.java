@@ -105,7 +105,33 @@ public final class ShardMap {
 
     /** The slot of a key of the given declared type. */
     public int slotOf(Object key, KeyType type) throws SQLException {
-        return (int) (hash(type.canonicalBytes(key)) % slotToShard.length);
+        long hash = type == KeyType.LONG ? hashLong(KeyType.longKey(key)) : hash(type.canonicalBytes(key));
+        return (int) (hash % slotToShard.length);
+    }
+
+    /** CRC-32 (IEEE, reflected polynomial 0xEDB88320) of one byte value, for {@link #hashLong}. */
+    private static final int[] CRC_TABLE = new int[256];
+
+    static {
+        for (int n = 0; n < 256; n++) {
+            int c = n;
+            for (int k = 0; k < 8; k++) {
+                c = (c & 1) != 0 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+            }
+            CRC_TABLE[n] = c;
+        }
+    }
+
+    /**
+     * {@link #hash} of a {@link KeyType#LONG} key's canonical bytes (8 bytes big-endian), computed
+     * without building them: a routed statement hashes its key without allocating.
+     */
+    static long hashLong(long key) {
+        int c = 0xFFFFFFFF;
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            c = CRC_TABLE[(c ^ (int) (key >>> shift)) & 0xFF] ^ (c >>> 8);
+        }
+        return ~c & 0xFFFFFFFFL;
     }
 
     /** The index of the shard that owns a key. */

@@ -42,6 +42,25 @@ class ShardMapTest {
     }
 
     @Test
+    void theAllocationFreeBigintHashIsTheCrc32OfTheCanonicalBytes() throws SQLException {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(17);
+        List<Long> keys = new java.util.ArrayList<>(List.of(0L, 1L, -1L, 42L, Long.MIN_VALUE, Long.MAX_VALUE));
+        for (int i = 0; i < 10_000; i++) {
+            keys.add(random.nextLong());
+        }
+        for (long key : keys) {
+            byte[] bytes = ByteBuffer.allocate(8).putLong(key).array();
+            CRC32 crc = new CRC32();
+            crc.update(bytes);
+            assertThat(ShardMap.hashLong(key)).as("key %d", key).isEqualTo(crc.getValue());
+            assertThat(map.slotOf(key, KeyType.LONG)).isEqualTo((int) (ShardMap.hash(bytes) % 4096));
+        }
+        assertThatThrownBy(() -> map.slotOf(null, KeyType.LONG))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("cannot be NULL");
+    }
+
+    @Test
     void theReadmeTestVectorsHold() throws SQLException {
         assertThat(ShardMap.hash(ByteBuffer.allocate(8).putLong(42L).array())).isEqualTo(3197703871L);
         assertThat(map.slotOf(42L, KeyType.LONG)).isEqualTo(1727);

@@ -15,6 +15,7 @@ import io.strata.router.TableRule;
 import io.strata.router.TransactionPolicy;
 import io.strata.testkit.PgServer;
 import io.strata.testkit.PgTopology;
+import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.HdrHistogram.Histogram;
 import org.apache.shardingsphere.driver.api.ShardingSphereDataSourceFactory;
@@ -40,6 +42,12 @@ import org.apache.shardingsphere.sharding.api.config.strategy.sharding.StandardS
  * knows the shard), through Strata's {@link ShardingDataSource}, and through ShardingSphere-JDBC
  * configured with the same placement (a CLASS_BASED algorithm computing Strata's hash). Rounds
  * rotate which path goes first so drift on the shared machine hits all three.
+ *
+ * <p>It also measures the bytes Strata and the baseline allocate per operation (issue 17: Strata
+ * <= 1.25x the baseline), exactly: the JVM's allocation counter of the calling thread
+ * ({@code com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes}) read around every step
+ * of thousands of operations, after enough operations that the JIT has compiled the paths (escape
+ * analysis changes what is allocated, so a count, not a time, decides the warm-up).
  */
 public final class RoutedPointSelectBenchmark implements Benchmark {
 
@@ -49,6 +57,19 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
     private static final long ROUND_NANOS = 1_200_000_000L;
     private static final long WARMUP_NANOS = 3_000_000_000L;
     private static final String SQL = "select v from bench_users where id = ?";
+    private static final String BASELINE = "HikariCP -> owning shard (baseline)";
+    private static final String STRATA = "Strata ShardingDataSource";
+    /** Goals of issue 17 for Strata against the baseline. */
+    private static final double THROUGHPUT_GOAL = 0.98;
+
+    private static final double BYTES_GOAL = 1.25;
+    /** Operations per path before allocation is counted (C2 compiles well within this). */
+    private static final int ALLOCATION_WARMUP_OPS = 30_000;
+
+    private static final int ALLOCATION_OPS = 2_000;
+    /** The steps of one operation, as the allocation table names them. */
+    private static final List<String> STEPS =
+            List.of("getConnection", "prepareStatement", "setLong", "executeQuery", "next + getString", "close");
 
     @Override
     public String name() {
@@ -63,6 +84,8 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
     @Override
     @SuppressWarnings("NullAway") // latency/ops/ratio/cpu/round hold every path of order before they are read
     public String run(BenchmarkContext context) throws Exception {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        double loadBefore = os.getSystemLoadAverage();
         try (PgTopology topology =
                 PgTopology.builder().shards(SHARDS).replicasPerShard(0).start()) {
             List<String> names = new ArrayList<>();
@@ -92,6 +115,8 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
             }
             StringBuilder rows = new StringBuilder();
             String peerNote = "";
+            String allocation = "";
+            StringBuilder goals = new StringBuilder();
             for (int threads : new int[] {1, 4}) {
                 List<HikariDataSource> pools = new ArrayList<>();
                 for (int s = 0; s < SHARDS; s++) {
@@ -106,8 +131,8 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                 DataSource sphere = null;
                 try (ShardingDataSource strata = b.build()) {
                     Map<String, Path> paths = new LinkedHashMap<>();
-                    paths.put("HikariCP -> owning shard (baseline)", key -> pools.get(owner[(int) key]));
-                    paths.put("Strata ShardingDataSource", key -> strata);
+                    paths.put(BASELINE, key -> pools.get(owner[(int) key]));
+                    paths.put(STRATA, key -> strata);
                     try {
                         sphere = shardingSphere(pools);
                         DataSource ss = sphere;
@@ -149,6 +174,25 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                     for (String p : order) {
                         List<Double> rs = new ArrayList<>(ratio.get(p));
                         Collections.sort(rs);
+                        if (p.equals(STRATA)) {
+                            double tr = median(ratio.get(p));
+                            double low = rs.get(ROUNDS / 4);
+                            String verdict = tr < THROUGHPUT_GOAL
+                                    ? "**NOT met**"
+                                    : low >= THROUGHPUT_GOAL
+                                            ? "met"
+                                            : "met by the median, but its IQR reaches below the goal: not shown";
+                            goals.append(
+                                    "- Throughput, %d thread%s: Strata %.3fx the baseline (IQR %.3f-%.3f): goal >= %.2fx %s.%n"
+                                            .formatted(
+                                                    threads,
+                                                    threads == 1 ? "" : "s",
+                                                    tr,
+                                                    low,
+                                                    rs.get(ROUNDS - 1 - ROUNDS / 4),
+                                                    THROUGHPUT_GOAL,
+                                                    verdict));
+                        }
                         Histogram h = latency.get(p);
                         rows.append("| %d | %s | %,.0f | %.3f | %.3f-%.3f | %.0f | %.0f | %.3f | %.1f | %+.1f |%n"
                                 .formatted(
@@ -163,6 +207,9 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                                         h.getValueAtPercentile(50) / baseP50,
                                         median(cpu.get(p)),
                                         median(cpu.get(p)) - baseCpu));
+                    }
+                    if (threads == 1) {
+                        allocation = allocation(paths.get(BASELINE), paths.get(STRATA), goals);
                     }
                 } finally {
                     if (sphere instanceof AutoCloseable c) {
@@ -189,9 +236,26 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                     | threads | path | ops/s (median round) | throughput ratio | ratio IQR | p50 (us) | p99 (us) | p50 ratio | client CPU per op (us) | added client CPU (us) |
                     |---|---|---|---|---|---|---|---|---|---|
                     %s
-                    Goals: Strata within 2%% of the baseline (ratio >= 0.98); Strata faster than ShardingSphere-JDBC.
-                    The machine has 2 cores shared with the PostgreSQL servers and other sessions, so read ratios with
-                    their IQR; the added client CPU column is the steadier measure of what each router costs.
+
+                    #### Allocation per operation (1 thread)
+
+                    Bytes allocated by the calling thread (exact: `com.sun.management.ThreadMXBean`
+                    `.getCurrentThreadAllocatedBytes()` read around each step), after %,d operations per path
+                    so the JIT has compiled both; %d rounds of %,d operations, alternating which path goes
+                    first; median round (min-max), and the median round's bytes per step. The pgjdbc driver's and
+                    HikariCP's own allocation is in both paths.
+
+                    | path | bytes/op | min-max | ratio | %s |
+                    |---|---|---|---|%s
+                    %s
+
+                    Goals (issue 17): Strata's throughput >= %.2fx the baseline and its allocation <= %.2fx
+                    the baseline's bytes/op; Strata faster than ShardingSphere-JDBC.
+                    %s
+                    The machine has 2 cores shared with the PostgreSQL servers and other sessions (1-minute load
+                    average %.1f at the start of this run, %.1f at the end), so read ratios with their IQR; the
+                    added client CPU column is the steadier measure of what each router costs, and bytes/op does
+                    not depend on the load.
                     %s
                     %s
                     Rerun: `mvn -B -q -pl benchmarks exec:exec -Dbench=router-point-select`
@@ -203,9 +267,117 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                             ROUND_NANOS / 1e9,
                             WARMUP_NANOS / 1_000_000_000L,
                             rows.toString().strip(),
+                            ALLOCATION_WARMUP_OPS,
+                            ROUNDS,
+                            ALLOCATION_OPS,
+                            String.join(" | ", STEPS),
+                            "---|".repeat(STEPS.size()),
+                            allocation,
+                            THROUGHPUT_GOAL,
+                            BYTES_GOAL,
+                            goals.toString().strip(),
+                            loadBefore,
+                            os.getSystemLoadAverage(),
                             peerNote,
                             context.machineLine());
         }
+    }
+
+    /**
+     * The allocation table's rows (baseline, Strata), appending the allocation goal's verdict to
+     * {@code goals}.
+     */
+    @SuppressWarnings("NullAway") // every name in order is a key of paths and rounds
+    private static String allocation(Path baseline, Path strata, StringBuilder goals) throws Exception {
+        Map<String, Path> paths = new LinkedHashMap<>();
+        paths.put(BASELINE, baseline);
+        paths.put(STRATA, strata);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (Path p : paths.values()) {
+            allocated(p, ALLOCATION_WARMUP_OPS, random);
+        }
+        Map<String, List<long[]>> rounds = new LinkedHashMap<>();
+        paths.keySet().forEach(p -> rounds.put(p, new ArrayList<>()));
+        List<String> order = new ArrayList<>(paths.keySet());
+        for (int r = 0; r < ROUNDS; r++) {
+            for (int i = 0; i < order.size(); i++) {
+                String p = order.get((i + r) % order.size());
+                rounds.get(p).add(allocated(paths.get(p), ALLOCATION_OPS, random));
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        double baseBytes = 0;
+        for (String p : order) {
+            List<long[]> rs = new ArrayList<>(rounds.get(p));
+            rs.sort(java.util.Comparator.comparingLong(steps -> steps[STEPS.size()]));
+            long[] median = rs.get(rs.size() / 2);
+            double bytes = median[STEPS.size()] / (double) ALLOCATION_OPS;
+            if (p.equals(BASELINE)) {
+                baseBytes = bytes;
+            }
+            StringBuilder steps = new StringBuilder();
+            for (int s = 0; s < STEPS.size(); s++) {
+                steps.append(" %,.0f |".formatted(median[s] / (double) ALLOCATION_OPS));
+            }
+            out.append("| %s | %,.0f | %,.0f-%,.0f | %.2f |%s%n"
+                    .formatted(
+                            p,
+                            bytes,
+                            rs.get(0)[STEPS.size()] / (double) ALLOCATION_OPS,
+                            rs.get(rs.size() - 1)[STEPS.size()] / (double) ALLOCATION_OPS,
+                            bytes / baseBytes,
+                            steps));
+            if (p.equals(STRATA)) {
+                double ratio = bytes / baseBytes;
+                goals.append(
+                        "- Allocation: Strata %,.0f bytes/op vs %,.0f for the baseline = %.2fx: goal <= %.2fx %s.%n"
+                                .formatted(
+                                        bytes,
+                                        baseBytes,
+                                        ratio,
+                                        BYTES_GOAL,
+                                        ratio <= BYTES_GOAL ? "met" : "**NOT met**"));
+            }
+        }
+        return out.toString().strip();
+    }
+
+    /**
+     * Runs {@code ops} operations on this thread; returns the bytes it allocated in each step, summed
+     * over the operations, and (last) their total.
+     */
+    private static long[] allocated(Path path, int ops, ThreadLocalRandom random) throws SQLException {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long[] steps = new long[STEPS.size() + 1];
+        for (int i = 0; i < ops; i++) {
+            long key = 1 + random.nextInt(ROWS);
+            DataSource ds = path.dataSourceFor(key);
+            long t0 = mx.getCurrentThreadAllocatedBytes();
+            Connection c = ds.getConnection();
+            long t1 = mx.getCurrentThreadAllocatedBytes();
+            PreparedStatement ps = c.prepareStatement(SQL);
+            long t2 = mx.getCurrentThreadAllocatedBytes();
+            ps.setLong(1, key);
+            long t3 = mx.getCurrentThreadAllocatedBytes();
+            ResultSet rs = ps.executeQuery();
+            long t4 = mx.getCurrentThreadAllocatedBytes();
+            if (!rs.next() || rs.getString(1) == null) {
+                throw new IllegalStateException("row missing: " + key);
+            }
+            long t5 = mx.getCurrentThreadAllocatedBytes();
+            rs.close();
+            ps.close();
+            c.close();
+            long t6 = mx.getCurrentThreadAllocatedBytes();
+            steps[0] += t1 - t0;
+            steps[1] += t2 - t1;
+            steps[2] += t3 - t2;
+            steps[3] += t4 - t3;
+            steps[4] += t5 - t4;
+            steps[5] += t6 - t5;
+            steps[6] += t6 - t0;
+        }
+        return steps;
     }
 
     private static DataSource shardingSphere(List<HikariDataSource> pools) throws SQLException {

@@ -127,11 +127,20 @@ public class RecordedParameter {
     }
 
     /**
+     * The {@code Calendar} of a {@code setDate}, {@code setTime} or {@code setTimestamp} call that
+     * passed one (a router may route a time key by it), else null.
+     */
+    public final @Nullable Calendar calendar() {
+        return kind == DATE_CALENDAR || kind == TIME_CALENDAR || kind == TIMESTAMP_CALENDAR ? (Calendar) extra : null;
+    }
+
+    /**
      * The value as the application gave it: {@code null} for {@code setNull}, a primitive boxed
      * to its wrapper ({@code setLong} gives a {@link Long}), otherwise the object argument (a
-     * stream or reader for the stream setters).
+     * stream or reader for the stream setters). A module may override it to route by more (a
+     * time with its {@link #calendar()}).
      */
-    public final @Nullable Object value() {
+    public @Nullable Object value() {
         return switch (kind) {
             case BOOLEAN -> bits != 0;
             case BYTE -> (byte) bits;

@@ -14,7 +14,6 @@ import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A logical {@link Statement}: each execution is planned, routed and run on physical statements of
@@ -24,8 +23,8 @@ import java.util.Map;
 public class LogicalStatement extends UnsupportedStatement {
 
     final LogicalConnection connection;
-    // Concurrent: cancel() may be called from another thread while a statement runs.
-    private final Map<Object, Statement> physical = new java.util.concurrent.ConcurrentHashMap<>();
+    // Thread-safe: cancel() may be called from another thread while a statement runs.
+    private final PhysicalStatements physical = new PhysicalStatements();
     private final List<String> textBatch = new ArrayList<>();
     ResultSet resultSet;
     long updateCount = -1;
@@ -50,25 +49,25 @@ public class LogicalStatement extends UnsupportedStatement {
     /** The physical statement for a shard call, created on first use. */
     public Statement physical(int shard, Connection c, String sql, boolean prepared, Execution.Keys keys)
             throws SQLException {
-        Object key = prepared ? new Key(shard, sql) : Integer.valueOf(shard);
-        Statement st = physical.get(key);
-        if (st != null && st.isClosed()) {
-            physical.remove(key);
-            st = null;
-        }
-        if (st == null) {
-            if (!prepared) {
-                st = c.createStatement();
-            } else if (keys.columnIndexes() != null) {
-                st = c.prepareStatement(sql, keys.columnIndexes());
-            } else if (keys.columnNames() != null) {
-                st = c.prepareStatement(sql, keys.columnNames());
-            } else if (keys.requested()) {
-                st = c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS);
-            } else {
-                st = c.prepareStatement(sql);
+        // A plain statement runs any SQL on one physical statement per shard: its key has no text.
+        String key = prepared ? sql : null;
+        Statement st;
+        synchronized (physical) {
+            st = physical.find(shard, key);
+            if (st == null || st.isClosed()) {
+                if (!prepared) {
+                    st = c.createStatement();
+                } else if (keys.columnIndexes() != null) {
+                    st = c.prepareStatement(sql, keys.columnIndexes());
+                } else if (keys.columnNames() != null) {
+                    st = c.prepareStatement(sql, keys.columnNames());
+                } else if (keys.requested()) {
+                    st = c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS);
+                } else {
+                    st = c.prepareStatement(sql);
+                }
+                physical.put(shard, key, st);
             }
-            physical.put(key, st);
         }
         if (fetchSize > 0) {
             st.setFetchSize(fetchSize);
@@ -84,9 +83,6 @@ public class LogicalStatement extends UnsupportedStatement {
         }
         return st;
     }
-
-    /** A physical prepared statement's identity: shard and SQL text (whose hash String caches). */
-    private record Key(int shard, String sql) {}
 
     void checkOpen() throws SQLException {
         if (closed) {
@@ -476,11 +472,6 @@ public class LogicalStatement extends UnsupportedStatement {
     @Override
     public boolean isWrapperFor(Class<?> iface) {
         return iface.isInstance(this);
-    }
-
-    /** The physical prepared statements, for batches. */
-    Map<Object, Statement> physicalStatements() {
-        return physical;
     }
 
     static PreparedStatement asPrepared(Statement st) {
