@@ -2,12 +2,14 @@ package io.strata.router;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.strata.replication.ReplicaSetDataSource;
 import io.strata.router.internal.execute.Retention;
 import io.strata.router.internal.execute.Router;
 import io.strata.router.internal.execute.RouterMetrics;
 import io.strata.router.internal.execute.ShardCalls;
 import io.strata.router.internal.execute.ShardPermits;
+import io.strata.router.internal.execute.Tracing;
 import io.strata.router.internal.plan.Planner;
 import io.strata.router.internal.plan.RoutingRules;
 import io.strata.router.internal.txn.CoordinatorLog;
@@ -166,8 +168,19 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
      *     configuration error (every error listed, each with its path), or when a shard cannot start
      */
     public static ShardingDataSource fromUrl(String url, MeterRegistry registry) throws SQLException {
+        return fromUrl(url, registry, ObservationRegistry.NOOP);
+    }
+
+    /**
+     * As {@link #fromUrl(String, MeterRegistry)}, with the router's observations (one per logical
+     * statement, one child per shard call; see {@link RouterObservation}) sent to
+     * {@code observations}.
+     */
+    public static ShardingDataSource fromUrl(String url, MeterRegistry registry, ObservationRegistry observations)
+            throws SQLException {
         Objects.requireNonNull(url, "url cannot be null");
         Objects.requireNonNull(registry, "registry cannot be null");
+        Objects.requireNonNull(observations, "observations cannot be null");
         if (!url.startsWith(Driver.PREFIX) || url.length() == Driver.PREFIX.length()) {
             throw new SQLException(
                     "Strata: not a jdbc:strata: URL: '" + url + "'; use jdbc:strata:<path to strata.yaml>"
@@ -175,6 +188,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                     "22023");
         }
         return io.strata.router.internal.config.YamlConfig.load(url.substring(Driver.PREFIX.length()))
+                .observationRegistry(observations)
                 .build(registry);
     }
 
@@ -188,10 +202,22 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
      */
     public static ShardingDataSource fromYamlText(String yaml, String origin, MeterRegistry registry)
             throws SQLException {
+        return fromYamlText(yaml, origin, registry, ObservationRegistry.NOOP);
+    }
+
+    /**
+     * As {@link #fromYamlText(String, String, MeterRegistry)}, with the router's observations sent
+     * to {@code observations} (see {@link RouterObservation}).
+     */
+    public static ShardingDataSource fromYamlText(
+            String yaml, String origin, MeterRegistry registry, ObservationRegistry observations) throws SQLException {
         Objects.requireNonNull(yaml, "yaml cannot be null");
         Objects.requireNonNull(origin, "origin cannot be null");
         Objects.requireNonNull(registry, "registry cannot be null");
-        return io.strata.router.internal.config.YamlConfig.parse(yaml, origin).build(registry);
+        Objects.requireNonNull(observations, "observations cannot be null");
+        return io.strata.router.internal.config.YamlConfig.parse(yaml, origin)
+                .observationRegistry(observations)
+                .build(registry);
     }
 
     /**
@@ -366,6 +392,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         private @Nullable Path coordinatorLog;
         private long planCacheSize = 10_000;
         private @Nullable MeterRegistry meterRegistry;
+        private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
         private boolean closeShards;
         private @Nullable String url;
         private final java.util.Set<String> globalSequences = new java.util.LinkedHashSet<>();
@@ -631,6 +658,18 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             return this;
         }
 
+        /**
+         * Where the router's observations go (default {@link ObservationRegistry#NOOP}: none are
+         * recorded, and the statement path allocates nothing for them): one
+         * {@link RouterObservation#STATEMENT} per logical statement with one
+         * {@link RouterObservation#SHARD} child per shard call, so a tracing bridge (Micrometer
+         * Tracing, OpenTelemetry) shows where a scattered statement spent its time.
+         */
+        public Builder observationRegistry(ObservationRegistry registry) {
+            this.observationRegistry = Objects.requireNonNull(registry, "observationRegistry cannot be null");
+            return this;
+        }
+
         /** Whether {@link ShardingDataSource#close()} closes the shards' data sources (default false). */
         public Builder closeShards(boolean close) {
             this.closeShards = close;
@@ -737,7 +776,8 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                     identityStride,
                     sequenceHome,
                     calls,
-                    permits);
+                    permits,
+                    new Tracing(observationRegistry, names));
             Retention retention =
                     new Retention(names, sources, tables.values(), clock, retentionBatch, retentionEvery, registry);
             ShardingDataSource ds =

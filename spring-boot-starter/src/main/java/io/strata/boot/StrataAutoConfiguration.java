@@ -2,6 +2,7 @@ package io.strata.boot;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.strata.router.Driver;
 import io.strata.router.ShardingDataSource;
 import java.sql.SQLException;
@@ -25,12 +26,15 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  * (which then backs off, so no HikariCP pool is wrapped around Strata's per-node pools). Applies
  * when {@code spring.datasource.url} is a {@code jdbc:strata:} URL or {@code strata.shards} is set
  * (not both), and no DataSource bean is defined. The router's, every shard's replication and every
- * node pool's meters go to the application's {@link MeterRegistry}.
+ * node pool's meters go to the application's {@link MeterRegistry}; the router's observations (one per
+ * logical statement, one child per shard call) to the application's {@link ObservationRegistry}
+ * when it has one.
  */
 @AutoConfiguration(
         beforeName = "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
         afterName = {
             "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
+            "org.springframework.boot.actuate.autoconfigure.observation.ObservationAutoConfiguration",
             "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
             "org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration",
             "org.springframework.boot.actuate.autoconfigure.metrics.export.prometheus.PrometheusMetricsExportAutoConfiguration"
@@ -58,6 +62,7 @@ public class StrataAutoConfiguration {
             StrataProperties properties,
             Environment environment,
             ObjectProvider<MeterRegistry> registry,
+            ObjectProvider<ObservationRegistry> observationRegistry,
             ConsistencyTokenContext tokens) {
         String url = environment.getProperty("spring.datasource.url");
         boolean byUrl = url != null && url.startsWith(Driver.PREFIX);
@@ -66,12 +71,13 @@ public class StrataAutoConfiguration {
                     + " and strata.shards; keep one (the URL's YAML, or the strata.* properties)");
         }
         MeterRegistry meters = registry.getIfAvailable(CompositeMeterRegistry::new);
+        ObservationRegistry observations = observationRegistry.getIfAvailable(() -> ObservationRegistry.NOOP);
         ShardingDataSource sharding;
         try {
             sharding = byUrl && url != null
-                    ? ShardingDataSource.fromUrl(url, meters)
+                    ? ShardingDataSource.fromUrl(url, meters, observations)
                     : ShardingDataSource.fromYamlText(
-                            PropertiesYaml.toYaml(properties), "Spring properties strata.*", meters);
+                            PropertiesYaml.toYaml(properties), "Spring properties strata.*", meters, observations);
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage() + " [SQLState " + e.getSQLState() + "]", e);
         }

@@ -104,6 +104,12 @@ public final class YamlConfig {
             this.shards = shards;
         }
 
+        /** Sends the router's observations to {@code registry} (see the router README, Tracing). */
+        public Loaded observationRegistry(io.micrometer.observation.ObservationRegistry registry) {
+            builder.observationRegistry(registry);
+            return this;
+        }
+
         /** Starts the shards' replica sets and the router; on failure closes what it started. */
         public ShardingDataSource build() throws SQLException {
             return build(null);

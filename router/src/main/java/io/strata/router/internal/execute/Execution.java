@@ -1,5 +1,6 @@
 package io.strata.router.internal.execute;
 
+import io.micrometer.observation.Observation;
 import io.strata.replication.Consistency;
 import io.strata.replication.ReplicaSetConnection;
 import io.strata.router.RouteKind;
@@ -144,9 +145,9 @@ public final class Execution {
             }
             owner.checkNotCancelled();
             if (n == 1) {
-                shots[0].run(owner, plan, params, keys, wantKeys);
+                run(shots[0], owner, plan, params, keys, wantKeys);
             } else {
-                connection.router.calls.runAll(n, i -> shots[i].run(owner, plan, params, keys, wantKeys));
+                connection.router.calls.runAll(n, i -> run(shots[i], owner, plan, params, keys, wantKeys));
             }
             if (ddl) {
                 connection.router.forgetTextOrder(); // DDL may have declared a column collation
@@ -236,6 +237,39 @@ public final class Execution {
                     generated.size() == 1 ? generated.get(0) : writeResult(owner, plan, calls, generated);
         }
         return outcome;
+    }
+
+    /**
+     * Runs one shard call: as a child of the statement's observation when tracing is on (the
+     * parent passed explicitly, as the call may run on an executor thread), else directly, with
+     * nothing allocated.
+     */
+    private void run(Shot shot, LogicalStatement owner, Plan plan, Param[] params, Keys keys, boolean wantKeys)
+            throws SQLException {
+        Observation parent = connection.observation;
+        if (parent == null) {
+            shot.run(owner, plan, params, keys, wantKeys);
+            return;
+        }
+        int shard = shot.call.shard();
+        connection.router.tracing.shard(
+                parent,
+                plan,
+                false,
+                shard,
+                shot.sql,
+                connection.replicaSets[shard],
+                () -> shot.run(owner, plan, params, keys, wantKeys));
+    }
+
+    /** Runs one shard's part of a batch, as a child of the batch's observation when tracing is on. */
+    private void observed(Plan plan, int shard, String sql, Tracing.Body body) throws SQLException {
+        Observation parent = connection.observation;
+        if (parent == null) {
+            body.run();
+        } else {
+            connection.router.tracing.shard(parent, plan, true, shard, sql, connection.replicaSets[shard], body);
+        }
     }
 
     /** One physical call of an execution: what it runs on and what it produced. */
@@ -532,15 +566,18 @@ public final class Execution {
                     byShard.add(mine);
                 }
             }
-            connection.router.calls.runAll(byShard.size(), i -> {
-                for (Group g : byShard.get(i)) {
-                    owner.checkNotCancelled();
-                    g.counts = g.statement.executeBatch();
-                    if (wantKeys) {
-                        g.keys = g.statement.getGeneratedKeys();
-                    }
-                }
-            });
+            connection.router.calls.runAll(
+                    byShard.size(),
+                    i -> observed(
+                            plan, byShard.get(i).get(0).shard, byShard.get(i).get(0).sql, () -> {
+                                for (Group g : byShard.get(i)) {
+                                    owner.checkNotCancelled();
+                                    g.counts = g.statement.executeBatch();
+                                    if (wantKeys) {
+                                        g.keys = g.statement.getGeneratedKeys();
+                                    }
+                                }
+                            }));
             for (Group g : all) {
                 int[] r = g.counts;
                 if (wantKeys) {

@@ -35,6 +35,8 @@ public final class Router {
     public final ShardCalls calls;
     /** Bounds the logical connections holding each shard; statements take their shards all or none. */
     public final ShardPermits permits;
+    /** The router's observations (off unless an ObservationRegistry was given). */
+    public final Tracing tracing;
 
     /** Assembles a router; {@code twoPhase} is null under {@link TransactionPolicy#REJECT}. */
     public Router(
@@ -49,7 +51,8 @@ public final class Router {
             int identityStride,
             int sequenceShard,
             ShardCalls calls,
-            ShardPermits permits) {
+            ShardPermits permits,
+            Tracing tracing) {
         this.shardNames = List.copyOf(shardNames);
         this.shards = List.copyOf(shards);
         this.rules = rules;
@@ -62,6 +65,7 @@ public final class Router {
         this.sequenceShard = sequenceShard;
         this.calls = calls;
         this.permits = permits;
+        this.tracing = tracing;
     }
 
     /** How the shards order text; read on first use and again after DDL through the router. */

@@ -1,5 +1,6 @@
 package io.strata.router.internal.jdbc;
 
+import io.micrometer.observation.Observation;
 import io.strata.replication.Consistency;
 import io.strata.replication.ConsistencyToken;
 import io.strata.replication.ReplicaSetConnection;
@@ -10,6 +11,7 @@ import io.strata.router.TransactionPolicy;
 import io.strata.router.internal.SqlStates;
 import io.strata.router.internal.execute.Execution;
 import io.strata.router.internal.execute.Router;
+import io.strata.router.internal.execute.Tracing;
 import io.strata.router.internal.plan.Param;
 import io.strata.router.internal.plan.Plan;
 import io.strata.router.internal.plan.SqlText;
@@ -58,6 +60,11 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
     private int anyShard = -1;
 
     public final BitSet written = new BitSet();
+    /**
+     * The observation of the statement running now (null when tracing is off or none runs): the
+     * explicit parent of its shard calls, which may run on executor threads.
+     */
+    public Observation observation;
     /**
      * The shard whose session holds this connection's latest nextval (so {@code lastval()} there is
      * what one database would answer), or -1 when unknown.
@@ -223,13 +230,43 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
     /** Runs a planned statement (see {@link Execution#execute}). */
     Execution.Outcome execute(LogicalStatement owner, Plan plan, Param[] params, Execution.Keys keys)
             throws SQLException {
-        return execution.execute(owner, plan, params, keys);
+        Observation traced = router.tracing.statement(plan, false);
+        if (traced == null) {
+            return execution.execute(owner, plan, params, keys);
+        }
+        Observation outer = observation;
+        observation = traced;
+        Throwable failure = null;
+        try (Observation.Scope scope = traced.openScope()) {
+            return execution.execute(owner, plan, params, keys);
+        } catch (SQLException | RuntimeException | Error e) {
+            failure = e;
+            throw e;
+        } finally {
+            observation = outer;
+            Tracing.end(traced, failure);
+        }
     }
 
     /** Runs a PreparedStatement batch (see {@link Execution#executeBatch}). */
     Execution.Batch executeBatch(LogicalStatement owner, Plan plan, List<Param[]> batch, Execution.Keys keys)
             throws SQLException {
-        return execution.executeBatch(owner, plan, batch, keys);
+        Observation traced = router.tracing.statement(plan, true);
+        if (traced == null) {
+            return execution.executeBatch(owner, plan, batch, keys);
+        }
+        Observation outer = observation;
+        observation = traced;
+        Throwable failure = null;
+        try (Observation.Scope scope = traced.openScope()) {
+            return execution.executeBatch(owner, plan, batch, keys);
+        } catch (SQLException | RuntimeException | Error e) {
+            failure = e;
+            throw e;
+        } finally {
+            observation = outer;
+            Tracing.end(traced, failure);
+        }
     }
 
     public void checkWrite(BitSet targets, boolean ddl) throws SQLException {
