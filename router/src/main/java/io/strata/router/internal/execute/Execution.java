@@ -146,6 +146,12 @@ public final class Execution {
             owner.checkNotCancelled();
             if (n == 1) {
                 run(shots[0], owner, plan, params, keys, wantKeys);
+            } else if (write) {
+                // Writes lock rows: shard by shard in shard order, so that concurrent writers of the
+                // same rows (a broadcast table's) never wait on each other across shards.
+                Shot[] ordered = shots.clone();
+                java.util.Arrays.sort(ordered, java.util.Comparator.comparingInt(s -> s.call.shard()));
+                connection.router.calls.runInOrder(n, i -> run(ordered[i], owner, plan, params, keys, wantKeys));
             } else {
                 connection.router.calls.runAll(n, i -> run(shots[i], owner, plan, params, keys, wantKeys));
             }
@@ -566,7 +572,8 @@ public final class Execution {
                     byShard.add(mine);
                 }
             }
-            connection.router.calls.runAll(
+            // A batch writes: shard by shard in shard order (see execute), never two shards at once.
+            connection.router.calls.runInOrder(
                     byShard.size(),
                     i -> observed(
                             plan, byShard.get(i).get(0).shard, byShard.get(i).get(0).sql, () -> {

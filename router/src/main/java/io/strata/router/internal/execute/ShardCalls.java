@@ -80,6 +80,19 @@ public final class ShardCalls implements AutoCloseable {
         run(count, task, false);
     }
 
+    /**
+     * Runs {@code task} for every index in {@code [0, count)} one after another, in that order, on
+     * the calling thread, stopping at the first failure. For statements that take row locks: two
+     * such statements over the same rows on several shards (a broadcast UPDATE, two scattered
+     * UPDATEs) then lock the shards in the same order, as one PostgreSQL would lock its rows, instead
+     * of each holding one shard and waiting for the other's, a deadlock no shard can see.
+     */
+    public void runInOrder(int count, Task task) throws SQLException {
+        for (int i = 0; i < count; i++) {
+            task.run(i);
+        }
+    }
+
     private void run(int count, Task task, boolean stopOnFailure) throws SQLException {
         if (count == 1) {
             task.run(0);
