@@ -22,6 +22,7 @@ public final class PgTopologyBuilder {
     private int shards = 1;
     private int replicasPerShard;
     private final Map<String, String> settings = new LinkedHashMap<>();
+    private boolean logicalReplication;
     private Duration startTimeout = Duration.ofSeconds(90);
     private String image = "postgres:17";
 
@@ -65,6 +66,18 @@ public final class PgTopologyBuilder {
         return this;
     }
 
+    /**
+     * Runs every server with {@code wal_level = logical} and room for logical replication
+     * ({@code max_logical_replication_workers = 8}, {@code max_sync_workers_per_subscription = 4},
+     * {@code max_worker_processes = 16}; {@code max_wal_senders} and {@code max_replication_slots}
+     * are 16 already), so publications and subscriptions between the shards work (the router's
+     * slot mover needs them). Settings given with {@link #setting} still win.
+     */
+    public PgTopologyBuilder logicalReplication() {
+        logicalReplication = true;
+        return this;
+    }
+
     /** Sets several {@code name=value} parameters; see {@link #setting(String, String)}. */
     public PgTopologyBuilder settings(String... nameEqualsValue) {
         for (String pair : nameEqualsValue) {
@@ -102,7 +115,15 @@ public final class PgTopologyBuilder {
      *     fails to start; the message carries the end of its log
      */
     public PgTopology start() {
-        TopologySpec spec = new TopologySpec(shards, replicasPerShard, Map.copyOf(settings), startTimeout, image);
+        Map<String, String> all = new LinkedHashMap<>();
+        if (logicalReplication) {
+            all.put("wal_level", "logical");
+            all.put("max_logical_replication_workers", "8");
+            all.put("max_sync_workers_per_subscription", "4");
+            all.put("max_worker_processes", "16");
+        }
+        all.putAll(settings);
+        TopologySpec spec = new TopologySpec(shards, replicasPerShard, Map.copyOf(all), startTimeout, image);
         return switch (backend) {
             case LOCAL_PROCESSES -> LocalPgTopology.start(spec);
             case TESTCONTAINERS -> ContainerPgTopology.start(spec);

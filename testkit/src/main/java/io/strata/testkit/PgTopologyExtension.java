@@ -25,11 +25,14 @@ public final class PgTopologyExtension implements BeforeAllCallback, ParameterRe
             return; // a @Nested class uses its enclosing class's topology
         }
         WithPgTopology spec = own.get();
-        PgTopology topology = PgTopology.builder()
+        PgTopologyBuilder builder = PgTopology.builder()
                 .shards(spec.shards())
                 .replicasPerShard(spec.replicasPerShard())
-                .settings(spec.settings())
-                .start();
+                .settings(spec.settings());
+        if (spec.logicalReplication()) {
+            builder.logicalReplication();
+        }
+        PgTopology topology = builder.start();
         context.getStore(NAMESPACE).put(PgTopology.class, new Closing(topology));
     }
 

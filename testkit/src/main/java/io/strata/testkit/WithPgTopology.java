@@ -34,6 +34,9 @@ public @interface WithPgTopology {
     /** Streaming replicas per shard. */
     int replicasPerShard() default 0;
 
+    /** Whether the servers run with {@code wal_level = logical} (see {@link PgTopologyBuilder#logicalReplication()}). */
+    boolean logicalReplication() default false;
+
     /** {@code postgresql.conf} overrides, each {@code name=value}. */
     String[] settings() default {};
 }
