@@ -1,0 +1,104 @@
+package io.strata.router.internal.reshard;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The database objects the mover owns: the journal on the metadata shard, the target-side
+ * {@code keep_incoming} filter, and the installation of the fence and filter triggers on the
+ * tables of a move (core's {@code strata_meta.fence()} function does the fencing).
+ *
+ * <p>Why a target-side filter: PostgreSQL 17 forbids user functions in publication row filters and
+ * has no built-in CRC-32, so the source publishes every change of its sharded tables and the
+ * target's apply worker drops the rows whose slot is not arriving. The trigger is
+ * {@code ENABLE ALWAYS} (ordinary triggers do not fire in the apply worker, which runs with
+ * {@code session_replication_role = replica}) and acts only in that role: it must never drop the
+ * application's own writes.
+ */
+final class MoverSchema {
+
+    private MoverSchema() {}
+
+    static final String JOURNAL_DDL = """
+            CREATE TABLE IF NOT EXISTS strata_meta.moves (
+              move_id text PRIMARY KEY,
+              plan_id text NOT NULL,
+              source text NOT NULL,
+              target text NOT NULL,
+              ranges text NOT NULL,
+              new_shard boolean NOT NULL,
+              phase text NOT NULL,
+              rows_total bigint NOT NULL DEFAULT 0,
+              rows_copied bigint NOT NULL DEFAULT 0,
+              verified_chunks integer NOT NULL DEFAULT 0,
+              base_epoch bigint,
+              switch_epoch bigint,
+              error text,
+              started_at timestamptz NOT NULL DEFAULT now(),
+              updated_at timestamptz NOT NULL DEFAULT now())""";
+
+    static final String KEEP_INCOMING = """
+            CREATE OR REPLACE FUNCTION strata_meta.keep_incoming() RETURNS trigger
+            LANGUAGE plpgsql AS $f$
+            DECLARE
+              k text;
+              s integer;
+            BEGIN
+              -- Only the apply worker's rows are filtered: the application's writes always pass.
+              IF current_setting('session_replication_role') <> 'replica' THEN
+                RETURN NEW;
+              END IF;
+              k := pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.->>) TG_ARGV[0];
+              IF TG_ARGV[1] = 'bigint' THEN
+                s := strata_meta.slot_bigint(k::bigint);
+              ELSIF TG_ARGV[1] = 'text' THEN
+                s := strata_meta.slot_text(k);
+              ELSE
+                s := strata_meta.slot_uuid(k::uuid);
+              END IF;
+              IF EXISTS (SELECT 1 FROM strata_meta.slot_fence f
+                         WHERE f.table_name = TG_TABLE_NAME AND f.reason = 'incoming'
+                           AND s BETWEEN f.lo AND f.hi) THEN
+                RETURN NEW;
+              END IF;
+              RETURN NULL;
+            END
+            $f$""";
+
+    /** Creates the journal (on the metadata shard); idempotent. */
+    static void installJournal(Connection c) throws SQLException {
+        Sql.exec(c, "CREATE SCHEMA IF NOT EXISTS strata_meta");
+        Sql.exec(c, JOURNAL_DDL);
+    }
+
+    /** Installs the fence trigger on every table of a move on one shard; idempotent. */
+    static void installFence(Connection c, MoverTables tables) throws SQLException {
+        for (MoverTables.Sharded t : tables.sharded()) {
+            Sql.exec(
+                    c,
+                    "CREATE OR REPLACE TRIGGER strata_fence BEFORE INSERT OR UPDATE OR DELETE ON "
+                            + Sql.ident(t.table())
+                            + " FOR EACH ROW EXECUTE FUNCTION strata_meta.fence(" + Sql.literal(t.keyColumn()) + ", "
+                            + Sql.literal(t.typeArgument()) + ")");
+        }
+        for (String b : tables.broadcast()) {
+            Sql.exec(
+                    c,
+                    "CREATE OR REPLACE TRIGGER strata_fence BEFORE INSERT OR UPDATE OR DELETE ON " + Sql.ident(b)
+                            + " FOR EACH ROW EXECUTE FUNCTION strata_meta.fence()");
+        }
+    }
+
+    /** Installs the keep_incoming filter on the target's sharded tables; idempotent. */
+    static void installKeepIncoming(Connection c, MoverTables tables) throws SQLException {
+        Sql.exec(c, KEEP_INCOMING);
+        for (MoverTables.Sharded t : tables.sharded()) {
+            Sql.exec(
+                    c,
+                    "CREATE OR REPLACE TRIGGER strata_keep_incoming BEFORE INSERT OR UPDATE ON " + Sql.ident(t.table())
+                            + " FOR EACH ROW EXECUTE FUNCTION strata_meta.keep_incoming(" + Sql.literal(t.keyColumn())
+                            + ", " + Sql.literal(t.typeArgument()) + ")");
+            Sql.exec(c, "ALTER TABLE " + Sql.ident(t.table()) + " ENABLE ALWAYS TRIGGER strata_keep_incoming");
+        }
+    }
+}
