@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.strata.router.KeyType;
 import io.strata.router.ShardMap;
+import io.strata.router.internal.reshard.MetaStore;
 import io.strata.router.internal.reshard.Mover;
 import io.strata.router.internal.reshard.MoverSettings;
 import io.strata.router.internal.reshard.MoverTables;
@@ -58,31 +59,17 @@ final class ReshardFixture {
                             + " (id bigint PRIMARY KEY, balance bigint NOT NULL, note text)");
             s.primary().execute("CREATE TABLE " + countries + " (code text PRIMARY KEY, name text NOT NULL)");
         }
-        try (Connection c = topology.shard(0).primary().connect();
-                Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS strata_meta");
-            st.execute("CREATE TABLE IF NOT EXISTS strata_meta.shard_map (epoch bigint PRIMARY KEY, slots int NOT NULL,"
-                    + " owners smallint[] NOT NULL, shards text[] NOT NULL, moving jsonb, switch_lsn jsonb,"
-                    + " created_at timestamptz DEFAULT now())");
-            st.execute("CREATE TABLE IF NOT EXISTS strata_meta.members (member_id text PRIMARY KEY, epoch bigint,"
-                    + " seen_at timestamptz)");
-            st.execute("TRUNCATE strata_meta.shard_map");
-            List<String> names = new ArrayList<>();
-            for (int i = 0; i < owners; i++) {
-                names.add("shard" + i);
-            }
-            ShardMap map = ShardMap.uniform(names, MoverCopyTest.SLOTS);
-            Short[] o = new Short[MoverCopyTest.SLOTS];
-            for (int s = 0; s < o.length; s++) {
-                o[s] = (short) map.shardIndexOfSlot(s);
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO strata_meta.shard_map (epoch, slots, owners, shards) VALUES (1, ?, ?, ?)")) {
-                ps.setInt(1, MoverCopyTest.SLOTS);
-                ps.setArray(2, c.createArrayOf("int2", o));
-                ps.setArray(3, c.createArrayOf("text", names.toArray()));
-                ps.executeUpdate();
-            }
+        org.postgresql.ds.PGSimpleDataSource meta = new org.postgresql.ds.PGSimpleDataSource();
+        meta.setURL(topology.shard(0).primary().jdbcUrl());
+        meta.setUser(topology.shard(0).primary().user());
+        MetaStore store = new MetaStore(meta);
+        store.installMetadataSchema();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < owners; i++) {
+            names.add("shard" + i);
+        }
+        if (!store.compareAndSet(0, MetaStore.MapEpoch.of(1, ShardMap.uniform(names, MoverCopyTest.SLOTS)))) {
+            throw new IllegalStateException("the map exists already");
         }
     }
 

@@ -77,7 +77,7 @@ final class CopyPhase {
         }
         if (problems.isEmpty() && !resumed) {
             for (MoverTables.Sharded t : tables.sharded()) {
-                long rows = countInRanges(target, t, move.ranges());
+                long rows = countInRanges(target, t, move.ranges(), settings.slots());
                 if (rows > 0) {
                     problems.add("target " + move.target() + " already holds " + rows
                             + " row(s) of the moving slots in " + t.table());
@@ -122,13 +122,13 @@ final class CopyPhase {
     }
 
     /** The SQL condition "the row's slot is in one of the ranges", with two parameters per range. */
-    static String inRanges(MoverTables.Sharded t, List<MovePlan.SlotRange> ranges) {
+    static String inRanges(MoverTables.Sharded t, List<MovePlan.SlotRange> ranges, int slots) {
         StringBuilder s = new StringBuilder("(");
         for (int i = 0; i < ranges.size(); i++) {
             if (i > 0) {
                 s.append(" OR ");
             }
-            s.append(t.slotExpression()).append(" BETWEEN ? AND ?");
+            s.append(t.slotExpression(slots)).append(" BETWEEN ? AND ?");
         }
         return s.append(")").toString();
     }
@@ -142,11 +142,11 @@ final class CopyPhase {
         return p;
     }
 
-    static long countInRanges(Connection c, MoverTables.Sharded t, List<MovePlan.SlotRange> ranges)
+    static long countInRanges(Connection c, MoverTables.Sharded t, List<MovePlan.SlotRange> ranges, int slots)
             throws SQLException {
         return Sql.longValue(
                 c,
-                "SELECT count(*) FROM " + Sql.ident(t.table()) + " WHERE " + inRanges(t, ranges),
+                "SELECT count(*) FROM " + Sql.ident(t.table()) + " WHERE " + inRanges(t, ranges, slots),
                 rangeParams(ranges));
     }
 
@@ -154,7 +154,7 @@ final class CopyPhase {
     long rows(Connection c, MovePlan.Move move) throws SQLException {
         long n = 0;
         for (MoverTables.Sharded t : tables.sharded()) {
-            n += countInRanges(c, t, move.ranges());
+            n += countInRanges(c, t, move.ranges(), settings.slots());
         }
         if (move.newShard()) {
             for (String b : tables.broadcast()) {
@@ -170,9 +170,9 @@ final class CopyPhase {
      */
     void start(Connection source, Connection target, ShardEndpoint sourceEndpoint, MovePlan.Move move, long epoch)
             throws SQLException {
-        MoverSchema.installFence(source, tables);
-        MoverSchema.installFence(target, tables);
-        MoverSchema.installKeepIncoming(target, tables);
+        MoverSchema.installFence(source, tables, settings.slots());
+        MoverSchema.installFence(target, tables, settings.slots());
+        MoverSchema.installKeepIncoming(target, tables, settings.slots());
         target.setAutoCommit(false);
         try {
             Sql.update(
@@ -311,12 +311,13 @@ final class CopyPhase {
             List<MovePlan.SlotRange> ranges,
             List<String> wholeTables,
             int batch,
+            int slots,
             @Nullable Runnable afterBatch)
             throws SQLException {
         Map<String, Long> deleted = new LinkedHashMap<>();
         for (MoverTables.Sharded t : tables.sharded()) {
             String sql = "DELETE FROM " + Sql.ident(t.table()) + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM "
-                    + Sql.ident(t.table()) + " WHERE " + inRanges(t, ranges) + " LIMIT " + batch + "))";
+                    + Sql.ident(t.table()) + " WHERE " + inRanges(t, ranges, slots) + " LIMIT " + batch + "))";
             deleted.put(t.table(), deleteLoop(c, sql, rangeParams(ranges), afterBatch));
         }
         for (String b : wholeTables) {

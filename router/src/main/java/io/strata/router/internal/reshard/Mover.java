@@ -3,6 +3,7 @@ package io.strata.router.internal.reshard;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.strata.router.ShardMap;
 import io.strata.router.reshard.MovePlan;
 import io.strata.router.reshard.MoveStatus;
 import io.strata.router.reshard.MoveStatus.Phase;
@@ -113,17 +114,19 @@ public final class Mover {
      * the owners taken in map order.
      */
     public MovePlan planAddShards(String planId, List<String> newShards) throws SQLException {
+        MetaInstall.installMetadata(journal.endpoint());
         journal.install();
-        MoverMap.Epoch map;
+        MetaStore.MapEpoch epoch;
         try (Connection meta = journal.endpoint().connect()) {
-            map = MoverMap.current(meta);
+            epoch = MoverMap.current(meta);
         }
-        if (map == null) {
+        if (epoch == null) {
             throw rejected("the shard map is empty; start a member with resharding enabled first");
         }
+        ShardMap map = epoch.map();
         List<String> owners = new ArrayList<>();
         for (String s : map.shards()) {
-            if (!map.rangesOf(s).isEmpty()) {
+            if (!MoverMap.rangesOf(map, s).isEmpty()) {
                 owners.add(s);
             }
         }
@@ -135,12 +138,12 @@ public final class Mover {
         for (int i = 0; i < newShards.size(); i++) {
             String target = newShards.get(i);
             endpoint(target);
-            if (!map.rangesOf(target).isEmpty()) {
+            if (!MoverMap.rangesOf(map, target).isEmpty()) {
                 throw rejected("shard " + target + " already owns slots; add shards takes shards that own none");
             }
             String source = owners.get(i);
             List<Integer> slots = new ArrayList<>();
-            for (MovePlan.SlotRange r : map.rangesOf(source)) {
+            for (MovePlan.SlotRange r : MoverMap.rangesOf(map, source)) {
                 for (int s = r.lo(); s <= r.hi(); s++) {
                     slots.add(s);
                 }
@@ -193,10 +196,10 @@ public final class Mover {
         try (Connection source = src.connect();
                 Connection target = endpoint(m.target()).connect();
                 Connection meta = journal.endpoint().connect()) {
-            MetaInstall.install(source, settings.slots());
-            MetaInstall.install(target, settings.slots());
+            MetaInstall.install(src);
+            MetaInstall.install(endpoint(m.target()));
             copy.checkSchema(source, target, m, resumed);
-            MoverMap.Epoch map = MoverMap.current(meta);
+            MetaStore.MapEpoch map = MoverMap.current(meta);
             long epoch = map == null ? 0 : map.epoch();
             long total = copy.rows(source, m);
             copy.start(source, target, src, m, epoch);
@@ -326,7 +329,10 @@ public final class Mover {
                 Connection target = endpoint(m.target()).connect();
                 Connection meta = journal.endpoint().connect()) {
             List<String> broadcast = m.newShard() ? tables.broadcast() : List.of();
-            MoverMap.Epoch map = Objects.requireNonNull(MoverMap.current(meta), "shard map");
+            MetaStore.MapEpoch map = MoverMap.current(meta);
+            if (map == null) {
+                throw rejected("the shard map is empty on the metadata shard");
+            }
             if (!journal.advance(m.id(), Phase.VERIFIED, Phase.FENCED)) {
                 throw rejected("move " + m.id() + " is not VERIFIED");
             }
@@ -455,8 +461,8 @@ public final class Mover {
             }
             if (phase == Phase.CLEANUP) {
                 Fence.unfence(source, new MoverTables(List.of(), List.of()), m.ranges(), broadcast, settings.slots());
-                Map<String, Long> deleted =
-                        CopyPhase.deleteRows(source, tables, m.ranges(), List.of(), settings.deleteBatch(), null);
+                Map<String, Long> deleted = CopyPhase.deleteRows(
+                        source, tables, m.ranges(), List.of(), settings.deleteBatch(), settings.slots(), null);
                 CopyPhase.dropPublication(source, m);
                 journal.advance(m.id(), Phase.CLEANUP, Phase.DONE);
                 listener.phase(m.id(), Phase.DONE);
@@ -489,7 +495,7 @@ public final class Mover {
             Fence.unfence(source, tables, m.ranges(), broadcast, settings.slots());
             CopyPhase.dropSubscription(target, source, m);
             CopyPhase.dropPublication(source, m);
-            CopyPhase.deleteRows(target, tables, m.ranges(), broadcast, settings.deleteBatch(), null);
+            CopyPhase.deleteRows(target, tables, m.ranges(), broadcast, settings.deleteBatch(), settings.slots(), null);
             Sql.update(
                     target,
                     "DELETE FROM strata_meta.slot_fence WHERE reason = 'incoming' AND table_name = ANY(?)",

@@ -37,34 +37,6 @@ final class MoverSchema {
               started_at timestamptz NOT NULL DEFAULT now(),
               updated_at timestamptz NOT NULL DEFAULT now())""";
 
-    static final String KEEP_INCOMING = """
-            CREATE OR REPLACE FUNCTION strata_meta.keep_incoming() RETURNS trigger
-            LANGUAGE plpgsql AS $f$
-            DECLARE
-              k text;
-              s integer;
-            BEGIN
-              -- Only the apply worker's rows are filtered: the application's writes always pass.
-              IF current_setting('session_replication_role') <> 'replica' THEN
-                RETURN NEW;
-              END IF;
-              k := pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.->>) TG_ARGV[0];
-              IF TG_ARGV[1] = 'bigint' THEN
-                s := strata_meta.slot_bigint(k::bigint);
-              ELSIF TG_ARGV[1] = 'text' THEN
-                s := strata_meta.slot_text(k);
-              ELSE
-                s := strata_meta.slot_uuid(k::uuid);
-              END IF;
-              IF EXISTS (SELECT 1 FROM strata_meta.slot_fence f
-                         WHERE f.table_name = TG_TABLE_NAME AND f.reason = 'incoming'
-                           AND s BETWEEN f.lo AND f.hi) THEN
-                RETURN NEW;
-              END IF;
-              RETURN NULL;
-            END
-            $f$""";
-
     /** Creates the journal (on the metadata shard); idempotent. */
     static void installJournal(Connection c) throws SQLException {
         Sql.exec(c, "CREATE SCHEMA IF NOT EXISTS strata_meta");
@@ -72,33 +44,25 @@ final class MoverSchema {
     }
 
     /** Installs the fence trigger on every table of a move on one shard; idempotent. */
-    static void installFence(Connection c, MoverTables tables) throws SQLException {
+    static void installFence(Connection c, MoverTables tables, int slots) throws SQLException {
         for (MoverTables.Sharded t : tables.sharded()) {
             Sql.exec(
                     c,
-                    "CREATE OR REPLACE TRIGGER strata_fence BEFORE INSERT OR UPDATE OR DELETE ON "
-                            + Sql.ident(t.table())
-                            + " FOR EACH ROW EXECUTE FUNCTION strata_meta.fence(" + Sql.literal(t.keyColumn()) + ", "
-                            + Sql.literal(t.typeArgument()) + ")");
+                    MetaStore.fenceTriggerDdl(
+                            t.table(), t.keyColumn(), t.keyType().name(), slots));
         }
         for (String b : tables.broadcast()) {
-            Sql.exec(
-                    c,
-                    "CREATE OR REPLACE TRIGGER strata_fence BEFORE INSERT OR UPDATE OR DELETE ON " + Sql.ident(b)
-                            + " FOR EACH ROW EXECUTE FUNCTION strata_meta.fence()");
+            Sql.exec(c, MetaStore.fenceTriggerDdl(b, null, "LONG", slots));
         }
     }
 
-    /** Installs the keep_incoming filter on the target's sharded tables; idempotent. */
-    static void installKeepIncoming(Connection c, MoverTables tables) throws SQLException {
-        Sql.exec(c, KEEP_INCOMING);
+    /** Installs core's keep_incoming filter on the target's sharded tables; idempotent. */
+    static void installKeepIncoming(Connection c, MoverTables tables, int slots) throws SQLException {
         for (MoverTables.Sharded t : tables.sharded()) {
             Sql.exec(
                     c,
-                    "CREATE OR REPLACE TRIGGER strata_keep_incoming BEFORE INSERT OR UPDATE ON " + Sql.ident(t.table())
-                            + " FOR EACH ROW EXECUTE FUNCTION strata_meta.keep_incoming(" + Sql.literal(t.keyColumn())
-                            + ", " + Sql.literal(t.typeArgument()) + ")");
-            Sql.exec(c, "ALTER TABLE " + Sql.ident(t.table()) + " ENABLE ALWAYS TRIGGER strata_keep_incoming");
+                    MetaStore.keepIncomingTriggerDdl(
+                            t.table(), t.keyColumn(), t.keyType().name(), slots));
         }
     }
 }

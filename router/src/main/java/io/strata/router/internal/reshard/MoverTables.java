@@ -21,22 +21,13 @@ public record MoverTables(List<Sharded> sharded, List<String> broadcast) {
             Objects.requireNonNull(keyType, "keyType cannot be null");
         }
 
-        /** The slot of this table's row key as SQL over a row alias ({@code null} for the bare column). */
-        String slotExpression() {
+        /** The slot of this table's row key as SQL (the key column unqualified). */
+        String slotExpression(int slots) {
             String col = Sql.ident(keyColumn);
             return switch (keyType) {
-                case LONG -> "strata_meta.slot_bigint(" + col + "::bigint)";
-                case TEXT -> "strata_meta.slot_text(" + col + "::text)";
-                case UUID -> "strata_meta.slot_uuid(" + col + "::uuid)";
-            };
-        }
-
-        /** The argument the fence and keep_incoming triggers get for the key's type. */
-        String typeArgument() {
-            return switch (keyType) {
-                case LONG -> "bigint";
-                case TEXT -> "text";
-                case UUID -> "uuid";
+                case LONG -> "strata_meta.slot_bigint(" + col + "::bigint, " + slots + ")";
+                case TEXT -> "strata_meta.slot_text(" + col + "::text, " + slots + ")";
+                case UUID -> "strata_meta.slot_uuid(" + col + "::uuid, " + slots + ")";
             };
         }
     }

@@ -61,7 +61,8 @@ final class Verify {
         try (Connection source = sourceEndpoint.connect();
                 Connection target = targetEndpoint.connect();
                 Connection meta = journal.endpoint().connect()) {
-            long epoch = Objects.requireNonNull(MoverMap.current(meta)).epoch();
+            MetaStore.MapEpoch current = MoverMap.current(meta);
+            long epoch = current == null ? 0 : current.epoch();
             for (int i = entry.verifiedChunks(); i < chunks.size(); i++) {
                 List<MovePlan.SlotRange> chunk = chunks.get(i);
                 // The broadcast tables of a new shard are compared whole, with the first chunk.
@@ -90,7 +91,7 @@ final class Verify {
                     for (MoverTables.Sharded t : tables.sharded()) {
                         String sql = "SELECT count(*)::text || ':' || coalesce(sum(('x' || substr(md5(x::text), 1, 15))"
                                 + "::bit(60)::bigint), 0)::text FROM " + Sql.ident(t.table()) + " x WHERE "
-                                + CopyPhase.inRanges(t, chunk);
+                                + CopyPhase.inRanges(t, chunk, settings.slots());
                         String a = Sql.string(source, sql, CopyPhase.rangeParams(chunk));
                         String b = Sql.string(target, sql, CopyPhase.rangeParams(chunk));
                         if (!Objects.equals(a, b)) {
