@@ -420,6 +420,26 @@ class MapEpochTest {
         }
     }
 
+    @Test
+    void ddlIsRefusedWhileTheMoversJournalHasAMoveInProgress() throws SQLException {
+        ShardingDataSource a = member();
+        PgServer meta = primary(SPARE);
+        // the mover owns the journal's columns; members only read phase
+        meta.execute("create table strata_meta.moves (move_id text primary key, phase text not null)");
+        meta.execute("insert into strata_meta.moves values ('m1', 'COPYING')");
+        a.refreshShardMap();
+        try (Connection c = a.getConnection();
+                Statement st = c.createStatement()) {
+            assertThatThrownBy(() -> st.execute("create table rs_other (id bigint primary key)"))
+                    .isInstanceOfSatisfying(
+                            SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("SR021"));
+            meta.execute("update strata_meta.moves set phase = 'DONE'");
+            a.refreshShardMap();
+            st.execute("create table rs_other (id bigint primary key)");
+            st.execute("drop table rs_other");
+        }
+    }
+
     /** Weakened: without a fence wait, a write to a moving slot is refused at once (SR020), not applied. */
     @Test
     void withoutFenceWaitAWriteToAMovingSlotIsRefused() throws SQLException {

@@ -165,12 +165,12 @@ public final class Execution {
     private List<Call> checkResharding(
             MapLease.State state, Plan plan, List<Call> calls, boolean write, boolean ddl, int hint)
             throws SQLException {
-        if (ddl && state.moving()) {
+        if (ddl && connection.router.mapLease.ddlRefused(state)) {
             throw new SQLException(
-                    "Strata: DDL is refused while slots are moving between shards (shard map epoch "
-                            + state.epoch().epoch() + ", moving "
-                            + state.epoch().moving() + "); run it after the"
-                            + " move finishes",
+                    "Strata: DDL is refused while a slot move is in progress (shard map epoch "
+                            + state.epoch().epoch()
+                            + (state.moving() ? ", moving " + state.epoch().moving() : "")
+                            + "); run it after the move finishes",
                     SqlStates.DDL_DURING_MOVE);
         }
         if (write) {

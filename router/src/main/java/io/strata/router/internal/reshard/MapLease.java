@@ -101,6 +101,7 @@ public final class MapLease implements AutoCloseable {
     private final Counter refreshFailures;
 
     private volatile State state;
+    private volatile boolean moveInProgress;
     private volatile long leaseUntil;
     private volatile long completed;
     private volatile boolean closed;
@@ -242,6 +243,14 @@ public final class MapLease implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether DDL must be refused (SR021): the state's map has {@code moving} set, or the mover's
+     * journal had a move in progress at the last refresh.
+     */
+    public boolean ddlRefused(State s) {
+        return s.moving() || moveInProgress;
+    }
+
     /** The deadline ({@link System#nanoTime}) of a wait on a fence that begins now. */
     public long fenceDeadline() {
         return nanoTime.getAsLong() + fenceWaitNanos;
@@ -318,7 +327,9 @@ public final class MapLease implements AutoCloseable {
     private synchronized void refresh() throws SQLException {
         long sent = nanoTime.getAsLong();
         State s = state;
-        long current = store.touch(options.memberId(), s.epoch().epoch());
+        MetaStore.Touch touch = store.touchStatus(options.memberId(), s.epoch().epoch());
+        long current = touch.epoch();
+        moveInProgress = touch.moveInProgress();
         if (current > s.epoch().epoch()) {
             MapEpoch e = store.read();
             if (e != null && e.epoch() > s.epoch().epoch()) {
