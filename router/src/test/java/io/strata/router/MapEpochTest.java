@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.strata.replication.Consistency;
 import io.strata.replication.ReplicaSetDataSource;
 import io.strata.router.internal.reshard.MetaStore;
 import io.strata.router.internal.reshard.MetaStore.MapEpoch;
@@ -437,6 +438,68 @@ class MapEpochTest {
             a.refreshShardMap();
             st.execute("create table rs_other (id bigint primary key)");
             st.execute("drop table rs_other");
+        }
+    }
+
+    /**
+     * Design 5: a moved slot's rows reach the target's replica only with the target's WAL after
+     * the switch; reads that promise freshness must not use a replica behind the switch LSN.
+     * Weakened: without a switch LSN in the map the same bounded-staleness read is served by the
+     * lagging replica and misses the row (the checker sees it).
+     */
+    @Test
+    void readsOfAMovedSlotDoNotUseATargetReplicaBehindTheSwitchLsn() throws SQLException {
+        ShardingDataSource a = member();
+        long key = 81;
+        String oldOwner = a.shardMap().shardOf(key, KeyType.LONG);
+        try (Connection c = a.getConnection()) {
+            upsert(c, key, "before");
+        }
+        FourShards.awaitReplicas(topology);
+        PgServer replica = topology.shard(3).replicas().get(0);
+        replica.pauseReplay();
+        try {
+            int slot = slot(key);
+            MapEpoch cur = store.read();
+            copyRows(slot, oldOwner, SPARE);
+            primary(oldOwner)
+                    .execute("insert into strata_meta.slot_fence values ('*', " + slot + ", " + slot + ", 'disowned', "
+                            + (cur.epoch() + 1) + ")");
+            // weakened first: a map without the switch LSN
+            writeEpochWithLsn(cur, slot, SPARE, Map.of());
+            a.refreshShardMap();
+            assertThat(readAt(a, key, Consistency.boundedStaleness(Duration.ofHours(1))))
+                    .as("the weakened map lets the lagging replica answer: the row is missing")
+                    .isNull();
+            // the real switch carries the target's WAL position
+            cur = store.read();
+            writeEpochWithLsn(cur, slot, SPARE, Map.of(SPARE, primary(SPARE).currentWalLsn()));
+            a.refreshShardMap();
+            assertThat(readAt(a, key, Consistency.boundedStaleness(Duration.ofHours(1))))
+                    .isEqualTo("before");
+            assertThat(readAt(a, key, Consistency.READ_YOUR_WRITES)).isEqualTo("before");
+            assertThat(readAt(a, key, Consistency.STRONG)).isEqualTo("before");
+        } finally {
+            replica.resumeReplay();
+        }
+    }
+
+    private long writeEpochWithLsn(MapEpoch cur, int slot, String to, Map<String, String> lsn) throws SQLException {
+        List<String> names = cur.map().shards();
+        int[] owners = new int[cur.map().slots()];
+        for (int s = 0; s < owners.length; s++) {
+            owners[s] = cur.map().shardIndexOfSlot(s);
+        }
+        owners[slot] = names.indexOf(to);
+        MapEpoch next = new MapEpoch(cur.epoch() + 1, ShardMap.of(names, owners), List.of(), lsn);
+        assertThat(store.compareAndSet(cur.epoch(), next)).isTrue();
+        return cur.epoch() + 1;
+    }
+
+    private static String readAt(ShardingDataSource ds, long key, Consistency consistency) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.unwrap(ShardingConnection.class).setConsistency(consistency);
+            return read(c, key);
         }
     }
 
