@@ -24,3 +24,20 @@ CREATE TABLE IF NOT EXISTS strata_meta.members (
     epoch bigint NOT NULL,
     seen_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Whether a move is in progress by the mover's journal (strata_meta.moves, created by the mover;
+-- a row whose phase is not DONE or ABORTED). False while the journal does not exist. Members
+-- refuse DDL (SR021) while this is true or the current map has `moving` set.
+CREATE OR REPLACE FUNCTION strata_meta.move_in_progress() RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    busy boolean;
+BEGIN
+    IF to_regclass('strata_meta.moves') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM strata_meta.moves WHERE phase::text NOT IN (''DONE'', ''ABORTED''))'
+        INTO busy;
+    RETURN busy;
+END
+$$;

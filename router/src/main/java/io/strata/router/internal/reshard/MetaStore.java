@@ -132,6 +132,19 @@ public final class MetaStore {
         install(shard, SHARD_SQL);
     }
 
+    /**
+     * {@link #installShardSchema(DataSource)} on the caller's connection (to the shard's primary):
+     * commits its own transaction, so call it with no transaction open; leaves autocommit as found.
+     */
+    public static void installShardSchema(Connection c) throws SQLException {
+        install(c, SHARD_SQL);
+    }
+
+    /** {@link #installMetadataSchema()} on the caller's connection to the metadata shard's primary. */
+    public static void installMetadataSchema(Connection c) throws SQLException {
+        install(c, SHARD_SQL + "\n" + METADATA_SQL);
+    }
+
     /** {@link #installShardSchema} plus the metadata tables {@code shard_map} and {@code members}. */
     public void installMetadataSchema() throws SQLException {
         install(metadataShard, SHARD_SQL + "\n" + METADATA_SQL);
@@ -139,17 +152,24 @@ public final class MetaStore {
 
     private static void install(DataSource ds, String sql) throws SQLException {
         try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)");
-                    Statement st = c.createStatement()) {
-                lock.setLong(1, SCHEMA_LOCK);
-                lock.execute();
-                st.execute(sql);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c, e);
-                throw e;
-            }
+            install(c, sql);
+        }
+    }
+
+    private static void install(Connection c, String sql) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)");
+                Statement st = c.createStatement()) {
+            lock.setLong(1, SCHEMA_LOCK);
+            lock.execute();
+            st.execute(sql);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c, e);
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 
@@ -358,15 +378,42 @@ public final class MetaStore {
 
     /** {@link #touch(String, long)} on the caller's connection and transaction. */
     public static long touch(Connection c, String memberId, long memberEpoch) throws SQLException {
+        return touchStatus(c, memberId, memberEpoch).epoch();
+    }
+
+    /**
+     * What a member's refresh learns in its one statement: the current epoch (0 when none) and
+     * whether the mover's journal has a move in progress ({@code strata_meta.move_in_progress()}).
+     */
+    public record Touch(long epoch, boolean moveInProgress) {}
+
+    /** {@link #touch(String, long)}, also reading whether a move is in progress; own transaction. */
+    public Touch touchStatus(String memberId, long memberEpoch) throws SQLException {
+        try (Connection c = metadataShard.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Touch t = touchStatus(c, memberId, memberEpoch);
+                c.commit();
+                return t;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c, e);
+                throw e;
+            }
+        }
+    }
+
+    /** {@link #touchStatus(String, long)} on the caller's connection and transaction. */
+    public static Touch touchStatus(Connection c, String memberId, long memberEpoch) throws SQLException {
         String sql = "WITH up AS (INSERT INTO strata_meta.members (member_id, epoch, seen_at) VALUES (?, ?, now()) "
                 + "ON CONFLICT (member_id) DO UPDATE SET epoch = excluded.epoch, seen_at = excluded.seen_at RETURNING 1) "
-                + "SELECT coalesce((SELECT max(epoch) FROM strata_meta.shard_map), 0), (SELECT count(*) FROM up)";
+                + "SELECT coalesce((SELECT max(epoch) FROM strata_meta.shard_map), 0), strata_meta.move_in_progress(),"
+                + " (SELECT count(*) FROM up)";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, memberId);
             ps.setLong(2, memberEpoch);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getLong(1);
+                return new Touch(rs.getLong(1), rs.getBoolean(2));
             }
         }
     }

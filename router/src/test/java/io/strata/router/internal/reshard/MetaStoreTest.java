@@ -95,6 +95,10 @@ class MetaStoreTest {
                 MetaStore.installShardSchema(ds);
                 MetaStore.installShardSchema(ds);
             }
+            try (Connection c = s.primary().connect()) {
+                MetaStore.installShardSchema(c);
+                assertThat(c.getAutoCommit()).isTrue();
+            }
         }
         assertThat(primary().queryLong("select count(*) from pg_tables where schemaname = 'strata_meta'"))
                 .isEqualTo(3);
