@@ -142,6 +142,26 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         return router.interleaveSequences(table);
     }
 
+    /**
+     * The slot mover (online resharding) for this data source's shards, tables and resharding
+     * settings, with its meters in {@code registry}. Available for a data source loaded from a YAML
+     * file or {@code jdbc:strata:} URL (the mover opens its own connections to the primaries with
+     * the file's credentials); for one built in code, use
+     * {@link io.strata.router.reshard.Resharding#builder()}.
+     *
+     * @throws SQLException (SR023) when the data source was not loaded from a file
+     */
+    public io.strata.router.reshard.Resharding resharding(MeterRegistry registry) throws SQLException {
+        String url = router.url;
+        if (!url.startsWith(Driver.PREFIX) || url.startsWith(Driver.PREFIX + "builder:")) {
+            throw new SQLException(
+                    "Strata: this ShardingDataSource was built in code; build the mover with"
+                            + " Resharding.builder() (shard URLs and credentials, table rules)",
+                    io.strata.router.internal.SqlStates.MOVE_FAILED);
+        }
+        return io.strata.router.reshard.Resharding.fromYaml(url.substring(Driver.PREFIX.length()), registry);
+    }
+
     /** A new builder. */
     public static Builder builder() {
         return new Builder();

@@ -40,7 +40,8 @@ class MoverCopyTest {
         stop.set(true);
         writer.join();
         assertThat(fx.writerError()).isNull();
-        assertThat(mover.status()).allSatisfy(s -> assertThat(s.phase()).isEqualTo(MoveStatus.Phase.DONE));
+        assertThat(ReshardFixture.status(mover, "grow1"))
+                .allSatisfy(s -> assertThat(s.phase()).isEqualTo(MoveStatus.Phase.DONE));
         fx.assertClean();
     }
 }

@@ -64,6 +64,8 @@ final class ReshardFixture {
         meta.setUser(topology.shard(0).primary().user());
         MetaStore store = new MetaStore(meta);
         store.installMetadataSchema();
+        // Tests sharing a topology each start from epoch 1 (the map is test data here).
+        topology.shard(0).primary().execute("DELETE FROM strata_meta.shard_map");
         List<String> names = new ArrayList<>();
         for (int i = 0; i < owners; i++) {
             names.add("shard" + i);
@@ -181,6 +183,7 @@ final class ReshardFixture {
                                     ? nextId++
                                     : 1 + ThreadLocalRandom.current().nextInt(acknowledged.size() > 0 ? 3000 : 1);
                             long balance = writes.get() + 1;
+                            long firstTry = System.nanoTime();
                             for (int attempt = 0; ; attempt++) {
                                 if (map.moving()) {
                                     Thread.sleep(20);
@@ -202,7 +205,8 @@ final class ReshardFixture {
                                     writes.incrementAndGet();
                                     break;
                                 } catch (SQLException e) {
-                                    if (!"SR020".equals(e.getSQLState()) || attempt > 1000) {
+                                    if (!"SR020".equals(e.getSQLState())
+                                            || System.nanoTime() - firstTry > 120_000_000_000L) {
                                         throw e;
                                     }
                                     Thread.sleep(20);
@@ -215,6 +219,41 @@ final class ReshardFixture {
                     }
                 },
                 "fixture-writer");
+    }
+
+    /** Writes one row on the owner the current map names and records it as acknowledged. */
+    void writeOnOwner(long id, long balance) throws SQLException {
+        Map0 map = readMap();
+        int owner = map.ownerOf(id);
+        try (Connection c = topology.shard(shardIndex(map.shards().get(owner)))
+                        .primary()
+                        .connect();
+                PreparedStatement ps = c.prepareStatement("INSERT INTO " + accounts
+                        + " (id, balance, note) VALUES (?, ?, 'd') ON CONFLICT (id) DO UPDATE SET balance ="
+                        + " EXCLUDED.balance")) {
+            ps.setLong(1, id);
+            ps.setLong(2, balance);
+            ps.executeUpdate();
+        }
+        acknowledged.put(id, balance);
+    }
+
+    /** Ids from {@code from} on whose slot lies in [lo, hi]. */
+    static List<Long> idsInSlots(long from, int count, int lo, int hi) throws SQLException {
+        ShardMap m = ShardMap.uniform(List.of("x"), MoverCopyTest.SLOTS);
+        List<Long> out = new ArrayList<>();
+        for (long id = from; out.size() < count; id++) {
+            int slot = m.slotOf(id, KeyType.LONG);
+            if (slot >= lo && slot <= hi) {
+                out.add(id);
+            }
+        }
+        return out;
+    }
+
+    /** The status of the moves of one plan. */
+    static List<MoveStatus> status(Mover mover, String planId) throws SQLException {
+        return mover.status().stream().filter(st -> st.planId().equals(planId)).toList();
     }
 
     Throwable writerError() {

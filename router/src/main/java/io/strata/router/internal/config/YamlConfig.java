@@ -26,6 +26,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -87,6 +88,10 @@ public final class YamlConfig {
             Set.of("maximumPoolSize", "minimumIdle", "connectionTimeout", "idleTimeout", "maxLifetime");
 
     private final List<String> errors = new ArrayList<>();
+    private final List<String[]> moverShards = new ArrayList<>();
+    private final List<TableRule> moverTables = new ArrayList<>();
+    private int moverSlots = io.strata.router.ShardMap.DEFAULT_SLOTS;
+    private @Nullable String moverMetadataShard;
     /** Per shard name: its pool.maximumPoolSize when the file gives one (the default maxConnectionsPerShard). */
     private final Map<String, Integer> poolSizes = new java.util.LinkedHashMap<>();
 
@@ -97,14 +102,32 @@ public final class YamlConfig {
         this.origin = origin;
     }
 
+    /**
+     * What the slot mover needs of a configuration (online resharding): each shard's primary URL
+     * and credentials ({@code [name, url, username, password]}, nulls where not given), the table
+     * rules, the slot count and the metadata shard (null: the first shard).
+     */
+    public record MoverView(
+            List<String[]> shards,
+            List<TableRule> tables,
+            int slots,
+            @Nullable String metadataShard) {}
+
     /** A loaded, validated configuration ready to build. */
     public static final class Loaded {
         private final ShardingDataSource.Builder builder;
         private final List<ReplicaSetDataSourceBuilder> shards;
+        private final MoverView moverView;
 
-        Loaded(ShardingDataSource.Builder builder, List<ReplicaSetDataSourceBuilder> shards) {
+        Loaded(ShardingDataSource.Builder builder, List<ReplicaSetDataSourceBuilder> shards, MoverView moverView) {
             this.builder = builder;
             this.shards = shards;
+            this.moverView = moverView;
+        }
+
+        /** The configuration as the slot mover reads it. */
+        public MoverView moverView() {
+            return moverView;
         }
 
         /** Sends the router's observations to {@code registry} (see the router README, Tracing). */
@@ -375,11 +398,17 @@ public final class YamlConfig {
         List<ReplicaSetDataSourceBuilder> shardBuilders = new ArrayList<>();
         if (root == null) {
             error("(root)", "the file is empty; at least 'shards' is required");
-            return new Loaded(builder, shardBuilders);
+            return new Loaded(
+                    builder,
+                    shardBuilders,
+                    new MoverView(List.copyOf(moverShards), List.copyOf(moverTables), moverSlots, moverMetadataShard));
         }
         Map<String, Object> top = map(root, "(root)");
         if (top == null) {
-            return new Loaded(builder, shardBuilders);
+            return new Loaded(
+                    builder,
+                    shardBuilders,
+                    new MoverView(List.copyOf(moverShards), List.copyOf(moverTables), moverSlots, moverMetadataShard));
         }
         unknownKeys(top, TOP, "");
         Consistency consistency = null;
@@ -410,6 +439,7 @@ public final class YamlConfig {
                 error("slots", "must be at least the number of shards (" + shardNames.size() + ") but was " + slots);
             } else {
                 builder.slots(slots);
+                moverSlots = slots;
             }
         }
         if (top.get("tables") != null) {
@@ -419,6 +449,7 @@ public final class YamlConfig {
                     TableRule rule = table(e.getKey(), e.getValue(), "tables." + e.getKey(), shardNames);
                     if (rule != null) {
                         builder.table(rule);
+                        moverTables.add(rule);
                     }
                 }
             }
@@ -486,7 +517,10 @@ public final class YamlConfig {
         execution(top, builder);
         retention(top, builder);
         resharding(top, shardNames, builder);
-        return new Loaded(builder, shardBuilders);
+        return new Loaded(
+                builder,
+                shardBuilders,
+                new MoverView(List.copyOf(moverShards), List.copyOf(moverTables), moverSlots, moverMetadataShard));
     }
 
     /** The {@code execution} section: parallel shard calls and connection permits. */
@@ -546,6 +580,7 @@ public final class YamlConfig {
                 error("resharding.metadataShard", "must name a shard " + shardNames + " but was '" + meta + "'");
             } else {
                 builder.metadataShard(meta);
+                moverMetadataShard = meta;
             }
         }
         Object initial = m.get("initialShards");
@@ -854,6 +889,9 @@ public final class YamlConfig {
         Object password = m.get("password");
         if (password != null) {
             b.password(String.valueOf(password));
+        }
+        if (name != null && primary != null) {
+            moverShards.add(new String[] {name, primary, user, password == null ? null : String.valueOf(password)});
         }
         Duration maxLag = duration(m.get("maxLag"), path + ".maxLag");
         if (maxLag != null) {

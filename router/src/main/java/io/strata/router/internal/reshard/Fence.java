@@ -123,6 +123,21 @@ final class Fence {
         }
     }
 
+    /** What keeps {@link #olderTransactionsEnded} false, for the error message. */
+    static String olderTransactions(Connection source, String fenceXmax) throws SQLException {
+        String running = Sql.string(
+                source,
+                "SELECT string_agg(format('pid %s %s %s xid %s xmin %s since %s: %s', pid, backend_type, state,"
+                        + " backend_xid, backend_xmin, xact_start, left(query, 80)), '; ') FROM pg_stat_activity"
+                        + " WHERE pid <> pg_backend_pid() AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)");
+        String prepared = Sql.string(
+                source,
+                "SELECT string_agg(format('%s (xid %s, %s)', gid, transaction, prepared), '; ') FROM"
+                        + " pg_prepared_xacts");
+        return "snapshot xmin " + Sql.string(source, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+                + ", fence xmax " + fenceXmax + "; running: " + running + "; prepared: " + prepared;
+    }
+
     /** See the class comment. */
     static boolean olderTransactionsEnded(Connection source, String fenceXmax) throws SQLException {
         return Sql.bool(

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * CATCHUP -> VERIFIED -> FENCED -> SWITCHED -> CLEANUP -> DONE, or ABORTED. Every phase is
  * recorded in the journal before its effects are relied on, and every step is idempotent, so a
  * mover killed anywhere is resumed by {@link #resume()}: before SWITCHED it rolls back the cutover
- * in progress (unfence) and continues from CATCHUP, at or after SWITCHED it only rolls forward.
+ * in progress (unfence) and continues from VERIFIED, at or after SWITCHED it only rolls forward.
  *
  * <p>Concurrency: one mover per move. Each call that drives a move holds a session advisory lock
  * on the metadata shard for that move; a second mover gets SR023, and a mover killed with
@@ -42,6 +42,9 @@ public final class Mover {
     }
 
     private static final Logger log = LoggerFactory.getLogger(Mover.class);
+
+    /** Cutover attempts per move before {@link #cutover} gives up (each bounded by cutoverDeadline). */
+    static final int CUTOVER_ATTEMPTS = 3;
 
     private final Map<String, ShardEndpoint> endpoints;
     private final MoverTables tables;
@@ -247,6 +250,7 @@ public final class Mover {
     /** Waits until every move of the plan is at least in CATCHUP and its lag is drained once. */
     public void awaitCatchUp(String planId, Duration timeout) throws SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, String> catchUpTargets = new java.util.HashMap<>();
         while (true) {
             poll();
             boolean all = true;
@@ -254,10 +258,21 @@ public final class Mover {
                 if (e.phase() == Phase.PLANNED || e.phase() == Phase.COPYING) {
                     all = false;
                 } else if (e.phase() == Phase.CATCHUP) {
+                    // Under a steady write load the slot never confirms the position read this very
+                    // moment: take one position and wait for it.
+                    String lsn = catchUpTargets.computeIfAbsent(e.move().id(), id -> {
+                        try (Connection source = endpoint(e.move().source()).connect()) {
+                            return CopyPhase.currentLsn(source);
+                        } catch (SQLException ex) {
+                            return "";
+                        }
+                    });
                     try (Connection source = endpoint(e.move().source()).connect()) {
-                        String lsn = CopyPhase.currentLsn(source);
-                        if (!CopyPhase.confirmed(source, e.move(), lsn)) {
+                        if (lsn.isEmpty() || !CopyPhase.confirmed(source, e.move(), lsn)) {
                             all = false;
+                            if (lsn.isEmpty()) {
+                                catchUpTargets.remove(e.move().id());
+                            }
                         }
                     }
                 }
@@ -308,12 +323,31 @@ public final class Mover {
     /**
      * Cuts over every verified move of the plan, one after another, then cleans up. A cutover
      * whose drain exceeds the deadline is rolled back (writes resume on the source, the move goes
-     * back to CATCHUP) and reported with SR023.
+     * back to VERIFIED: the subscription keeps it in step) and tried again, up to
+     * {@value #CUTOVER_ATTEMPTS} times, then reported with SR023.
      */
     public void cutover(String planId) throws SQLException {
         for (Journal.Entry e : planEntries(planId)) {
             if (e.phase() == Phase.VERIFIED) {
-                cutoverOne(e.move());
+                // A busy source may miss the deadline once; the fence is lifted each time, so
+                // trying again costs the writers of the moving slots at most one more deadline.
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        cutoverOne(e.move());
+                        break;
+                    } catch (SQLException ex) {
+                        if (attempt >= CUTOVER_ATTEMPTS
+                                || !String.valueOf(ex.getMessage()).contains("cutover aborted")) {
+                            throw ex;
+                        }
+                        log.warn(
+                                "move {}: {}; trying again ({}/{})",
+                                e.move().id(),
+                                ex.getMessage(),
+                                attempt + 1,
+                                CUTOVER_ATTEMPTS);
+                    }
+                }
             }
         }
         for (Journal.Entry e : planEntries(planId)) {
@@ -336,11 +370,18 @@ public final class Mover {
             if (!journal.advance(m.id(), Phase.VERIFIED, Phase.FENCED)) {
                 throw rejected("move " + m.id() + " is not VERIFIED");
             }
-            listener.phase(m.id(), Phase.FENCED);
+            // Catch up just before fencing, so the fenced drain has only the last moments to apply.
+            long catchUpUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            String before = CopyPhase.currentLsn(source);
+            while (settings.drain() && !CopyPhase.confirmed(source, m, before) && System.nanoTime() < catchUpUntil) {
+                pause(settings.poll());
+            }
             long t0 = System.nanoTime();
             long deadline = t0 + settings.cutoverDeadline().toNanos();
             String xmax = Fence.fence(source, tables, m.ranges(), broadcast, settings.slots(), map.epoch());
+            listener.phase(m.id(), Phase.FENCED);
             boolean drained = false;
+            String step = "waiting for transactions older than the fence";
             try {
                 while (!Fence.olderTransactionsEnded(source, xmax)) {
                     if (System.nanoTime() > deadline) {
@@ -349,6 +390,7 @@ public final class Mover {
                     pause(settings.poll());
                 }
                 if (System.nanoTime() <= deadline) {
+                    step = "draining the subscription";
                     String lsn = CopyPhase.currentLsn(source);
                     while (settings.drain() && !CopyPhase.confirmed(source, m, lsn)) {
                         if (System.nanoTime() > deadline) {
@@ -359,19 +401,23 @@ public final class Mover {
                     drained = System.nanoTime() <= deadline;
                 }
                 if (!drained) {
+                    if (step.startsWith("waiting")) {
+                        step += " (" + Fence.olderTransactions(source, xmax) + ")";
+                    }
                     Fence.unfence(source, tables, m.ranges(), broadcast, settings.slots());
-                    Journal.advance(meta, m.id(), Phase.FENCED, Phase.CATCHUP);
+                    Journal.advance(meta, m.id(), Phase.FENCED, Phase.VERIFIED);
                     journal.error(
                             m.id(),
                             "cutover aborted: the drain exceeded cutoverDeadline " + settings.cutoverDeadline()
-                                    + " (a long transaction on " + m.source() + "?); writes resumed on the source");
+                                    + " while " + step + " (a long transaction on " + m.source()
+                                    + "?); writes resumed on the source");
                     aborts.increment();
                     fencePause.record(Duration.ofNanos(System.nanoTime() - t0));
-                    listener.phase(m.id(), Phase.CATCHUP);
+                    listener.phase(m.id(), Phase.VERIFIED);
                     throw rejected("move " + m.id() + ": cutover aborted, the drain exceeded cutoverDeadline "
-                            + settings.cutoverDeadline() + "; writes resumed on " + m.source()
-                            + "; the move is back in CATCHUP: end long transactions on the source and run cutover again,"
-                            + " or abort");
+                            + settings.cutoverDeadline() + " while " + step + "; writes resumed on " + m.source()
+                            + "; the move is back in VERIFIED (the subscription keeps it in step): end long"
+                            + " transactions on the source and run cutover again, or abort");
                 }
                 String targetLsn = CopyPhase.currentLsn(target);
                 meta.setAutoCommit(false);
@@ -399,7 +445,7 @@ public final class Mover {
                 if (!drained && Phase.FENCED == phaseOf(m.id())) {
                     // Anything failing before the switch: lift the fence so writes resume on the source.
                     Fence.unfence(source, tables, m.ranges(), broadcast, settings.slots());
-                    journal.advance(m.id(), Phase.FENCED, Phase.CATCHUP);
+                    journal.advance(m.id(), Phase.FENCED, Phase.VERIFIED);
                 }
                 throw ex;
             }
@@ -513,7 +559,7 @@ public final class Mover {
 
     /**
      * After a crash: every unfinished move is continued. A cutover in progress (FENCED) is rolled
-     * back to CATCHUP (the fence lifted), then the move goes on; switched moves roll forward.
+     * back to VERIFIED (the fence lifted), then the move goes on; switched moves roll forward.
      */
     public void resume() throws SQLException {
         journal.install();
@@ -534,7 +580,7 @@ public final class Mover {
                                 m.ranges(),
                                 m.newShard() ? tables.broadcast() : List.of(),
                                 settings.slots());
-                        journal.advance(m.id(), Phase.FENCED, Phase.CATCHUP);
+                        journal.advance(m.id(), Phase.FENCED, Phase.VERIFIED);
                         log.info("move {}: resumed a cutover in progress by lifting its fence", m.id());
                     }
                 }
