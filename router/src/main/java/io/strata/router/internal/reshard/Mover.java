@@ -334,6 +334,10 @@ public final class Mover {
                 for (int attempt = 1; ; attempt++) {
                     try {
                         cutoverOne(e.move());
+                        // Finish (epoch N+2 clears `moving`) before the next move's fence: a member
+                        // waiting on this move's moving slots inside a transaction may hold an xid on
+                        // the next source, which that fence would wait for.
+                        finish(Objects.requireNonNull(journal.entry(e.move().id())));
                         break;
                     } catch (SQLException ex) {
                         if (attempt >= CUTOVER_ATTEMPTS
