@@ -56,11 +56,13 @@ class MapEpochTest {
         metaDs = FourShards.replicaSet(topology.shard(3));
         store = new MetaStore(metaDs);
         FourShards.onEveryPrimary(topology, "create table if not exists rs_items (k bigint primary key, v text)");
+        FourShards.onEveryPrimary(topology, "create table if not exists rs_countries (code text primary key)");
     }
 
     @AfterAll
     void tearDown() throws SQLException {
         FourShards.onEveryPrimary(topology, "drop table if exists rs_items");
+        FourShards.onEveryPrimary(topology, "drop table if exists rs_countries");
         FourShards.onEveryPrimary(topology, "drop schema if exists strata_meta cascade");
         metaDs.close();
     }
@@ -69,6 +71,7 @@ class MapEpochTest {
     void fresh() throws SQLException {
         FourShards.onEveryPrimary(topology, "drop schema if exists strata_meta cascade");
         FourShards.onEveryPrimary(topology, "truncate rs_items");
+        FourShards.onEveryPrimary(topology, "truncate rs_countries");
         store.installMetadataSchema(); // the other shards get the schema from the first member
     }
 
@@ -83,6 +86,7 @@ class MapEpochTest {
             throws SQLException {
         ShardingDataSource ds = FourShards.router(topology, b -> {
             b.table(TableRule.sharded("rs_items", "k", KeyType.LONG))
+                    .table(TableRule.broadcast("rs_countries"))
                     .meterRegistry(registry)
                     .resharding(true)
                     .metadataShard(SPARE)
@@ -239,7 +243,24 @@ class MapEpochTest {
             assertThat(rs.getLong(1)).isEqualTo(20);
         }
         assertThat(rowsOn(SPARE, -1)).isEqualTo(1);
+        // broadcast writes and reads leave the spare out too
+        try (Connection c = a.getConnection();
+                Statement st = c.createStatement()) {
+            st.executeUpdate("insert into rs_countries (code) values ('fr')");
+            try (ResultSet rs = st.executeQuery("select count(*) from rs_countries")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(1);
+            }
+        }
+        for (String shard : List.of("shard0", "shard1", "shard2")) {
+            assertThat(primary(shard).queryLong("select count(*) from rs_countries"))
+                    .isEqualTo(1);
+        }
+        assertThat(primary(SPARE).queryLong("select count(*) from rs_countries"))
+                .isZero();
         assertThat(store.members(60_000)).hasSize(2);
+        b.close();
+        assertThat(store.members(60_000)).as("a closed member leaves").hasSize(1);
     }
 
     @Test

@@ -114,7 +114,7 @@ public final class Execution {
                     connection.restartUntouchedTransaction();
                 }
                 lease.countRetry();
-                if (!lease.awaitRefresh(deadline)) {
+                if (lease.peek() == state && !lease.awaitRefresh(deadline)) {
                     throw new SQLException(
                             "Strata: the statement's slot stayed fenced by a slot move for longer than fenceWait ("
                                     + lease.fenceWait() + "); nothing was applied. Retry later; if it persists,"
@@ -126,7 +126,11 @@ public final class Execution {
         }
     }
 
-    /** A write to slots the map marks as moving, refused before anything was sent (SR020). */
+    /**
+     * A statement stopped before anything was sent (SR020): a write to slots the map marks as
+     * moving, or a route taken from an epoch that was replaced while the statement waited for its
+     * connections. Always safe to retry.
+     */
     static final class MovingSlots extends SQLException {
         private static final long serialVersionUID = 1L;
 
@@ -134,6 +138,13 @@ public final class Execution {
             super(
                     "Strata: the write reaches slots that are moving between shards (shard map epoch " + epoch
                             + "); it waits for the move to finish",
+                    SqlStates.SLOT_MOVED);
+        }
+
+        MovingSlots(long epoch, long now) {
+            super(
+                    "Strata: the statement was routed with shard map epoch " + epoch + ", replaced by epoch " + now
+                            + " while it waited for its connections; routed again",
                     SqlStates.SLOT_MOVED);
         }
     }
@@ -279,6 +290,13 @@ public final class Execution {
         }
         try {
             connection.open(targets);
+            if (state != null && connection.router.mapLease.peek() != state) {
+                // The epoch changed while this statement waited for its connections: route again, so
+                // that no statement reaches an old owner after this member reported the new epoch.
+                throw new MovingSlots(
+                        state.epoch().epoch(),
+                        connection.router.mapLease.peek().epoch().epoch());
+            }
             if (implicit) {
                 for (Call c : calls) {
                     connection.shard(c.shard()).setAutoCommit(false);

@@ -401,10 +401,15 @@ public final class MapLease implements AutoCloseable {
         return new State(e, read, write, lsn, seen);
     }
 
-    /** Stops the refresher. */
+    /** Stops the refresher and removes this member's row (best effort: it ages out after the lease anyway). */
     @Override
     public void close() {
         closed = true;
         refresher.interrupt();
+        try {
+            store.leave(options.memberId());
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("member {}: could not remove its members row: {}", options.memberId(), e.toString());
+        }
     }
 }

@@ -418,6 +418,17 @@ public final class MetaStore {
         }
     }
 
+    /** Deletes a member's row (a member that closes), so the mover does not wait for it. */
+    public void leave(String memberId) throws SQLException {
+        try (Connection c = metadataShard.getConnection();
+                PreparedStatement ps = c.prepareStatement("DELETE FROM strata_meta.members WHERE member_id = ?")) {
+            c.setAutoCommit(false);
+            ps.setString(1, memberId);
+            ps.executeUpdate();
+            c.commit();
+        }
+    }
+
     /** Members seen within {@code withinMillis} (server clock), by id. */
     public List<Member> members(long withinMillis) throws SQLException {
         try (Connection c = metadataShard.getConnection()) {
