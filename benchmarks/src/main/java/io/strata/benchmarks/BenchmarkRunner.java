@@ -34,6 +34,7 @@ public final class BenchmarkRunner {
             new io.strata.benchmarks.router.ScatterBenchmark(),
             new io.strata.benchmarks.router.TwoPhaseCommitBenchmark(),
             new io.strata.benchmarks.router.TimeWindowBenchmark(),
+            new io.strata.benchmarks.router.ReshardMoveBenchmark(),
             new io.strata.benchmarks.annotation.ProxyHitBenchmark());
 
     private BenchmarkRunner() {}
