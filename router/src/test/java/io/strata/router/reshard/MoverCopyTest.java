@@ -43,5 +43,35 @@ class MoverCopyTest {
         assertThat(ReshardFixture.status(mover, "grow1"))
                 .allSatisfy(s -> assertThat(s.phase()).isEqualTo(MoveStatus.Phase.DONE));
         fx.assertClean();
+
+        // The CLI reads an application YAML (password through ${ENV}) and reports the journal.
+        StringBuilder yaml = new StringBuilder("shards:\n");
+        for (io.strata.testkit.PgShard s : topology.shards()) {
+            yaml.append("  - name: ").append(s.name()).append('\n');
+            yaml.append("    primary: ").append(s.primary().jdbcUrl()).append('\n');
+            yaml.append("    username: ").append(s.primary().user()).append('\n');
+            yaml.append("    password: ${STRATA_TEST_UNSET_PASSWORD:}\n");
+        }
+        yaml.append("tables:\n  mc_accounts: { sharded: id, type: bigint }\n  mc_countries: broadcast\n");
+        yaml.append("resharding: { enabled: true, metadataShard: shard0, initialShards: [shard0, shard1] }\n");
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("strata-cli", ".yaml");
+        java.nio.file.Files.writeString(file, yaml);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int status = ReshardCli.run(
+                new String[] {file.toString(), "status"}, new java.io.PrintStream(out), new java.io.PrintStream(err));
+        assertThat(status).as("stderr: %s", err).isZero();
+        assertThat(out.toString()).contains("grow1_0 shard0->shard2 slots 1024-2047 DONE");
+        assertThat(ReshardCli.run(
+                        new String[] {file.toString(), "cutover"},
+                        new java.io.PrintStream(out),
+                        new java.io.PrintStream(err)))
+                .isEqualTo(2);
+        assertThat(ReshardCli.run(
+                        new String[] {file.toString(), "abort", "nosuchplan"},
+                        new java.io.PrintStream(out),
+                        new java.io.PrintStream(err)))
+                .isEqualTo(1);
+        assertThat(err.toString()).contains("no plan nosuchplan").contains("SR023");
     }
 }
