@@ -37,7 +37,9 @@ import java.util.Map;
  */
 public final class Execution {
 
-    private final LogicalConnection connection;
+    // The connection this execution works for: set when a logical connection takes the pooled
+    // state this execution belongs to, cleared when it gives it back (see ConnectionStates).
+    private LogicalConnection connection;
     // Reused by every execute on this connection (one thread at a time, never re-entered): the
     // outcome (its fields are copied out at once by the statement), the target set, and the one
     // shard call of a single-shard statement, so a routed point select allocates none of them.
@@ -46,7 +48,11 @@ public final class Execution {
     private final Shot single = new Shot();
     private final Shot[] singleShots = {single};
 
-    public Execution(LogicalConnection connection) {
+    /** An execution not yet attached to a connection (see {@link #attach}). */
+    public Execution() {}
+
+    /** Binds this (pooled) execution to the connection that now holds it, or to none (null). */
+    public void attach(LogicalConnection connection) {
         this.connection = connection;
     }
 
