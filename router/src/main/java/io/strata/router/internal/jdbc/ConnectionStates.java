@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * given back only once its connection is closed and has cleared it, and a closed connection never
  * touches it again (every entry point checks {@code closed} first), so a reused state carries
  * nothing over. When the pool is full a state is left to the garbage collector; when it is empty
- * a new one is made.
+ * a new one is made. A connection closed by {@code abort()} (which another thread may call while
+ * the owner is still inside a call that uses the state) never gives its state back. As with
+ * HikariCP's proxies, {@code close()} racing the connection's own thread is outside the JDBC
+ * contract.
  */
 public final class ConnectionStates {
 

@@ -88,6 +88,8 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
      * {@link ConnectionStates}): every method that touches it checks {@code closed} first.
      */
     private final ConnectionStates.State state;
+    /** False once {@link #abort} was called: the state then goes to the garbage collector. */
+    private volatile boolean reuseState = true;
 
     @SuppressWarnings("unchecked") // the pooled list holds only this connection's savepoints
     public LogicalConnection(Router router) {
@@ -929,6 +931,9 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
 
     @Override
     public void abort(Executor executor) throws SQLException {
+        // abort() is meant to be called from another thread while the owner may still be inside a
+        // call: that call may still touch this connection's state, so it is never pooled again.
+        reuseState = false;
         close();
     }
 
@@ -1006,8 +1011,10 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
         written.clear();
         sessionCommands.clear();
         savepoints.clear();
-        execution.attach(null);
-        router.connectionStates.give(state);
+        if (reuseState) {
+            execution.attach(null);
+            router.connectionStates.give(state);
+        }
         if (first != null) {
             throw first;
         }
