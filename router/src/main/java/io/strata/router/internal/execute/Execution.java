@@ -97,7 +97,8 @@ public final class Execution {
         boolean ddl = write && plan.target == Plan.Target.ALL && plan.tables().isEmpty();
         BitSet targets = this.targets;
         targets.clear();
-        for (Call c : calls) {
+        for (int ci = 0; ci < calls.size(); ci++) { // indexed: no iterator on the hot path
+            Call c = calls.get(ci);
             targets.set(c.shard());
         }
         if (write) {
@@ -119,7 +120,8 @@ public final class Execution {
         try {
             connection.open(targets);
             if (implicit) {
-                for (Call c : calls) {
+                for (int ci = 0; ci < calls.size(); ci++) { // indexed: no iterator on the hot path
+                    Call c = calls.get(ci);
                     connection.shard(c.shard()).setAutoCommit(false);
                 }
             }
@@ -178,7 +180,8 @@ public final class Execution {
                 connection.lastvalShard = -1; // a failed statement's nextval calls still happened
             }
             if (implicit) {
-                for (Call c : calls) {
+                for (int ci = 0; ci < calls.size(); ci++) { // indexed: no iterator on the hot path
+                    Call c = calls.get(ci);
                     try {
                         connection.physical[c.shard()].rollback();
                     } catch (SQLException | RuntimeException suppressed) {
@@ -199,7 +202,8 @@ public final class Execution {
                 }
             }
             if (implicit) {
-                for (Call c : calls) {
+                for (int ci = 0; ci < calls.size(); ci++) { // indexed: no iterator on the hot path
+                    Call c = calls.get(ci);
                     Connection p = connection.physical[c.shard()];
                     if (p != null && !p.isClosed()) {
                         p.setAutoCommit(true);
