@@ -40,15 +40,13 @@ final class MergeBuilder {
     static final Set<String> ORDERED_SET =
             Set.of("percentile_cont", "percentile_disc", "mode", "rank", "dense_rank", "percent_rank", "cume_dist");
 
+    /** Merged from COUNT(x), SUM(x::numeric) and SUM(x::numeric * x::numeric): {@link MergeSpec.Formula.Variance}. */
+    static final Set<String> VARIANCE =
+            Set.of("stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp");
+
     static final Set<String> OTHER_AGGREGATES = Set.of(
             "string_agg",
             "array_agg",
-            "stddev",
-            "stddev_pop",
-            "stddev_samp",
-            "variance",
-            "var_pop",
-            "var_samp",
             "json_agg",
             "jsonb_agg",
             "json_object_agg",
@@ -280,7 +278,15 @@ final class MergeBuilder {
         }
         MergeSpec.Formula having = null;
         if (ps.getHaving() != null) {
-            having = formula(ps.getHaving(), hidden, columns, distinctArgs);
+            // The condition is evaluated after the merge; each shard still type-checks it (a typed NULL
+            // column), so a condition PostgreSQL refuses fails the same way, and its type is known.
+            MergeSpec.Formula condition = formula(ps.getHaving(), hidden, columns, distinctArgs);
+            SelectItem<?> item = new SelectItem<>(ps.getHaving(), new Alias("__strata_h" + hidden.size()));
+            placeholder(item);
+            hidden.add(item);
+            columns.add(new Column(-hidden.size(), Role.COMPUTED, 0));
+            computed.add(new MergeSpec.Computed(-hidden.size(), condition));
+            having = new MergeSpec.Formula.Ref(-hidden.size());
             ps.setHaving(null);
         }
         List<OrderKey> order = new ArrayList<>();
@@ -668,8 +674,11 @@ final class MergeBuilder {
             String label;
             if (u instanceof Function f && f.getName() != null) {
                 label = f.getName().toLowerCase(Locale.ROOT);
+            } else if (aggregateName(u) != null) {
+                label = aggregateName(u);
             } else if (u instanceof net.sf.jsqlparser.expression.BinaryExpression
-                    || u instanceof net.sf.jsqlparser.expression.SignedExpression) {
+                    || u instanceof net.sf.jsqlparser.expression.SignedExpression
+                    || u instanceof net.sf.jsqlparser.expression.NotExpression) {
                 label = "?column?";
             } else {
                 throw new Planner.Rejected("Strata: give " + e + " a column alias (AS name) to merge it across shards."
@@ -701,6 +710,9 @@ final class MergeBuilder {
             int column = -hidden.size();
             distinctAggregate(item, column, hidden, columns, args);
             return new MergeSpec.Formula.Ref(column);
+        }
+        if (aggregateName(e) != null && VARIANCE.contains(aggregateName(e))) {
+            return variance(e, hidden, columns);
         }
         if (isAggregate(e)) {
             Role role = role(e);
@@ -761,8 +773,94 @@ final class MergeBuilder {
                     formula(b.getRightExpression(), hidden, columns, args));
         }
         throw new Planner.Rejected("Strata: " + e + " cannot be computed after merging shards (only +, -, *, /,"
-                + " comparisons, AND/OR/NOT over COUNT/SUM/MIN/MAX/AVG/BOOL_AND/BOOL_OR and number literals can);"
+                + " comparisons, AND/OR/NOT over COUNT/SUM/MIN/MAX/AVG/BOOL_AND/BOOL_OR/STDDEV/VARIANCE and number"
+                + " literals can);"
                 + " select the aggregates themselves." + Planner.HINT_HOWTO);
+    }
+
+    /**
+     * A variance or standard deviation: each shard returns COUNT(x), SUM(x::numeric) and
+     * SUM(x::numeric * x::numeric) (same FILTER), exact in numeric, and the aggregate itself as a
+     * typed NULL so the merge knows PostgreSQL's result type (float input is refused there).
+     */
+    private static MergeSpec.Formula variance(Expression e, List<SelectItem<?>> hidden, List<Column> columns)
+            throws Planner.Rejected {
+        String name = aggregateName(e);
+        List<Expression> parameters = new ArrayList<>();
+        boolean distinct = isDistinct(e);
+        boolean ordered = false;
+        if (e instanceof Function f) {
+            if (f.getParameters() != null) {
+                parameters.addAll(f.getParameters());
+            }
+            ordered = f.getOrderByElements() != null || f.getKeep() != null || f.getHavingClause() != null;
+        } else {
+            AnalyticExpression a = (AnalyticExpression) e;
+            parameters.add(a.getExpression());
+            ordered = a.getFuncOrderBy() != null;
+            if (find(a.getFilterExpression()).aggregates > 0) {
+                throw new Planner.Rejected("Strata: aggregates are not allowed in FILTER.");
+            }
+        }
+        if (distinct || ordered || parameters.size() != 1 || parameters.get(0) == null) {
+            throw new Planner.Rejected("Strata: " + name + "(DISTINCT ...), " + name + " with ORDER BY or with other"
+                    + " than one argument across shards is not supported; " + name + "(x) and " + name
+                    + "(x) FILTER (WHERE ...) are." + Planner.HINT_HOWTO);
+        }
+        Expression arg = parameters.get(0);
+        if (find(arg).aggregates > 0 || find(arg).window) {
+            throw new Planner.Rejected("Strata: nested aggregates are not supported.");
+        }
+        String numeric = "CAST((" + arg + ") AS numeric)";
+        int count = hiddenCall(e, "count", "(" + arg + ")", Role.COUNT, hidden, columns);
+        int sum = hiddenCall(e, "sum", numeric, Role.SUM, hidden, columns);
+        int squares = hiddenCall(e, "sum", numeric + " * " + numeric, Role.SUM, hidden, columns);
+        SelectItem<?> typed = new SelectItem<>(copy(e), new Alias("__strata_v" + hidden.size()));
+        placeholder(typed);
+        hidden.add(typed);
+        columns.add(new Column(-hidden.size(), Role.COMPUTED, 0));
+        String canonical = switch (name) {
+            case "variance" -> "var_samp";
+            case "stddev" -> "stddev_samp";
+            default -> name;
+        };
+        return new MergeSpec.Formula.Variance(canonical, count, sum, squares, -hidden.size());
+    }
+
+    /** Adds {@code name(argument)} with {@code aggregate}'s FILTER as a hidden merged column; returns its index. */
+    private static int hiddenCall(
+            Expression aggregate,
+            String name,
+            String argument,
+            Role role,
+            List<SelectItem<?>> hidden,
+            List<Column> columns) {
+        Expression call = copy(aggregate);
+        Expression arg;
+        try {
+            arg = net.sf.jsqlparser.parser.CCJSqlParserUtil.parseExpression(argument);
+        } catch (JSQLParserException e) {
+            throw new IllegalStateException("Strata: cannot re-read " + argument, e);
+        }
+        if (call instanceof Function f) {
+            f.setName(name);
+            f.setParameters(new ExpressionList<>(arg));
+        } else {
+            AnalyticExpression a = (AnalyticExpression) call;
+            a.setName(name);
+            a.setExpression(arg);
+        }
+        hidden.add(new SelectItem<>(call, new Alias("__strata_v" + hidden.size())));
+        columns.add(new Column(-hidden.size(), role, 0));
+        return -hidden.size();
+    }
+
+    private static Expression copy(Expression e) {
+        try {
+            return net.sf.jsqlparser.parser.CCJSqlParserUtil.parseExpression(e.toString());
+        } catch (JSQLParserException ex) {
+            throw new IllegalStateException("Strata: cannot re-read " + e, ex);
+        }
     }
 
     private static Role role(Expression e) throws Planner.Rejected {
@@ -896,8 +994,8 @@ final class MergeBuilder {
             }
             if (otherAggregate != null) {
                 throw new Planner.Rejected("Strata: aggregate " + otherAggregate + "() across shards is not"
-                        + " supported; COUNT, SUM, MIN, MAX, AVG (also DISTINCT and FILTER), BOOL_AND, BOOL_OR and"
-                        + " EVERY are." + Planner.HINT_HOWTO);
+                        + " supported; COUNT, SUM, MIN, MAX, AVG (also DISTINCT and FILTER), BOOL_AND, BOOL_OR,"
+                        + " EVERY and the STDDEV/VARIANCE family are." + Planner.HINT_HOWTO);
             }
         }
 
@@ -910,7 +1008,7 @@ final class MergeBuilder {
         @Override
         public <S> Void visit(Function function, S context) {
             String name = function.getName() == null ? "" : function.getName().toLowerCase(Locale.ROOT);
-            if (MERGEABLE.contains(name)) {
+            if (MERGEABLE.contains(name) || VARIANCE.contains(name)) {
                 aggregates++;
             } else if (OTHER_AGGREGATES.contains(name)) {
                 otherAggregate = name;
@@ -924,7 +1022,7 @@ final class MergeBuilder {
             String name =
                     expression.getName() == null ? "" : expression.getName().toLowerCase(Locale.ROOT);
             if (expression.getType() == AnalyticType.FILTER_ONLY) {
-                if (MERGEABLE.contains(name)) {
+                if (MERGEABLE.contains(name) || VARIANCE.contains(name)) {
                     aggregates++;
                 } else {
                     otherAggregate = name;

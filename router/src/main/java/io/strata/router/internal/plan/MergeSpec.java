@@ -70,6 +70,14 @@ public record MergeSpec(
 
         /** NOT (boolean) or unary minus (number), by {@code op}. */
         record Unary(String op, Formula operand) implements Formula {}
+
+        /**
+         * A variance or standard deviation ({@code name}: var_samp, var_pop, stddev_samp, stddev_pop)
+         * from the merged hidden columns {@code count}, {@code sum} and {@code squares} (COUNT(x),
+         * SUM(x::numeric), SUM(x::numeric * x::numeric)); {@code type} is a hidden column typed as
+         * PostgreSQL types the aggregate itself (numeric, or double precision for float input).
+         */
+        record Variance(String name, int count, int sum, int squares, int type) implements Formula {}
     }
 
     /** A visible column whose value is {@code formula}, computed after the merge. */
