@@ -210,6 +210,43 @@ class AggregateMergeTest {
         return q;
     }
 
+    /**
+     * string_agg with an ORDER BY inside the call merged exactly; ties between different values,
+     * no ORDER BY, DISTINCT and the other collecting aggregates refused.
+     */
+    private static List<Query> stringAggCorpus() {
+        List<Query> q = new ArrayList<>();
+        q.add(exact("select string_agg(t, ',' order by id) from a_vals"));
+        q.add(exact("select string_agg(t, ', ' order by id desc) from a_vals where g = 2"));
+        q.add(exact("select g, string_agg(t, '|' order by i nulls first, id), count(*) from a_vals group by g"
+                + " order by g"));
+        q.add(exact("select g, string_agg(t, '' order by t, id) as ts from a_vals group by g order by ts, g"));
+        q.add(exact("select string_agg(t, ';' order by d desc nulls last, ts, id) from a_vals"));
+        q.add(exact("select string_agg(cast(i as text), ',' order by i) from a_vals"));
+        q.add(exact("select string_agg(t, 'it''s' order by id) from a_vals where g = 3"));
+        q.add(exact("select g, string_agg(t, ',' order by id) from a_vals where g >= 7 group by g order by g"));
+        q.add(exact("select string_agg(t, ',' order by id) from a_vals where id = 90"));
+        q.add(exact("select string_agg(t, ',' order by id), count(*) from a_empty"));
+        q.add(exact("select string_agg(t, ',' order by t) from a_vals"));
+        q.add(exact("select g, string_agg(t, ',' order by t desc nulls first) from a_vals group by g order by 1"));
+        // ties between different values, no ORDER BY, DISTINCT, other collecting aggregates: refused
+        q.add(refusedOrExact("select string_agg(t, ',' order by g) from a_vals"));
+        q.add(refusedOrExact("select string_agg(t, ',') from a_vals"));
+        q.add(refusedOrExact("select string_agg(distinct t, ',' order by t) from a_vals"));
+        q.add(refusedOrExact("select string_agg(t, ',' order by id) filter (where b) from a_vals"));
+        q.add(refusedOrExact("select string_agg(t, t order by id) from a_vals"));
+        q.add(refusedOrExact("select array_agg(i order by id) from a_vals"));
+        q.add(refusedOrExact("select array_agg(i) from a_vals"));
+        q.add(refusedOrExact("select json_agg(t order by id) from a_vals"));
+        q.add(refusedOrExact("select jsonb_agg(i order by id) from a_vals"));
+        return q;
+    }
+
+    @Test
+    void stringAggWithOrderByMergesExactly() throws SQLException {
+        assertThat(compareAll(stringAggCorpus())).isEmpty();
+    }
+
     @Test
     void varianceFamilyMergesExactly() throws SQLException {
         assertThat(compareAll(varianceCorpus())).isEmpty();

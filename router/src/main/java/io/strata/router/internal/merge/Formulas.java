@@ -6,9 +6,13 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.IntUnaryOperator;
 
@@ -39,19 +43,38 @@ final class Formulas {
         String typeOf(int column) throws SQLException;
     }
 
+    /** Element types of string_agg ORDER BY keys the merge orders as PostgreSQL does. */
+    private static final Set<String> KEY_ELEMENTS = Set.of(
+            "int2",
+            "int4",
+            "int8",
+            "numeric",
+            "float4",
+            "float8",
+            "text",
+            "varchar",
+            "bool",
+            "date",
+            "timestamp",
+            "timestamptz",
+            "uuid");
+
     private final Map<Formula, String> types = new IdentityHashMap<>();
     private final String text;
+    private final String textOrderProblem;
 
-    private Formulas(String text) {
+    private Formulas(String text, String textOrderProblem) {
         this.text = text;
+        this.textOrderProblem = textOrderProblem;
     }
 
     /**
      * Types {@code f} and checks its result type against {@code expected} (the type PostgreSQL gave
      * the expression on the shards); refuses ({@code SR001}) what the merge cannot compute exactly.
      */
-    static Formulas compile(Formula f, RefTypes refs, String expected, String text) throws SQLException {
-        Formulas compiled = new Formulas(text);
+    static Formulas compile(Formula f, RefTypes refs, String expected, String text, String textOrderProblem)
+            throws SQLException {
+        Formulas compiled = new Formulas(text, textOrderProblem);
         String type = compiled.type(f, refs);
         String want = normalize(expected);
         if (!type.equals(want) && !(type.equals(UNKNOWN))) {
@@ -109,6 +132,24 @@ final class Formulas {
                         + " order rows are read in; cast the argument to numeric");
             }
             return "numeric";
+        }
+        if (f instanceof Formula.StringAgg a) {
+            String t = normalize(refs.typeOf(a.type()));
+            if (!t.equals("text")) {
+                throw refuse("string_agg over " + t);
+            }
+            for (int key : a.keys()) {
+                String k = normalize(refs.typeOf(key));
+                String element = k.startsWith("_") ? k.substring(1) : k;
+                if (!KEY_ELEMENTS.contains(element)) {
+                    throw refuse("string_agg ORDER BY a value of type " + element + ", which the merge cannot order as"
+                            + " PostgreSQL does");
+                }
+                if ((element.equals("text") || element.equals("varchar")) && textOrderProblem != null) {
+                    throw refuse("string_agg ORDER BY text: " + textOrderProblem);
+                }
+            }
+            return "text";
         }
         if (f instanceof Formula.Unary u) {
             String t = type(u.operand(), refs);
@@ -205,6 +246,9 @@ final class Formulas {
                     row[column.applyAsInt(v.count())],
                     row[column.applyAsInt(v.sum())],
                     row[column.applyAsInt(v.squares())]);
+        }
+        if (f instanceof Formula.StringAgg a) {
+            return stringAgg(a, row, column);
         }
         if (f instanceof Formula.Unary u) {
             Object v = evaluate(u.operand(), row, column);
@@ -417,6 +461,63 @@ final class Formulas {
             default:
                 return r;
         }
+    }
+
+    /**
+     * Orders every shard's elements by the keys as PostgreSQL orders them and concatenates the
+     * non-NULL values, each after the separator but the first. Keys equal between different values
+     * leave PostgreSQL's order unspecified: refused rather than guessed.
+     */
+    @SuppressWarnings("unchecked")
+    private Object stringAgg(Formula.StringAgg a, Object[] row, IntUnaryOperator column) throws SQLException {
+        List<Object[]> values = (List<Object[]>) row[column.applyAsInt(a.values())];
+        int width = a.keys().length;
+        List<Object[]> elements = new ArrayList<>(); // keys..., value
+        for (int shard = 0; shard < values.size(); shard++) {
+            Object[] v = values.get(shard);
+            for (int i = 0; i < v.length; i++) {
+                Object[] e = new Object[width + 1];
+                for (int k = 0; k < width; k++) {
+                    e[k] = ((List<Object[]>) row[column.applyAsInt(a.keys()[k])]).get(shard)[i];
+                }
+                e[width] = v[i];
+                elements.add(e);
+            }
+        }
+        Comparator<Object[]> order = (x, y) -> {
+            for (int k = 0; k < width; k++) {
+                Object p = x[k];
+                Object q = y[k];
+                if (p == null || q == null) {
+                    if (p == q) {
+                        continue;
+                    }
+                    return (p == null) == a.nullsFirst()[k] ? -1 : 1;
+                }
+                int c = PgOrder.INSTANCE.compare(p, q);
+                if (c != 0) {
+                    return a.ascending()[k] ? c : -c;
+                }
+            }
+            return 0;
+        };
+        elements.sort(order);
+        StringBuilder sb = null;
+        for (int i = 0; i < elements.size(); i++) {
+            Object[] e = elements.get(i);
+            if (i > 0
+                    && order.compare(elements.get(i - 1), e) == 0
+                    && !Objects.equals(elements.get(i - 1)[width], e[width])) {
+                throw refuse("string_agg's ORDER BY ties between different values ('" + elements.get(i - 1)[width]
+                        + "' and '" + e[width]
+                        + "'), whose order PostgreSQL leaves unspecified; order by a unique key too");
+            }
+            if (e[width] != null) {
+                sb = sb == null ? new StringBuilder() : sb.append(a.separator());
+                sb.append((String) e[width]);
+            }
+        }
+        return sb == null ? null : sb.toString();
     }
 
     /**

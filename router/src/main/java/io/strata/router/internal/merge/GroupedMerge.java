@@ -87,11 +87,13 @@ public final class GroupedMerge extends MaterializedRows {
                         computed.formula(),
                         col -> refType(md, roles, abs(col)),
                         md.getColumnTypeName(at),
-                        at <= visible ? md.getColumnLabel(at) : "an expression over aggregates"));
+                        at <= visible ? md.getColumnLabel(at) : "an expression over aggregates",
+                        text.orderProblem));
             }
             Formulas havingFormula = spec.having() == null
                     ? null
-                    : Formulas.compile(spec.having(), col -> refType(md, roles, abs(col)), "bool", "HAVING");
+                    : Formulas.compile(
+                            spec.having(), col -> refType(md, roles, abs(col)), "bool", "HAVING", text.orderProblem);
             Map<GroupKey, Object[][]> groups = new LinkedHashMap<>();
             for (ResultSet rs : sources) {
                 while (rs.next()) {
@@ -163,7 +165,10 @@ public final class GroupedMerge extends MaterializedRows {
                     continue;
                 }
                 for (int c = 1; c <= width; c++) {
-                    if (roles[c] != Role.KEY && roles[c] != Role.MIN && roles[c] != Role.MAX) {
+                    if (roles[c] != Role.KEY
+                            && roles[c] != Role.MIN
+                            && roles[c] != Role.MAX
+                            && roles[c] != Role.COLLECT) {
                         strings[c] = text(values[c]);
                     }
                 }
@@ -219,6 +224,8 @@ public final class GroupedMerge extends MaterializedRows {
                 acc[0][c] = 0L;
             } else if (roles[c] == Role.DISTINCT_ARG) {
                 acc[0][c] = new LinkedHashMap<GroupKey, Object>();
+            } else if (roles[c] == Role.COLLECT) {
+                acc[0][c] = new ArrayList<Object[]>();
             }
         }
         return acc;
@@ -232,6 +239,14 @@ public final class GroupedMerge extends MaterializedRows {
                     boolean b = (Boolean) v;
                     Object cur = acc[0][c];
                     acc[0][c] = cur == null ? b : role == Role.BOOL_AND ? (Boolean) cur && b : (Boolean) cur || b;
+                }
+            }
+            case COLLECT -> {
+                java.sql.Array array = rs.getArray(c);
+                if (array != null) {
+                    @SuppressWarnings("unchecked")
+                    List<Object[]> arrays = (List<Object[]>) acc[0][c];
+                    arrays.add((Object[]) array.getArray());
                 }
             }
             case DISTINCT_ARG -> {

@@ -44,8 +44,10 @@ final class MergeBuilder {
     static final Set<String> VARIANCE =
             Set.of("stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp");
 
+    /** Merged from per-shard arrays of values and ORDER BY keys: {@link MergeSpec.Formula.StringAgg}. */
+    static final String STRING_AGG = "string_agg";
+
     static final Set<String> OTHER_AGGREGATES = Set.of(
-            "string_agg",
             "array_agg",
             "json_agg",
             "jsonb_agg",
@@ -714,6 +716,9 @@ final class MergeBuilder {
         if (aggregateName(e) != null && VARIANCE.contains(aggregateName(e))) {
             return variance(e, hidden, columns);
         }
+        if (STRING_AGG.equals(aggregateName(e))) {
+            return stringAgg(e, hidden, columns);
+        }
         if (isAggregate(e)) {
             Role role = role(e);
             SelectItem<?> item = new SelectItem<>(e, new Alias("__strata_x" + hidden.size()));
@@ -825,6 +830,77 @@ final class MergeBuilder {
             default -> name;
         };
         return new MergeSpec.Formula.Variance(canonical, count, sum, squares, -hidden.size());
+    }
+
+    /**
+     * {@code string_agg(v, 'sep' ORDER BY k1, ...)}: each shard returns {@code array_agg(v ORDER BY
+     * ...)} and one {@code array_agg(kj ORDER BY ...)} per key, the merge orders the elements of all
+     * shards by the keys as PostgreSQL does and concatenates them. Without ORDER BY PostgreSQL's
+     * order is whatever its plan reads first, which no merge can reproduce: refused. Ties on the
+     * keys between different values are refused at merge time for the same reason.
+     */
+    private static MergeSpec.Formula stringAgg(Expression e, List<SelectItem<?>> hidden, List<Column> columns)
+            throws Planner.Rejected {
+        if (!(e instanceof Function f)) {
+            throw new Planner.Rejected("Strata: string_agg(...) FILTER (WHERE ...) across shards is not supported;"
+                    + " move the condition into the argument (CASE WHEN ... THEN v END)." + Planner.HINT_HOWTO);
+        }
+        if (f.getOrderByElements() == null || f.getOrderByElements().isEmpty()) {
+            throw new Planner.Rejected("Strata: string_agg without ORDER BY inside the call across shards is not"
+                    + " supported: PostgreSQL concatenates in whatever order its plan reads the rows, which a merge"
+                    + " cannot reproduce. Write string_agg(v, ',' ORDER BY <a unique key or v>)." + Planner.HINT_HOWTO);
+        }
+        if (f.isDistinct()
+                || f.getKeep() != null
+                || f.getHavingClause() != null
+                || f.getParameters() == null
+                || f.getParameters().size() != 2) {
+            throw new Planner.Rejected("Strata: string_agg(DISTINCT ...) across shards is not supported; string_agg("
+                    + "v, 'separator' ORDER BY ...) is." + Planner.HINT_HOWTO);
+        }
+        Expression value = f.getParameters().get(0);
+        Expression separator = unparenthesize(f.getParameters().get(1));
+        if (!(separator instanceof net.sf.jsqlparser.expression.StringValue sv) || sv.getPrefix() != null) {
+            throw new Planner.Rejected("Strata: string_agg across shards needs a plain string literal as separator"
+                    + " (was " + separator + ")." + Planner.HINT_HOWTO);
+        }
+        List<OrderByElement> order = f.getOrderByElements();
+        if (find(value).aggregates > 0 || find(value).window) {
+            throw new Planner.Rejected("Strata: nested aggregates are not supported.");
+        }
+        int values = hiddenArray(f, value, hidden, columns);
+        int[] keys = new int[order.size()];
+        boolean[] ascending = new boolean[order.size()];
+        boolean[] nullsFirst = new boolean[order.size()];
+        for (int k = 0; k < keys.length; k++) {
+            OrderByElement o = order.get(k);
+            if (find(o.getExpression()).aggregates > 0 || find(o.getExpression()).window) {
+                throw new Planner.Rejected("Strata: nested aggregates are not supported.");
+            }
+            checkCollation(o.getExpression());
+            keys[k] = hiddenArray(f, o.getExpression(), hidden, columns);
+            ascending[k] = o.isAsc();
+            nullsFirst[k] = o.getNullOrdering() == null
+                    ? !o.isAsc()
+                    : o.getNullOrdering() == OrderByElement.NullOrdering.NULLS_FIRST;
+        }
+        SelectItem<?> typed = new SelectItem<>(copy(e), new Alias("__strata_s" + hidden.size()));
+        placeholder(typed);
+        hidden.add(typed);
+        columns.add(new Column(-hidden.size(), Role.COMPUTED, 0));
+        return new MergeSpec.Formula.StringAgg(
+                sv.getNotExcapedValue(), values, keys, ascending, nullsFirst, -hidden.size());
+    }
+
+    /** {@code array_agg(element ORDER BY <call's order>)} as a hidden collected column; returns its index. */
+    private static int hiddenArray(
+            Function call, Expression element, List<SelectItem<?>> hidden, List<Column> columns) {
+        Function copy = (Function) copy(call);
+        copy.setName("array_agg");
+        copy.setParameters(new ExpressionList<>(copy(element)));
+        hidden.add(new SelectItem<>(copy, new Alias("__strata_a" + hidden.size())));
+        columns.add(new Column(-hidden.size(), Role.COLLECT, 0));
+        return -hidden.size();
     }
 
     /** Adds {@code name(argument)} with {@code aggregate}'s FILTER as a hidden merged column; returns its index. */
@@ -995,7 +1071,8 @@ final class MergeBuilder {
             if (otherAggregate != null) {
                 throw new Planner.Rejected("Strata: aggregate " + otherAggregate + "() across shards is not"
                         + " supported; COUNT, SUM, MIN, MAX, AVG (also DISTINCT and FILTER), BOOL_AND, BOOL_OR,"
-                        + " EVERY and the STDDEV/VARIANCE family are." + Planner.HINT_HOWTO);
+                        + " EVERY, the STDDEV/VARIANCE family and string_agg(v, 'sep' ORDER BY ...) are."
+                        + Planner.HINT_HOWTO);
             }
         }
 
@@ -1008,7 +1085,7 @@ final class MergeBuilder {
         @Override
         public <S> Void visit(Function function, S context) {
             String name = function.getName() == null ? "" : function.getName().toLowerCase(Locale.ROOT);
-            if (MERGEABLE.contains(name) || VARIANCE.contains(name)) {
+            if (MERGEABLE.contains(name) || VARIANCE.contains(name) || name.equals(STRING_AGG)) {
                 aggregates++;
             } else if (OTHER_AGGREGATES.contains(name)) {
                 otherAggregate = name;
@@ -1022,7 +1099,7 @@ final class MergeBuilder {
             String name =
                     expression.getName() == null ? "" : expression.getName().toLowerCase(Locale.ROOT);
             if (expression.getType() == AnalyticType.FILTER_ONLY) {
-                if (MERGEABLE.contains(name) || VARIANCE.contains(name)) {
+                if (MERGEABLE.contains(name) || VARIANCE.contains(name) || name.equals(STRING_AGG)) {
                     aggregates++;
                 } else {
                     otherAggregate = name;
