@@ -269,6 +269,7 @@ class AggregateMergeTest {
             if (actual.startsWith("ERROR SR")) {
                 if (q.mayReject()) {
                     refused++;
+                    System.out.println("refused as allowed: " + q.sql() + " -> " + actual.lines().findFirst().orElse(""));
                 } else {
                     failures.add(q.sql() + "\n    refused: " + actual);
                 }
