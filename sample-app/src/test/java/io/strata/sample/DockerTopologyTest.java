@@ -59,7 +59,10 @@ class DockerTopologyTest {
 
     @Test
     void strataYamlNamesEachShardsPrimaryAndReplicaWithTheirDatabaseAndCredentials() throws Exception {
-        YamlConfig.parse(Files.readString(DOCKER.resolve("config/strata.yaml")), "docker/config/strata.yaml");
+        YamlConfig.parse(
+                Files.readString(DOCKER.resolve("config/strata.yaml")),
+                "docker/config/strata.yaml",
+                name -> name.equals("SHOP_DB_PASSWORD") ? "from-the-environment" : null);
         Set<String> replicasNamed = new HashSet<>();
         for (Map<String, Object> shard : list(strata.get("shards"))) {
             Matcher primary = jdbc((String) shard.get("primary"));
@@ -68,7 +71,9 @@ class DockerTopologyTest {
             assertThat(primary.group(2)).as(host + " port").isEqualTo("5432");
             assertThat(primary.group(3)).as(host + " database").isEqualTo(penv.get("POSTGRES_DB"));
             assertThat(shard.get("username")).as(host + " user").isEqualTo(penv.get("POSTGRES_USER"));
-            assertThat(shard.get("password")).as(host + " password").isEqualTo(penv.get("POSTGRES_PASSWORD"));
+            // Passwords come from the environment, never from a file: the same variable on both sides.
+            assertThat(shard.get("password")).as(host + " password").isEqualTo("${SHOP_DB_PASSWORD}");
+            assertThat(penv.get("POSTGRES_PASSWORD")).as(host + " password").startsWith("${SHOP_DB_PASSWORD:?");
             assertThat(volumes(host)).contains("./initdb/primary:/docker-entrypoint-initdb.d:ro");
             Set<String> slots =
                     new HashSet<>(Arrays.asList(penv.get("REPLICATION_SLOTS").split(",")));
@@ -171,6 +176,7 @@ class DockerTopologyTest {
                     .as("coordinator id = host name")
                     .isEqualTo(app);
             assertThat(env(app).get("JAVA_OPTS")).contains("-Dconfig=/config/shop.yaml");
+            assertThat(env(app).get("SHOP_DB_PASSWORD")).as(app).startsWith("${SHOP_DB_PASSWORD:?");
             assertThat((List<?>) services.get(app).get("ports"))
                     .anyMatch(p -> String.valueOf(p).endsWith(":" + shop.statusPort()));
         }
