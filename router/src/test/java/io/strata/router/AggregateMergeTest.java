@@ -269,7 +269,8 @@ class AggregateMergeTest {
             if (actual.startsWith("ERROR SR")) {
                 if (q.mayReject()) {
                     refused++;
-                    System.out.println("refused as allowed: " + q.sql() + " -> " + actual.lines().findFirst().orElse(""));
+                    System.out.println("refused as allowed: " + q.sql() + " -> "
+                            + actual.lines().findFirst().orElse(""));
                 } else {
                     failures.add(q.sql() + "\n    refused: " + actual);
                 }
