@@ -31,6 +31,9 @@ class AggregateMergeTest {
 
     private static final String SCHEMA = "create table a_vals (id bigint primary key, g int, i int, s smallint,"
             + " l bigint, n numeric(12,3), f float8, r real, d date, ts timestamp, t text, b boolean)";
+    /** Unconstrained numeric: values of different display scales, and one NaN (id 1000). */
+    private static final String NUMBERS = "create table a_num (id bigint primary key, x numeric)";
+
     private static final String EMPTY = "create table a_empty (id bigint primary key, i int, n numeric, t text)";
 
     private ShardingDataSource router;
@@ -42,7 +45,8 @@ class AggregateMergeTest {
         router = FourShards.router(
                 topology,
                 b -> b.table(TableRule.sharded("a_vals", "id", KeyType.LONG))
-                        .table(TableRule.sharded("a_empty", "id", KeyType.LONG)));
+                        .table(TableRule.sharded("a_empty", "id", KeyType.LONG))
+                        .table(TableRule.sharded("a_num", "id", KeyType.LONG)));
         try (Connection c = topology.shard(0).primary().connect();
                 Statement st = c.createStatement()) {
             st.execute("drop database if exists plain_agg");
@@ -53,6 +57,17 @@ class AggregateMergeTest {
         for (Connection c : List.of(plain, routed)) {
             exec(c, SCHEMA);
             exec(c, EMPTY);
+            exec(c, NUMBERS);
+            Random rnd = new Random(42);
+            try (PreparedStatement ps = c.prepareStatement("insert into a_num (id, x) values (?, ?)")) {
+                for (long id = 1; id <= 60; id++) {
+                    ps.setLong(1, id);
+                    ps.setBigDecimal(2, BigDecimal.valueOf(rnd.nextLong() % 1_000_000_000_000L, rnd.nextInt(9)));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            exec(c, "insert into a_num (id, x) values (1000, 'NaN')");
         }
         Random random = new Random(20261130);
         String[] words = {"a", "b", "b", "c", "d e", "\"q\"", "x,y", "", "NULL", "é", null};
@@ -117,6 +132,7 @@ class AggregateMergeTest {
             try {
                 exec(routed, "drop table if exists a_vals");
                 exec(routed, "drop table if exists a_empty");
+                exec(routed, "drop table if exists a_num");
             } finally {
                 routed.close();
                 plain.close();
@@ -156,6 +172,13 @@ class AggregateMergeTest {
         // equal values: 0 with numeric's scale rules
         q.add(exact("select stddev(i), variance(n) from a_vals where g = 8 or id = 90"));
         q.add(exact("select g, stddev(i * 0 + 5), var_pop(n * 0) from a_vals group by g order by g"));
+        // unconstrained numeric of mixed display scales; NaN makes every deviation NaN
+        q.add(exact("select stddev(x), variance(x), stddev_pop(x), var_pop(x) from a_num where id < 1000"));
+        q.add(exact("select id % 4, stddev(x), var_pop(x) from a_num where id < 1000 group by 1 order by 1"));
+        q.add(exact("select id % 7 as k, stddev_pop(x * 1000), variance(x / 3) from a_num where id < 1000"
+                + " group by 1 order by 1"));
+        q.add(exact("select stddev(x), var_pop(x), count(*) from a_num"));
+        q.add(exact("select stddev(x) from a_num where id = 1000 or id = 1"));
         // float input: PostgreSQL's float result depends on row order; refused
         q.add(refusedOrExact("select stddev(f) from a_vals"));
         q.add(refusedOrExact("select variance(r), g from a_vals group by g order by g"));
