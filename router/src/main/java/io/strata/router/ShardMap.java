@@ -25,10 +25,23 @@ public final class ShardMap {
 
     private final List<String> shards;
     private final int[] slotToShard;
+    private final boolean[] owns;
+    private final List<String> owningShards;
 
     private ShardMap(List<String> shards, int[] slotToShard) {
         this.shards = List.copyOf(shards);
         this.slotToShard = slotToShard;
+        this.owns = new boolean[shards.size()];
+        for (int shard : slotToShard) {
+            owns[shard] = true;
+        }
+        List<String> owning = new ArrayList<>();
+        for (int i = 0; i < owns.length; i++) {
+            if (owns[i]) {
+                owning.add(shards.get(i));
+            }
+        }
+        this.owningShards = List.copyOf(owning);
     }
 
     /**
@@ -61,7 +74,8 @@ public final class ShardMap {
 
     /**
      * A map with an explicit assignment: {@code slotToShard[s]} is the index into {@code shardNames}
-     * of the shard that owns slot {@code s}. Every shard must own at least one slot.
+     * of the shard that owns slot {@code s}. A shard may own no slot (a spare shard of online
+     * resharding, waiting for a move into it); {@link #owningShards()} leaves such shards out.
      */
     public static ShardMap of(List<String> shardNames, int[] slotToShard) {
         Objects.requireNonNull(shardNames, "shardNames cannot be null");
@@ -78,10 +92,8 @@ public final class ShardMap {
             }
             owns[shard] = true;
         }
-        for (int i = 0; i < owns.length; i++) {
-            if (!owns[i]) {
-                throw new IllegalArgumentException("shard " + shardNames.get(i) + " owns no slot");
-            }
+        if (new java.util.HashSet<>(shardNames).size() != shardNames.size()) {
+            throw new IllegalArgumentException("shardNames must be distinct but was " + shardNames);
         }
         return new ShardMap(shardNames, slotToShard.clone());
     }
@@ -101,6 +113,16 @@ public final class ShardMap {
     /** The shard names, in index order. */
     public List<String> shards() {
         return shards;
+    }
+
+    /** The shards that own at least one slot, in index order (all of them unless some are spare). */
+    public List<String> owningShards() {
+        return owningShards;
+    }
+
+    /** Whether the shard at an index owns at least one slot (false for a spare shard). */
+    public boolean ownsSlots(int shardIndex) {
+        return owns[shardIndex];
     }
 
     /** The slot of a key of the given declared type. */

@@ -12,6 +12,7 @@ import io.strata.router.internal.execute.ShardPermits;
 import io.strata.router.internal.execute.Tracing;
 import io.strata.router.internal.plan.Planner;
 import io.strata.router.internal.plan.RoutingRules;
+import io.strata.router.internal.reshard.MapLease;
 import io.strata.router.internal.txn.CoordinatorLog;
 import io.strata.router.internal.txn.TwoPhaseCommit;
 import java.io.PrintWriter;
@@ -75,6 +76,15 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         this.log = log;
         this.retention = retention;
     }
+
+    /** Default {@link Builder#mapRefresh}: 250 ms. */
+    public static final Duration DEFAULT_MAP_REFRESH = Duration.ofMillis(250);
+
+    /** Default {@link Builder#mapLease}: 5 s. */
+    public static final Duration DEFAULT_MAP_LEASE = Duration.ofSeconds(5);
+
+    /** Default {@link Builder#fenceWait}: 5 s. */
+    public static final Duration DEFAULT_FENCE_WAIT = Duration.ofSeconds(5);
 
     /** The default number of rows one retention batch removes from one shard. */
     public static final int DEFAULT_RETENTION_BATCH = 10_000;
@@ -280,9 +290,33 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         return ids;
     }
 
-    /** The shard map. */
+    /**
+     * The shard map: fixed, or with {@linkplain Builder#resharding online resharding} the map of the
+     * epoch this member routes with now (its shards are every configured shard; spare shards own
+     * no slot).
+     */
     public ShardMap shardMap() {
-        return shardMap;
+        MapLease lease = router.mapLease;
+        return lease == null ? shardMap : lease.peek().readMap();
+    }
+
+    /** The shard-map epoch this member routes with (0 when resharding is off). */
+    public long mapEpoch() {
+        MapLease lease = router.mapLease;
+        return lease == null ? 0 : lease.peek().epoch().epoch();
+    }
+
+    /**
+     * Reads the map from the metadata shard now (as the refresher does every {@code mapRefresh});
+     * nothing when resharding is off.
+     *
+     * @throws SQLException when the metadata shard cannot be read
+     */
+    public void refreshShardMap() throws SQLException {
+        MapLease lease = router.mapLease;
+        if (lease != null) {
+            lease.refreshNow();
+        }
     }
 
     /** The shard names, in slot-map order. */
@@ -312,6 +346,9 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             return;
         }
         closed = true;
+        if (router.mapLease != null) {
+            router.mapLease.close();
+        }
         retention.close();
         router.calls.close();
         synchronized (this) {
@@ -406,8 +443,83 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration retentionEvery = Duration.ofHours(1);
         private int retentionBatch = DEFAULT_RETENTION_BATCH;
+        private boolean resharding;
+        private @Nullable String metadataShard;
+        private @Nullable List<String> initialShards;
+        private Duration mapRefresh = DEFAULT_MAP_REFRESH;
+        private Duration mapLease = DEFAULT_MAP_LEASE;
+        private Duration fenceWait = DEFAULT_FENCE_WAIT;
 
         private Builder() {}
+
+        /**
+         * Online resharding (default off): the shard map becomes a versioned state stored on the
+         * {@linkplain #metadataShard metadata shard}, refreshed every {@link #mapRefresh}, trusted for
+         * {@link #mapLease}; writes refused by a shard's slot fence (SR020) are retried on the new
+         * owner where safe. Off, nothing changes: no schema, no polling, the map is fixed.
+         */
+        public Builder resharding(boolean enabled) {
+            this.resharding = enabled;
+            return this;
+        }
+
+        /** The shard that holds {@code strata_meta.shard_map} (default: the first shard). */
+        public Builder metadataShard(String shard) {
+            if (shard == null || shard.isBlank()) {
+                throw new IllegalArgumentException("metadataShard cannot be null or blank but was '" + shard + "'");
+            }
+            this.metadataShard = shard;
+            return this;
+        }
+
+        /**
+         * The shards the first map (epoch 1) spreads the slots over, uniformly, when the metadata
+         * shard has none yet (default: every shard); the others start as spare shards owning no slot.
+         */
+        public Builder initialShards(List<String> shards) {
+            Objects.requireNonNull(shards, "initialShards cannot be null");
+            if (shards.isEmpty() || new java.util.HashSet<>(shards).size() != shards.size()) {
+                throw new IllegalArgumentException("initialShards must be non-empty and distinct but was " + shards);
+            }
+            this.initialShards = List.copyOf(shards);
+            return this;
+        }
+
+        /** How often the map is refreshed (default 250 ms; 20 ms while a statement waits on a fence). */
+        public Builder mapRefresh(Duration every) {
+            Objects.requireNonNull(every, "mapRefresh cannot be null");
+            if (every.toMillis() < 1 || every.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException("mapRefresh must be in 1ms..1m but was " + every);
+            }
+            this.mapRefresh = every;
+            return this;
+        }
+
+        /**
+         * How long a refreshed map is trusted, from when its refresh query was sent (default 5 s);
+         * past it the member routes nothing (SR022) until a refresh succeeds. Must exceed mapRefresh.
+         */
+        public Builder mapLease(Duration lease) {
+            Objects.requireNonNull(lease, "mapLease cannot be null");
+            if (lease.toMillis() < 1) {
+                throw new IllegalArgumentException("mapLease must be positive but was " + lease);
+            }
+            this.mapLease = lease;
+            return this;
+        }
+
+        /**
+         * How long a statement waits for a fenced or moving slot, or for an expired lease, before
+         * failing with SR020 / SR022 (default 5 s).
+         */
+        public Builder fenceWait(Duration wait) {
+            Objects.requireNonNull(wait, "fenceWait cannot be null");
+            if (wait.isNegative()) {
+                throw new IllegalArgumentException("fenceWait must be >= 0 but was " + wait);
+            }
+            this.fenceWait = wait;
+            return this;
+        }
 
         /**
          * The clock time-range tables read: Strata's value of {@code now()} in their statements, and
@@ -729,6 +841,74 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                             "sequenceShard '" + sequenceShard + "' is not a shard; shards are " + names);
                 }
             }
+            MeterRegistry registry = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
+            MapLease lease = resharding ? startLease(names, sources, map, registry) : null;
+            if (lease != null) {
+                map = lease.peek().readMap();
+            }
+            try {
+                return build(names, sources, map, defaultIndex, sequenceHome, registry, lease);
+            } catch (RuntimeException e) {
+                if (lease != null) {
+                    lease.close();
+                }
+                throw e;
+            }
+        }
+
+        private MapLease startLease(
+                List<String> names, List<DataSource> sources, ShardMap map, MeterRegistry registry) {
+            int meta = 0;
+            if (metadataShard != null) {
+                meta = names.indexOf(metadataShard);
+                if (meta < 0) {
+                    throw new IllegalStateException(
+                            "metadataShard '" + metadataShard + "' is not a shard; shards are " + names);
+                }
+            }
+            ShardMap seed = map;
+            if (shardMap == null && initialShards != null) {
+                for (String s : initialShards) {
+                    if (!names.contains(s)) {
+                        throw new IllegalStateException(
+                                "initialShards names '" + s + "', which is not a shard; shards are " + names);
+                    }
+                }
+                ShardMap over = ShardMap.uniform(initialShards, slots);
+                int[] owners = new int[slots];
+                for (int s = 0; s < slots; s++) {
+                    owners[s] = names.indexOf(over.shards().get(over.shardIndexOfSlot(s)));
+                }
+                seed = ShardMap.of(names, owners);
+            }
+            if (mapLease.compareTo(mapRefresh) <= 0) {
+                throw new IllegalStateException(
+                        "mapLease (" + mapLease + ") must be longer than mapRefresh (" + mapRefresh + ")");
+            }
+            String member = (coordinatorId != null ? coordinatorId : defaultCoordinatorId()) + "-"
+                    + java.util.UUID.randomUUID().toString().substring(0, 8);
+            try {
+                return MapLease.start(
+                        new MapLease.Options(names, meta, member, mapRefresh, mapLease, fenceWait),
+                        sources,
+                        seed,
+                        registry);
+            } catch (SQLException e) {
+                throw new IllegalStateException(
+                        "Strata: online resharding cannot start: the shard map could not be read or seeded on"
+                                + " metadata shard '" + names.get(meta) + "': " + e.getMessage(),
+                        e);
+            }
+        }
+
+        private ShardingDataSource build(
+                List<String> names,
+                List<DataSource> sources,
+                ShardMap map,
+                int defaultIndex,
+                int sequenceHome,
+                MeterRegistry registry,
+                @Nullable MapLease lease) {
             RoutingRules rules =
                     new RoutingRules(map, Map.copyOf(tables), defaultIndex, keylessWritesToAllShards, clock);
             Planner planner = io.strata.router.internal.execute.RouterAccess.planner(
@@ -739,7 +919,6 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                             + "', which is not a shard; shards are " + names);
                 }
             }
-            MeterRegistry registry = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
             RouterMetrics metrics = new RouterMetrics(registry, names, planner.cache());
             int[] perShard = new int[names.size()];
             for (int i = 0; i < perShard.length; i++) {
@@ -777,7 +956,8 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                     sequenceHome,
                     calls,
                     permits,
-                    new Tracing(observationRegistry, names));
+                    new Tracing(observationRegistry, names),
+                    lease);
             Retention retention =
                     new Retention(names, sources, tables.values(), clock, retentionBatch, retentionEvery, registry);
             ShardingDataSource ds =

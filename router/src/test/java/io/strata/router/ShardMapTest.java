@@ -103,10 +103,18 @@ class ShardMapTest {
     }
 
     @Test
-    void explicitMapsMustGiveEveryShardASlot() {
-        assertThatThrownBy(() -> ShardMap.of(List.of("a", "b"), new int[] {0, 0}))
+    void explicitMapsMayHaveSpareShardsButNoOtherFault() {
+        // Online resharding (issue 13): a spare shard owns no slot until a move into it.
+        ShardMap spare = ShardMap.of(List.of("a", "b"), new int[] {0, 0});
+        assertThat(spare.slotsOf("b")).isEmpty();
+        assertThat(spare.owningShards()).containsExactly("a");
+        assertThat(spare.ownsSlots(1)).isFalse();
+        assertThatThrownBy(() -> ShardMap.of(List.of("a", "b"), new int[] {0, 2}))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("shard b owns no slot");
+                .hasMessageContaining("slotToShard[1]");
+        assertThatThrownBy(() -> ShardMap.of(List.of("a", "a"), new int[] {0, 1}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("distinct");
         assertThatThrownBy(() -> ShardMap.uniform(List.of("a", "a"), 16))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("distinct");

@@ -129,6 +129,33 @@ class YamlConfigTest {
     }
 
     @Test
+    void reshardingSettingsParseAndReportTheirErrorsWithPaths() throws SQLException {
+        assertThat(YamlConfig.parse("""
+                shards:
+                  - { name: a, primary: "jdbc:postgresql://h/db" }
+                  - { name: b, primary: "jdbc:postgresql://h2/db" }
+                  - { name: c, primary: "jdbc:postgresql://h3/db" }
+                resharding: { enabled: true, metadataShard: c, initialShards: [a, b],
+                              refresh: 250ms, lease: 5s, fenceWait: 2s }
+                """, "reshard.yaml")).isNotNull();
+        assertThatThrownBy(() -> YamlConfig.parse("""
+                        shards:
+                          - { name: a, primary: "jdbc:postgresql://h/db" }
+                        resharding: { enabled: maybe, metadataShard: z, initialShards: [a, a, q],
+                                      refresh: soon, lease: 0s, fenceWait: -1s, epoch: 3 }
+                        """, "bad-reshard.yaml"))
+                .hasMessageContaining("bad-reshard.yaml has 8 errors")
+                .hasMessageContaining("resharding.enabled: must be true or false")
+                .hasMessageContaining("resharding.metadataShard: must name a shard")
+                .hasMessageContaining("resharding.initialShards[1]: names 'a' twice")
+                .hasMessageContaining("resharding.initialShards[2]: must name a shard")
+                .hasMessageContaining("resharding.refresh: must be a duration")
+                .hasMessageContaining("resharding.lease: must be positive")
+                .hasMessageContaining("resharding.fenceWait: must be")
+                .hasMessageContaining("resharding.epoch: unknown key");
+    }
+
+    @Test
     void timeRangeTablesParseAndReportTheirErrorsWithPaths() throws SQLException {
         assertThat(YamlConfig.parse("""
                 shards:

@@ -36,6 +36,19 @@ public final class SqlStates {
      * shard held by other logical connections); nothing was sent to any shard.
      */
     public static final String CONNECTIONS_BUSY = "SR010";
+    /**
+     * Slot moved or fenced ("MOVED"): raised by a shard's {@code strata_meta.fence()} trigger for a
+     * write to a slot it no longer owns or that is being cut over, and by the router for a write to
+     * a slot its map marks as moving. The router reloads the map and retries where safe; otherwise
+     * the application retries its transaction.
+     */
+    public static final String SLOT_MOVED = "SR020";
+    /** DDL refused while a slot move is in progress (the map's {@code moving} is set). */
+    public static final String DDL_DURING_MOVE = "SR021";
+    /** The shard-map lease expired: the member could not refresh its map within {@code lease}. */
+    public static final String MAP_LEASE_EXPIRED = "SR022";
+    /** A slot move was rejected or failed (bad plan, missing schema, drain deadline exceeded). */
+    public static final String MOVE_FAILED = "SR023";
 
     /** How the router's logical connections and statements refuse a JDBC method (SR009). */
     public static final JdbcRefusal JDBC_REFUSAL =

@@ -60,6 +60,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  * sequenceShard: shard0            # default: the first shard
  * identityStride: 64               # interleaved identity/serial sequences; 0: off
  * execution: { threads: 16, maxShardsPerStatement: 0, maxConnectionsPerShard: 10, connectionWait: 30s }
+ * resharding: { enabled: true, metadataShard: shard0, initialShards: [shard0, shard1],
+ *               refresh: 250ms, lease: 5s, fenceWait: 5s }   # default: off
  * </pre>
  */
 public final class YamlConfig {
@@ -77,7 +79,8 @@ public final class YamlConfig {
             "sequenceShard",
             "identityStride",
             "execution",
-            "retention");
+            "retention",
+            "resharding");
     private static final Set<String> SHARD = Set.of(
             "name", "primary", "replicas", "username", "password", "pool", "maxLag", "readStrategy", "noReplicaPolicy");
     private static final Set<String> POOL =
@@ -482,6 +485,7 @@ public final class YamlConfig {
         sequences(top, shardNames, builder);
         execution(top, builder);
         retention(top, builder);
+        resharding(top, shardNames, builder);
         return new Loaded(builder, shardBuilders);
     }
 
@@ -516,6 +520,84 @@ public final class YamlConfig {
         }
         if (perShard == null) {
             poolSizes.forEach(builder::maxConnectionsPerShard);
+        }
+    }
+
+    /** The {@code resharding} section: the versioned shard map of online resharding (default off). */
+    private void resharding(Map<String, Object> top, Set<String> shardNames, ShardingDataSource.Builder builder) {
+        if (top.get("resharding") == null) {
+            return;
+        }
+        Map<String, Object> m = map(top.get("resharding"), "resharding");
+        if (m == null) {
+            return;
+        }
+        unknownKeys(
+                m, Set.of("enabled", "metadataShard", "initialShards", "refresh", "lease", "fenceWait"), "resharding");
+        Object enabled = m.get("enabled");
+        if (enabled != null && !(enabled instanceof Boolean)) {
+            error("resharding.enabled", "must be true or false but was " + describe(enabled));
+        } else {
+            builder.resharding(Boolean.TRUE.equals(enabled));
+        }
+        String meta = string(m.get("metadataShard"), "resharding.metadataShard", false);
+        if (meta != null) {
+            if (!shardNames.contains(meta)) {
+                error("resharding.metadataShard", "must name a shard " + shardNames + " but was '" + meta + "'");
+            } else {
+                builder.metadataShard(meta);
+            }
+        }
+        Object initial = m.get("initialShards");
+        if (initial != null) {
+            if (!(initial instanceof List<?> list) || list.isEmpty()) {
+                error(
+                        "resharding.initialShards",
+                        "must be a non-empty list of shard names but was " + describe(initial));
+            } else {
+                List<String> names = new ArrayList<>();
+                boolean ok = true;
+                for (int i = 0; i < list.size(); i++) {
+                    String n = String.valueOf(list.get(i));
+                    if (!shardNames.contains(n)) {
+                        error(
+                                "resharding.initialShards[" + i + "]",
+                                "must name a shard " + shardNames + " but was '" + n + "'");
+                        ok = false;
+                    } else if (names.contains(n)) {
+                        error("resharding.initialShards[" + i + "]", "names '" + n + "' twice");
+                        ok = false;
+                    }
+                    names.add(n);
+                }
+                if (ok) {
+                    builder.initialShards(names);
+                }
+            }
+        }
+        Duration refresh = duration(m.get("refresh"), "resharding.refresh");
+        Duration lease = duration(m.get("lease"), "resharding.lease");
+        Duration fenceWait = duration(m.get("fenceWait"), "resharding.fenceWait");
+        try {
+            if (refresh != null) {
+                builder.mapRefresh(refresh);
+            }
+        } catch (IllegalArgumentException e) {
+            error("resharding.refresh", e.getMessage());
+        }
+        try {
+            if (lease != null) {
+                builder.mapLease(lease);
+            }
+        } catch (IllegalArgumentException e) {
+            error("resharding.lease", e.getMessage());
+        }
+        try {
+            if (fenceWait != null) {
+                builder.fenceWait(fenceWait);
+            }
+        } catch (IllegalArgumentException e) {
+            error("resharding.fenceWait", e.getMessage());
         }
     }
 

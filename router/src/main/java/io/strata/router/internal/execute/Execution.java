@@ -18,6 +18,7 @@ import io.strata.router.internal.plan.Plan;
 import io.strata.router.internal.plan.Planner;
 import io.strata.router.internal.plan.Sequences;
 import io.strata.router.internal.plan.SqlText;
+import io.strata.router.internal.reshard.MapLease;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -77,6 +78,180 @@ public final class Execution {
      * touched; a multi-shard write in auto-commit mode commits atomically or not at all.
      */
     public Outcome execute(LogicalStatement owner, Plan plan, Param[] given, Keys keys) throws SQLException {
+        MapLease lease = connection.router.mapLease;
+        if (lease == null) {
+            return execute(owner, plan, given, keys, null);
+        }
+        return executeLeased(owner, plan, given, keys, lease);
+    }
+
+    /**
+     * Online resharding: routes with the lease's current map; on SR020 (a shard's fence, or a write
+     * to a slot the map marks as moving) reloads the map and retries while that is safe (an
+     * autocommit statement, the first statement of a transaction that has touched nothing, or a
+     * write refused before anything was sent), for at most {@code fenceWait}.
+     */
+    private Outcome executeLeased(LogicalStatement owner, Plan plan, Param[] given, Keys keys, MapLease lease)
+            throws SQLException {
+        boolean untouched = connection.autoCommit || connection.untouched();
+        long deadline = 0;
+        while (true) {
+            MapLease.State state = lease.current();
+            try {
+                return execute(owner, plan, given, keys, state);
+            } catch (SQLException e) {
+                if (!SqlStates.SLOT_MOVED.equals(e.getSQLState())) {
+                    throw e;
+                }
+                boolean notSent = e instanceof MovingSlots;
+                if (!notSent && !untouched) {
+                    lease.awaitRefresh(lease.fenceDeadline()); // the application's retry routes anew
+                    throw new SQLException(
+                            "Strata: a slot this transaction wrote to has moved to another shard (shard map epoch "
+                                    + state.epoch().epoch() + "); the transaction cannot continue: roll it back and"
+                                    + " retry it, as after a serialization failure. " + e.getMessage(),
+                            SqlStates.SLOT_MOVED,
+                            e);
+                }
+                if (deadline == 0) {
+                    deadline = lease.fenceDeadline();
+                }
+                if (!notSent && !connection.autoCommit) {
+                    connection.restartUntouchedTransaction();
+                }
+                lease.countRetry();
+                if (lease.peek() == state && !lease.awaitRefresh(deadline)) {
+                    throw new SQLException(
+                            "Strata: the statement's slot stayed fenced by a slot move for longer than fenceWait ("
+                                    + lease.fenceWait() + "); nothing was applied. Retry later; if it persists,"
+                                    + " check the move's status. " + e.getMessage(),
+                            SqlStates.SLOT_MOVED,
+                            e);
+                }
+            }
+        }
+    }
+
+    /**
+     * A statement stopped before anything was sent (SR020): a write to slots the map marks as
+     * moving, or a route taken from an epoch that was replaced while the statement waited for its
+     * connections. Always safe to retry.
+     */
+    static final class MovingSlots extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        MovingSlots(long epoch) {
+            super(
+                    "Strata: the write reaches slots that are moving between shards (shard map epoch " + epoch
+                            + "); it waits for the move to finish",
+                    SqlStates.SLOT_MOVED);
+        }
+
+        MovingSlots(long epoch, long now) {
+            super(
+                    "Strata: the statement was routed with shard map epoch " + epoch + ", replaced by epoch " + now
+                            + " while it waited for its connections; routed again",
+                    SqlStates.SLOT_MOVED);
+        }
+    }
+
+    /** The map this execution routes with, after the checks of a resharding map state. */
+    private static io.strata.router.ShardMap routingMap(
+            LogicalConnection connection, MapLease.State state, boolean write) {
+        return state == null ? connection.router.rules.shardMap() : write ? state.writeMap() : state.readMap();
+    }
+
+    /** The shard for statements any shard answers: never a spare shard (it holds no rows yet). */
+    private int anyShard(MapLease.State state) {
+        int any = connection.anyShard();
+        if (state == null || state.readMap().ownsSlots(any)) {
+            return any;
+        }
+        int s = 0;
+        while (!state.readMap().ownsSlots(s)) {
+            s++;
+        }
+        return s;
+    }
+
+    /**
+     * Checks a resharding execution's calls: DDL refused while slots move (SR021), writes to moving
+     * slots refused before anything is sent (SR020, retried by the caller), spare shards left out of
+     * scatter and broadcast statements (not out of DDL: a new shard needs the schema before a move).
+     */
+    private List<Call> checkResharding(
+            MapLease.State state, Plan plan, List<Call> calls, boolean write, boolean ddl, int hint)
+            throws SQLException {
+        if (ddl && connection.router.mapLease.ddlRefused(state)) {
+            throw new SQLException(
+                    "Strata: DDL is refused while a slot move is in progress (shard map epoch "
+                            + state.epoch().epoch()
+                            + (state.moving() ? ", moving " + state.epoch().moving() : "")
+                            + "); run it after the move finishes",
+                    SqlStates.DDL_DURING_MOVE);
+        }
+        if (write) {
+            for (Call c : calls) {
+                if (c.shard() >= connection.physical.length) {
+                    throw new MovingSlots(state.epoch().epoch());
+                }
+            }
+        }
+        if (!ddl
+                && hint < 0
+                && plan.target == Plan.Target.ALL
+                && state.readMap().owningShards().size()
+                        != state.readMap().shards().size()) {
+            List<Call> owning = new ArrayList<>(calls.size());
+            for (Call c : calls) {
+                if (state.readMap().ownsSlots(c.shard())) {
+                    owning.add(c);
+                }
+            }
+            return owning;
+        }
+        return calls;
+    }
+
+    /**
+     * A read of a shard that received slots by a switch (design 5): read-your-writes requires the
+     * switch LSN (once per connection and LSN); a bounded-staleness read goes to the primary until
+     * the bound has passed since this member saw the switch. Returns the replica-set connection
+     * whose consistency was changed for this statement (reset after it), else {@code rs}.
+     */
+    private ReplicaSetConnection afterSwitch(
+            MapLease.State state, int shard, Consistency statementConsistency, ReplicaSetConnection rs) {
+        long lsn = state.switchLsn()[shard];
+        ReplicaSetConnection r = connection.replicaSets[shard];
+        if (lsn < 0 || r == null) {
+            return rs;
+        }
+        Consistency c = statementConsistency != null ? statementConsistency : r.consistency();
+        if (c.level() == Consistency.Level.READ_YOUR_WRITES) {
+            if (requiredSwitch == null) {
+                requiredSwitch = new long[connection.physical.length];
+                java.util.Arrays.fill(requiredSwitch, -1);
+            }
+            if (requiredSwitch[shard] != lsn) {
+                r.requireToken(io.strata.replication.ConsistencyToken.of(r.replicaSetName(), lsn));
+                requiredSwitch[shard] = lsn;
+            }
+            return rs;
+        }
+        if (c.level() == Consistency.Level.BOUNDED_STALENESS
+                && MapLease.boundedReadNeedsPrimary(
+                        state, shard, c.maxStaleness().orElseThrow().toNanos(), System.nanoTime())) {
+            r.setConsistency(Consistency.STRONG);
+            return r;
+        }
+        return rs;
+    }
+
+    /** Per shard, the switch LSN this connection already requires for read-your-writes reads. */
+    private long[] requiredSwitch;
+
+    private Outcome execute(LogicalStatement owner, Plan plan, Param[] given, Keys keys, MapLease.State state)
+            throws SQLException {
         connection.checkOpen();
         Outcome outcome = this.outcome;
         outcome.resultSet = null;
@@ -90,11 +265,14 @@ public final class Execution {
         int hint = sequenceShard(plan, connection.hintShard(plan));
         // A time-range statement's now(): one instant, bound as an extra parameter, before routing.
         Param[] params = plan.withNow(given);
-        List<Call> calls = plan.calls(
-                connection.router.rules.shardMap(), params, hint, connection.anyShard(), connection.physical.length);
-        RouteKind kind = kindOf(plan, calls);
         boolean write = plan.isWrite();
+        List<Call> calls = plan.calls(
+                routingMap(connection, state, write), params, hint, anyShard(state), connection.physical.length);
         boolean ddl = write && plan.target == Plan.Target.ALL && plan.tables().isEmpty();
+        if (state != null) {
+            calls = checkResharding(state, plan, calls, write, ddl, hint);
+        }
+        RouteKind kind = kindOf(plan, calls);
         BitSet targets = this.targets;
         targets.clear();
         for (int ci = 0; ci < calls.size(); ci++) { // indexed: no iterator on the hot path
@@ -119,6 +297,13 @@ public final class Execution {
         }
         try {
             connection.open(targets);
+            if (state != null && connection.router.mapLease.peek() != state) {
+                // The epoch changed while this statement waited for its connections: route again, so
+                // that no statement reaches an old owner after this member reported the new epoch.
+                throw new MovingSlots(
+                        state.epoch().epoch(),
+                        connection.router.mapLease.peek().epoch().epoch());
+            }
             if (implicit) {
                 for (int ci = 0; ci < calls.size(); ci++) { // indexed: no iterator on the hot path
                     Call c = calls.get(ci);
@@ -136,6 +321,9 @@ public final class Execution {
                 ReplicaSetConnection rs = statementConsistency == null ? null : connection.replicaSets[call.shard()];
                 if (rs != null) {
                     rs.setConsistency(statementConsistency);
+                }
+                if (state != null && !write) {
+                    rs = afterSwitch(state, call.shard(), statementConsistency, rs);
                 }
                 String sql = call.sql() == plan.sql() ? call.sql() : hintPrefix(plan) + call.sql();
                 Shot shot = n == 1 ? single : new Shot();
@@ -508,13 +696,16 @@ public final class Execution {
         java.util.LinkedHashMap<String, Group> groups = new java.util.LinkedHashMap<>();
         List<List<Call>> routed = new ArrayList<>(batch.size());
         BitSet targets = new BitSet();
+        MapLease lease = connection.router.mapLease;
+        MapLease.State state = lease == null ? null : lease.current();
+        io.strata.router.ShardMap map = routingMap(connection, state, write);
+        int any = anyShard(state);
         for (Param[] params : batch) {
-            List<Call> calls = plan.calls(
-                    connection.router.rules.shardMap(),
-                    params,
-                    hint,
-                    connection.anyShard(),
-                    connection.physical.length);
+            List<Call> calls = plan.calls(map, params, hint, any, connection.physical.length);
+            if (state != null) {
+                // a batch is not retried: SR020 surfaces (the application retries the batch)
+                calls = checkResharding(state, plan, calls, write, ddl, hint);
+            }
             routed.add(calls);
             for (Call c : calls) {
                 targets.set(c.shard());

@@ -6,6 +6,7 @@ import io.strata.router.internal.jdbc.LogicalConnection;
 import io.strata.router.internal.merge.TextOrder;
 import io.strata.router.internal.plan.Planner;
 import io.strata.router.internal.plan.RoutingRules;
+import io.strata.router.internal.reshard.MapLease;
 import io.strata.router.internal.txn.TwoPhaseCommit;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -40,6 +41,8 @@ public final class Router {
     public final Tracing tracing;
     /** The pooled working state of logical connections (see {@link ConnectionStates}). */
     public final ConnectionStates connectionStates;
+    /** The versioned shard map of online resharding, or null when resharding is off. */
+    public final MapLease mapLease;
 
     /** Assembles a router; {@code twoPhase} is null under {@link TransactionPolicy#REJECT}. */
     public Router(
@@ -56,6 +59,40 @@ public final class Router {
             ShardCalls calls,
             ShardPermits permits,
             Tracing tracing) {
+        this(
+                shardNames,
+                shards,
+                rules,
+                planner,
+                policy,
+                twoPhase,
+                metrics,
+                url,
+                identityStride,
+                sequenceShard,
+                calls,
+                permits,
+                tracing,
+                null);
+    }
+
+    /** As above, routing with a resharding {@link MapLease} (null: the fixed map of {@code rules}). */
+    public Router(
+            List<String> shardNames,
+            List<DataSource> shards,
+            RoutingRules rules,
+            Planner planner,
+            TransactionPolicy policy,
+            TwoPhaseCommit twoPhase,
+            RouterMetrics metrics,
+            String url,
+            int identityStride,
+            int sequenceShard,
+            ShardCalls calls,
+            ShardPermits permits,
+            Tracing tracing,
+            MapLease mapLease) {
+        this.mapLease = mapLease;
         this.shardNames = List.copyOf(shardNames);
         this.shards = List.copyOf(shards);
         this.rules = rules;

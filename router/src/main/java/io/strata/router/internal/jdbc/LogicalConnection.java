@@ -229,6 +229,36 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
         return Duration.parse(text);
     }
 
+    /** Whether this transaction has touched no shard and set no savepoint (its first statement). */
+    public boolean untouched() {
+        return touched.isEmpty() && savepoints.isEmpty();
+    }
+
+    /**
+     * Rolls back what the failed first statement of a transaction touched and starts the
+     * transaction afresh (online resharding retries such a statement on the slot's new owner).
+     */
+    public void restartUntouchedTransaction() throws SQLException {
+        SQLException first = null;
+        for (int s = touched.nextSetBit(0); s >= 0; s = touched.nextSetBit(s + 1)) {
+            try {
+                if (physical[s] != null && !physical[s].isClosed()) {
+                    physical[s].rollback();
+                }
+            } catch (SQLException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        endTransaction();
+        if (first != null) {
+            throw first;
+        }
+    }
+
     public int anyShard() {
         // Reads that any shard can answer (broadcast tables, catalog queries) stay on a shard this
         // transaction already uses; otherwise on one shard chosen at random per connection, so
