@@ -67,7 +67,11 @@ public final class ShardHint implements AutoCloseable {
 
     /** The shard the innermost open hint on this thread names, if any. */
     public static Optional<String> currentShard() {
-        for (ShardHint h : HINTS.get()) {
+        Deque<ShardHint> hints = HINTS.get();
+        if (hints.isEmpty()) {
+            return Optional.empty(); // the common case, without an iterator
+        }
+        for (ShardHint h : hints) {
             if (h.shard != null) {
                 return Optional.of(h.shard);
             }
@@ -77,7 +81,11 @@ public final class ShardHint implements AutoCloseable {
 
     /** The consistency the innermost open hint on this thread sets, if any. */
     public static Optional<Consistency> currentConsistency() {
-        for (ShardHint h : HINTS.get()) {
+        Deque<ShardHint> hints = HINTS.get();
+        if (hints.isEmpty()) {
+            return Optional.empty(); // the common case, without an iterator
+        }
+        for (ShardHint h : hints) {
             if (h.consistency != null) {
                 return Optional.of(h.consistency);
             }

@@ -161,6 +161,14 @@ public final class ShardMap {
         return slotToShard[slotOf(key, type)];
     }
 
+    /**
+     * The index of the shard that owns a {@link KeyType#LONG} key: the same as
+     * {@code shardIndexOf(key, KeyType.LONG)}, without boxing the key.
+     */
+    public int shardIndexOfLong(long key) {
+        return slotToShard[(int) (hashLong(key) % slotToShard.length)];
+    }
+
     /** The name of the shard that owns a key. */
     public String shardOf(Object key, KeyType type) throws SQLException {
         return shards.get(shardIndexOf(key, type));

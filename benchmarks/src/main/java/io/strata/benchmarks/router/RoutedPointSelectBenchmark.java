@@ -258,7 +258,7 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                     not depend on the load.
                     %s
                     %s
-                    Rerun: `mvn -B -q -pl benchmarks exec:exec -Dbench=router-point-select`
+                    Rerun: `mvn -B -q -pl benchmarks -am package -DskipTests exec:exec -Dbench=router-point-select` (with `-am`: without it the router comes from the local repository, not this tree)
                     """.formatted(
                             SQL,
                             SHARDS,

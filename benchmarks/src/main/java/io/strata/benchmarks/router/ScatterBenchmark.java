@@ -84,40 +84,59 @@ public final class ScatterBenchmark implements Benchmark {
                 for (int s = 0; s < SHARDS; s++) {
                     b.shard(names.get(s), pools.get(s));
                 }
-                try (ShardingDataSource strata = b.build()) {
+                // The same shards with every call of a statement run one after another on the
+                // calling thread (maxShardsPerStatement 1): what the executor hand-off costs or wins.
+                ShardingDataSource.Builder sb = ShardingDataSource.builder()
+                        .transactionPolicy(TransactionPolicy.REJECT)
+                        .maxShardsPerStatement(1)
+                        .table(TableRule.sharded("bench_orders", "id", KeyType.LONG));
+                for (int s = 0; s < SHARDS; s++) {
+                    sb.shard(names.get(s), pools.get(s));
+                }
+                try (ShardingDataSource strata = b.build();
+                        ShardingDataSource sequential = sb.build()) {
                     DataSource single = pools.get(SHARDS);
                     for (Query q : QUERIES) {
                         check(q, single, strata);
+                        check(q, single, sequential);
                         once(q, single, threads, WARMUP_NANOS);
                         once(q, strata, threads, WARMUP_NANOS);
+                        once(q, sequential, threads, WARMUP_NANOS);
                         Histogram one = new Histogram(3);
                         Histogram many = new Histogram(3);
+                        Histogram inOrder = new Histogram(3);
                         List<Double> oneOps = new ArrayList<>();
                         List<Double> manyOps = new ArrayList<>();
+                        List<DataSource> paths = List.of(single, strata, sequential);
                         for (int r = 0; r < ROUNDS; r++) {
-                            boolean singleFirst = r % 2 == 0;
-                            ClosedLoop.Result a = once(q, singleFirst ? single : strata, threads, ROUND_NANOS);
-                            ClosedLoop.Result c = once(q, singleFirst ? strata : single, threads, ROUND_NANOS);
-                            ClosedLoop.Result s1 = singleFirst ? a : c;
-                            ClosedLoop.Result s4 = singleFirst ? c : a;
-                            one.add(s1.latency());
-                            many.add(s4.latency());
-                            oneOps.add(s1.opsPerSecond());
-                            manyOps.add(s4.opsPerSecond());
+                            // rotate which path goes first
+                            ClosedLoop.Result[] res = new ClosedLoop.Result[3];
+                            for (int i = 0; i < 3; i++) {
+                                int path = (i + r) % 3;
+                                res[path] = once(q, paths.get(path), threads, ROUND_NANOS);
+                            }
+                            one.add(res[0].latency());
+                            many.add(res[1].latency());
+                            inOrder.add(res[2].latency());
+                            oneOps.add(res[0].opsPerSecond());
+                            manyOps.add(res[1].opsPerSecond());
                         }
                         double p1 = one.getValueAtPercentile(50);
                         double p4 = many.getValueAtPercentile(50);
+                        double pSeq = inOrder.getValueAtPercentile(50);
                         if (threads == 1 && (q == QUERIES.get(0) || q == QUERIES.get(3))) {
                             goals.append("%s at 1 thread: %.2fx, goal <= 1.5x %s. "
                                     .formatted(q.label(), p4 / p1, p4 / p1 <= 1.5 ? "met" : "**NOT met**"));
                         }
-                        rows.append("| %d | %s | %.0f | %.0f | **%.2fx** | %,.0f | %,.0f | %.2f |%n"
+                        rows.append("| %d | %s | %.0f | %.0f | **%.2fx** | %.0f (%.2fx) | %,.0f | %,.0f | %.2f |%n"
                                 .formatted(
                                         threads,
                                         q.label(),
                                         p1,
                                         p4,
                                         p4 / p1,
+                                        pSeq,
+                                        pSeq / p1,
                                         ClosedLoop.median(oneOps),
                                         ClosedLoop.median(manyOps),
                                         ManagementFactory.getOperatingSystemMXBean()
@@ -137,11 +156,13 @@ public final class ScatterBenchmark implements Benchmark {
                     PostgreSQL holding every row, reached through HikariCP directly. Each operation:
                     `getConnection()`, `prepareStatement`, bind, `executeQuery`, read every row, close. Results
                     are compared row by row before timing. %d rounds of %.1f s per path (alternating which goes
-                    first) after a %.1f s warm-up; p50 over all rounds; ops/s = median round.
+                    first) after a %.1f s warm-up; p50 over all rounds; ops/s = median round. "In sequence": the same
+                    shards with `maxShardsPerStatement(1)`, every shard call on the calling thread one after
+                    another (no executor hand-off), measured in the same rounds.
                     Statements: `%s`, `%s`, `%s`, `%s` (20 random ids).
 
-                    | threads | statement | one database p50 (us) | Strata p50 (us) | ratio | one database ops/s | Strata ops/s | load avg (1 min) |
-                    |---|---|---|---|---|---|---|---|
+                    | threads | statement | one database p50 (us) | Strata p50 (us) | ratio | Strata, shards in sequence on the caller: p50 (us) (ratio) | one database ops/s | Strata ops/s | load avg (1 min) |
+                    |---|---|---|---|---|---|---|---|---|
                     %s
 
                     Goals: %s

@@ -101,6 +101,11 @@ public class RecordedParameter {
         this.extra = extra;
     }
 
+    /** Empties this slot (as before its first setter call), so a pooled slot can be reused. */
+    public final void clear() {
+        record(UNSET, 0, null, null);
+    }
+
     /** Records {@code setObject(index, value)}, as a caller outside a statement would. */
     public final void recordObject(@Nullable Object value) {
         record(OBJECT, 0, value, null);
@@ -124,6 +129,23 @@ public class RecordedParameter {
     /** Whether a setter has been recorded in this slot. */
     public final boolean isSet() {
         return kind != UNSET;
+    }
+
+    /**
+     * Whether this slot holds a whole number ({@code setByte}, {@code setShort}, {@code setInt} or
+     * {@code setLong}), which {@link #wholeNumber()} returns without boxing it (a router hashes a
+     * key this way on every routed statement).
+     */
+    public final boolean isWholeNumber() {
+        return kind == BYTE || kind == SHORT || kind == INT || kind == LONG;
+    }
+
+    /** The value of a whole-number slot (see {@link #isWholeNumber()}), widened to a long. */
+    public final long wholeNumber() {
+        if (!isWholeNumber()) {
+            throw new IllegalStateException("not a whole-number parameter");
+        }
+        return bits;
     }
 
     /**

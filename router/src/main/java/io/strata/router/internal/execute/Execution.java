@@ -38,7 +38,9 @@ import java.util.Map;
  */
 public final class Execution {
 
-    private final LogicalConnection connection;
+    // The connection this execution works for: set when a logical connection takes the pooled
+    // state this execution belongs to, cleared when it gives it back (see ConnectionStates).
+    private LogicalConnection connection;
     // Reused by every execute on this connection (one thread at a time, never re-entered): the
     // outcome (its fields are copied out at once by the statement), the target set, and the one
     // shard call of a single-shard statement, so a routed point select allocates none of them.
@@ -47,7 +49,11 @@ public final class Execution {
     private final Shot single = new Shot();
     private final Shot[] singleShots = {single};
 
-    public Execution(LogicalConnection connection) {
+    /** An execution not yet attached to a connection (see {@link #attach}). */
+    public Execution() {}
+
+    /** Binds this (pooled) execution to the connection that now holds it, or to none (null). */
+    public void attach(LogicalConnection connection) {
         this.connection = connection;
     }
 
@@ -269,7 +275,8 @@ public final class Execution {
         RouteKind kind = kindOf(plan, calls);
         BitSet targets = this.targets;
         targets.clear();
-        for (Call c : calls) {
+        for (int ci = 0; ci < calls.size(); ci++) { // indexed: no iterator on the hot path
+            Call c = calls.get(ci);
             targets.set(c.shard());
         }
         if (write) {
@@ -298,7 +305,8 @@ public final class Execution {
                         connection.router.mapLease.peek().epoch().epoch());
             }
             if (implicit) {
-                for (Call c : calls) {
+                for (int ci = 0; ci < calls.size(); ci++) { // indexed: no iterator on the hot path
+                    Call c = calls.get(ci);
                     connection.shard(c.shard()).setAutoCommit(false);
                 }
             }
@@ -360,7 +368,8 @@ public final class Execution {
                 connection.lastvalShard = -1; // a failed statement's nextval calls still happened
             }
             if (implicit) {
-                for (Call c : calls) {
+                for (int ci = 0; ci < calls.size(); ci++) { // indexed: no iterator on the hot path
+                    Call c = calls.get(ci);
                     try {
                         connection.physical[c.shard()].rollback();
                     } catch (SQLException | RuntimeException suppressed) {
@@ -381,7 +390,8 @@ public final class Execution {
                 }
             }
             if (implicit) {
-                for (Call c : calls) {
+                for (int ci = 0; ci < calls.size(); ci++) { // indexed: no iterator on the hot path
+                    Call c = calls.get(ci);
                     Connection p = connection.physical[c.shard()];
                     if (p != null && !p.isClosed()) {
                         p.setAutoCommit(true);

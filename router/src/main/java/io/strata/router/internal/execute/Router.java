@@ -1,6 +1,7 @@
 package io.strata.router.internal.execute;
 
 import io.strata.router.TransactionPolicy;
+import io.strata.router.internal.jdbc.ConnectionStates;
 import io.strata.router.internal.jdbc.LogicalConnection;
 import io.strata.router.internal.merge.TextOrder;
 import io.strata.router.internal.plan.Planner;
@@ -38,6 +39,8 @@ public final class Router {
     public final ShardPermits permits;
     /** The router's observations (off unless an ObservationRegistry was given). */
     public final Tracing tracing;
+    /** The pooled working state of logical connections (see {@link ConnectionStates}). */
+    public final ConnectionStates connectionStates;
     /** The versioned shard map of online resharding, or null when resharding is off. */
     public final MapLease mapLease;
 
@@ -103,6 +106,7 @@ public final class Router {
         this.calls = calls;
         this.permits = permits;
         this.tracing = tracing;
+        this.connectionStates = new ConnectionStates(this.shards.size());
     }
 
     /** How the shards order text; read on first use and again after DDL through the router. */

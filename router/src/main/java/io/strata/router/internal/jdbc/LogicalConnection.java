@@ -26,7 +26,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,13 +52,13 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
     /** Per shard: the physical connection is a ReplicaSetConnection (checked once, at open). */
     public final ReplicaSetConnection[] replicaSets;
 
-    private final BitSet touched = new BitSet();
+    private final BitSet touched;
     /** The shards whose connection permit this logical connection holds (see ShardPermits). */
-    private final BitSet permits = new BitSet();
+    private final BitSet permits;
     /** The shard for reads any shard can answer, once chosen; -1 before. */
     private int anyShard = -1;
 
-    public final BitSet written = new BitSet();
+    public final BitSet written;
     /**
      * The observation of the statement running now (null when tracing is off or none runs): the
      * explicit parent of its shard calls, which may run on executor threads.
@@ -71,9 +70,9 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
      */
     public int lastvalShard = -1;
 
-    private final List<String> sessionCommands = new ArrayList<>();
-    private final List<LogicalSavepoint> savepoints = new ArrayList<>();
-    private final List<LogicalStatement> statements = new ArrayList<>();
+    private final List<String> sessionCommands;
+    private final List<LogicalSavepoint> savepoints;
+    private final List<LogicalStatement> statements;
     public boolean autoCommit = true;
     private boolean readOnly;
     private int isolation = -1;
@@ -83,13 +82,30 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
     private boolean closed;
     private int savepointCounter;
 
-    private final Execution execution = new Execution(this);
+    private final Execution execution;
+    /**
+     * The working state above, borrowed from the router's pool and given back at close (see
+     * {@link ConnectionStates}): every method that touches it checks {@code closed} first.
+     */
+    private final ConnectionStates.State state;
+    /** False once {@link #abort} was called: the state then goes to the garbage collector. */
+    private volatile boolean reuseState = true;
 
+    @SuppressWarnings("unchecked") // the pooled list holds only this connection's savepoints
     public LogicalConnection(Router router) {
         super(SqlStates.JDBC_REFUSAL);
         this.router = router;
-        this.physical = new Connection[router.shards.size()];
-        this.replicaSets = new ReplicaSetConnection[router.shards.size()];
+        this.state = router.connectionStates.take();
+        this.physical = state.physical;
+        this.replicaSets = state.replicaSets;
+        this.touched = state.touched;
+        this.permits = state.permits;
+        this.written = state.written;
+        this.sessionCommands = state.sessionCommands;
+        this.savepoints = (List<LogicalSavepoint>) (List<?>) state.savepoints;
+        this.statements = state.statements;
+        this.execution = state.execution;
+        execution.attach(this);
     }
 
     Router router() {
@@ -720,6 +736,23 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
         statements.remove(statement);
     }
 
+    /** Parameter slots for a new prepared statement (pooled with this connection's state). */
+    Param[] takeParams(int n) {
+        return state.takeParams(n);
+    }
+
+    /** An empty parameter slot (pooled with this connection's state). */
+    Param takeParam() {
+        return state.takeParam();
+    }
+
+    /** Takes back a closed statement's parameter slots (while this connection is open). */
+    void giveParams(Param[] params) {
+        if (!closed) {
+            state.giveParams(params);
+        }
+    }
+
     @Override
     public String nativeSQL(String sql) {
         return sql;
@@ -730,6 +763,9 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
     @Override
     public void setConsistency(Consistency value) {
         consistency = value;
+        if (closed) {
+            return;
+        }
         for (ReplicaSetConnection rs : replicaSets) {
             if (rs != null) {
                 rs.setConsistency(value);
@@ -745,6 +781,9 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
     @Override
     public ConsistencyToken token() {
         ConsistencyToken t = retained.merge(required);
+        if (closed) {
+            return t; // the replica sets' tokens were retained at close
+        }
         for (ReplicaSetConnection rs : replicaSets) {
             if (rs != null) {
                 t = t.merge(rs.token());
@@ -756,6 +795,9 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
     @Override
     public void requireToken(ConsistencyToken token) {
         required = required.merge(token);
+        if (closed) {
+            return;
+        }
         for (ReplicaSetConnection rs : replicaSets) {
             if (rs != null) {
                 rs.requireToken(token);
@@ -766,6 +808,9 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
     @Override
     public List<String> openShards() {
         List<String> out = new ArrayList<>();
+        if (closed) {
+            return out;
+        }
         for (int s = 0; s < physical.length; s++) {
             if (physical[s] != null) {
                 out.add(router.shardNames.get(s));
@@ -916,11 +961,15 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
 
     @Override
     public void abort(Executor executor) throws SQLException {
+        // abort() is meant to be called from another thread while the owner may still be inside a
+        // call: that call may still touch this connection's state, so it is never pooled again.
+        reuseState = false;
         close();
     }
 
     @Override
     public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+        checkOpen();
         for (Connection c : physical) {
             if (c != null) {
                 c.setNetworkTimeout(executor, milliseconds);
@@ -944,9 +993,11 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
             return;
         }
         SQLException first = null;
-        for (Iterator<LogicalStatement> it = new ArrayList<>(statements).iterator(); it.hasNext(); ) {
+        while (!statements.isEmpty()) {
+            // Taken off the list first: a statement's close forgets it, and must not loop here.
+            LogicalStatement st = statements.remove(statements.size() - 1);
             try {
-                it.next().close();
+                st.close();
             } catch (SQLException e) {
                 first = first == null ? e : first;
             }
@@ -986,6 +1037,14 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
             }
         }
         router.permits.releaseAll(permits);
+        touched.clear();
+        written.clear();
+        sessionCommands.clear();
+        savepoints.clear();
+        if (reuseState) {
+            execution.attach(null);
+            router.connectionStates.give(state);
+        }
         if (first != null) {
             throw first;
         }

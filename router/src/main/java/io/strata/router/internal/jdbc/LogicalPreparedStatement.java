@@ -22,16 +22,19 @@ import java.util.List;
  */
 final class LogicalPreparedStatement extends LogicalStatement implements RecordingPreparedStatement {
 
+    private static final Param[] NO_PARAMS = new Param[0];
+
     private final Plan plan;
     private final Execution.Keys keys;
     private Param[] params;
-    private final List<Param[]> batch = new ArrayList<>();
+    /** The rows of {@code addBatch()}, made on first use (most statements never batch). */
+    private List<Param[]> batch;
 
     LogicalPreparedStatement(LogicalConnection connection, Plan plan, Execution.Keys keys) {
         super(connection);
         this.plan = plan;
         this.keys = keys;
-        this.params = new Param[plan.parameterCount()];
+        this.params = connection.takeParams(plan.parameterCount());
     }
 
     /** The route plan. */
@@ -48,10 +51,26 @@ final class LogicalPreparedStatement extends LogicalStatement implements Recordi
         }
         Param p = params[index - 1];
         if (p == null) {
-            p = new Param();
+            p = connection.takeParam();
             params[index - 1] = p;
         }
         return p;
+    }
+
+    // Synchronized: two threads closing at once must not both give the slots back (two later
+    // statements would then share a slot).
+    @Override
+    public synchronized void close() throws SQLException {
+        if (isClosed()) {
+            return;
+        }
+        Param[] mine = params;
+        try {
+            super.close();
+        } finally {
+            params = NO_PARAMS;
+            connection.giveParams(mine); // reused by this connection's next prepared statement
+        }
     }
 
     @Override
@@ -87,13 +106,18 @@ final class LogicalPreparedStatement extends LogicalStatement implements Recordi
         for (int i = 0; i < row.length; i++) {
             row[i] = params[i] == null ? null : params[i].copy();
         }
+        if (batch == null) {
+            batch = new ArrayList<>();
+        }
         batch.add(row);
     }
 
     @Override
     public void clearBatch() throws SQLException {
         checkOpen();
-        batch.clear();
+        if (batch != null) {
+            batch.clear();
+        }
     }
 
     @Override
@@ -111,6 +135,9 @@ final class LogicalPreparedStatement extends LogicalStatement implements Recordi
         checkOpen();
         reset();
         clearCancel();
+        if (batch == null) {
+            batch = new ArrayList<>();
+        }
         try {
             Execution.Batch result = connection.executeBatch(this, plan, batch, keys);
             generatedKeys = result.keys();

@@ -25,7 +25,9 @@ public class LogicalStatement extends UnsupportedStatement {
     final LogicalConnection connection;
     // Thread-safe: cancel() may be called from another thread while a statement runs.
     private final PhysicalStatements physical = new PhysicalStatements();
-    private final List<String> textBatch = new ArrayList<>();
+    /** The SQL of {@code addBatch(String)}, made on first use (most statements never batch). */
+    private List<String> textBatch;
+
     ResultSet resultSet;
     long updateCount = -1;
     ResultSet generatedKeys;
@@ -191,13 +193,18 @@ public class LogicalStatement extends UnsupportedStatement {
     @Override
     public void addBatch(String sql) throws SQLException {
         checkOpen();
+        if (textBatch == null) {
+            textBatch = new ArrayList<>();
+        }
         textBatch.add(sql);
     }
 
     @Override
     public void clearBatch() throws SQLException {
         checkOpen();
-        textBatch.clear();
+        if (textBatch != null) {
+            textBatch.clear();
+        }
     }
 
     @Override
@@ -213,6 +220,9 @@ public class LogicalStatement extends UnsupportedStatement {
     @Override
     public long[] executeLargeBatch() throws SQLException {
         checkOpen();
+        if (textBatch == null) {
+            textBatch = new ArrayList<>();
+        }
         long[] counts = new long[textBatch.size()];
         try {
             for (int i = 0; i < textBatch.size(); i++) {
@@ -371,7 +381,8 @@ public class LogicalStatement extends UnsupportedStatement {
     public void cancel() throws SQLException {
         cancelled = true;
         SQLException first = null;
-        for (Statement st : physical.values()) {
+        Statement st;
+        for (int i = 0; (st = physical.get(i)) != null; i++) {
             try {
                 st.cancel();
             } catch (SQLException e) {
@@ -447,7 +458,8 @@ public class LogicalStatement extends UnsupportedStatement {
         } catch (SQLException e) {
             first = e;
         }
-        for (Statement st : physical.values()) {
+        Statement st;
+        for (int i = 0; (st = physical.get(i)) != null; i++) {
             try {
                 st.close();
             } catch (SQLException e) {

@@ -73,14 +73,22 @@ final class PhysicalStatements {
         size++;
     }
 
-    /** Every statement, for cancel and close (which then act outside the lock). */
+    /**
+     * The {@code i}-th statement (0-based, in the order they were made), or null past the last:
+     * cancel and close walk them with it, allocating nothing, and act on each outside the lock.
+     */
+    synchronized Statement get(int i) {
+        if (i >= size) {
+            return null;
+        }
+        return i == 0 ? first : statements[i - 1];
+    }
+
+    /** Every statement (a copy; tests and diagnostics, the hot paths walk {@link #get}). */
     synchronized Statement[] values() {
         Statement[] out = new Statement[size];
-        if (size > 0) {
-            out[0] = first;
-            if (size > 1) {
-                System.arraycopy(statements, 0, out, 1, size - 1);
-            }
+        for (int i = 0; i < size; i++) {
+            out[i] = i == 0 ? first : statements[i - 1];
         }
         return out;
     }

@@ -252,14 +252,18 @@ public final class Plan implements RoutePlan {
         switch (target) {
             case REJECTED:
                 if (hintShard >= 0) {
-                    return List.of(new Call(hintShard, sql, null));
+                    return whole(hintShard, shardCount);
                 }
                 throw rejection();
             case ANY:
-                return List.of(new Call(hintShard >= 0 ? hintShard : anyShard, sql, null));
+                return whole(hintShard >= 0 ? hintShard : anyShard, shardCount);
             case FIXED:
-                return List.of(new Call(hintShard >= 0 ? hintShard : fixedShard, sql, null));
+                return whole(hintShard >= 0 ? hintShard : fixedShard, shardCount);
             case KEYED: {
+                int one = hintShard < 0 ? oneLongKeyShard(map, params) : -1;
+                if (one >= 0) {
+                    return whole(one, shardCount);
+                }
                 BitSet shards = new BitSet(shardCount);
                 Object newKey = setKey == null ? null : setKey.values(params).get(0);
                 for (KeySource key : keys) {
@@ -285,13 +289,13 @@ public final class Plan implements RoutePlan {
                             SqlStates.HINT_CONFLICT);
                 }
                 if (shards.cardinality() == 1) {
-                    return List.of(new Call(shards.nextSetBit(0), sql, null));
+                    return whole(shards.nextSetBit(0), shardCount);
                 }
                 return splitKeys(fanOut(shards, params), map, params);
             }
             case ALL: {
                 if (hintShard >= 0) {
-                    return List.of(new Call(hintShard, sql, null));
+                    return whole(hintShard, shardCount);
                 }
                 BitSet all = new BitSet(shardCount);
                 all.set(0, shardCount);
@@ -304,6 +308,51 @@ public final class Plan implements RoutePlan {
             default:
                 throw new IllegalStateException(target.toString());
         }
+    }
+
+    /**
+     * Per shard, the one call of this statement sent whole to that shard: immutable, so built once
+     * and shared by every execution (a routed point select allocates no call and no list). A
+     * benign race may build one twice; either copy is equal.
+     */
+    private volatile java.util.concurrent.atomic.AtomicReferenceArray<List<Call>> wholeCalls;
+
+    private List<Call> whole(int shard, int shardCount) {
+        if (shard < 0 || shard >= shardCount) {
+            return List.of(new Call(shard, sql, null));
+        }
+        java.util.concurrent.atomic.AtomicReferenceArray<List<Call>> cache = wholeCalls;
+        if (cache == null || cache.length() != shardCount) {
+            cache = new java.util.concurrent.atomic.AtomicReferenceArray<>(shardCount);
+            wholeCalls = cache;
+        }
+        List<Call> calls = cache.get(shard);
+        if (calls == null) {
+            calls = List.of(new Call(shard, sql, null));
+            cache.set(shard, calls);
+        }
+        return calls;
+    }
+
+    /**
+     * The shard of a statement keyed by one BIGINT value bound with a whole-number setter (the
+     * routed point select), hashed without boxing, lists or a BitSet; -1 when the statement is
+     * any other shape (the general path then routes it, and reports what is wrong with it).
+     */
+    private int oneLongKeyShard(io.strata.router.ShardMap map, Param[] params) {
+        if (keyType != KeyType.LONG || setKey != null || slotIdKeys || keys.size() != 1 || params == null) {
+            return -1;
+        }
+        KeySource key = keys.get(0);
+        int index = key.parameter();
+        if (key.array() || index <= 0 || index > params.length) {
+            return -1;
+        }
+        Param p = params[index - 1];
+        if (p == null || !p.isWholeNumber()) {
+            return -1;
+        }
+        return map.shardIndexOfLong(p.wholeNumber());
     }
 
     private List<Call> fanOut(BitSet shards, Param[] params) throws SQLException {
