@@ -140,7 +140,9 @@ public final class GroupedMerge extends MaterializedRows {
                     }
                 }
                 for (MergeSpec.Computed computed : spec.computed()) {
-                    values[abs(computed.column())] = Formulas.evaluate(computed.formula(), values, this::abs);
+                    int at = abs(computed.column());
+                    values[at] = computedAs(
+                            Formulas.evaluate(computed.formula(), values, this::abs), md.getColumnTypeName(at));
                 }
                 if (spec.having() != null
                         && !Boolean.TRUE.equals(Formulas.evaluate(spec.having(), values, this::abs))) {
@@ -243,6 +245,31 @@ public final class GroupedMerge extends MaterializedRows {
     }
 
     /** A merged SUM as the Java class pgjdbc gives for the column's type (int8 Long, numeric BigDecimal, ...). */
+    /**
+     * A value computed after the merge as the Java class of the type PostgreSQL gives the
+     * expression (the shard's placeholder column reports it): {@code max(int) - min(int)} is an
+     * integer, not a bigint, and out of range is an error there too.
+     */
+    static Object computedAs(Object value, String typeName) throws SQLException {
+        if (!(value instanceof Number n)) {
+            return value;
+        }
+        switch (typeName) {
+            case "int2":
+                if (PgOrder.isIntegral(n) && (n.longValue() < Short.MIN_VALUE || n.longValue() > Short.MAX_VALUE)) {
+                    throw new SQLException("smallint out of range", "22003");
+                }
+                return PgOrder.isIntegral(n) ? (Object) n.intValue() : n;
+            case "int4":
+                if (PgOrder.isIntegral(n) && (n.longValue() < Integer.MIN_VALUE || n.longValue() > Integer.MAX_VALUE)) {
+                    throw new SQLException("integer out of range", "22003");
+                }
+                return PgOrder.isIntegral(n) ? (Object) n.intValue() : n;
+            default:
+                return asColumnType(n, typeName);
+        }
+    }
+
     private static Number asColumnType(Number sum, String typeName) {
         return switch (typeName) {
             case "numeric" -> PgOrder.toBigDecimal(sum);
