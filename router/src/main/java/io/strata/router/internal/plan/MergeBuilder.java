@@ -281,6 +281,13 @@ final class MergeBuilder {
         MergeSpec.Formula having = null;
         if (ps.getHaving() != null) {
             having = formula(ps.getHaving(), hidden, columns, distinctArgs);
+            // Sent as a never-evaluated placeholder so each shard type-checks the condition as
+            // PostgreSQL does (a boolean compared with a number fails there, not after the merge).
+            SelectItem<?> check = new SelectItem<>(ps.getHaving(), new Alias("__strata_h" + hidden.size()));
+            placeholder(check);
+            hidden.add(check);
+            computed.add(new MergeSpec.Computed(-hidden.size(), having));
+            columns.add(new Column(-hidden.size(), Role.COMPUTED, 0));
             ps.setHaving(null);
         }
         List<OrderKey> order = new ArrayList<>();
