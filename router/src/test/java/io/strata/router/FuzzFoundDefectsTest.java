@@ -99,7 +99,8 @@ class FuzzFoundDefectsTest {
                 + " group by t order by t nulls first");
         bothFail("select max(g) + 1 from r_a");
         bothFail("select max(s) - min(s) from r_a");
-        assertThat(onRouter("select max(g) - min(g) from r_a where id between 1 and 5").get(1))
+        assertThat(onRouter("select max(g) - min(g) from r_a where id between 1 and 5")
+                        .get(1))
                 .containsExactly("15::Integer");
     }
 
@@ -114,6 +115,35 @@ class FuzzFoundDefectsTest {
         bothFail("select t from r_a group by t having max(t) > 14");
         same("select t, count(*) from r_a group by t having bool_or(b) and count(*) >= 1 order by t nulls first");
         same("select g, count(*) from r_a group by g having max(n) > 1 or min(f) < 0 order by g nulls first");
+    }
+
+    /**
+     * Defect 3: {@code x BETWEEN SYMMETRIC ? AND ?} reached the shards garbled (JSqlParser 5.3 reads
+     * {@code SYMMETRIC ?1} as a column and the jsonb {@code ?} operator) and failed there with
+     * 22023 "No value specified for parameter"; {@code BETWEEN SYMMETRIC -5 AND 3} parsed as
+     * {@code symmetric - 5}. Both are now refused before any shard is touched (SR005).
+     */
+    @Test
+    void betweenSymmetricIsRefusedBeforeTheShards() throws SQLException {
+        for (String sql : List.of(
+                "select id from r_a where g between symmetric ? and 3 order by id",
+                "select id from r_a where g between symmetric -5 and 3 order by id",
+                "select id from r_a where d not between asymmetric ? and '2026-02-01' order by id",
+                "select id from r_a where id = 1 and g between symmetric ? and ?")) {
+            Object[] params = sql.contains("'2026")
+                    ? new Object[] {java.time.LocalDate.of(2026, 1, 1)}
+                    : sql.contains("? and ?")
+                            ? new Object[] {9, 1}
+                            : sql.contains("?") ? new Object[] {9} : new Object[0];
+            assertThat(rows(plain, sql, params)).as(sql).isNotEmpty();
+            assertThatThrownBy(() -> rows(routed, sql, params))
+                    .as(sql)
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("SR005"));
+        }
+        // the same condition written without SYMMETRIC is answered
+        String plainForm = "select id from r_a where (g between ? and 3 or g between 3 and ?) order by id";
+        assertThat(rows(routed, plainForm, 9, 9)).isEqualTo(rows(plain, plainForm, 9, 9));
     }
 
     private void same(String sql) throws SQLException {
