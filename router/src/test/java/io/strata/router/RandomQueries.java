@@ -355,6 +355,21 @@ final class RandomQueries {
         if (k == 3 && !s.keys().isEmpty()) {
             String key = s.keys().get(r.nextInt(s.keys().size()));
             Type t = key.endsWith(".k") ? Type.TKEY : Type.KEY;
+            if (t == Type.KEY && r.nextInt(4) == 0) {
+                long v = (Long) value(t);
+                return switch (r.nextInt(4)) {
+                    case 0 -> key + " = " + (v - 1) + " + 1";
+                    case 1 -> key + " = " + v + "::bigint";
+                    case 2 -> {
+                        params.add(v);
+                        yield key + " = cast(? as int)";
+                    }
+                    default -> {
+                        params.add(v);
+                        yield key + " = ?::bigint";
+                    }
+                };
+            }
             return key + " = " + operand(t);
         }
         if (k == 4 && !s.keys().isEmpty()) {
@@ -391,7 +406,17 @@ final class RandomQueries {
             }
         }
         Col c = expr(s.cols());
-        return switch (r.nextInt(8)) {
+        return switch (r.nextInt(12)) {
+            case 8 ->
+                c.expr() + (r.nextBoolean() ? " is distinct from " : " is not distinct from ") + operand(c.type());
+            case 9 ->
+                c.expr() + (r.nextInt(5) == 0 ? " between symmetric " : " between ") + operand(c.type()) + " and "
+                        + operand(c.type());
+            case 10 -> c.expr() + (r.nextBoolean() ? " in (" : " not in (") + operand(c.type()) + ", null)";
+            case 11 -> {
+                Col t = pick(s.cols(), Type.TEXT, Type.TKEY);
+                yield t == null ? c.expr() + " is null" : t.expr() + " ilike 'A%'";
+            }
             case 0 -> c.expr() + (r.nextBoolean() ? " is null" : " is not null");
             case 1 ->
                 c.expr() + (r.nextInt(4) == 0 ? " not between " : " between ") + operand(c.type()) + " and "
@@ -508,7 +533,48 @@ final class RandomQueries {
         if (k < 92) {
             return window();
         }
-        return wrapped();
+        return r.nextBoolean() ? wrapped() : groupedDerived();
+    }
+
+    /** A derived table or CTE that aggregates, by the shard key (local) or not (refused or run first). */
+    private Query groupedDerived() {
+        String[][] shapes = {
+            {"f_b b", "b.a_id", "b.qty", "b.price", "a", "f_a a", "a.id", "a.g"},
+            {"f_tu u", "u.k", "u.seq", "u.amt", "t", "f_t t", "t.k", "t.v"},
+            {"f_b b", "b.s", "b.qty", "b.price", null, null, null, null},
+            {"f_a a", "a.t", "a.g", "a.n", null, null, null, null},
+            {"f_a a", "a.id", "a.g", "a.n", null, null, null, null},
+        };
+        String[] sh = shapes[r.nextInt(shapes.length)];
+        String alias = sh[0].substring(sh[0].length() - 1);
+        Source inner = new Source(
+                sh[0], cols(alias, sh[0].substring(0, sh[0].indexOf(' '))), List.of(), List.of(), List.of(alias));
+        String body = "select " + sh[1] + " as q0, count(*) as q1, sum(" + sh[2] + ") as q2, max(" + sh[3]
+                + ") as q3 from " + sh[0] + (r.nextBoolean() ? " where " + predicate(inner, 1) : "") + " group by "
+                + sh[1];
+        boolean join = sh[4] != null && r.nextBoolean();
+        boolean cte = r.nextBoolean();
+        StringBuilder sql = new StringBuilder(cte ? "with w as (" + body + ") " : "");
+        List<Item> items = new ArrayList<>();
+        items.add(new Item("w.q0", null, "w.q0", Type.INT));
+        items.add(new Item("w.q1", null, "w.q1", Type.INT));
+        items.add(new Item("w.q2 as total", "total", "w.q2", Type.INT));
+        if (join) {
+            items.add(new Item(sh[7], null, sh[7], Type.INT));
+        }
+        sql.append("select ")
+                .append(String.join(", ", items.stream().map(Item::sql).toList()));
+        sql.append(" from ").append(cte ? "w" : "(" + body + ") w");
+        if (join) {
+            sql.append(" join ").append(sh[5]).append(" on ").append(sh[6]).append(" = w.q0");
+        }
+        if (r.nextBoolean()) {
+            sql.append(" where w.q1 ")
+                    .append(r.nextBoolean() ? ">" : "<=")
+                    .append(' ')
+                    .append(operand(Type.INT));
+        }
+        return finish(sql, items, List.of(), List.of(List.of("w.q0")), false);
     }
 
     /** A select-list item: its SQL, its output name reference (alias) or null, and its expression. */
@@ -604,7 +670,11 @@ final class RandomQueries {
                             .append(bound(Math.max(limit, 1)))
                             .append(" rows only");
                 }
-                case 2 -> sql.append(" offset ").append(bound(offset)).append(r.nextBoolean() ? " rows" : "");
+                case 2 ->
+                    sql.append(r.nextInt(4) == 0 ? " limit all" : "")
+                            .append(" offset ")
+                            .append(bound(offset))
+                            .append(r.nextBoolean() ? " rows" : "");
                 default -> sql.append(" limit ").append(bound(limit));
             }
         }
@@ -739,6 +809,18 @@ final class RandomQueries {
         return finish(sql, items, hidden, unique, true);
     }
 
+    /** A numeric expression (an aggregate's argument). */
+    private Col numeric(Source s) {
+        for (int i = 0; i < 6; i++) {
+            Col c = expr(s.cols());
+            if (c.type() == Type.INT || c.type() == Type.NUM || c.type() == Type.FLOAT) {
+                return c;
+            }
+        }
+        Col c = pick(s.cols(), Type.INT, Type.NUM, Type.FLOAT);
+        return c == null ? new Col("1", Type.INT) : c;
+    }
+
     private String having(Source s) {
         String rhs = r.nextInt(6) == 0 ? operand(Type.INT) : String.valueOf(r.nextInt(20) - 5);
         return aggregateExpr(s) + ' ' + new String[] {">", "<", ">=", "<>", "="}[r.nextInt(5)] + ' ' + rhs;
@@ -754,7 +836,10 @@ final class RandomQueries {
         if (num.type() != Type.TEXT && r.nextInt(5) == 0) {
             // arithmetic over aggregates and literals, computed after the merge
             String e = num.expr();
-            return switch (r.nextInt(7)) {
+            return switch (r.nextInt(10)) {
+                case 7 -> "(sum(" + e + ") + 1) * 2";
+                case 8 -> "avg(" + numeric(s).expr() + ") * count(*)";
+                case 9 -> "count(*) / 2.0";
                 case 0 -> "min(" + e + ") + 1";
                 case 1 -> "count(*) * 1.5";
                 case 2 -> "sum(" + e + ") * 2";
@@ -768,7 +853,7 @@ final class RandomQueries {
             case 0 -> "count(*)" + filter;
             case 1 -> "count(" + any.expr() + ")" + filter;
             case 2 -> "count(distinct " + any.expr() + ")";
-            case 3 -> num.type() == Type.TEXT ? "count(*)" : "sum(" + num.expr() + ")" + filter;
+            case 3 -> num.type() == Type.TEXT ? "count(*)" : "sum(" + numeric(s).expr() + ")" + filter;
             case 4 -> num.type() == Type.TEXT ? "count(*)" : "avg(" + num.expr() + ")" + filter;
             case 5 -> (any.type() == Type.BOOL ? "bool_or(" : "min(") + any.expr() + ")" + filter;
             case 6 -> (any.type() == Type.BOOL ? "bool_and(" : "max(") + any.expr() + ")" + filter;
