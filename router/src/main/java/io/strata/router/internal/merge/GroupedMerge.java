@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The merge of grouped shard results (aggregates, GROUP BY, DISTINCT): every shard's partial rows
@@ -77,6 +78,22 @@ public final class GroupedMerge extends MaterializedRows {
                 PgOrder.requireOrdered(md, abs(k.column()), "ORDER BY");
                 text.requireOrdered(md, abs(k.column()), "ORDER BY");
             }
+            // Every formula is typed before any row is merged: what the merge cannot compute as
+            // PostgreSQL does is refused before the application sees a row.
+            List<Formulas> compiled = new ArrayList<>();
+            for (MergeSpec.Computed computed : spec.computed()) {
+                int at = abs(computed.column());
+                compiled.add(Formulas.compile(
+                        computed.formula(),
+                        col -> refType(md, roles, abs(col)),
+                        md.getColumnTypeName(at),
+                        at <= visible ? md.getColumnLabel(at) : "an expression over aggregates",
+                        text.orderProblem));
+            }
+            Formulas havingFormula = spec.having() == null
+                    ? null
+                    : Formulas.compile(
+                            spec.having(), col -> refType(md, roles, abs(col)), "bool", "HAVING", text.orderProblem);
             Map<GroupKey, Object[][]> groups = new LinkedHashMap<>();
             for (ResultSet rs : sources) {
                 while (rs.next()) {
@@ -139,17 +156,19 @@ public final class GroupedMerge extends MaterializedRows {
                                 : roles[c] == Role.SUM_DISTINCT ? sum : average(sum, (long) set.size());
                     }
                 }
-                for (MergeSpec.Computed computed : spec.computed()) {
-                    int at = abs(computed.column());
-                    values[at] = computedAs(
-                            Formulas.evaluate(computed.formula(), values, this::abs), md.getColumnTypeName(at));
+                for (int k = 0; k < compiled.size(); k++) {
+                    MergeSpec.Computed computed = spec.computed().get(k);
+                    values[abs(computed.column())] = compiled.get(k).evaluate(computed.formula(), values, this::abs);
                 }
-                if (spec.having() != null
-                        && !Boolean.TRUE.equals(Formulas.evaluate(spec.having(), values, this::abs))) {
+                if (havingFormula != null
+                        && !Boolean.TRUE.equals(havingFormula.evaluate(spec.having(), values, this::abs))) {
                     continue;
                 }
                 for (int c = 1; c <= width; c++) {
-                    if (roles[c] != Role.KEY && roles[c] != Role.MIN && roles[c] != Role.MAX) {
+                    if (roles[c] != Role.KEY
+                            && roles[c] != Role.MIN
+                            && roles[c] != Role.MAX
+                            && roles[c] != Role.COLLECT) {
                         strings[c] = text(values[c]);
                     }
                 }
@@ -180,6 +199,20 @@ public final class GroupedMerge extends MaterializedRows {
         }
     }
 
+    /** The PostgreSQL type of a merged column as a formula sees it (a merged AVG is numeric or float8). */
+    private static String refType(ResultSetMetaData md, Role[] roles, int c) throws SQLException {
+        String shard = Formulas.normalize(md.getColumnTypeName(c));
+        return switch (roles[c]) {
+            case COUNT, AVG_COUNT, COUNT_DISTINCT -> "int8";
+            case BOOL_AND, BOOL_OR -> "bool";
+            case AVG ->
+                shard.startsWith("float")
+                        ? "float8"
+                        : Set.of("int2", "int4", "int8", "numeric").contains(shard) ? "numeric" : "avg of " + shard;
+            default -> shard;
+        };
+    }
+
     private int abs(int column) {
         return column > 0 ? column : visible - column;
     }
@@ -191,6 +224,8 @@ public final class GroupedMerge extends MaterializedRows {
                 acc[0][c] = 0L;
             } else if (roles[c] == Role.DISTINCT_ARG) {
                 acc[0][c] = new LinkedHashMap<GroupKey, Object>();
+            } else if (roles[c] == Role.COLLECT) {
+                acc[0][c] = new ArrayList<Object[]>();
             }
         }
         return acc;
@@ -204,6 +239,14 @@ public final class GroupedMerge extends MaterializedRows {
                     boolean b = (Boolean) v;
                     Object cur = acc[0][c];
                     acc[0][c] = cur == null ? b : role == Role.BOOL_AND ? (Boolean) cur && b : (Boolean) cur || b;
+                }
+            }
+            case COLLECT -> {
+                java.sql.Array array = rs.getArray(c);
+                if (array != null) {
+                    @SuppressWarnings("unchecked")
+                    List<Object[]> arrays = (List<Object[]>) acc[0][c];
+                    arrays.add((Object[]) array.getArray());
                 }
             }
             case DISTINCT_ARG -> {
@@ -245,31 +288,6 @@ public final class GroupedMerge extends MaterializedRows {
     }
 
     /** A merged SUM as the Java class pgjdbc gives for the column's type (int8 Long, numeric BigDecimal, ...). */
-    /**
-     * A value computed after the merge as the Java class of the type PostgreSQL gives the
-     * expression (the shard's placeholder column reports it): {@code max(int) - min(int)} is an
-     * integer, not a bigint, and out of range is an error there too.
-     */
-    static Object computedAs(Object value, String typeName) throws SQLException {
-        if (!(value instanceof Number n)) {
-            return value;
-        }
-        switch (typeName) {
-            case "int2":
-                if (PgOrder.isIntegral(n) && (n.longValue() < Short.MIN_VALUE || n.longValue() > Short.MAX_VALUE)) {
-                    throw new SQLException("smallint out of range", "22003");
-                }
-                return PgOrder.isIntegral(n) ? (Object) n.intValue() : n;
-            case "int4":
-                if (PgOrder.isIntegral(n) && (n.longValue() < Integer.MIN_VALUE || n.longValue() > Integer.MAX_VALUE)) {
-                    throw new SQLException("integer out of range", "22003");
-                }
-                return PgOrder.isIntegral(n) ? (Object) n.intValue() : n;
-            default:
-                return asColumnType(n, typeName);
-        }
-    }
-
     private static Number asColumnType(Number sum, String typeName) {
         return switch (typeName) {
             case "numeric" -> PgOrder.toBigDecimal(sum);
@@ -395,10 +413,27 @@ public final class GroupedMerge extends MaterializedRows {
         if (v instanceof BigDecimal bd) {
             return bd.toPlainString();
         }
-        if (v instanceof Double || v instanceof Float) {
+        if (v instanceof Float f) {
+            return floatText(f);
+        }
+        if (v instanceof Double) {
             return doubleText(((Number) v).doubleValue());
         }
         return v.toString();
+    }
+
+    /** float4 output as PostgreSQL (12+) prints it: shortest exact digits, exponent outside 1e-4..1e6. */
+    static String floatText(float f) {
+        if (Float.isNaN(f) || Float.isInfinite(f) || f == 0) {
+            return doubleText(f);
+        }
+        BigDecimal bd = new BigDecimal(Float.toString(f)).stripTrailingZeros();
+        int exp = bd.precision() - bd.scale() - 1;
+        if (exp < -4 || exp >= 6) {
+            String m = bd.movePointLeft(exp).toPlainString();
+            return m + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+        }
+        return bd.toPlainString();
     }
 
     /** float8 output as PostgreSQL (12+) prints it: shortest exact digits, exponent outside 1e-4..1e15. */

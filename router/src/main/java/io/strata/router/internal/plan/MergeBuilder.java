@@ -40,15 +40,15 @@ final class MergeBuilder {
     static final Set<String> ORDERED_SET =
             Set.of("percentile_cont", "percentile_disc", "mode", "rank", "dense_rank", "percent_rank", "cume_dist");
 
+    /** Merged from COUNT(x), SUM(x::numeric) and SUM(x::numeric * x::numeric): {@link MergeSpec.Formula.Variance}. */
+    static final Set<String> VARIANCE =
+            Set.of("stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp");
+
+    /** Merged from per-shard arrays of values and ORDER BY keys: {@link MergeSpec.Formula.StringAgg}. */
+    static final String STRING_AGG = "string_agg";
+
     static final Set<String> OTHER_AGGREGATES = Set.of(
-            "string_agg",
             "array_agg",
-            "stddev",
-            "stddev_pop",
-            "stddev_samp",
-            "variance",
-            "var_pop",
-            "var_samp",
             "json_agg",
             "jsonb_agg",
             "json_object_agg",
@@ -280,14 +280,15 @@ final class MergeBuilder {
         }
         MergeSpec.Formula having = null;
         if (ps.getHaving() != null) {
-            having = formula(ps.getHaving(), hidden, columns, distinctArgs);
-            // Sent as a never-evaluated placeholder so each shard type-checks the condition as
-            // PostgreSQL does (a boolean compared with a number fails there, not after the merge).
-            SelectItem<?> check = new SelectItem<>(ps.getHaving(), new Alias("__strata_h" + hidden.size()));
-            placeholder(check);
-            hidden.add(check);
-            computed.add(new MergeSpec.Computed(-hidden.size(), having));
+            // The condition is evaluated after the merge; each shard still type-checks it (a typed NULL
+            // column), so a condition PostgreSQL refuses fails the same way, and its type is known.
+            MergeSpec.Formula condition = formula(ps.getHaving(), hidden, columns, distinctArgs);
+            SelectItem<?> item = new SelectItem<>(ps.getHaving(), new Alias("__strata_h" + hidden.size()));
+            placeholder(item);
+            hidden.add(item);
             columns.add(new Column(-hidden.size(), Role.COMPUTED, 0));
+            computed.add(new MergeSpec.Computed(-hidden.size(), condition));
+            having = new MergeSpec.Formula.Ref(-hidden.size());
             ps.setHaving(null);
         }
         List<OrderKey> order = new ArrayList<>();
@@ -675,8 +676,11 @@ final class MergeBuilder {
             String label;
             if (u instanceof Function f && f.getName() != null) {
                 label = f.getName().toLowerCase(Locale.ROOT);
+            } else if (aggregateName(u) != null) {
+                label = aggregateName(u);
             } else if (u instanceof net.sf.jsqlparser.expression.BinaryExpression
-                    || u instanceof net.sf.jsqlparser.expression.SignedExpression) {
+                    || u instanceof net.sf.jsqlparser.expression.SignedExpression
+                    || u instanceof net.sf.jsqlparser.expression.NotExpression) {
                 label = "?column?";
             } else {
                 throw new Planner.Rejected("Strata: give " + e + " a column alias (AS name) to merge it across shards."
@@ -708,6 +712,12 @@ final class MergeBuilder {
             int column = -hidden.size();
             distinctAggregate(item, column, hidden, columns, args);
             return new MergeSpec.Formula.Ref(column);
+        }
+        if (aggregateName(e) != null && VARIANCE.contains(aggregateName(e))) {
+            return variance(e, hidden, columns);
+        }
+        if (STRING_AGG.equals(aggregateName(e))) {
+            return stringAgg(e, hidden, columns);
         }
         if (isAggregate(e)) {
             Role role = role(e);
@@ -768,8 +778,165 @@ final class MergeBuilder {
                     formula(b.getRightExpression(), hidden, columns, args));
         }
         throw new Planner.Rejected("Strata: " + e + " cannot be computed after merging shards (only +, -, *, /,"
-                + " comparisons, AND/OR/NOT over COUNT/SUM/MIN/MAX/AVG/BOOL_AND/BOOL_OR and number literals can);"
+                + " comparisons, AND/OR/NOT over COUNT/SUM/MIN/MAX/AVG/BOOL_AND/BOOL_OR/STDDEV/VARIANCE and number"
+                + " literals can);"
                 + " select the aggregates themselves." + Planner.HINT_HOWTO);
+    }
+
+    /**
+     * A variance or standard deviation: each shard returns COUNT(x), SUM(x::numeric) and
+     * SUM(x::numeric * x::numeric) (same FILTER), exact in numeric, and the aggregate itself as a
+     * typed NULL so the merge knows PostgreSQL's result type (float input is refused there).
+     */
+    private static MergeSpec.Formula variance(Expression e, List<SelectItem<?>> hidden, List<Column> columns)
+            throws Planner.Rejected {
+        String name = aggregateName(e);
+        List<Expression> parameters = new ArrayList<>();
+        boolean distinct = isDistinct(e);
+        boolean ordered = false;
+        if (e instanceof Function f) {
+            if (f.getParameters() != null) {
+                parameters.addAll(f.getParameters());
+            }
+            ordered = f.getOrderByElements() != null || f.getKeep() != null || f.getHavingClause() != null;
+        } else {
+            AnalyticExpression a = (AnalyticExpression) e;
+            parameters.add(a.getExpression());
+            ordered = a.getFuncOrderBy() != null;
+            if (find(a.getFilterExpression()).aggregates > 0) {
+                throw new Planner.Rejected("Strata: aggregates are not allowed in FILTER.");
+            }
+        }
+        if (distinct || ordered || parameters.size() != 1 || parameters.get(0) == null) {
+            throw new Planner.Rejected("Strata: " + name + "(DISTINCT ...), " + name + " with ORDER BY or with other"
+                    + " than one argument across shards is not supported; " + name + "(x) and " + name
+                    + "(x) FILTER (WHERE ...) are." + Planner.HINT_HOWTO);
+        }
+        Expression arg = parameters.get(0);
+        if (find(arg).aggregates > 0 || find(arg).window) {
+            throw new Planner.Rejected("Strata: nested aggregates are not supported.");
+        }
+        String numeric = "CAST((" + arg + ") AS numeric)";
+        int count = hiddenCall(e, "count", "(" + arg + ")", Role.COUNT, hidden, columns);
+        int sum = hiddenCall(e, "sum", numeric, Role.SUM, hidden, columns);
+        int squares = hiddenCall(e, "sum", numeric + " * " + numeric, Role.SUM, hidden, columns);
+        SelectItem<?> typed = new SelectItem<>(copy(e), new Alias("__strata_v" + hidden.size()));
+        placeholder(typed);
+        hidden.add(typed);
+        columns.add(new Column(-hidden.size(), Role.COMPUTED, 0));
+        String canonical = switch (name) {
+            case "variance" -> "var_samp";
+            case "stddev" -> "stddev_samp";
+            default -> name;
+        };
+        return new MergeSpec.Formula.Variance(canonical, count, sum, squares, -hidden.size());
+    }
+
+    /**
+     * {@code string_agg(v, 'sep' ORDER BY k1, ...)}: each shard returns {@code array_agg(v ORDER BY
+     * ...)} and one {@code array_agg(kj ORDER BY ...)} per key, the merge orders the elements of all
+     * shards by the keys as PostgreSQL does and concatenates them. Without ORDER BY PostgreSQL's
+     * order is whatever its plan reads first, which no merge can reproduce: refused. Ties on the
+     * keys between different values are refused at merge time for the same reason.
+     */
+    private static MergeSpec.Formula stringAgg(Expression e, List<SelectItem<?>> hidden, List<Column> columns)
+            throws Planner.Rejected {
+        if (!(e instanceof Function f)) {
+            throw new Planner.Rejected("Strata: string_agg(...) FILTER (WHERE ...) across shards is not supported;"
+                    + " move the condition into the argument (CASE WHEN ... THEN v END)." + Planner.HINT_HOWTO);
+        }
+        if (f.getOrderByElements() == null || f.getOrderByElements().isEmpty()) {
+            throw new Planner.Rejected("Strata: string_agg without ORDER BY inside the call across shards is not"
+                    + " supported: PostgreSQL concatenates in whatever order its plan reads the rows, which a merge"
+                    + " cannot reproduce. Write string_agg(v, ',' ORDER BY <a unique key or v>)." + Planner.HINT_HOWTO);
+        }
+        if (f.isDistinct()
+                || f.getKeep() != null
+                || f.getHavingClause() != null
+                || f.getParameters() == null
+                || f.getParameters().size() != 2) {
+            throw new Planner.Rejected("Strata: string_agg(DISTINCT ...) across shards is not supported; string_agg("
+                    + "v, 'separator' ORDER BY ...) is." + Planner.HINT_HOWTO);
+        }
+        Expression value = f.getParameters().get(0);
+        Expression separator = unparenthesize(f.getParameters().get(1));
+        if (!(separator instanceof net.sf.jsqlparser.expression.StringValue sv) || sv.getPrefix() != null) {
+            throw new Planner.Rejected("Strata: string_agg across shards needs a plain string literal as separator"
+                    + " (was " + separator + ")." + Planner.HINT_HOWTO);
+        }
+        List<OrderByElement> order = f.getOrderByElements();
+        if (find(value).aggregates > 0 || find(value).window) {
+            throw new Planner.Rejected("Strata: nested aggregates are not supported.");
+        }
+        int values = hiddenArray(f, value, hidden, columns);
+        int[] keys = new int[order.size()];
+        boolean[] ascending = new boolean[order.size()];
+        boolean[] nullsFirst = new boolean[order.size()];
+        for (int k = 0; k < keys.length; k++) {
+            OrderByElement o = order.get(k);
+            if (find(o.getExpression()).aggregates > 0 || find(o.getExpression()).window) {
+                throw new Planner.Rejected("Strata: nested aggregates are not supported.");
+            }
+            checkCollation(o.getExpression());
+            keys[k] = hiddenArray(f, o.getExpression(), hidden, columns);
+            ascending[k] = o.isAsc();
+            nullsFirst[k] = o.getNullOrdering() == null
+                    ? !o.isAsc()
+                    : o.getNullOrdering() == OrderByElement.NullOrdering.NULLS_FIRST;
+        }
+        SelectItem<?> typed = new SelectItem<>(copy(e), new Alias("__strata_s" + hidden.size()));
+        placeholder(typed);
+        hidden.add(typed);
+        columns.add(new Column(-hidden.size(), Role.COMPUTED, 0));
+        return new MergeSpec.Formula.StringAgg(
+                sv.getNotExcapedValue(), values, keys, ascending, nullsFirst, -hidden.size());
+    }
+
+    /** {@code array_agg(element ORDER BY <call's order>)} as a hidden collected column; returns its index. */
+    private static int hiddenArray(
+            Function call, Expression element, List<SelectItem<?>> hidden, List<Column> columns) {
+        Function copy = (Function) copy(call);
+        copy.setName("array_agg");
+        copy.setParameters(new ExpressionList<>(copy(element)));
+        hidden.add(new SelectItem<>(copy, new Alias("__strata_a" + hidden.size())));
+        columns.add(new Column(-hidden.size(), Role.COLLECT, 0));
+        return -hidden.size();
+    }
+
+    /** Adds {@code name(argument)} with {@code aggregate}'s FILTER as a hidden merged column; returns its index. */
+    private static int hiddenCall(
+            Expression aggregate,
+            String name,
+            String argument,
+            Role role,
+            List<SelectItem<?>> hidden,
+            List<Column> columns) {
+        Expression call = copy(aggregate);
+        Expression arg;
+        try {
+            arg = net.sf.jsqlparser.parser.CCJSqlParserUtil.parseExpression(argument);
+        } catch (JSQLParserException e) {
+            throw new IllegalStateException("Strata: cannot re-read " + argument, e);
+        }
+        if (call instanceof Function f) {
+            f.setName(name);
+            f.setParameters(new ExpressionList<>(arg));
+        } else {
+            AnalyticExpression a = (AnalyticExpression) call;
+            a.setName(name);
+            a.setExpression(arg);
+        }
+        hidden.add(new SelectItem<>(call, new Alias("__strata_v" + hidden.size())));
+        columns.add(new Column(-hidden.size(), role, 0));
+        return -hidden.size();
+    }
+
+    private static Expression copy(Expression e) {
+        try {
+            return net.sf.jsqlparser.parser.CCJSqlParserUtil.parseExpression(e.toString());
+        } catch (JSQLParserException ex) {
+            throw new IllegalStateException("Strata: cannot re-read " + e, ex);
+        }
     }
 
     private static Role role(Expression e) throws Planner.Rejected {
@@ -903,8 +1070,9 @@ final class MergeBuilder {
             }
             if (otherAggregate != null) {
                 throw new Planner.Rejected("Strata: aggregate " + otherAggregate + "() across shards is not"
-                        + " supported; COUNT, SUM, MIN, MAX, AVG (also DISTINCT and FILTER), BOOL_AND, BOOL_OR and"
-                        + " EVERY are." + Planner.HINT_HOWTO);
+                        + " supported; COUNT, SUM, MIN, MAX, AVG (also DISTINCT and FILTER), BOOL_AND, BOOL_OR,"
+                        + " EVERY, the STDDEV/VARIANCE family and string_agg(v, 'sep' ORDER BY ...) are."
+                        + Planner.HINT_HOWTO);
             }
         }
 
@@ -917,7 +1085,7 @@ final class MergeBuilder {
         @Override
         public <S> Void visit(Function function, S context) {
             String name = function.getName() == null ? "" : function.getName().toLowerCase(Locale.ROOT);
-            if (MERGEABLE.contains(name)) {
+            if (MERGEABLE.contains(name) || VARIANCE.contains(name) || name.equals(STRING_AGG)) {
                 aggregates++;
             } else if (OTHER_AGGREGATES.contains(name)) {
                 otherAggregate = name;
@@ -931,7 +1099,7 @@ final class MergeBuilder {
             String name =
                     expression.getName() == null ? "" : expression.getName().toLowerCase(Locale.ROOT);
             if (expression.getType() == AnalyticType.FILTER_ONLY) {
-                if (MERGEABLE.contains(name)) {
+                if (MERGEABLE.contains(name) || VARIANCE.contains(name) || name.equals(STRING_AGG)) {
                     aggregates++;
                 } else {
                     otherAggregate = name;

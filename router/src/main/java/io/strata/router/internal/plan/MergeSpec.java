@@ -70,6 +70,22 @@ public record MergeSpec(
 
         /** NOT (boolean) or unary minus (number), by {@code op}. */
         record Unary(String op, Formula operand) implements Formula {}
+
+        /**
+         * A variance or standard deviation ({@code name}: var_samp, var_pop, stddev_samp, stddev_pop)
+         * from the merged hidden columns {@code count}, {@code sum} and {@code squares} (COUNT(x),
+         * SUM(x::numeric), SUM(x::numeric * x::numeric)); {@code type} is a hidden column typed as
+         * PostgreSQL types the aggregate itself (numeric, or double precision for float input).
+         */
+        record Variance(String name, int count, int sum, int squares, int type) implements Formula {}
+
+        /**
+         * {@code string_agg(v, separator ORDER BY keys)} from the collected hidden columns
+         * {@code values} and {@code keys} (per-shard arrays in the call's order); {@code type} is the
+         * aggregate as a typed NULL column.
+         */
+        record StringAgg(String separator, int values, int[] keys, boolean[] ascending, boolean[] nullsFirst, int type)
+                implements Formula {}
     }
 
     /** A visible column whose value is {@code formula}, computed after the merge. */
@@ -110,7 +126,9 @@ public record MergeSpec(
         /** SUM(DISTINCT x). */
         SUM_DISTINCT,
         /** AVG(DISTINCT x). */
-        AVG_DISTINCT
+        AVG_DISTINCT,
+        /** A per-shard array (array_agg in a string_agg's order), collected shard by shard for a formula. */
+        COLLECT
     }
 
     /** A shard column in grouping mode (1-based). Columns past the list are {@link Role#KEY}. */

@@ -117,7 +117,11 @@ public final class Planner implements RoutePlanner {
         }
         Plan plan = cache.getIfPresent(sql);
         if (plan == null) {
-            plan = build(sql);
+            try {
+                plan = build(sql);
+            } catch (UnreadableStatement e) {
+                plan = Plan.rejected(sql, e.getMessage(), SqlStates.CANNOT_PARSE, SqlText.hints(sql));
+            }
             cache.put(sql, plan);
         }
         return plan;
@@ -427,7 +431,22 @@ public final class Planner implements RoutePlanner {
     }
 
     private static Set<String> tablesOf(Statement statement) {
-        return new TablesNamesFinder<Void>().getTables(statement);
+        try {
+            return new TablesNamesFinder<Void>().getTables(statement);
+        } catch (NullPointerException e) {
+            // JSqlParser 5.3's TablesNamesFinder fails on some shapes it parses, e.g.
+            // string_agg(v, ',' ORDER BY k) FILTER (WHERE ...): the statement is refused, not crashed on.
+            throw new UnreadableStatement(e);
+        }
+    }
+
+    /** A statement JSqlParser parsed but cannot walk; refused as unparseable ({@code SR005}). */
+    static final class UnreadableStatement extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableStatement(Throwable cause) {
+            super("Strata cannot analyse this statement (JSqlParser cannot read its tables)." + HINT_HOWTO, cause);
+        }
     }
 
     private Plan any(String sql, Set<String> tables, boolean write, Map<String, String> hints) {
