@@ -833,6 +833,21 @@ final class RandomQueries {
             num = any;
         }
         String filter = r.nextInt(6) == 0 ? " filter (where " + predicate(s, 2) + ")" : "";
+        if (r.nextInt(12) == 0) {
+            // the aggregates merged by the agg branch's code: string_agg, the variance family, date spreads
+            Col text = pick(s.cols(), Type.TEXT, Type.TKEY);
+            Col date = pick(s.cols(), Type.DATE);
+            String n = numeric(s).expr();
+            return switch (r.nextInt(6)) {
+                case 0 ->
+                    text == null ? "count(*)" : "string_agg(" + text.expr() + ", ',' order by " + text.expr() + ")";
+                case 1 -> "stddev(" + n + ")";
+                case 2 -> "var_samp(" + n + ")";
+                case 3 -> "stddev_pop(" + n + ")" + filter;
+                case 4 -> date == null ? "variance(" + n + ")" : "max(" + date.expr() + ") - min(" + date.expr() + ")";
+                default -> "variance(" + n + ")";
+            };
+        }
         if (num.type() != Type.TEXT && r.nextInt(5) == 0) {
             // arithmetic over aggregates and literals, computed after the merge
             String e = num.expr();
