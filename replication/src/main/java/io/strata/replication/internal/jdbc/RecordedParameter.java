@@ -176,6 +176,48 @@ public class RecordedParameter {
     }
 
     /**
+     * The PostgreSQL type pgjdbc gives this parameter when it binds it: {@code int2} for
+     * {@code setShort}/{@code setByte}, {@code int4} for {@code setInt}, {@code int8} for
+     * {@code setLong}, {@code float4}, {@code float8}, {@code numeric}, {@code bool}, the same for
+     * {@code setObject} of the corresponding wrapper; {@code "unknown"} for {@code setNull};
+     * {@code null} for anything else (strings, whose type PostgreSQL infers from the context, dates,
+     * streams, typed {@code setObject}), which a caller that needs the type must refuse.
+     */
+    public final @Nullable String boundType() {
+        return switch (kind) {
+            case NULL, NULL_TYPED -> "unknown";
+            case BYTE, SHORT -> "int2";
+            case INT -> "int4";
+            case LONG -> "int8";
+            case FLOAT -> "float4";
+            case DOUBLE -> "float8";
+            case BIG_DECIMAL -> value == null ? "unknown" : "numeric";
+            case BOOLEAN -> "bool";
+            case OBJECT -> {
+                if (value == null) {
+                    yield "unknown";
+                } else if (value instanceof Short || value instanceof Byte) {
+                    yield "int2";
+                } else if (value instanceof Integer) {
+                    yield "int4";
+                } else if (value instanceof Long) {
+                    yield "int8";
+                } else if (value instanceof Float) {
+                    yield "float4";
+                } else if (value instanceof Double) {
+                    yield "float8";
+                } else if (value instanceof BigDecimal) {
+                    yield "numeric";
+                } else if (value instanceof Boolean) {
+                    yield "bool";
+                }
+                yield null;
+            }
+            default -> null;
+        };
+    }
+
+    /**
      * Replays the recorded setter on {@code statement} at {@code index}.
      *
      * @throws SQLException what the statement's setter throws

@@ -1018,7 +1018,7 @@ public final class Execution {
         }
         long offset = spec.offset() == null ? 0 : Math.max(0, Plan.number(spec.offset(), params, "OFFSET"));
         if (spec.grouping()) {
-            return new GroupedMerge(results, names(calls), owner, spec, offset, limit, text);
+            return new GroupedMerge(results, names(calls), owner, spec, offset, limit, text, params);
         }
         return new StreamingMerge(results, names(calls), owner, spec, offset, limit, text);
     }

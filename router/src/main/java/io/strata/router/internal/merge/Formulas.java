@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.IntUnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Evaluates a {@link Formula} over one merged row as PostgreSQL evaluates the same expression.
@@ -62,19 +63,33 @@ final class Formulas {
     private final Map<Formula, String> types = new IdentityHashMap<>();
     private final String text;
     private final String textOrderProblem;
+    private final io.strata.router.internal.plan.Param @Nullable [] params;
 
-    private Formulas(String text, String textOrderProblem) {
+    private Formulas(String text, String textOrderProblem, io.strata.router.internal.plan.Param @Nullable [] params) {
         this.text = text;
         this.textOrderProblem = textOrderProblem;
+        this.params = params;
+    }
+
+    /** {@link #compile(Formula, RefTypes, String, String, String, io.strata.router.internal.plan.Param[])} without parameters. */
+    static Formulas compile(Formula f, RefTypes refs, String expected, String text, String textOrderProblem)
+            throws SQLException {
+        return compile(f, refs, expected, text, textOrderProblem, null);
     }
 
     /**
      * Types {@code f} and checks its result type against {@code expected} (the type PostgreSQL gave
      * the expression on the shards); refuses ({@code SR001}) what the merge cannot compute exactly.
      */
-    static Formulas compile(Formula f, RefTypes refs, String expected, String text, String textOrderProblem)
+    static Formulas compile(
+            Formula f,
+            RefTypes refs,
+            String expected,
+            String text,
+            String textOrderProblem,
+            io.strata.router.internal.plan.Param @Nullable [] params)
             throws SQLException {
-        Formulas compiled = new Formulas(text, textOrderProblem);
+        Formulas compiled = new Formulas(text, textOrderProblem, params);
         String type = compiled.type(f, refs);
         String want = normalize(expected);
         if (!type.equals(want) && !(type.equals(UNKNOWN))) {
@@ -96,6 +111,13 @@ final class Formulas {
         };
     }
 
+    private io.strata.router.internal.plan.Param param(int index) throws SQLException {
+        if (params == null || index < 1 || index > params.length || params[index - 1] == null) {
+            throw new SQLException("Strata: no value specified for parameter " + index, "07001");
+        }
+        return params[index - 1];
+    }
+
     private SQLException refuse(String why) {
         return new SQLException(
                 "Strata: " + text + " cannot be computed after merging shards exactly as PostgreSQL computes it ("
@@ -114,6 +136,14 @@ final class Formulas {
     private String typeOf(Formula f, RefTypes refs) throws SQLException {
         if (f instanceof Formula.Ref r) {
             return normalize(refs.typeOf(r.column()));
+        }
+        if (f instanceof Formula.Param p) {
+            String t = param(p.index()).boundType();
+            if (t == null) {
+                throw refuse("parameter " + p.index() + " is not bound as a number or boolean; bind it with setInt,"
+                        + " setLong, setBigDecimal, setDouble or setBoolean, whose type PostgreSQL takes as given");
+            }
+            return t;
         }
         if (f instanceof Formula.Const c) {
             Object v = c.value();
@@ -239,6 +269,11 @@ final class Formulas {
         if (f instanceof Formula.Const c) {
             Object v = c.value();
             return v instanceof Long l && type.equals("int4") ? (Object) l.intValue() : v;
+        }
+        if (f instanceof Formula.Param p) {
+            Object v = param(p.index()).value();
+            // As pgjdbc reads the types back: smallint as Integer.
+            return v instanceof Short || v instanceof Byte ? (Object) ((Number) v).intValue() : v;
         }
         if (f instanceof Formula.Variance v) {
             return variance(

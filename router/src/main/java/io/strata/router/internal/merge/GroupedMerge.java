@@ -30,7 +30,8 @@ public final class GroupedMerge extends MaterializedRows {
             MergeSpec spec,
             long offset,
             long limit,
-            TextOrder text)
+            TextOrder text,
+            io.strata.router.internal.plan.Param[] params)
             throws SQLException {
         this.shardNames = shardNames;
         this.owner = owner;
@@ -88,12 +89,18 @@ public final class GroupedMerge extends MaterializedRows {
                         col -> refType(md, roles, abs(col)),
                         md.getColumnTypeName(at),
                         at <= visible ? md.getColumnLabel(at) : "an expression over aggregates",
-                        text.orderProblem));
+                        text.orderProblem,
+                        params));
             }
             Formulas havingFormula = spec.having() == null
                     ? null
                     : Formulas.compile(
-                            spec.having(), col -> refType(md, roles, abs(col)), "bool", "HAVING", text.orderProblem);
+                            spec.having(),
+                            col -> refType(md, roles, abs(col)),
+                            "bool",
+                            "HAVING",
+                            text.orderProblem,
+                            params);
             Map<GroupKey, Object[][]> groups = new LinkedHashMap<>();
             for (ResultSet rs : sources) {
                 while (rs.next()) {

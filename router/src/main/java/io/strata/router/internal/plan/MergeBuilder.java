@@ -747,6 +747,10 @@ final class MergeBuilder {
         if (e instanceof NullValue) {
             return new MergeSpec.Formula.Const(null);
         }
+        if (e instanceof JdbcParameter p && p.getIndex() != null) {
+            // HAVING count(*) > ? as jOOQ and Hibernate write it: typed and valued per execution.
+            return new MergeSpec.Formula.Param(p.getIndex());
+        }
         if (e instanceof net.sf.jsqlparser.expression.SignedExpression se) {
             MergeSpec.Formula inner = formula(se.getExpression(), hidden, columns, args);
             return se.getSign() == '-' ? new MergeSpec.Formula.Unary("-", inner) : inner;
@@ -770,6 +774,18 @@ final class MergeBuilder {
         } else if (e instanceof net.sf.jsqlparser.expression.operators.relational.ComparisonOperator c
                 && Set.of("<", "<=", ">", ">=", "=", "<>", "!=").contains(c.getStringExpression())) {
             op = c.getStringExpression().equals("!=") ? "<>" : c.getStringExpression();
+        }
+        if (e instanceof net.sf.jsqlparser.expression.operators.relational.Between between) {
+            // x BETWEEN a AND b is x >= a AND x <= b (x evaluated once); NOT BETWEEN its negation,
+            // which three-valued logic keeps equal to x < a OR x > b. (SYMMETRIC is refused earlier.)
+            MergeSpec.Formula x = formula(between.getLeftExpression(), hidden, columns, args);
+            MergeSpec.Formula in = new MergeSpec.Formula.Op(
+                    "AND",
+                    new MergeSpec.Formula.Op(
+                            ">=", x, formula(between.getBetweenExpressionStart(), hidden, columns, args)),
+                    new MergeSpec.Formula.Op(
+                            "<=", x, formula(between.getBetweenExpressionEnd(), hidden, columns, args)));
+            return between.isNot() ? new MergeSpec.Formula.Unary("NOT", in) : in;
         }
         if (op != null && e instanceof net.sf.jsqlparser.expression.BinaryExpression b) {
             return new MergeSpec.Formula.Op(

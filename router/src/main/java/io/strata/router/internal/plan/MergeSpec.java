@@ -65,6 +65,12 @@ public record MergeSpec(
         /** A literal: Long, BigDecimal, or null. */
         record Const(Object value) implements Formula {}
 
+        /**
+         * A bind parameter (its index in the application's statement), valued and typed per execution
+         * as pgjdbc binds it (setInt: integer, setLong: bigint, setBigDecimal: numeric, ...).
+         */
+        record Param(int index) implements Formula {}
+
         /** A binary operator: + - * / < <= > >= = <> AND OR. */
         record Op(String op, Formula left, Formula right) implements Formula {}
 
