@@ -495,8 +495,13 @@ class LogicalStatement extends UnsupportedStatement {
 
     void closeQuietly() {
         closed = true;
-        for (Statement s : physicals) {
-            closeQuietly(s);
+        // The connection closes its statements from the thread that closes it, which may not be the
+        // one using this statement (seen once: a ConcurrentModificationException from iterating the
+        // list while physical() added to it). A copy taken without an iterator closes what is there.
+        for (Statement s : physicals.toArray(new Statement[0])) {
+            if (s != null) {
+                closeQuietly(s);
+            }
         }
         physicals.clear();
         physicalOwners.clear();

@@ -195,6 +195,18 @@ public final class Planner implements RoutePlanner {
                     SqlStates.CANNOT_PARSE,
                     hints);
         }
+        if (SqlText.hasBetweenSymmetric(numbered)
+                || !SqlText.keepsPlaceholders(statement.toString(), SqlText.countPlaceholders(sql))) {
+            return Plan.rejected(
+                    sql,
+                    "Strata cannot parse this statement faithfully, so it cannot route it safely (its SQL parser,"
+                            + " JSqlParser 5.3, misreads part of it: BETWEEN SYMMETRIC/ASYMMETRIC, which can be"
+                            + " written (x BETWEEN a AND b OR x BETWEEN b AND a), or a parameter marker read as"
+                            + " an operand of the jsonb ? operator)."
+                            + HINT_HOWTO,
+                    SqlStates.CANNOT_PARSE,
+                    hints);
+        }
         int nowParameter = 0;
         if (touchesTimeRange(statement)) {
             // now(), current_timestamp, ...: one instant per execution, bound on every shard.

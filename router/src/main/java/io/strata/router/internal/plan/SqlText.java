@@ -90,6 +90,53 @@ public final class SqlText {
                 out.toString(), indexes.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    private static final java.util.regex.Pattern BETWEEN_SYMMETRIC =
+            java.util.regex.Pattern.compile("(?i)\\bbetween\\s+(a?symmetric)\\b");
+
+    /**
+     * Whether the statement uses {@code BETWEEN SYMMETRIC} / {@code BETWEEN ASYMMETRIC} outside
+     * literals and comments: JSqlParser 5.3 reads the keyword as a column (and {@code SYMMETRIC ?1}
+     * as the jsonb {@code ?} operator), so the parsed statement would not be the one PostgreSQL runs.
+     */
+    public static boolean hasBetweenSymmetric(String sql) {
+        StringBuilder code = new StringBuilder(sql.length());
+        int i = 0;
+        int n = sql.length();
+        while (i < n) {
+            int end = literalEnd(sql, i);
+            if (end == i) {
+                end = commentEnd(sql, i);
+            }
+            if (end > i) {
+                code.append(' ');
+                i = end;
+                continue;
+            }
+            code.append(sql.charAt(i++));
+        }
+        return BETWEEN_SYMMETRIC.matcher(code).find();
+    }
+
+    /**
+     * Whether a parsed statement, printed back, still holds each numbered placeholder {@code ?1 ..
+     * ?count} exactly once: otherwise the parser took a placeholder for something else (an operator
+     * operand) and the statement cannot be routed safely.
+     */
+    public static boolean keepsPlaceholders(String deparsed, int count) {
+        int[] seen = unnumber(deparsed).originalIndexes();
+        if (seen.length != count) {
+            return false;
+        }
+        int[] sorted = seen.clone();
+        java.util.Arrays.sort(sorted);
+        for (int k = 0; k < sorted.length; k++) {
+            if (sorted[k] != k + 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The first keyword of the statement, upper case, after comments and blanks; "" if none. */
     public static String leadingKeyword(String sql) {
         int i = skipBlanksAndComments(sql, 0);
