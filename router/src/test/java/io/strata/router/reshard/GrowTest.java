@@ -37,7 +37,9 @@ import org.junit.jupiter.api.Test;
  * ShardingDataSource with resharding enabled) run keyed writes, multi-shard transactions and reads.
  * Then a full diff of the table against what the members acknowledged: 0 lost, 0 duplicated, 0
  * rows on a shard that does not own their slot, every member on the final epoch; the write pause
- * each member saw (max, p99) is printed. Short by default (CI); {@code -Dstrata.reshard.long=true}
+ * each member saw (max, p99) is printed. And, directly, 0 writes accepted by an old owner after its
+ * cutover: an audit trigger on every source counts commits to moved slots after the fence was
+ * complete ({@link WriteAudit}). Short by default (CI); {@code -Dstrata.reshard.long=true}
  * loads more rows and runs longer.
  */
 class GrowTest {
@@ -117,6 +119,8 @@ class GrowTest {
                                 "CREATE TABLE g_accounts (id bigint PRIMARY KEY, balance bigint NOT NULL, member int)");
                 s.primary().execute("CREATE TABLE g_countries (code text PRIMARY KEY, name text NOT NULL)");
             }
+            // Issue 13's "0 writes accepted by an old owner after its cutover", checked directly.
+            WriteAudit.installEverywhere(topology, "g_accounts", "id", "LONG", ShardMap.DEFAULT_SLOTS);
             Path dir = Files.createTempDirectory("strata-grow");
             List<Member> members = new ArrayList<>();
             try {
@@ -221,7 +225,16 @@ class GrowTest {
                             .append(m.tailLine("ERRORS"))
                             .append('\n');
                 }
+                WriteAudit.Result audit = WriteAudit.check(topology, "g_accounts");
+                report.append("  ").append(audit).append('\n');
                 System.out.println(report);
+                assertThat(audit.moves()).as("%s", audit).isEqualTo(2);
+                assertThat(audit.checked())
+                        .as("the audit saw writes to the moved slots")
+                        .isPositive();
+                assertThat(audit.violations())
+                        .as("writes accepted by an old owner after its cutover\n%s", report)
+                        .isZero();
                 assertThat(problems)
                         .as("diff against acknowledged writes\n%s", report)
                         .isEmpty();

@@ -383,6 +383,11 @@ public final class Mover {
             long t0 = System.nanoTime();
             long deadline = t0 + settings.cutoverDeadline().toNanos();
             String xmax = Fence.fence(source, tables, m.ranges(), broadcast, settings.slots(), map.epoch());
+            // The source's clock just after the fence committed, and once every older transaction
+            // ended (from then on no write to the moved slots may commit on the source); recorded
+            // in the journal with the switch, for audits.
+            String fenceCommittedAt = Objects.requireNonNull(Sql.string(source, "SELECT clock_timestamp()::text"));
+            String fenceCompleteAt = fenceCommittedAt;
             listener.phase(m.id(), Phase.FENCED);
             boolean drained = false;
             String step = "waiting for transactions older than the fence";
@@ -394,6 +399,7 @@ public final class Mover {
                     pause(settings.poll());
                 }
                 if (System.nanoTime() <= deadline) {
+                    fenceCompleteAt = Objects.requireNonNull(Sql.string(source, "SELECT clock_timestamp()::text"));
                     step = "draining the subscription";
                     String lsn = CopyPhase.currentLsn(source);
                     while (settings.drain() && !CopyPhase.confirmed(source, m, lsn)) {
@@ -431,7 +437,14 @@ public final class Mover {
                     if (!Journal.advance(meta, m.id(), Phase.FENCED, Phase.SWITCHED)) {
                         throw rejected("move " + m.id() + " left FENCED under the mover");
                     }
-                    Sql.update(meta, "UPDATE strata_meta.moves SET switch_epoch = ? WHERE move_id = ?", epoch, m.id());
+                    Sql.update(
+                            meta,
+                            "UPDATE strata_meta.moves SET switch_epoch = ?, fence_committed_at = ?::timestamptz,"
+                                    + " fence_complete_at = ?::timestamptz WHERE move_id = ?",
+                            epoch,
+                            fenceCommittedAt,
+                            fenceCompleteAt,
+                            m.id());
                     meta.commit();
                 } catch (SQLException ex) {
                     meta.rollback();

@@ -33,6 +33,8 @@ final class MoverSchema {
               verified_chunks integer NOT NULL DEFAULT 0,
               base_epoch bigint,
               switch_epoch bigint,
+              fence_committed_at timestamptz,
+              fence_complete_at timestamptz,
               error text,
               started_at timestamptz NOT NULL DEFAULT now(),
               updated_at timestamptz NOT NULL DEFAULT now())""";
@@ -41,6 +43,11 @@ final class MoverSchema {
     static void installJournal(Connection c) throws SQLException {
         Sql.exec(c, "CREATE SCHEMA IF NOT EXISTS strata_meta");
         Sql.exec(c, JOURNAL_DDL);
+        // Journals created before these columns existed.
+        Sql.exec(
+                c,
+                "ALTER TABLE strata_meta.moves ADD COLUMN IF NOT EXISTS fence_committed_at timestamptz,"
+                        + " ADD COLUMN IF NOT EXISTS fence_complete_at timestamptz");
     }
 
     /** Installs the fence trigger on every table of a move on one shard; idempotent. */
