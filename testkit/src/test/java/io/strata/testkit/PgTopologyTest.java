@@ -129,9 +129,15 @@ class PgTopologyTest {
         PgShard shard = topology.shard(1);
         PgServer replica = shard.replica(0);
         long pid = replica.pid();
+        String shmid = interlockSegmentId(replica);
         replica.kill();
         assertThat(replica.isRunning()).isFalse();
         assertThat(io.strata.testkit.internal.Processes.alive(pid)).isFalse();
+        // A SIGKILLed postmaster leaves its System V segment behind; the testkit removes it, or
+        // repeated runs exhaust the kernel's SHMMNI and no PostgreSQL on the machine starts.
+        assertThat(segmentExists(shmid))
+                .as("System V segment " + shmid + " after kill")
+                .isFalse();
         shard.primary().execute("INSERT INTO items VALUES (2000, 'after-kill')");
         assertThat(shard.primary().queryLong("SELECT count(*) FROM items WHERE id = 2000"))
                 .isEqualTo(1);
@@ -139,6 +145,33 @@ class PgTopologyTest {
         replica.start();
         await().atMost(Duration.ofSeconds(15))
                 .until(() -> replica.queryLong("SELECT count(*) FROM items WHERE id = 2000") == 1);
+    }
+
+    private static String interlockSegmentId(PgServer server) {
+        try {
+            return java.nio.file.Files.readAllLines(server.dataDirectory().resolve("postmaster.pid"))
+                    .get(6)
+                    .trim()
+                    .split("\\s+")[1];
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static boolean segmentExists(String shmid) {
+        try {
+            // `ipcs -m -i id` exits 0 even for an unknown id: read the list instead.
+            Process ipcs =
+                    new ProcessBuilder("ipcs", "-m").redirectErrorStream(true).start();
+            String out = new String(ipcs.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            ipcs.waitFor();
+            return out.lines().map(l -> l.trim().split("\\s+")).anyMatch(f -> f.length > 1 && f[1].equals(shmid));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

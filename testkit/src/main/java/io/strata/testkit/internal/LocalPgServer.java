@@ -174,6 +174,43 @@ final class LocalPgServer extends JdbcPgServer {
         }
         frozen = List.of();
         reap();
+        releaseInterlockSegment();
+    }
+
+    /**
+     * Removes the System V shared memory segment a killed postmaster leaves behind. PostgreSQL
+     * keeps a small "interlock" segment (56 bytes) whose id it writes on line 7 of
+     * {@code postmaster.pid} and removes at any shutdown but a SIGKILL; every killed test server
+     * (a fault, or a topology's close) would otherwise leak one, and after some thousand the kernel's
+     * {@code SHMMNI} limit (4096) stops every PostgreSQL on the machine from starting ("could not
+     * create shared memory segment: No space left on device"). The whole process tree has exited,
+     * so nothing is attached to the segment any more.
+     */
+    private void releaseInterlockSegment() {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        try {
+            List<String> lines = Files.readAllLines(pidFile);
+            if (lines.size() < 7) {
+                return;
+            }
+            String[] keyAndId = lines.get(6).trim().split("\\s+");
+            if (keyAndId.length != 2 || !keyAndId[1].matches("\\d+")) {
+                return;
+            }
+            Process ipcrm = new ProcessBuilder("ipcrm", "-m", keyAndId[1])
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (!ipcrm.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                ipcrm.destroyForcibly();
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // a postmaster that never got far enough to write it, or removed it: nothing to release
+        } catch (IOException e) {
+            // ipcrm missing or unreadable pid file: the segment stays, as it did before
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
