@@ -1097,28 +1097,7 @@ public final class Planner implements RoutePlanner {
      * must stay on their shard), or null when it does not set it.
      */
     private static TimeRouting.Source timeSet(Update update, TableRule rule) throws Rejected {
-        TimeRouting.Source found = null;
-        for (UpdateSet set : update.getUpdateSets()) {
-            for (int i = 0; i < set.getColumns().size(); i++) {
-                Column c = set.getColumns().get(i);
-                if (!KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
-                    continue;
-                }
-                TimeRouting.Source value =
-                        set.getColumns().size() == set.getValues().size()
-                                ? TimeRouting.source(set.getValues().get(i))
-                                : null;
-                if (value == null || found != null) {
-                    throw new Rejected(
-                            "Strata: the UPDATE changes time column '" + rule.keyColumn() + "' of time-range table '"
-                                    + rule.table() + "' to a value Strata cannot check (" + set + "); moving a row"
-                                    + " between shards is not supported. Delete and re-insert it instead.",
-                            SqlStates.CHANGES_SHARD_KEY);
-                }
-                found = value;
-            }
-        }
-        return found;
+        return setValue(update, rule, TimeRouting::source, "time column", "time-range table");
     }
 
     /**
@@ -1126,19 +1105,34 @@ public final class Planner implements RoutePlanner {
      * against the rows' slot), or null when it does not set it.
      */
     private static KeySource setKey(Update update, TableRule rule) throws Rejected {
-        KeySource found = null;
+        return setValue(update, rule, KeyConditions::keySource, "shard key", "sharded table");
+    }
+
+    /**
+     * What an UPDATE sets {@code rule}'s key column to, read by {@code reader} (null: a value it
+     * cannot check), or null when the UPDATE does not set the column; refused when it is set twice or
+     * to a value the reader cannot check (a row would have to move between shards).
+     */
+    private static <T> T setValue(
+            Update update,
+            TableRule rule,
+            java.util.function.Function<Expression, T> reader,
+            String column,
+            String table)
+            throws Rejected {
+        T found = null;
         for (UpdateSet set : update.getUpdateSets()) {
             for (int i = 0; i < set.getColumns().size(); i++) {
                 Column c = set.getColumns().get(i);
                 if (!KeyConditions.normalizeIdentifier(c.getColumnName()).equals(rule.keyColumn())) {
                     continue;
                 }
-                KeySource value = set.getColumns().size() == set.getValues().size()
-                        ? KeyConditions.keySource(set.getValues().get(i))
+                T value = set.getColumns().size() == set.getValues().size()
+                        ? reader.apply(set.getValues().get(i))
                         : null;
                 if (value == null || found != null) {
                     throw new Rejected(
-                            "Strata: the UPDATE changes shard key '" + rule.keyColumn() + "' of sharded table '"
+                            "Strata: the UPDATE changes " + column + " '" + rule.keyColumn() + "' of " + table + " '"
                                     + rule.table() + "' to a value Strata cannot check (" + set + "); moving a row"
                                     + " between shards is not supported. Delete and re-insert it instead.",
                             SqlStates.CHANGES_SHARD_KEY);

@@ -177,17 +177,7 @@ public final class MetaStore {
 
     /** The current map (max epoch) read in its own transaction, or null when {@code shard_map} is empty. */
     public @Nullable MapEpoch read() throws SQLException {
-        try (Connection c = metadataShard.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                MapEpoch e = read(c, -1);
-                c.commit();
-                return e;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c, e);
-                throw e;
-            }
-        }
+        return inOwnTransaction(c -> read(c, -1));
     }
 
     /**
@@ -272,17 +262,7 @@ public final class MetaStore {
      * table is empty). Returns whether it was written.
      */
     public boolean compareAndSet(long expectedEpoch, MapEpoch next) throws SQLException {
-        try (Connection c = metadataShard.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                boolean written = compareAndSet(c, expectedEpoch, next);
-                c.commit();
-                return written;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c, e);
-                throw e;
-            }
-        }
+        return inOwnTransaction(c -> compareAndSet(c, expectedEpoch, next));
     }
 
     /**
@@ -363,17 +343,7 @@ public final class MetaStore {
      * own transaction.
      */
     public long touch(String memberId, long memberEpoch) throws SQLException {
-        try (Connection c = metadataShard.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                long current = touch(c, memberId, memberEpoch);
-                c.commit();
-                return current;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c, e);
-                throw e;
-            }
-        }
+        return inOwnTransaction(c -> touch(c, memberId, memberEpoch));
     }
 
     /** {@link #touch(String, long)} on the caller's connection and transaction. */
@@ -389,17 +359,7 @@ public final class MetaStore {
 
     /** {@link #touch(String, long)}, also reading whether a move is in progress; own transaction. */
     public Touch touchStatus(String memberId, long memberEpoch) throws SQLException {
-        try (Connection c = metadataShard.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Touch t = touchStatus(c, memberId, memberEpoch);
-                c.commit();
-                return t;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c, e);
-                throw e;
-            }
-        }
+        return inOwnTransaction(c -> touchStatus(c, memberId, memberEpoch));
     }
 
     /** {@link #touchStatus(String, long)} on the caller's connection and transaction. */
@@ -516,6 +476,27 @@ public final class MetaStore {
         return new SQLException(
                 "Strata: strata_meta.shard_map is corrupt (" + what + "); fix the row on the metadata shard",
                 SqlStates.MOVE_FAILED);
+    }
+
+    /** Work on a connection of the metadata shard, in a transaction of its own. */
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in its own transaction on the metadata shard: committed, or rolled back on failure. */
+    private <T> T inOwnTransaction(Work<T> work) throws SQLException {
+        try (Connection c = metadataShard.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c, e);
+                throw e;
+            }
+        }
     }
 
     private static void rollbackQuietly(Connection c, Throwable cause) {
