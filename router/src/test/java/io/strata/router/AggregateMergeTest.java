@@ -7,7 +7,6 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -55,9 +54,9 @@ class AggregateMergeTest {
         plain = java.sql.DriverManager.getConnection(topology.shard(0).primary().jdbcUrl("plain_agg"), "postgres", "");
         routed = router.getConnection();
         for (Connection c : List.of(plain, routed)) {
-            exec(c, SCHEMA);
-            exec(c, EMPTY);
-            exec(c, NUMBERS);
+            ResultRows.exec(c, SCHEMA);
+            ResultRows.exec(c, EMPTY);
+            ResultRows.exec(c, NUMBERS);
             Random rnd = new Random(42);
             try (PreparedStatement ps = c.prepareStatement("insert into a_num (id, x) values (?, ?)")) {
                 for (long id = 1; id <= 60; id++) {
@@ -67,7 +66,7 @@ class AggregateMergeTest {
                 }
                 ps.executeBatch();
             }
-            exec(c, "insert into a_num (id, x) values (1000, 'NaN')");
+            ResultRows.exec(c, "insert into a_num (id, x) values (1000, 'NaN')");
         }
         Random random = new Random(20261130);
         String[] words = {"a", "b", "b", "c", "d e", "\"q\"", "x,y", "", "NULL", "é", null};
@@ -120,19 +119,13 @@ class AggregateMergeTest {
         }
     }
 
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
     @AfterAll
     void close() throws SQLException {
         if (routed != null) {
             try {
-                exec(routed, "drop table if exists a_vals");
-                exec(routed, "drop table if exists a_empty");
-                exec(routed, "drop table if exists a_num");
+                ResultRows.exec(routed, "drop table if exists a_vals");
+                ResultRows.exec(routed, "drop table if exists a_empty");
+                ResultRows.exec(routed, "drop table if exists a_num");
             } finally {
                 routed.close();
                 plain.close();
@@ -364,7 +357,7 @@ class AggregateMergeTest {
         try (PreparedStatement ps = c.prepareStatement(b.sql())) {
             b.binder().bind(ps);
             try (ResultSet rs = ps.executeQuery()) {
-                return rows(rs).toString();
+                return ResultRows.labelledRows(rs).toString();
             }
         } catch (SQLException e) {
             return "ERROR " + e.getSQLState() + " " + e.getMessage();
@@ -419,28 +412,7 @@ class AggregateMergeTest {
     private static List<List<String>> rows(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(sql)) {
-            return rows(rs);
+            return ResultRows.labelledRows(rs);
         }
-    }
-
-    private static List<List<String>> rows(ResultSet rs) throws SQLException {
-        ResultSetMetaData md = rs.getMetaData();
-        int n = md.getColumnCount();
-        List<List<String>> out = new ArrayList<>();
-        List<String> labels = new ArrayList<>();
-        for (int k = 1; k <= n; k++) {
-            labels.add(md.getColumnLabel(k));
-        }
-        out.add(labels);
-        while (rs.next()) {
-            List<String> row = new ArrayList<>(n);
-            for (int k = 1; k <= n; k++) {
-                String s = rs.getString(k);
-                Object o = rs.getObject(k);
-                row.add(rs.wasNull() ? "<null>" : s + "::" + o.getClass().getSimpleName());
-            }
-            out.add(row);
-        }
-        return out;
     }
 }

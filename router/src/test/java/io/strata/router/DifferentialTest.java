@@ -7,7 +7,6 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
@@ -92,8 +91,8 @@ class DifferentialTest {
         plain = java.sql.DriverManager.getConnection(topology.shard(0).primary().jdbcUrl("plain"), "postgres", "");
         routed = router.getConnection();
         for (String ddl : SCHEMA) {
-            exec(plain, ddl);
-            exec(routed, ddl);
+            ResultRows.exec(plain, ddl);
+            ResultRows.exec(routed, ddl);
         }
         Random random = new Random(20261122);
         String countries = "insert into d_countries (code, name, region) values (?, ?, ?)";
@@ -271,12 +270,6 @@ class DifferentialTest {
         }
     }
 
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
     @AfterAll
     void close() throws SQLException {
         if (routed != null) {
@@ -292,7 +285,7 @@ class DifferentialTest {
                         "t_product",
                         "d_events",
                         "d_empty")) {
-                    exec(routed, "drop table if exists " + t);
+                    ResultRows.exec(routed, "drop table if exists " + t);
                 }
             } finally {
                 routed.close();
@@ -1104,7 +1097,7 @@ class DifferentialTest {
         if (q.params().isEmpty()) {
             try (Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery(q.sql())) {
-                return rows(rs, labels);
+                return ResultRows.rows(rs, labels);
             }
         }
         try (PreparedStatement ps = c.prepareStatement(q.sql())) {
@@ -1119,28 +1112,8 @@ class DifferentialTest {
                 }
             }
             try (ResultSet rs = ps.executeQuery()) {
-                return rows(rs, labels);
+                return ResultRows.rows(rs, labels);
             }
         }
-    }
-
-    private static List<List<String>> rows(ResultSet rs, List<String> labels) throws SQLException {
-        ResultSetMetaData md = rs.getMetaData();
-        int n = md.getColumnCount();
-        for (int c = 1; c <= n; c++) {
-            labels.add(md.getColumnLabel(c));
-        }
-        List<List<String>> out = new ArrayList<>();
-        while (rs.next()) {
-            List<String> row = new ArrayList<>(n);
-            for (int c = 1; c <= n; c++) {
-                String s = rs.getString(c);
-                // getObject's class too: an application casting it must get what PostgreSQL gives.
-                Object o = rs.getObject(c);
-                row.add(rs.wasNull() ? "<null>" : s + "::" + o.getClass().getSimpleName());
-            }
-            out.add(row);
-        }
-        return out;
     }
 }

@@ -7,10 +7,8 @@ import io.strata.testkit.PgTopology;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,14 +56,14 @@ class FuzzFoundDefectsTest {
         }
         plain = java.sql.DriverManager.getConnection(topology.shard(0).primary().jdbcUrl("fuzzreg"), "postgres", "");
         routed = router.getConnection();
-        exec(routed, "drop table if exists r_a");
-        exec(routed, "drop table if exists r_b");
+        ResultRows.exec(routed, "drop table if exists r_a");
+        ResultRows.exec(routed, "drop table if exists r_b");
         for (Connection c : List.of(plain, routed)) {
             for (String sql : SCHEMA) {
-                exec(c, sql);
+                ResultRows.exec(c, sql);
             }
             for (String sql : ROWS) {
-                exec(c, sql);
+                ResultRows.exec(c, sql);
             }
         }
         FourShards.awaitReplicas(topology);
@@ -75,8 +73,8 @@ class FuzzFoundDefectsTest {
     void close() throws SQLException {
         if (routed != null) {
             try {
-                exec(routed, "drop table if exists r_a");
-                exec(routed, "drop table if exists r_b");
+                ResultRows.exec(routed, "drop table if exists r_a");
+                ResultRows.exec(routed, "drop table if exists r_b");
             } finally {
                 routed.close();
                 plain.close();
@@ -170,33 +168,8 @@ class FuzzFoundDefectsTest {
                 ps.setObject(i + 1, params[i]);
             }
             try (ResultSet rs = ps.executeQuery()) {
-                ResultSetMetaData md = rs.getMetaData();
-                List<List<String>> out = new ArrayList<>();
-                List<String> labels = new ArrayList<>();
-                for (int i = 1; i <= md.getColumnCount(); i++) {
-                    labels.add(md.getColumnLabel(i));
-                }
-                out.add(labels);
-                while (rs.next()) {
-                    List<String> row = new ArrayList<>();
-                    for (int i = 1; i <= md.getColumnCount(); i++) {
-                        String s = rs.getString(i);
-                        Object o = rs.getObject(i);
-                        row.add(
-                                rs.wasNull()
-                                        ? "<null>"
-                                        : s + "::" + o.getClass().getSimpleName());
-                    }
-                    out.add(row);
-                }
-                return out;
+                return ResultRows.labelledRows(rs);
             }
-        }
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
         }
     }
 }

@@ -7,7 +7,6 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
@@ -74,11 +73,11 @@ class RandomQueryDifferentialTest {
         plain = java.sql.DriverManager.getConnection(topology.shard(0).primary().jdbcUrl("fuzz"), "postgres", "");
         routed = router.getConnection();
         for (String t : TABLES) {
-            exec(routed, "drop table if exists " + t);
+            ResultRows.exec(routed, "drop table if exists " + t);
         }
         for (String ddl : SCHEMA) {
-            exec(plain, ddl);
-            exec(routed, ddl);
+            ResultRows.exec(plain, ddl);
+            ResultRows.exec(routed, ddl);
         }
         Data data = new Data(new Random(20261130));
         for (Connection c : List.of(plain, routed)) {
@@ -183,18 +182,12 @@ class RandomQueryDifferentialTest {
         }
     }
 
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
     @AfterAll
     void close() throws SQLException {
         if (routed != null) {
             try {
                 for (String t : TABLES) {
-                    exec(routed, "drop table if exists " + t);
+                    ResultRows.exec(routed, "drop table if exists " + t);
                 }
             } finally {
                 routed.close();
@@ -272,7 +265,7 @@ class RandomQueryDifferentialTest {
             "update f_t set w = -w where k = 'k7'"
         };
         for (String sql : change) {
-            exec(plain, sql);
+            ResultRows.exec(plain, sql);
         }
         try {
             Tally t = run(CI_SEEDS[0], 300, routed);
@@ -280,7 +273,7 @@ class RandomQueryDifferentialTest {
             assertThat(t.wrong).isGreaterThan(10);
         } finally {
             for (String sql : restore) {
-                exec(plain, sql);
+                ResultRows.exec(plain, sql);
             }
         }
     }
@@ -447,7 +440,7 @@ class RandomQueryDifferentialTest {
         if (q.params().isEmpty()) {
             try (Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery(q.sql())) {
-                return rows(rs, labels);
+                return ResultRows.rows(rs, labels);
             }
         }
         try (PreparedStatement ps = c.prepareStatement(q.sql())) {
@@ -455,27 +448,8 @@ class RandomQueryDifferentialTest {
                 ps.setObject(i + 1, q.params().get(i));
             }
             try (ResultSet rs = ps.executeQuery()) {
-                return rows(rs, labels);
+                return ResultRows.rows(rs, labels);
             }
         }
-    }
-
-    private static List<List<String>> rows(ResultSet rs, List<String> labels) throws SQLException {
-        ResultSetMetaData md = rs.getMetaData();
-        int n = md.getColumnCount();
-        for (int c = 1; c <= n; c++) {
-            labels.add(md.getColumnLabel(c));
-        }
-        List<List<String>> out = new ArrayList<>();
-        while (rs.next()) {
-            List<String> row = new ArrayList<>(n);
-            for (int c = 1; c <= n; c++) {
-                String s = rs.getString(c);
-                Object o = rs.getObject(c);
-                row.add(rs.wasNull() ? "<null>" : s + "::" + o.getClass().getSimpleName());
-            }
-            out.add(row);
-        }
-        return out;
     }
 }
