@@ -34,14 +34,14 @@ public final class ConcurrentCrashChild {
             @Override
             public void prepared(String gid) {
                 if (committed.get() >= 40 && stopped.compareAndSet(0, 1)) {
-                    stop("PREPARED " + current.get(), stopped);
+                    stop("PREPARED " + current.get(), false);
                 }
             }
 
             @Override
             public void decided(String gid) {
                 if (committed.get() >= 40 && stopped.compareAndSet(1, 2)) {
-                    stop("DECIDED " + current.get(), stopped);
+                    stop("DECIDED " + current.get(), true);
                 }
             }
         });
@@ -84,9 +84,15 @@ public final class ConcurrentCrashChild {
         Thread.sleep(Long.MAX_VALUE);
     }
 
-    private static void stop(String line, AtomicInteger stopped) {
+    /**
+     * Prints {@code line} and parks the calling thread until the SIGKILL. Only the thread that
+     * stopped last prints {@code READY}, after its own line: the prepared-stopped thread checking
+     * the counter itself could see it already at 2 and print {@code READY} before the other
+     * thread's {@code DECIDED} line, and the parent would kill the JVM without knowing the pair.
+     */
+    private static void stop(String line, boolean last) {
         System.out.println(line);
-        if (stopped.get() == 2) {
+        if (last) {
             System.out.println("READY");
         }
         System.out.flush();
