@@ -27,19 +27,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class ConnectionStates {
 
     private static final int SLOTS = 32;
-    /**
-     * Array elements between two slots: 16 references span a 64-byte cache line (with compressed
-     * references; two lines without), so threads taking and giving states in their own slots do not
-     * write to one line (their compare-and-sets would otherwise bounce it between cores on every
-     * getConnection and close).
-     */
-    private static final int STRIDE = 16;
     /** The longest parameter array kept spare. */
     private static final int MAX_SPARE_LENGTH = 8;
 
     private static final Param[] NO_PARAMS = new Param[0];
 
-    private final AtomicReferenceArray<State> slots = new AtomicReferenceArray<>(SLOTS * STRIDE);
+    private final AtomicReferenceArray<State> slots = new AtomicReferenceArray<>(SLOTS);
     private final int shards;
 
     /** A pool of states for connections over {@code shards} shards. */
@@ -137,7 +130,7 @@ public final class ConnectionStates {
     State take() {
         int start = (int) Thread.currentThread().getId() & (SLOTS - 1);
         for (int i = 0; i < SLOTS; i++) {
-            int at = ((start + i) & (SLOTS - 1)) * STRIDE;
+            int at = (start + i) & (SLOTS - 1);
             State s = slots.get(at);
             if (s != null && slots.compareAndSet(at, s, null)) {
                 return s;
@@ -152,7 +145,7 @@ public final class ConnectionStates {
         }
         int start = (int) Thread.currentThread().getId() & (SLOTS - 1);
         for (int i = 0; i < SLOTS; i++) {
-            int at = ((start + i) & (SLOTS - 1)) * STRIDE;
+            int at = (start + i) & (SLOTS - 1);
             if (slots.get(at) == null && slots.compareAndSet(at, null, state)) {
                 return;
             }
