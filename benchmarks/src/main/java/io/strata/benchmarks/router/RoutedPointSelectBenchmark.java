@@ -40,8 +40,10 @@ import org.apache.shardingsphere.sharding.api.config.strategy.sharding.StandardS
  * A point select by shard key, end to end over loopback, three ways over the same HikariCP pools
  * (one per shard primary): straight to the owning shard's pool (the baseline: the caller already
  * knows the shard), through Strata's {@link ShardingDataSource}, and through ShardingSphere-JDBC
- * configured with the same placement (a CLASS_BASED algorithm computing Strata's hash). Rounds
- * rotate which path goes first so drift on the shared machine hits all three.
+ * configured with the same placement (a CLASS_BASED algorithm computing Strata's hash). Within a
+ * round each router takes turns with the baseline every 50 ms on the same threads
+ * ({@link ClosedLoop#interleaved}), a pair at a time, so drift in the shared machine's load hits
+ * both of a pair alike and the per-round ratio stays steady.
  *
  * <p>It also measures the bytes Strata and the baseline allocate per operation (issue 17: Strata
  * <= 1.25x the baseline), exactly: the JVM's allocation counter of the calling thread
@@ -53,8 +55,11 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
 
     private static final int SHARDS = 2;
     private static final int ROWS = 10_000;
-    private static final int ROUNDS = 9;
-    private static final long ROUND_NANOS = 1_200_000_000L;
+    private static final int ROUNDS = 11;
+    /** Each round interleaves the paths in slices this long, {@link #SLICES} per path. */
+    private static final long SLICE_NANOS = 50_000_000L;
+
+    private static final int SLICES = 24;
     private static final long WARMUP_NANOS = 3_000_000_000L;
     private static final String SQL = "select v from bench_users where id = ?";
     private static final String BASELINE = "HikariCP -> owning shard (baseline)";
@@ -63,6 +68,15 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
     private static final double THROUGHPUT_GOAL = 0.98;
 
     private static final double BYTES_GOAL = 1.25;
+    /**
+     * The figures this benchmark reported before its rounds interleaved the paths (each path ran
+     * 1.2 s on its own in turn), kept for comparison.
+     */
+    private static final String BEFORE = """
+            Before (2026-12-01 01:41 UTC, main cca9d09, each path 1.2 s on its own per round, load average 6.4 -> 4.6):
+            Strata 0.973x the baseline at 1 thread (IQR 0.861-1.027), 0.950x at 4 threads (IQR 0.774-1.028); added
+            client CPU +0.9 us at 1 thread, +4.8 us at 4 threads; 1,320 vs 1,096 bytes/op (1.20x).""";
+
     /** Operations per path before allocation is counted (C2 compiles well within this). */
     private static final int ALLOCATION_WARMUP_OPS = 30_000;
 
@@ -154,23 +168,37 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                         cpu.put(p, new ArrayList<>());
                     }
                     List<String> order = new ArrayList<>(paths.keySet());
+                    Map<String, List<Double>> added = new LinkedHashMap<>();
+                    paths.keySet().forEach(p -> added.put(p, new ArrayList<>()));
                     for (int r = 0; r < ROUNDS; r++) {
-                        Map<String, Result> round = new LinkedHashMap<>();
-                        for (int i = 0; i < order.size(); i++) {
-                            String p = order.get((i + r) % order.size());
-                            round.put(p, measure(paths.get(p), threads, ROUND_NANOS));
-                        }
-                        double base = round.get(order.get(0)).opsPerSecond();
-                        for (String p : order) {
-                            Result res = round.get(p);
+                        // Each other path takes turns with the baseline on the same threads every
+                        // SLICE_NANOS (AB BA ...), in a pair of its own, so that ShardingSphere's CPU
+                        // and garbage never spill into a slice of Strata's; which of the two goes
+                        // first alternates between rounds. The baseline's row is its pair with Strata.
+                        for (int i = 1; i < order.size(); i++) {
+                            String p = order.get(i);
+                            boolean baseFirst = r % 2 == 0;
+                            ClosedLoop.Operation baseOp = operation(paths.get(BASELINE));
+                            ClosedLoop.Operation o = operation(paths.get(p));
+                            List<Result> results = ClosedLoop.interleaved(
+                                    threads, baseFirst ? List.of(baseOp, o) : List.of(o, baseOp), SLICE_NANOS, SLICES);
+                            Result base = results.get(baseFirst ? 0 : 1);
+                            Result res = results.get(baseFirst ? 1 : 0);
+                            if (p.equals(STRATA)) {
+                                latency.get(BASELINE).add(base.latency());
+                                ops.get(BASELINE).add(base.opsPerSecond());
+                                ratio.get(BASELINE).add(1.0);
+                                cpu.get(BASELINE).add(base.cpuNanosPerOp() / 1000);
+                                added.get(BASELINE).add(0.0);
+                            }
                             latency.get(p).add(res.latency());
                             ops.get(p).add(res.opsPerSecond());
-                            ratio.get(p).add(res.opsPerSecond() / base);
+                            ratio.get(p).add(res.opsPerSecond() / base.opsPerSecond());
                             cpu.get(p).add(res.cpuNanosPerOp() / 1000);
+                            added.get(p).add((res.cpuNanosPerOp() - base.cpuNanosPerOp()) / 1000);
                         }
                     }
                     double baseP50 = latency.get(order.get(0)).getValueAtPercentile(50);
-                    double baseCpu = median(cpu.get(order.get(0)));
                     for (String p : order) {
                         List<Double> rs = new ArrayList<>(ratio.get(p));
                         Collections.sort(rs);
@@ -206,7 +234,7 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                                         h.getValueAtPercentile(99) * 1.0,
                                         h.getValueAtPercentile(50) / baseP50,
                                         median(cpu.get(p)),
-                                        median(cpu.get(p)) - baseCpu));
+                                        median(added.get(p))));
                     }
                     if (threads == 1) {
                         allocation = allocation(paths.get(BASELINE), paths.get(STRATA), goals);
@@ -228,10 +256,14 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                     share the same HikariCP pools (`threads` connections per shard): the baseline picks the
                     owning shard's pool from a precomputed table; Strata plans the SQL (cached) and hashes
                     the key; ShardingSphere-JDBC 5.5.2 (Standalone mode, one sharded table, CLASS_BASED
-                    algorithm computing Strata's CRC-32 slot, so identical placement). %d rounds of %.1f s,
-                    rotating which path goes first, after a %d s warm-up each. Throughput ratio = median of
-                    per-round ratios to the baseline, with its IQR; latency from HdrHistogram over all rounds;
-                    client CPU = the benchmark threads' CPU time per operation (median of rounds).
+                    algorithm computing Strata's CRC-32 slot, so identical placement). %d rounds after a %d s
+                    warm-up of each path; in a round Strata and then ShardingSphere-JDBC each take turns with the
+                    baseline on the same threads every %d ms (AB BA ..., %d turns each; which goes first
+                    alternates between rounds), so a change of the machine's load falls on both of a pair
+                    alike. Throughput ratio = median of per-round ratios to the baseline turns of the same
+                    pair, with its IQR; latency from HdrHistogram over all rounds (the baseline's: its turns
+                    with Strata); client CPU = the benchmark threads' CPU time per operation (median of
+                    rounds); added client CPU = median of per-round differences to the baseline of the pair.
 
                     | threads | path | ops/s (median round) | throughput ratio | ratio IQR | p50 (us) | p99 (us) | p50 ratio | client CPU per op (us) | added client CPU (us) |
                     |---|---|---|---|---|---|---|---|---|---|
@@ -258,14 +290,16 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                     not depend on the load.
                     %s
                     %s
+                    %s
                     Rerun: `mvn -B -q -pl benchmarks -am package -DskipTests exec:exec -Dbench=router-point-select` (with `-am`: without it the router comes from the local repository, not this tree)
                     """.formatted(
                             SQL,
                             SHARDS,
                             ROWS,
                             ROUNDS,
-                            ROUND_NANOS / 1e9,
                             WARMUP_NANOS / 1_000_000_000L,
+                            SLICE_NANOS / 1_000_000L,
+                            SLICES,
                             rows.toString().strip(),
                             ALLOCATION_WARMUP_OPS,
                             ROUNDS,
@@ -279,6 +313,7 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                             loadBefore,
                             os.getSystemLoadAverage(),
                             peerNote,
+                            BEFORE,
                             context.machineLine());
         }
     }
@@ -424,7 +459,12 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
     }
 
     private static Result measure(Path path, int threads, long nanos) throws Exception {
-        return ClosedLoop.run(threads, nanos, random -> {
+        return ClosedLoop.run(threads, nanos, operation(path));
+    }
+
+    /** One operation on {@code path}: the point select of a random key, its row read. */
+    private static ClosedLoop.Operation operation(Path path) {
+        return random -> {
             long key = 1 + random.nextInt(ROWS);
             try (Connection c = path.dataSourceFor(key).getConnection();
                     PreparedStatement ps = c.prepareStatement(SQL)) {
@@ -436,6 +476,6 @@ public final class RoutedPointSelectBenchmark implements Benchmark {
                     rs.getString(1);
                 }
             }
-        });
+        };
     }
 }
