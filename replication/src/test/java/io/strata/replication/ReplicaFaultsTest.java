@@ -296,19 +296,35 @@ class ReplicaFaultsTest {
                 shard.primary().execute("vacuum conflict_t");
                 // Wherever the retry runs, B replays the vacuum while it does.
                 await().atMost(Duration.ofSeconds(30)).until(() -> read.isDone() || replicaB.queryLong(running) == 1);
-                replicaB.execute("select pg_wal_replay_resume()");
+                resumeReplay(replicaB);
                 String[] result = read.get(60, TimeUnit.SECONDS);
                 assertThat(result[0]).isEqualTo("15");
                 assertThat(result[1])
                         .as("served by the primary")
                         .isEqualTo(shard.primary().name());
             } finally {
-                replicaB.execute("select pg_wal_replay_resume()");
+                resumeReplay(replicaB);
                 reader.shutdownNow();
             }
             assertThat(registry.get("strata.replication.retries").counter().count())
                     .isEqualTo(1.0);
         }
+    }
+
+    /**
+     * Resumes a replica's replay. The resuming statement can itself be canceled by the record it
+     * lets replay (its snapshot conflicts, and max_standby_streaming_delay is 0 here), so this
+     * retries until the replica says it is no longer paused.
+     */
+    private static void resumeReplay(PgServer replica) {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            try {
+                replica.execute("select pg_wal_replay_resume()");
+            } catch (IllegalStateException canceledByTheReplayItResumed) {
+                // asked again below
+            }
+            return replica.queryLong("select case when pg_is_wal_replay_paused() then 1 else 0 end") == 0;
+        });
     }
 
     static void quietly(Connection c) {
