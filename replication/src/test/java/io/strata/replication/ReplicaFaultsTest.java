@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -123,10 +124,12 @@ class ReplicaFaultsTest {
             AtomicInteger ok = new AtomicInteger();
             List<Throwable> failures = new ArrayList<>();
             Set<String> servedAfterRestart = ConcurrentHashMap.newKeySet();
+            Map<Integer, String> boundTo = new ConcurrentHashMap<>();
             AtomicBoolean restarted = new AtomicBoolean();
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<?>> load = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
+                int thread = t;
                 load.add(pool.submit(() -> {
                     // A long-lived connection keeps its replica bound, as an application's would.
                     Connection c = null;
@@ -138,6 +141,7 @@ class ReplicaFaultsTest {
                             assertThat(queryLong(c, "select count(*) from conflict_t where id <= 10"))
                                     .isEqualTo(10L);
                             ok.incrementAndGet();
+                            boundTo.put(thread, lastNode(c));
                             if (restarted.get()) {
                                 servedAfterRestart.add(lastNode(c));
                                 c.close();
@@ -157,6 +161,9 @@ class ReplicaFaultsTest {
             }
             try {
                 await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() > 200);
+                // Kill A while a connection is bound to it, so its next read must be retried (all
+                // four could be on B under load, and then no read would ever touch the dead node).
+                await().atMost(Duration.ofSeconds(20)).until(() -> boundTo.containsValue(replicaA.name()));
                 replicaA.kill();
                 int atKill = ok.get();
                 await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() > atKill + 500);
