@@ -197,9 +197,10 @@ public final class ScatterBenchmark implements Benchmark {
                     The ratio to one database factors as (floor / one database p50) x (Strata p50 / floor). The
                     first factor is what 4 servers sharing the client's %d cores cost whatever the client does:
                     each shard runs the same plan over a quarter of the rows, so the per-statement cost, not the
-                    rows, dominates, and 4 of them cost about 4 times one (a little more: 4 backends and the
-                    client's threads evict each other's caches). When it is above 1.5x the goal cannot be met on
-                    this machine by any client of these servers. The second factor is everything above the floor:
+                    rows, dominates, and 4 of them cost at least 4 times one; more in practice (compare the
+                    per-shard figure with the one database's server CPU): 4 busy backends and the client's threads
+                    share 2 cores' caches and add context switches. When the floor alone is above 1.5x, no client
+                    of these 4 servers can meet the goal on this machine. The second factor is everything above the floor:
                     the executor hand-off (waking threads, the "parallel / in sequence" client CPU difference),
                     scheduling 8 runnable threads (caller, 3 executor threads, 4 backends) on %d cores shared with
                     the other work on the machine (see the load average), and Strata's own work.
