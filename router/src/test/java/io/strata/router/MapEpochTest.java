@@ -276,6 +276,10 @@ class MapEpochTest {
         assertThat(a.mapEpoch()).isEqualTo(epoch);
         assertThat(a.shardMap().shardOf(key, KeyType.LONG)).isEqualTo(SPARE);
         try (Connection c = a.getConnection()) {
+            // Reads default to EVENTUAL, which may be served by a replica that has not replayed
+            // the copy or the upsert yet (seen under load): ask for read-your-writes, which
+            // covers both (the switch LSN and the connection's own write).
+            c.unwrap(ShardingConnection.class).setConsistency(Consistency.READ_YOUR_WRITES);
             assertThat(read(c, key)).isEqualTo("before");
             upsert(c, key, "after");
             assertThat(read(c, key)).isEqualTo("after");
