@@ -65,13 +65,19 @@ public final class FourShards implements BeforeAllCallback, ParameterResolver {
         }
     }
 
-    /** A replica set over a testkit shard, with small pools. */
+    /**
+     * A replica set over a testkit shard, with small pools. Reads default to READ_YOUR_WRITES:
+     * router tests compare answers with what they wrote a moment before, which EVENTUAL does not
+     * promise (a replica may lag under load, and did: MapEpochTest, TimeRangeTest); tests of
+     * EVENTUAL or bounded reads ask for them explicitly.
+     */
     public static ReplicaSetDataSource replicaSet(PgShard shard) {
         PgServer p = shard.primary();
         var b = ReplicaSetDataSource.builder()
                 .name(shard.name())
                 .primary(p.name(), p.jdbcUrl())
                 .username(p.user())
+                .consistency(io.strata.replication.Consistency.READ_YOUR_WRITES)
                 .primaryPool(c -> c.setMaximumPoolSize(5))
                 .replicaPool(c -> c.setMaximumPoolSize(3));
         for (PgServer r : shard.replicas()) {
