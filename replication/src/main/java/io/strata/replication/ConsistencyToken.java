@@ -32,6 +32,15 @@ public final class ConsistencyToken {
         this.lsns = lsns;
     }
 
+    /**
+     * The LSN recorded for a replica set when a write there was acknowledged but its commit LSN
+     * could not be read (the primary stopped answering right after the commit): no replica can be
+     * shown to hold the write, so a read-your-writes read of that set goes to the primary. Its
+     * string form is {@code 7FFFFFFF/FFFFFFFF}. A later capture on the same connection replaces it
+     * ({@link #resolved}).
+     */
+    public static final long UNKNOWN_LSN = Long.MAX_VALUE;
+
     /** The token that requires nothing. */
     public static ConsistencyToken empty() {
         return EMPTY;
@@ -67,6 +76,22 @@ public final class ConsistencyToken {
         TreeMap<String, Long> copy = new TreeMap<>(lsns);
         copy.put(replicaSet, lsn);
         return new ConsistencyToken(copy);
+    }
+
+    /**
+     * This token with {@code replicaSet} at least {@code lsn}, where {@code lsn} was read on the
+     * set's primary after every write this token covers there: an {@link #UNKNOWN_LSN} entry is
+     * replaced by it (the new capture covers the write whose LSN was unknown), any other entry is
+     * raised as by {@link #with}.
+     */
+    public ConsistencyToken resolved(String replicaSet, long lsn) {
+        Long current = lsns.get(replicaSet);
+        if (current == null || current != UNKNOWN_LSN) {
+            return with(replicaSet, lsn);
+        }
+        TreeMap<String, Long> copy = new TreeMap<>(lsns);
+        copy.remove(replicaSet);
+        return new ConsistencyToken(copy).with(replicaSet, lsn);
     }
 
     /** The per-set maximum of this token and {@code other}. */

@@ -365,7 +365,8 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         if (c.level() == Consistency.Level.READ_YOUR_WRITES) {
             required = requiredLsn();
         }
-        boolean rywWait = required >= 0;
+        // An unknown commit LSN: no replica can be shown to hold the write, do not wait on one.
+        boolean rywWait = required >= 0 && required != ConsistencyToken.UNKNOWN_LSN;
         required = Math.max(required, floorLsn);
         Node n = router.chooseReplica(c, required, exclude, sticky);
         if (n == null && rywWait && !set.config().readYourWritesWait().isZero()) {
@@ -475,7 +476,7 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(CAPTURE_SQL)) {
             rs.next();
-            token = token.with(set.name(), rs.getLong(1));
+            token = token.resolved(set.name(), rs.getLong(1));
             pendingCapture = null;
         } catch (SQLException e) {
             if (Faults.isConnectionFailure(e)) {
@@ -735,7 +736,16 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
             try {
                 capturePending();
             } catch (SQLException e) {
-                LOG.warn("replica set {}: could not read the commit LSN: {}", set.name(), e.toString());
+                // The write is acknowledged but where it lies is unknown: leaving the set out of
+                // the token would let a read-your-writes read take any replica (a stale read seen
+                // by the consistency checker when the primary froze right after an ack).
+                token = token.with(set.name(), ConsistencyToken.UNKNOWN_LSN);
+                pendingCapture = null;
+                LOG.warn(
+                        "replica set {}: could not read the commit LSN ({}); read-your-writes reads of this set"
+                                + " with this token go to the primary",
+                        set.name(),
+                        e.toString());
             }
         }
         return token;
