@@ -186,9 +186,9 @@ class TransactionsTest {
     }
 
     @Test
-    void aCoordinatorKilledAfterPrepareLeavesNothingAfterRecovery() throws Exception {
-        Path yaml = crash("prepared", "PREPARED");
-        assertThat(FourShards.preparedTransactions(topology)).isEqualTo(2);
+    void aCoordinatorKilledAfterOnlyOneShardPreparedLeavesNothingAfterRecovery() throws Exception {
+        Path yaml = crash("partial", "PARTIAL");
+        assertThat(FourShards.preparedTransactions(topology)).isEqualTo(1);
         try (ShardingDataSource restarted = ShardingDataSource.fromYaml(yaml)) {
             assertThat(restarted.shards()).hasSize(4);
         }
@@ -197,10 +197,24 @@ class TransactionsTest {
     }
 
     @Test
-    void aCoordinatorKilledAfterTheDecisionCommitsBothAfterRecovery() throws Exception {
+    void aCoordinatorKilledAfterEveryShardPreparedCommitsBothAfterRecovery() throws Exception {
+        // Every participant prepared is the commit point: no coordinator-side decision is needed.
         Path yaml = crash("decided", "DECIDED");
         assertThat(FourShards.preparedTransactions(topology)).isEqualTo(2);
         assertThat(rows(keyA) + rows(keyB)).isZero();
+        try (ShardingDataSource restarted = ShardingDataSource.fromYaml(yaml)) {
+            assertThat(restarted.shards()).hasSize(4);
+        }
+        assertThat(rows(keyA)).isEqualTo(1);
+        assertThat(rows(keyB)).isEqualTo(1);
+        assertThat(FourShards.preparedTransactions(topology)).isZero();
+    }
+
+    @Test
+    void aCoordinatorKilledAfterOneShardCommittedCommitsTheOtherAfterRecovery() throws Exception {
+        Path yaml = crash("committed-one", "COMMITTED-ONE");
+        assertThat(FourShards.preparedTransactions(topology)).isEqualTo(1);
+        assertThat(rows(keyA) + rows(keyB)).isEqualTo(1);
         try (ShardingDataSource restarted = ShardingDataSource.fromYaml(yaml)) {
             assertThat(restarted.shards()).hasSize(4);
         }

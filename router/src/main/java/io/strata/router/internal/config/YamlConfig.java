@@ -505,7 +505,8 @@ public final class YamlConfig {
                 }
                 String log = string(tx.get("log"), "transactions.log", false);
                 if (log != null) {
-                    builder.coordinatorLog(Path.of(log));
+                    @SuppressWarnings("deprecation") // kept to resolve old-format gids only
+                    ShardingDataSource.Builder unused = builder.coordinatorLog(Path.of(log));
                 }
             }
         }

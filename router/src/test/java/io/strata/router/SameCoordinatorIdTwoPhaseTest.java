@@ -1,0 +1,154 @@
+package io.strata.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.strata.testkit.PgShard;
+import io.strata.testkit.PgTopology;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Regression: two data sources with the SAME coordinator id on one machine (the default id is the
+ * host name, so two JVMs on one host share it, and with it the default coordinator-log file). With
+ * the decision in a local log, the restarting one's recovery rolled back the other's in-flight
+ * prepared transactions, and the other then reported success after its COMMIT PREPARED failed: an
+ * acknowledged commit lost. With the decision in the shards (markers), a restart may abort
+ * in-flight transactions (their commit throws) but never loses one that was acknowledged.
+ */
+@ExtendWith(FourShards.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SameCoordinatorIdTwoPhaseTest {
+
+    private PgTopology topology;
+    private Path sharedLog;
+
+    @BeforeAll
+    void setUp(PgTopology topology) throws Exception {
+        this.topology = topology;
+        FourShards.onEveryPrimary(topology, "create table sci_pairs (id bigint primary key, pair bigint not null)");
+        sharedLog = Files.createTempDirectory("strata-2pc-shared").resolve("coordinator.log");
+    }
+
+    @AfterAll
+    void tearDown() throws SQLException {
+        FourShards.onEveryPrimary(topology, "drop table sci_pairs");
+    }
+
+    private ShardingDataSource open() {
+        ShardingDataSource.Builder b = ShardingDataSource.builder()
+                .coordinatorId("same-host")
+                .coordinatorLog(sharedLog) // what two JVMs on one host share by default
+                .closeShards(true)
+                .table(TableRule.sharded("sci_pairs", "id", KeyType.LONG));
+        for (PgShard s : topology.shards()) {
+            b.shard(FourShards.replicaSet(s));
+        }
+        return b.build();
+    }
+
+    @Test
+    void aRestartOfAnotherDataSourceWithTheSameCoordinatorIdLosesNoAcknowledgedCommit() throws Exception {
+        Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicLong failed = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong next = new AtomicLong();
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (ShardingDataSource committer = open()) {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                workers.add(pool.submit(() -> {
+                    while (!stop.get()) {
+                        long pair = next.getAndIncrement();
+                        try (Connection c = committer.getConnection()) {
+                            c.setAutoCommit(false);
+                            insertPair(committer, c, pair);
+                            c.commit();
+                            acknowledged.add(pair);
+                        } catch (SQLException e) {
+                            failed.incrementAndGet(); // aborted by the other's recovery: allowed
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (int restart = 0; restart < 12; restart++) {
+                int before = acknowledged.size();
+                await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= before + 5);
+                try (ShardingDataSource restarting = open()) {
+                    assertThat(restarting.shards()).hasSize(4); // its recovery ran while building
+                }
+            }
+            stop.set(true);
+            for (Future<?> f : workers) {
+                f.get();
+            }
+        } finally {
+            stop.set(true);
+            pool.shutdownNow();
+        }
+        try (ShardingDataSource last = open()) {
+            last.recover();
+        }
+        assertThat(FourShards.preparedTransactions(topology)).isZero();
+        Map<Long, Long> pairs = pairs();
+        assertThat(pairs.values()).as("every pair on both shards or on none").containsOnly(2L);
+        assertThat(pairs.keySet())
+                .as(
+                        "every acknowledged commit is there (%d acknowledged, %d failed)",
+                        acknowledged.size(), failed.get())
+                .containsAll(acknowledged);
+    }
+
+    private static void insertPair(ShardingDataSource ds, Connection c, long pair) throws SQLException {
+        long a = pair * 2;
+        long b = pair * 2 + 1;
+        while (ds.shardMap().shardIndexOf(b, KeyType.LONG) == ds.shardMap().shardIndexOf(a, KeyType.LONG)) {
+            b += 1_000_000_000L;
+        }
+        try (PreparedStatement ps = c.prepareStatement("insert into sci_pairs (id, pair) values (?, ?), (?, ?)")) {
+            ps.setLong(1, a);
+            ps.setLong(2, pair);
+            ps.setLong(3, b);
+            ps.setLong(4, pair);
+            ps.executeUpdate();
+        }
+    }
+
+    private Map<Long, Long> pairs() throws SQLException {
+        Map<Long, Long> out = new HashMap<>();
+        for (PgShard s : topology.shards()) {
+            try (Connection c = s.primary().connect();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("select pair, count(*) from sci_pairs group by pair")) {
+                while (rs.next()) {
+                    out.merge(rs.getLong(1), rs.getLong(2), Long::sum);
+                }
+            }
+        }
+        return out;
+    }
+}
