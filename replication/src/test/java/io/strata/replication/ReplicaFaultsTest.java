@@ -262,6 +262,71 @@ class ReplicaFaultsTest {
         }
     }
 
+    /**
+     * Regression (CI, under load): the retry after a recovery conflict went to replica B, which
+     * had not replayed the vacuum yet, and B canceled it the same way when it did. The retry now
+     * goes only to a node known to have replayed as far as A had when it canceled: here B's
+     * replay is held back, so it goes to the primary.
+     */
+    @Test
+    @Order(5)
+    void aRetryAfterARecoveryConflictAvoidsAReplicaThatHasNotReplayedTheConflictingRecord() throws Exception {
+        awaitReplicasCaughtUp(shard);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ReplicaSetDataSource ds = TestReplicaSets.build(
+                shard,
+                b -> b.readStrategy(preferring(replicaA.name()))
+                        .consistency(Consistency.EVENTUAL)
+                        .meterRegistry(registry))) {
+            ReadRoutingTest.awaitInRotation(ds);
+            ExecutorService reader = Executors.newSingleThreadExecutor();
+            replicaB.execute("select pg_wal_replay_pause()");
+            try {
+                Future<String[]> read = reader.submit(() -> {
+                    try (Connection c = ds.getConnection()) {
+                        Long sum =
+                                queryLong(c, "select sum(v) * 0 + count(pg_sleep(0.2)) from conflict_t where id <= 15");
+                        return new String[] {String.valueOf(sum), lastNode(c)};
+                    }
+                });
+                String running = "select count(*) from pg_stat_activity where query like '%count(pg_sleep(0.2))%'"
+                        + " and state = 'active' and pid <> pg_backend_pid()";
+                await().atMost(Duration.ofSeconds(10)).until(() -> replicaA.queryLong(running) == 1);
+                shard.primary().execute("update conflict_t set v = v + 1");
+                shard.primary().execute("vacuum conflict_t");
+                // Wherever the retry runs, B replays the vacuum while it does.
+                await().atMost(Duration.ofSeconds(30)).until(() -> read.isDone() || replicaB.queryLong(running) == 1);
+                resumeReplay(replicaB);
+                String[] result = read.get(60, TimeUnit.SECONDS);
+                assertThat(result[0]).isEqualTo("15");
+                assertThat(result[1])
+                        .as("served by the primary")
+                        .isEqualTo(shard.primary().name());
+            } finally {
+                resumeReplay(replicaB);
+                reader.shutdownNow();
+            }
+            assertThat(registry.get("strata.replication.retries").counter().count())
+                    .isEqualTo(1.0);
+        }
+    }
+
+    /**
+     * Resumes a replica's replay. The resuming statement can itself be canceled by the record it
+     * lets replay (its snapshot conflicts, and max_standby_streaming_delay is 0 here), so this
+     * retries until the replica says it is no longer paused.
+     */
+    private static void resumeReplay(PgServer replica) {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            try {
+                replica.execute("select pg_wal_replay_resume()");
+            } catch (IllegalStateException canceledByTheReplayItResumed) {
+                // asked again below
+            }
+            return replica.queryLong("select case when pg_is_wal_replay_paused() then 1 else 0 end") == 0;
+        });
+    }
+
     static void quietly(Connection c) {
         try {
             c.close();

@@ -258,6 +258,9 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
             if (connectionFailure) {
                 n.invalidate();
             }
+            // A recovery conflict is the replay of a record the read's snapshot still needed; a
+            // node that has not replayed that record yet would cancel the retry the same way.
+            long floor = conflict && b != null ? replayedBy(b) : -1;
             if (b != null) {
                 drop(b, true);
             } else {
@@ -268,7 +271,7 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
             }
             Node other;
             try {
-                other = pickRead(c, n);
+                other = pickRead(c, n, floor);
             } catch (SQLException fallbackError) {
                 fallbackError.addSuppressed(e);
                 throw fallbackError;
@@ -347,6 +350,14 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
 
     /** The node for a read at {@code c}, never {@code exclude} unless it is the primary. */
     private Node pickRead(Consistency c, @Nullable Node exclude) throws SQLException {
+        return pickRead(c, exclude, -1);
+    }
+
+    /**
+     * The node for a read at {@code c}, not {@code exclude}; a replica must also have replayed
+     * {@code floorLsn} (-1: no floor), else the read falls back to the primary.
+     */
+    private Node pickRead(Consistency c, @Nullable Node exclude, long floorLsn) throws SQLException {
         if (pinnedToPrimary || router.primaryOnly(c)) {
             return set.primary();
         }
@@ -354,8 +365,10 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         if (c.level() == Consistency.Level.READ_YOUR_WRITES) {
             required = requiredLsn();
         }
+        boolean rywWait = required >= 0;
+        required = Math.max(required, floorLsn);
         Node n = router.chooseReplica(c, required, exclude, sticky);
-        if (n == null && required >= 0 && !set.config().readYourWritesWait().isZero()) {
+        if (n == null && rywWait && !set.config().readYourWritesWait().isZero()) {
             n = waitForReplay(c, required, exclude);
         }
         if (n == null) {
@@ -423,6 +436,20 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
                 drop(b, Faults.isConnectionFailure(e));
             }
             return null;
+        }
+    }
+
+    /**
+     * What {@code b}'s replica has replayed, asked on its own connection after a recovery
+     * conflict canceled a read there; {@link Long#MAX_VALUE} (no replica qualifies: the retry goes
+     * to the primary) when it cannot tell.
+     */
+    private static long replayedBy(Bound b) {
+        try (Statement st = b.connection.createStatement();
+                ResultSet rs = st.executeQuery(REPLAY_SQL)) {
+            return rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
+        } catch (SQLException e) {
+            return Long.MAX_VALUE;
         }
     }
 
