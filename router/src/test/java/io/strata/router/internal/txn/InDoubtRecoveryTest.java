@@ -58,6 +58,21 @@ class InDoubtRecoveryTest {
 
     @BeforeEach
     void clean() throws SQLException {
+        // a failed test may leave its prepared gids, which would hold idr_rows' locks
+        for (PgShard s : topology.shards()) {
+            try (Connection c = s.primary().connect();
+                    Statement st = c.createStatement();
+                    java.sql.ResultSet rs = st.executeQuery(
+                            "select gid from pg_prepared_xacts where gid like 'strata\\_idrtest\\_%'")) {
+                List<String> gids = new ArrayList<>();
+                while (rs.next()) {
+                    gids.add(rs.getString(1));
+                }
+                for (String gid : gids) {
+                    st.execute("ROLLBACK PREPARED '" + gid + "'");
+                }
+            }
+        }
         FourShards.onEveryPrimary(topology, "truncate idr_rows");
     }
 
@@ -208,5 +223,43 @@ class InDoubtRecoveryTest {
         assertThat(rows(0, 1)).isZero();
         assertThat(rows(1, 2)).isEqualTo(1);
         assertThat(complete()).as("the checker fails on the weakened recovery").isFalse();
+    }
+
+    @Test
+    void theSweepKeepsTheMarkerOfAGidStillPreparedSomewhereAndDeletesOldLeftovers() throws Exception {
+        String leftover = gid(); // an aborted marker recovery wrote; prepared nowhere
+        String halfCommitted = gid(); // committed on shard 0, still prepared on shard 1
+        topology.shard(2)
+                .primary()
+                .execute("insert into strata_meta.tx_markers (gid, aborted) values ('" + leftover + "', true)");
+        Connection a = participant(0, 1, halfCommitted);
+        run(a, "PREPARE TRANSACTION '" + halfCommitted + "'");
+        a.setAutoCommit(true);
+        run(a, "COMMIT PREPARED '" + halfCommitted + "'");
+        a.close();
+        Connection b = participant(1, 2, halfCommitted);
+        run(b, "PREPARE TRANSACTION '" + halfCommitted + "'");
+        b.close();
+        InDoubtRecovery.Run seen = recovery().run(false, Duration.ofDays(1)); // reads, resolves nothing
+        assertThat(seen.resolved()).isZero();
+        assertThat(seen.prepared()).contains(halfCommitted);
+        new TxMarkers(names(), List.copyOf(sources)).sweep(seen.prepared(), Duration.ZERO);
+        assertThat(markers(2, leftover)).as("old leftover swept").isZero();
+        assertThat(markers(0, halfCommitted))
+                .as("the committed marker recovery needs is kept while the gid is prepared elsewhere")
+                .isEqualTo(1);
+        // Recovery then commits shard 1 from that marker (step 1), and the sweep may take it.
+        assertThat(recovery().run(false, Duration.ZERO).resolved()).isEqualTo(1);
+        assertThat(rows(1, 2)).isEqualTo(1);
+        assertThat(complete()).isTrue();
+        new TxMarkers(names(), List.copyOf(sources))
+                .sweep(recovery().run(false, Duration.ZERO).prepared(), Duration.ZERO);
+        assertThat(markers(0, halfCommitted)).isZero();
+    }
+
+    private long markers(int shard, String gid) {
+        return topology.shard(shard)
+                .primary()
+                .queryLong("select count(*) from strata_meta.tx_markers where gid = '" + gid + "'");
     }
 }
