@@ -64,7 +64,24 @@ class SameCoordinatorIdTwoPhaseTest {
                 .closeShards(true)
                 .table(TableRule.sharded("sci_pairs", "id", KeyType.LONG));
         for (PgShard s : topology.shards()) {
-            b.shard(FourShards.replicaSet(s));
+            // generous connection timeout: each restart opens new pools on a loaded 2-core machine
+            io.strata.testkit.PgServer p = s.primary();
+            var rs = io.strata.replication.ReplicaSetDataSource.builder()
+                    .name(s.name())
+                    .primary(p.name(), p.jdbcUrl())
+                    .username(p.user())
+                    .primaryPool(c -> {
+                        c.setMaximumPoolSize(5);
+                        c.setConnectionTimeout(30_000);
+                    })
+                    .replicaPool(c -> {
+                        c.setMaximumPoolSize(3);
+                        c.setConnectionTimeout(30_000);
+                    });
+            for (io.strata.testkit.PgServer r : s.replicas()) {
+                rs.replica(r.name(), r.jdbcUrl());
+            }
+            b.shard(rs.build());
         }
         return b.build();
     }
@@ -121,6 +138,64 @@ class SameCoordinatorIdTwoPhaseTest {
                         "every acknowledged commit is there (%d acknowledged, %d failed)",
                         acknowledged.size(), failed.get())
                 .containsAll(acknowledged);
+    }
+
+    @Test
+    void aRestartWhileACommitWithTheSameIdIsHalfPreparedAbortsThatCommitAndItSaysSo() throws Exception {
+        // Deterministic form of the race above: one shard prepared, the other not yet sent.
+        long pair = 1_000_000;
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (ShardingDataSource committer = open()) {
+            java.util.concurrent.CountDownLatch prepared = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicInteger sends = new java.util.concurrent.atomic.AtomicInteger();
+            committer
+                    .unwrap(io.strata.router.internal.txn.TwoPhaseCommit.class)
+                    .listener(new io.strata.router.internal.txn.TwoPhaseCommit.Listener() {
+                        @Override
+                        public void beforePrepare(String gid, int shard) {
+                            if (sends.incrementAndGet() == 2) {
+                                held.countDown();
+                                try {
+                                    release.await();
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            }
+                        }
+
+                        @Override
+                        public void prepared(String gid, int shard) {
+                            prepared.countDown();
+                        }
+                    });
+            Future<?> commit = pool.submit(() -> {
+                try (Connection c = committer.getConnection()) {
+                    c.setAutoCommit(false);
+                    insertPair(committer, c, pair);
+                    c.commit();
+                }
+                return null;
+            });
+            assertThat(held.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(prepared.await(60, java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue();
+            try (ShardingDataSource restarting = open()) { // recovery: G prepared on 1 of 2 -> block, roll back
+                assertThat(FourShards.preparedTransactions(topology)).isZero();
+            }
+            release.countDown(); // the second participant now tries to insert its marker and prepare
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(commit::get))
+                    .as("the commit is not acknowledged")
+                    .hasCauseInstanceOf(SQLException.class)
+                    .cause()
+                    .hasFieldOrPropertyWithValue("SQLState", "40001")
+                    .hasMessageContaining("nothing was committed");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(pairs()).doesNotContainKey(pair);
+        assertThat(FourShards.preparedTransactions(topology)).isZero();
     }
 
     private static void insertPair(ShardingDataSource ds, Connection c, long pair) throws SQLException {

@@ -212,17 +212,32 @@ public final class TwoPhaseCommit implements AutoCloseable {
         Listener l = listener;
         l.committing(gid);
         boolean[] prepared = new boolean[n];
+        // refused[i]: participant i never prepared and never will (not sent, or the server
+        // answered its marker insert / PREPARE with an error, which aborts its transaction)
+        boolean[] refused = new boolean[n];
+        java.util.Arrays.fill(refused, true);
         try {
             calls.runAll(n, i -> {
                 l.beforePrepare(gid, shards[i]);
+                refused[i] = false;
                 try (Statement st = connections.get(i).createStatement()) {
                     st.execute(prepare);
+                } catch (SQLException e) {
+                    refused[i] = answeredByServer(e);
+                    throw e;
                 }
                 prepared[i] = true;
                 l.prepared(gid, shards[i]);
             });
         } catch (SQLException e) {
-            boolean unknown = abort(connections, prepared, gid);
+            boolean rollbackFailed = abort(connections, prepared, gid);
+            boolean neverCommits = false;
+            for (boolean r : refused) {
+                neverCommits |= r;
+            }
+            // A failed ROLLBACK PREPARED matters only when every participant may have prepared
+            // (an ambiguous I/O failure): then recovery may have committed it.
+            boolean unknown = rollbackFailed && !neverCommits;
             metrics.twoPhase("aborted");
             if (unknown) {
                 throw new SQLException(
@@ -263,7 +278,13 @@ public final class TwoPhaseCommit implements AutoCloseable {
         metrics.twoPhase("committed");
     }
 
-    /** Rolls every shard back; true when a prepared shard could not be rolled back (outcome unknown). */
+    /** Whether the server answered with an error (so that participant's transaction is aborted), not an I/O failure. */
+    private static boolean answeredByServer(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && !state.startsWith("08") && !state.startsWith("57P");
+    }
+
+    /** Rolls every shard back; true when a prepared shard could not be rolled back. */
     private static boolean abort(List<Connection> all, boolean[] prepared, String gid) {
         boolean unknown = false;
         for (int i = 0; i < all.size(); i++) {
