@@ -13,7 +13,6 @@ import io.strata.router.internal.execute.Tracing;
 import io.strata.router.internal.plan.Planner;
 import io.strata.router.internal.plan.RoutingRules;
 import io.strata.router.internal.reshard.MapLease;
-import io.strata.router.internal.txn.CoordinatorLog;
 import io.strata.router.internal.txn.TwoPhaseCommit;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -59,7 +58,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     private final Router router;
     private final ShardMap shardMap;
     private final List<DataSource> owned;
-    private final @Nullable CoordinatorLog log;
+    private final @Nullable TwoPhaseCommit twoPhase;
     private volatile boolean closed;
     private @Nullable IdGenerator ids;
     private final Retention retention;
@@ -68,12 +67,12 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             Router router,
             ShardMap shardMap,
             List<DataSource> owned,
-            @Nullable CoordinatorLog log,
+            @Nullable TwoPhaseCommit twoPhase,
             Retention retention) {
         this.router = router;
         this.shardMap = shardMap;
         this.owned = owned;
-        this.log = log;
+        this.twoPhase = twoPhase;
         this.retention = retention;
     }
 
@@ -345,14 +344,15 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
     }
 
     /**
-     * Resolves this coordinator's in-doubt two-phase transactions on every shard (done at start
-     * too). Returns how many were resolved.
+     * Resolves in-doubt two-phase transactions on every shard now: this coordinator's, whatever
+     * their age, and any coordinator's prepared at least {@link Builder#twoPhaseRecovery} ago (done
+     * at start, and periodically in the background). Returns how many were resolved.
      */
     public int recover() throws SQLException {
         if (router.twoPhase() == null) {
             return 0;
         }
-        return router.twoPhase().recover(router.shardNames(), shards(router));
+        return router.twoPhase().recover();
     }
 
     private static List<DataSource> shards(Router router) {
@@ -370,6 +370,9 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             router.mapLease.close();
         }
         retention.close();
+        if (twoPhase != null) {
+            twoPhase.close(); // before the shards close: it deletes the queued markers
+        }
         router.calls.close();
         synchronized (this) {
             if (ids != null) {
@@ -383,13 +386,6 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                 } catch (Exception e) {
                     // keep closing the others
                 }
-            }
-        }
-        if (log != null) {
-            try {
-                log.close();
-            } catch (Exception e) {
-                // nothing to do
             }
         }
     }
@@ -447,6 +443,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         private TransactionPolicy transactionPolicy = TransactionPolicy.TWO_PHASE;
         private @Nullable String coordinatorId;
         private @Nullable Path coordinatorLog;
+        private Duration twoPhaseRecovery = TwoPhaseCommit.Settings.defaults().recoveryAge();
         private long planCacheSize = 10_000;
         private @Nullable MeterRegistry meterRegistry;
         private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
@@ -757,9 +754,12 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         }
 
         /**
-         * This JVM's coordinator id ({@code [A-Za-z0-9-]{1,64}}), part of every global transaction
-         * id. Must differ between JVMs sharing shards: recovery resolves only its own ids.
-         * Default: the host name.
+         * This coordinator's id ({@code [A-Za-z0-9-]{1,64}}), part of every global transaction id
+         * (default: the host name). Distinct ids per JVM make logs and {@code pg_prepared_xacts}
+         * easier to read, but correctness does not depend on it: the commit decision lives in the
+         * shards, and JVMs sharing an id (two on one host) cannot undo each other's commits. At
+         * start, recovery resolves this id's in-doubt transactions whatever their age, so a JVM
+         * sharing the id may see some of its in-flight commits aborted (SQLState 40001).
          */
         public Builder coordinatorId(String id) {
             if (id == null || !id.matches("[A-Za-z0-9-]{1,64}")) {
@@ -769,9 +769,32 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             return this;
         }
 
-        /** The coordinator log file (default {@code ~/.strata/coordinator-<id>.log}); must be durable. */
+        /**
+         * The coordinator log of a previous Strata version (default
+         * {@code ~/.strata/coordinator-<id>.log}). New commits never write it; it is read, when it
+         * exists, only to resolve in-doubt transactions left in the old gid format.
+         *
+         * @deprecated the commit decision now lives in the shards ({@code strata_meta.tx_markers});
+         *     keep the option only while old-format prepared transactions may remain
+         */
+        @Deprecated
         public Builder coordinatorLog(Path file) {
             this.coordinatorLog = Objects.requireNonNull(file, "coordinatorLog cannot be null");
+            return this;
+        }
+
+        /**
+         * How old a prepared transaction of another coordinator must be before background recovery
+         * resolves it, and how often that recovery runs (default 30 s). It must exceed the longest
+         * time a live coordinator takes between its first PREPARE and its COMMIT PREPARED, or live
+         * transactions may be aborted (never half-committed).
+         */
+        public Builder twoPhaseRecovery(Duration age) {
+            Objects.requireNonNull(age, "twoPhaseRecovery cannot be null");
+            if (age.toMillis() < 1) {
+                throw new IllegalArgumentException("twoPhaseRecovery must be positive but was " + age);
+            }
+            this.twoPhaseRecovery = age;
             return this;
         }
 
@@ -809,8 +832,9 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         }
 
         /**
-         * Builds and starts: checks every shard and, under two-phase commit, resolves in-doubt
-         * transactions from the coordinator log.
+         * Builds and starts: checks every shard and, under two-phase commit, creates
+         * {@code strata_meta.tx_markers} on every shard where it is missing and resolves in-doubt
+         * transactions from what the shards hold.
          *
          * @throws IllegalStateException when the configuration is inconsistent or a shard cannot
          *     take part (for example {@code max_prepared_transactions = 0} under two-phase commit)
@@ -951,16 +975,20 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                     executorThreads, maxShardsPerStatement == 0 ? names.size() : maxShardsPerStatement, registry);
             ShardPermits permits = new ShardPermits(names, perShard, connectionWait, registry);
             TwoPhaseCommit twoPhase = null;
-            CoordinatorLog log = null;
             if (transactionPolicy == TransactionPolicy.TWO_PHASE) {
                 checkPreparedTransactions(names, sources);
                 String id = coordinatorId != null ? coordinatorId : defaultCoordinatorId();
-                Path file = coordinatorLog != null
+                Path legacyLog = coordinatorLog != null
                         ? coordinatorLog
                         : Path.of(System.getProperty("user.home"), ".strata", "coordinator-" + id + ".log");
-                log = new CoordinatorLog(file);
-                twoPhase = new TwoPhaseCommit(id, log, metrics, calls);
-                metrics.coordinatorLog(log);
+                twoPhase = new TwoPhaseCommit(
+                        id,
+                        List.copyOf(names),
+                        List.copyOf(sources),
+                        legacyLog,
+                        metrics,
+                        calls,
+                        TwoPhaseCommit.Settings.defaults().withRecoveryAge(twoPhaseRecovery));
             }
             String reported = url != null ? url : Driver.PREFIX + "builder:" + String.join(",", names);
             Router router = new Router(
@@ -981,10 +1009,13 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             Retention retention =
                     new Retention(names, sources, tables.values(), clock, retentionBatch, retentionEvery, registry);
             ShardingDataSource ds =
-                    new ShardingDataSource(router, map, closeShards ? sources : List.of(), log, retention);
+                    new ShardingDataSource(router, map, closeShards ? sources : List.of(), twoPhase, retention);
             if (twoPhase != null) {
                 try {
-                    twoPhase.recover(names, sources);
+                    twoPhase.start(); // creates strata_meta.tx_markers, recovers, starts the background work
+                } catch (IllegalStateException e) {
+                    ds.close();
+                    throw e;
                 } catch (SQLException e) {
                     ds.close();
                     throw new IllegalStateException(

@@ -4,15 +4,20 @@ import io.strata.router.internal.txn.TwoPhaseCommit;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Run in a child JVM by {@link ConcurrentTwoPhaseTest}: {@code threads} threads each commit
  * transactions that insert one row on each of two shards (rows {@code pair*2} and
  * {@code pair*2+1} sharing the {@code pair} column), printing {@code COMMITTED <pair>} after each
- * commit returns. Once enough have committed, one thread stops for good right after its decision is
- * logged ({@code DECIDED <pair>}) and another right after PREPARE ({@code PREPARED <pair>}); then
- * {@code READY} is printed and the parent SIGKILLs the JVM while the other threads keep committing.
+ * commit returns. Once enough have committed, one transaction is stopped for good after only ONE
+ * of its shards prepared (the other shard's marker insert and PREPARE are never sent:
+ * {@code PARTIAL <pair>}), and another right after ALL its shards prepared, before any COMMIT
+ * PREPARED ({@code DECIDED <pair>}: committed by the protocol); then {@code READY} is printed and
+ * the parent SIGKILLs the JVM while the other threads keep committing.
  *
  * <p>Arguments: yaml-path, table, threads.
  */
@@ -28,20 +33,44 @@ public final class ConcurrentCrashChild {
         Driver driver = (Driver) DriverManager.getDriver(url);
         ShardingDataSource ds = driver.dataSource(url);
         AtomicInteger committed = new AtomicInteger();
-        AtomicInteger stopped = new AtomicInteger();
+        // 0: running; 1: partial gid chosen; 2: PARTIAL printed; 3: DECIDED printed
+        AtomicInteger stage = new AtomicInteger();
+        AtomicReference<String> partialGid = new AtomicReference<>();
+        Map<String, Long> pairOf = new ConcurrentHashMap<>();
+        Map<String, AtomicInteger> sent = new ConcurrentHashMap<>();
         ThreadLocal<Long> current = new ThreadLocal<>();
         ds.unwrap(TwoPhaseCommit.class).listener(new TwoPhaseCommit.Listener() {
             @Override
-            public void prepared(String gid) {
-                if (committed.get() >= 40 && stopped.compareAndSet(0, 1)) {
-                    stop("PREPARED " + current.get(), false);
+            public void committing(String gid) {
+                pairOf.put(gid, current.get()); // the calling thread: the shard calls run elsewhere
+                // chosen before any shard is sent anything, so exactly one of its shards prepares
+                if (committed.get() >= 40 && stage.get() == 0 && partialGid.compareAndSet(null, gid)) {
+                    stage.set(1);
+                }
+            }
+
+            @Override
+            public void beforePrepare(String gid, int shard) {
+                if (gid.equals(partialGid.get())
+                        && sent.computeIfAbsent(gid, g -> new AtomicInteger()).incrementAndGet() > 1) {
+                    park(); // the second shard of the partial transaction never prepares
+                }
+            }
+
+            @Override
+            public void prepared(String gid, int shard) {
+                if (gid.equals(partialGid.get()) && stage.compareAndSet(1, 2)) {
+                    print("PARTIAL " + pairOf.get(gid));
+                    park();
                 }
             }
 
             @Override
             public void decided(String gid) {
-                if (committed.get() >= 40 && stopped.compareAndSet(1, 2)) {
-                    stop("DECIDED " + current.get(), true);
+                if (stage.compareAndSet(2, 3)) {
+                    print("DECIDED " + pairOf.get(gid));
+                    print("READY");
+                    park();
                 }
             }
         });
@@ -84,18 +113,13 @@ public final class ConcurrentCrashChild {
         Thread.sleep(Long.MAX_VALUE);
     }
 
-    /**
-     * Prints {@code line} and parks the calling thread until the SIGKILL. Only the thread that
-     * stopped last prints {@code READY}, after its own line: the prepared-stopped thread checking
-     * the counter itself could see it already at 2 and print {@code READY} before the other
-     * thread's {@code DECIDED} line, and the parent would kill the JVM without knowing the pair.
-     */
-    private static void stop(String line, boolean last) {
+    private static void print(String line) {
         System.out.println(line);
-        if (last) {
-            System.out.println("READY");
-        }
         System.out.flush();
+    }
+
+    /** Parks the calling thread until the SIGKILL. */
+    private static void park() {
         while (true) {
             try {
                 Thread.sleep(60_000);

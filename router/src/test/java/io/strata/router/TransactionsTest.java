@@ -186,9 +186,9 @@ class TransactionsTest {
     }
 
     @Test
-    void aCoordinatorKilledAfterPrepareLeavesNothingAfterRecovery() throws Exception {
-        Path yaml = crash("prepared", "PREPARED");
-        assertThat(FourShards.preparedTransactions(topology)).isEqualTo(2);
+    void aCoordinatorKilledAfterOnlyOneShardPreparedLeavesNothingAfterRecovery() throws Exception {
+        Path yaml = crash("partial", "PARTIAL");
+        assertThat(FourShards.preparedTransactions(topology)).isEqualTo(1);
         try (ShardingDataSource restarted = ShardingDataSource.fromYaml(yaml)) {
             assertThat(restarted.shards()).hasSize(4);
         }
@@ -197,7 +197,8 @@ class TransactionsTest {
     }
 
     @Test
-    void aCoordinatorKilledAfterTheDecisionCommitsBothAfterRecovery() throws Exception {
+    void aCoordinatorKilledAfterEveryShardPreparedCommitsBothAfterRecovery() throws Exception {
+        // Every participant prepared is the commit point: no coordinator-side decision is needed.
         Path yaml = crash("decided", "DECIDED");
         assertThat(FourShards.preparedTransactions(topology)).isEqualTo(2);
         assertThat(rows(keyA) + rows(keyB)).isZero();
@@ -206,6 +207,95 @@ class TransactionsTest {
         }
         assertThat(rows(keyA)).isEqualTo(1);
         assertThat(rows(keyB)).isEqualTo(1);
+        assertThat(FourShards.preparedTransactions(topology)).isZero();
+    }
+
+    @Test
+    void aCoordinatorKilledAfterOneShardCommittedCommitsTheOtherAfterRecovery() throws Exception {
+        Path yaml = crash("committed-one", "COMMITTED-ONE");
+        assertThat(FourShards.preparedTransactions(topology)).isEqualTo(1);
+        assertThat(rows(keyA) + rows(keyB)).isEqualTo(1);
+        try (ShardingDataSource restarted = ShardingDataSource.fromYaml(yaml)) {
+            assertThat(restarted.shards()).hasSize(4);
+        }
+        assertThat(rows(keyA)).isEqualTo(1);
+        assertThat(rows(keyB)).isEqualTo(1);
+        assertThat(FourShards.preparedTransactions(topology)).isZero();
+    }
+
+    @Test
+    void twoPhaseCommitRefusesToStartWhenTheMarkersTableCannotBeCreated() {
+        // A user without the CREATE privilege on a database that has no strata_meta.tx_markers.
+        io.strata.testkit.PgServer p = topology.shard(0).primary();
+        p.execute("create role strata_noddl login");
+        p.execute("create database strata_noddl_db");
+        try {
+            assertThatThrownBy(() -> ShardingDataSource.builder()
+                            .shard(io.strata.replication.ReplicaSetDataSource.builder()
+                                    .name("shard0")
+                                    .primary(p.name(), p.jdbcUrl("strata_noddl_db"))
+                                    .username("strata_noddl")
+                                    .primaryPool(c -> c.setMaximumPoolSize(2))
+                                    .build())
+                            .closeShards(true)
+                            .build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("shard0")
+                    .hasMessageContaining("create schema if not exists strata_meta")
+                    .hasMessageContaining("create table if not exists strata_meta.tx_markers")
+                    .hasMessageContaining("CREATE privilege")
+                    .hasMessageContaining("TransactionPolicy.REJECT");
+            // Once an administrator created it and granted the user, it starts.
+            try (Connection admin = java.sql.DriverManager.getConnection(p.jdbcUrl("strata_noddl_db"), p.user(), "");
+                    Statement st = admin.createStatement()) {
+                st.execute("create schema strata_meta");
+                st.execute(
+                        "create table strata_meta.tx_markers (gid text primary key,"
+                                + " aborted boolean not null default false, at timestamptz not null default clock_timestamp())");
+                st.execute("grant usage on schema strata_meta to strata_noddl");
+                st.execute("grant select, insert, delete on strata_meta.tx_markers to strata_noddl");
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            try (ShardingDataSource ok = ShardingDataSource.builder()
+                    .shard(io.strata.replication.ReplicaSetDataSource.builder()
+                            .name("shard0")
+                            .primary(p.name(), p.jdbcUrl("strata_noddl_db"))
+                            .username("strata_noddl")
+                            .primaryPool(c -> c.setMaximumPoolSize(2))
+                            .build())
+                    .closeShards(true)
+                    .build()) {
+                assertThat(ok.shards()).containsExactly("shard0");
+            }
+        } finally {
+            p.execute("drop database if exists strata_noddl_db with (force)");
+            p.execute("drop role if exists strata_noddl");
+        }
+    }
+
+    @Test
+    void anotherCoordinatorsInDoubtTransactionIsResolvedOnceOlderThanTheRecoveryAge() throws Exception {
+        // A coordinator "gone-elsewhere" prepared on both shards (so: committed) and vanished.
+        String gid = "strata_gone-elsewhere_" + "0123456789abcdef01234567".substring(0, 24) + "_2";
+        for (long key : new long[] {keyA, keyB}) {
+            try (Connection c = owner(key).primary().connect();
+                    Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("insert into t_accounts (id, note) values (" + key + ", 'other')");
+                st.execute("insert into strata_meta.tx_markers (gid) values ('" + gid + "')");
+                st.execute("prepare transaction '" + gid + "'");
+            }
+        }
+        assertThat(rows(keyA) + rows(keyB)).isZero();
+        try (ShardingDataSource ds = FourShards.router(
+                topology,
+                b -> b.twoPhaseRecovery(java.time.Duration.ofMillis(300))
+                        .table(TableRule.sharded("t_accounts", "id", KeyType.LONG)))) {
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> rows(keyA) + rows(keyB) == 2);
+        }
         assertThat(FourShards.preparedTransactions(topology)).isZero();
     }
 

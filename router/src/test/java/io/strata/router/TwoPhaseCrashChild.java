@@ -4,13 +4,23 @@ import io.strata.router.internal.txn.TwoPhaseCommit;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Run in a child JVM by {@link TransactionsTest}: opens the router from a YAML file, writes keys on
- * two shards in one transaction and commits; the coordinator stops (forever) right after PREPARE
- * or right after the logged decision, printing a line so the parent can SIGKILL it there.
+ * two shards in one transaction and commits; the coordinator stops (forever) at a chosen step,
+ * printing a line so the parent can SIGKILL it there:
  *
- * <p>Arguments: yaml-path, "prepared" | "decided", table, key-a, key-b.
+ * <ul>
+ *   <li>{@code partial}: after ONE shard prepared; the other's marker insert and PREPARE are never
+ *       sent ({@code PARTIAL <gid>});
+ *   <li>{@code decided}: after BOTH prepared (the commit point), before any COMMIT PREPARED
+ *       ({@code DECIDED <gid>});
+ *   <li>{@code committed-one}: after ONE shard ran COMMIT PREPARED; the other's is never sent
+ *       ({@code COMMITTED-ONE <gid>}).
+ * </ul>
+ *
+ * <p>Arguments: yaml-path, "partial" | "decided" | "committed-one", table, key-a, key-b.
  */
 public final class TwoPhaseCrashChild {
 
@@ -21,11 +31,20 @@ public final class TwoPhaseCrashChild {
         String stopAt = args[1];
         Connection c = DriverManager.getConnection(url);
         Driver driver = (Driver) DriverManager.getDriver(url);
+        AtomicInteger prepares = new AtomicInteger();
+        AtomicInteger commits = new AtomicInteger();
         driver.dataSource(url).unwrap(TwoPhaseCommit.class).listener(new TwoPhaseCommit.Listener() {
             @Override
-            public void prepared(String gid) {
-                if (stopAt.equals("prepared")) {
-                    stop("PREPARED " + gid);
+            public void beforePrepare(String gid, int shard) {
+                if (stopAt.equals("partial") && prepares.incrementAndGet() > 1) {
+                    park();
+                }
+            }
+
+            @Override
+            public void prepared(String gid, int shard) {
+                if (stopAt.equals("partial")) {
+                    stop("PARTIAL " + gid);
                 }
             }
 
@@ -33,6 +52,20 @@ public final class TwoPhaseCrashChild {
             public void decided(String gid) {
                 if (stopAt.equals("decided")) {
                     stop("DECIDED " + gid);
+                }
+            }
+
+            @Override
+            public void beforeCommit(String gid, int shard) {
+                if (stopAt.equals("committed-one") && commits.incrementAndGet() > 1) {
+                    park();
+                }
+            }
+
+            @Override
+            public void committed(String gid, int shard) {
+                if (stopAt.equals("committed-one")) {
+                    stop("COMMITTED-ONE " + gid);
                 }
             }
         });
@@ -52,6 +85,10 @@ public final class TwoPhaseCrashChild {
     private static void stop(String line) {
         System.out.println(line);
         System.out.flush();
+        park();
+    }
+
+    private static void park() {
         while (true) {
             try {
                 Thread.sleep(60_000);

@@ -28,14 +28,14 @@ class YamlConfigTest {
                   countries: everywhere
                 unknownTables: { defaultShard: nowhere }
                 keylessWrites: sometimes
-                transactions: { policy: three-phase, coordinatorId: "bad id" }
+                transactions: { policy: three-phase, coordinatorId: "bad id", recovery: soon }
                 consistency: psychic
                 colour: blue
                 """;
         assertThatThrownBy(() -> YamlConfig.parse(yaml, "test.yaml"))
                 .isInstanceOf(SQLException.class)
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"))
-                .hasMessageContaining("test.yaml has 17 errors")
+                .hasMessageContaining("test.yaml has 18 errors")
                 .hasMessageContaining("shards[0].pool.maximumPoolSize: must be in 1..10000 but was 0")
                 .hasMessageContaining("shards[0].pool.color: unknown key")
                 .hasMessageContaining("shards[1].name: duplicate shard name 'shard0'")
@@ -51,6 +51,7 @@ class YamlConfigTest {
                 .hasMessageContaining("keylessWrites: must be 'reject' or 'all-shards'")
                 .hasMessageContaining("transactions.policy: must be 'two-phase' or 'reject'")
                 .hasMessageContaining("transactions.coordinatorId: coordinatorId must match")
+                .hasMessageContaining("transactions.recovery: must be a duration")
                 .hasMessageContaining("consistency: consistency must be one of")
                 .hasMessageContaining("colour: unknown key");
     }

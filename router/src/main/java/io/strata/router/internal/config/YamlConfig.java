@@ -54,7 +54,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * retention: { every: 1h, batch: 10000 }   # background removal of expired intervals
  * unknownTables: reject            # or: { defaultShard: shard0 }
  * keylessWrites: reject            # or: all-shards
- * transactions: { policy: two-phase, coordinatorId: app-1, log: /var/lib/app/strata-2pc.log }
+ * transactions: { policy: two-phase, coordinatorId: app-1, recovery: 30s }  # log: legacy gids only
  * consistency: eventual            # eventual | read_your_writes | strong | bounded_staleness(2s)
  * planCacheSize: 10000
  * globalSequences: [orders_seq]    # live on sequenceShard; nextval/currval/setval route there
@@ -484,7 +484,7 @@ public final class YamlConfig {
         if (top.get("transactions") != null) {
             Map<String, Object> tx = map(top.get("transactions"), "transactions");
             if (tx != null) {
-                unknownKeys(tx, Set.of("policy", "coordinatorId", "log"), "transactions");
+                unknownKeys(tx, Set.of("policy", "coordinatorId", "log", "recovery"), "transactions");
                 Object policy = tx.get("policy");
                 if (policy != null) {
                     if ("two-phase".equals(policy)) {
@@ -505,7 +505,12 @@ public final class YamlConfig {
                 }
                 String log = string(tx.get("log"), "transactions.log", false);
                 if (log != null) {
-                    builder.coordinatorLog(Path.of(log));
+                    @SuppressWarnings("deprecation") // kept to resolve old-format gids only
+                    ShardingDataSource.Builder unused = builder.coordinatorLog(Path.of(log));
+                }
+                Duration recovery = duration(tx.get("recovery"), "transactions.recovery");
+                if (recovery != null) {
+                    builder.twoPhaseRecovery(recovery);
                 }
             }
         }

@@ -15,7 +15,7 @@ import java.util.Locale;
  * {@link CaffeineCacheMetrics} ({@code cache.gets{cache=strata.router.plans,result=hit|miss}} etc.) plus
  * {@code strata.router.plan.cache.hit.ratio} (gauge),
  * and {@code strata.router.2pc} (counter; tag {@code outcome} = committed, aborted,
- * recovered_commit, recovered_rollback).
+ * recovered_commit, recovered_rollback, recovery_deferred).
  */
 public final class RouterMetrics {
 
@@ -50,21 +50,22 @@ public final class RouterMetrics {
     }
 
     /**
-     * The coordinator log's group commit: {@code strata.router.2pc.log.decisions} (commit decisions
-     * made durable) and {@code strata.router.2pc.log.forces} (file forces); fewer forces than
-     * decisions means concurrent transactions shared forces.
+     * Two-phase commit markers: {@code strata.router.2pc.markers.pending} (gauge: commit markers of
+     * committed transactions queued for deletion) and {@code strata.router.2pc.markers.deleted}
+     * (function counter: markers deleted off the critical path).
      */
-    public void coordinatorLog(io.strata.router.internal.txn.CoordinatorLog log) {
-        io.micrometer.core.instrument.FunctionCounter.builder(
-                        "strata.router.2pc.log.decisions", log, io.strata.router.internal.txn.CoordinatorLog::decisions)
-                .description("Two-phase commit decisions forced to the coordinator log")
+    public void twoPhaseMarkers(io.strata.router.internal.txn.TxMarkers markers) {
+        io.micrometer.core.instrument.Gauge.builder(
+                        "strata.router.2pc.markers.pending", markers, io.strata.router.internal.txn.TxMarkers::pending)
+                .description("Commit markers of committed two-phase transactions waiting for deletion")
                 .register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder(
-                        "strata.router.2pc.log.forces", log, io.strata.router.internal.txn.CoordinatorLog::forces)
-                .description("Forces of the coordinator log (group commit: several decisions per force)")
+                        "strata.router.2pc.markers.deleted", markers, io.strata.router.internal.txn.TxMarkers::deleted)
+                .description("Commit markers deleted in the background")
                 .register(registry);
     }
 
+    /** Counts a two-phase commit outcome ({@code strata.router.2pc{outcome}}). */
     public void twoPhase(String outcome) {
         registry.counter("strata.router.2pc", "outcome", outcome).increment();
     }

@@ -401,7 +401,9 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
                 physical[s].commit(); // read-only participants
             }
         }
+        int[] writerShards = new int[writtenShards.cardinality()];
         for (int s = writtenShards.nextSetBit(0); s >= 0; s = writtenShards.nextSetBit(s + 1)) {
+            writerShards[writers.size()] = s;
             writers.add(physical[s]);
         }
         if (writers.size() <= 1) {
@@ -415,7 +417,7 @@ public final class LogicalConnection extends UnsupportedConnection implements Sh
                     "Strata: the transaction wrote to several shards and two-phase commit is off",
                     SqlStates.CROSS_SHARD_TX);
         }
-        router.twoPhase.commit(writers);
+        router.twoPhase.commit(writerShards, writers);
     }
 
     @Override

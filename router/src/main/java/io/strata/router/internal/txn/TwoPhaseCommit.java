@@ -1,65 +1,171 @@
 package io.strata.router.internal.txn;
 
-import io.strata.replication.Consistency;
 import io.strata.replication.ReplicaSetConnection;
 import io.strata.router.internal.execute.RouterMetrics;
 import io.strata.router.internal.execute.ShardCalls;
-import java.io.IOException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.HashSet;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Two-phase commit over PostgreSQL's {@code PREPARE TRANSACTION} / {@code COMMIT PREPARED}.
+ * Two-phase commit over PostgreSQL's {@code PREPARE TRANSACTION} / {@code COMMIT PREPARED}, with
+ * the commit decision kept in the shards (implicit commit, as in CockroachDB's parallel commits):
+ * no coordinator log, no local {@code fsync}.
  *
- * <p>Protocol: (1) {@code PREPARE TRANSACTION 'strata_<coordinator>_<txid>'} on every written
- * shard, in parallel; any failure rolls every shard back and the commit fails. (2) The commit
- * decision is forced to the {@link CoordinatorLog}, sharing one force with the transactions
- * deciding at the same time (group commit). (3) {@code COMMIT PREPARED} on every shard, in
- * parallel, each attempted whatever the others do; (4) a done record (not forced).
- * A crash before (2) leaves prepared transactions without a decision: recovery rolls them back
- * (presumed abort). A crash after (2) leaves a decision: recovery commits them. Either way a
- * transaction ends up complete on every shard or on none.
+ * <p>Protocol, for a transaction over n shards with gid {@code strata_<coordinator>_<txid>_<n>}:
+ * (1) on every participant, in parallel, one round trip:
+ * {@code INSERT INTO strata_meta.tx_markers (gid) VALUES ('<gid>'); PREPARE TRANSACTION '<gid>'};
+ * any failure rolls every shard back and the commit fails. (2) Once all n have prepared, the
+ * transaction IS committed: that is the commit point, made durable by the shards' own WAL.
+ * (3) {@code COMMIT PREPARED} on every shard, in parallel, each attempted whatever the others do;
+ * a failure there is logged and finished by recovery, the caller still gets success. (4) The
+ * markers are deleted later, off the critical path ({@link TxMarkers}).
  *
- * <p>Recovery runs at start for this coordinator's own ids only, so coordinators (JVMs) must have
- * distinct ids and their own logs.
+ * <p>Why it is safe: a participant's marker is visible (committed) only after its COMMIT PREPARED,
+ * which happens only after all n prepared; a marker inserted inside a prepared transaction holds
+ * the key, so {@link InDoubtRecovery} can block a participant that has not prepared by inserting
+ * an aborted marker first, after which that participant can never prepare. Recovery therefore
+ * commits exactly the gids that are prepared on n shards or have a committed marker, whichever
+ * JVM runs it, so coordinators may share an id and need no local disk.
  */
-public final class TwoPhaseCommit {
+public final class TwoPhaseCommit implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TwoPhaseCommit.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** Observes the protocol between its steps (used by crash tests to stop the JVM there). */
+    /**
+     * Observes the protocol between its steps (crash tests stop the JVM there). Methods taking a
+     * shard may be called on the router's executor threads, in parallel.
+     */
     public interface Listener {
-        /** Every shard has prepared {@code gid}; no decision is logged yet. */
-        default void prepared(String gid) {}
+        /** The commit of {@code gid} starts (calling thread), before any shard is sent anything. */
+        default void committing(String gid) {}
 
-        /** The commit decision for {@code gid} is durable; no shard has committed yet. */
+        /** Shard {@code shard}'s marker insert and PREPARE are about to be sent. */
+        default void beforePrepare(String gid, int shard) {}
+
+        /** Shard {@code shard} has prepared {@code gid}. */
+        default void prepared(String gid, int shard) {}
+
+        /** Every shard has prepared {@code gid}: it is committed; no COMMIT PREPARED is sent yet. */
         default void decided(String gid) {}
+
+        /** Shard {@code shard}'s COMMIT PREPARED for {@code gid} is about to be sent. */
+        default void beforeCommit(String gid, int shard) {}
+
+        /** Shard {@code shard} has run COMMIT PREPARED for {@code gid}. */
+        default void committed(String gid, int shard) {}
+    }
+
+    /** Timings of the background work; see the router README, "Two-phase commit". */
+    public record Settings(
+            Duration recoveryAge,
+            Duration recoveryEvery,
+            Duration markerDeleteEvery,
+            Duration markerHorizon,
+            Duration lockTimeout,
+            Duration gidDeadline) {
+
+        /** The defaults: recovery every 30 s for gids prepared 30 s ago, markers deleted every second. */
+        public static Settings defaults() {
+            return new Settings(
+                    Duration.ofSeconds(30),
+                    Duration.ofSeconds(30),
+                    Duration.ofSeconds(1),
+                    Duration.ofHours(1),
+                    Duration.ofMillis(200),
+                    Duration.ofSeconds(30));
+        }
+
+        /** These settings with recovery every {@code age} for gids prepared at least {@code age} ago. */
+        public Settings withRecoveryAge(Duration age) {
+            return new Settings(age, age, markerDeleteEvery, markerHorizon, lockTimeout, gidDeadline);
+        }
     }
 
     private final String coordinatorId;
-    private final CoordinatorLog log;
     private final RouterMetrics metrics;
     private final ShardCalls calls;
+    private final Settings settings;
+    private final TxMarkers markers;
+    private final InDoubtRecovery recovery;
+    private final ScheduledExecutorService background;
+    private final AtomicBoolean started = new AtomicBoolean();
     private volatile Listener listener = new Listener() {};
 
-    /** A coordinator with its id (letters, digits, '-'), its log, and the executor it prepares and commits on. */
-    public TwoPhaseCommit(String coordinatorId, CoordinatorLog log, RouterMetrics metrics, ShardCalls calls) {
+    /**
+     * A coordinator with its id (letters, digits, '-'), the shards, its executor, and the legacy
+     * coordinator log file read only to resolve gids of a previous version (may not exist).
+     */
+    public TwoPhaseCommit(
+            String coordinatorId,
+            List<String> shardNames,
+            List<DataSource> shards,
+            Path legacyLog,
+            RouterMetrics metrics,
+            ShardCalls calls,
+            Settings settings) {
         this.coordinatorId = coordinatorId;
-        this.log = log;
         this.metrics = metrics;
         this.calls = calls;
+        this.settings = settings;
+        this.markers = new TxMarkers(shardNames, shards);
+        this.recovery = new InDoubtRecovery(
+                coordinatorId, shardNames, shards, metrics, settings.lockTimeout(), settings.gidDeadline(), legacyLog);
+        this.background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "strata-router-2pc-" + coordinatorId);
+            t.setDaemon(true);
+            return t;
+        });
+        metrics.twoPhaseMarkers(markers);
+    }
+
+    /**
+     * Creates the markers table where missing, resolves this coordinator's in-doubt transactions
+     * (any age) and older ones of any coordinator, and starts the background marker deletion and
+     * periodic recovery.
+     *
+     * @throws IllegalStateException when the markers table cannot be created
+     * @throws SQLException when a shard cannot be read for recovery
+     */
+    public void start() throws SQLException {
+        markers.create();
+        recovery.run(true, settings.recoveryAge());
+        if (started.compareAndSet(false, true)) {
+            long del = settings.markerDeleteEvery().toMillis();
+            background.scheduleWithFixedDelay(this::deleteMarkers, del, del, TimeUnit.MILLISECONDS);
+            long rec = settings.recoveryEvery().toMillis();
+            background.scheduleWithFixedDelay(this::periodicRecovery, rec, rec, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void deleteMarkers() {
+        try {
+            markers.deleteCommitted();
+        } catch (RuntimeException e) {
+            LOG.warn("commit marker deletion failed", e);
+        }
+    }
+
+    private void periodicRecovery() {
+        try {
+            InDoubtRecovery.Run run = recovery.run(false, settings.recoveryAge());
+            markers.sweep(run.prepared(), settings.markerHorizon());
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("periodic recovery of in-doubt two-phase transactions failed; it runs again", e);
+        }
     }
 
     /** Installs a listener (tests). */
@@ -72,69 +178,115 @@ public final class TwoPhaseCommit {
         return "strata_" + coordinatorId + "_";
     }
 
-    /** The coordinator log. */
-    public CoordinatorLog log() {
-        return log;
+    /** The commit markers (pending deletions, for metrics and tests). */
+    public TxMarkers markers() {
+        return markers;
+    }
+
+    InDoubtRecovery recovery() {
+        return recovery;
+    }
+
+    /** A gid Strata generated, checked again before it is spliced into PREPARE / COMMIT PREPARED. */
+    static String checked(String gid) {
+        if (!InDoubtRecovery.GID.matcher(gid).matches()) {
+            throw new IllegalArgumentException("not a Strata gid: " + gid);
+        }
+        return gid;
     }
 
     /**
-     * Commits the open transactions on {@code connections} (one per written shard) atomically.
-     * On return every shard has committed. On an exception before the decision, none has.
+     * Commits the open transactions on {@code connections} (one per written shard, {@code shards}
+     * their indexes) atomically. On return the transaction is committed (every shard has prepared;
+     * a shard whose COMMIT PREPARED failed is finished by recovery). On an exception none has
+     * committed, except under SQLState 08007 (outcome unknown), which says so.
      */
-    public void commit(List<Connection> connections) throws SQLException {
+    public void commit(int[] shards, List<Connection> connections) throws SQLException {
         byte[] bytes = new byte[12];
         RANDOM.nextBytes(bytes);
-        String txid = HexFormat.of().formatHex(bytes);
-        String gid = gidPrefix() + txid;
         int n = connections.size();
+        String gid = checked(gidPrefix() + HexFormat.of().formatHex(bytes) + "_" + n);
+        // PREPARE TRANSACTION takes no bind parameters; the gid is generated and checked above.
+        String prepare =
+                "INSERT INTO strata_meta.tx_markers (gid) VALUES ('" + gid + "'); PREPARE TRANSACTION '" + gid + "'";
+        Listener l = listener;
+        l.committing(gid);
         boolean[] prepared = new boolean[n];
+        // refused[i]: participant i never prepared and never will (not sent, or the server
+        // answered its marker insert / PREPARE with an error, which aborts its transaction)
+        boolean[] refused = new boolean[n];
+        java.util.Arrays.fill(refused, true);
         try {
             calls.runAll(n, i -> {
+                l.beforePrepare(gid, shards[i]);
+                refused[i] = false;
                 try (Statement st = connections.get(i).createStatement()) {
-                    st.execute("PREPARE TRANSACTION '" + gid + "'");
+                    st.execute(prepare);
+                } catch (SQLException e) {
+                    refused[i] = answeredByServer(e);
+                    throw e;
                 }
                 prepared[i] = true;
+                l.prepared(gid, shards[i]);
             });
         } catch (SQLException e) {
-            abort(connections, prepared, gid);
+            boolean rollbackFailed = abort(connections, prepared, gid);
+            boolean neverCommits = false;
+            for (boolean r : refused) {
+                neverCommits |= r;
+            }
+            // A failed ROLLBACK PREPARED matters only when every participant may have prepared
+            // (an ambiguous I/O failure): then recovery may have committed it.
+            boolean unknown = rollbackFailed && !neverCommits;
             metrics.twoPhase("aborted");
+            if (unknown) {
+                throw new SQLException(
+                        "Strata: two-phase commit " + gid + " failed to prepare (" + e.getMessage()
+                                + ") and a prepared shard could not be rolled back: the outcome is unknown until"
+                                + " recovery resolves it; check the rows before retrying",
+                        "08007",
+                        e);
+            }
+            boolean blocked = "23505".equals(e.getSQLState())
+                    && e.getMessage() != null
+                    && e.getMessage().contains("tx_markers");
             throw new SQLException(
-                    "Strata: two-phase commit aborted, nothing was committed: " + e.getMessage(),
-                    e.getSQLState() == null ? "40000" : e.getSQLState(),
+                    "Strata: two-phase commit aborted, nothing was committed: "
+                            + (blocked
+                                    ? "recovery of in-doubt transactions aborted it while it was committing; retry"
+                                            + " the transaction"
+                                    : e.getMessage()),
+                    blocked ? "40001" : e.getSQLState() == null ? "40000" : e.getSQLState(),
                     e);
         }
-        listener.prepared(gid);
+        // Commit point: every participant prepared. Nothing local needs to be made durable.
+        l.decided(gid);
         try {
-            log.commitDecided(txid);
-        } catch (IOException e) {
-            abort(connections, prepared, gid);
-            metrics.twoPhase("aborted");
-            throw new SQLException(
-                    "Strata: two-phase commit aborted, the coordinator log " + log.file()
-                            + " could not record the decision: " + e.getMessage(),
-                    "40000",
-                    e);
-        }
-        listener.decided(gid);
-        SQLException failure = null;
-        try {
-            calls.runEvery(n, i -> finish(connections.get(i), "COMMIT PREPARED '" + gid + "'"));
+            calls.runEvery(n, i -> {
+                l.beforeCommit(gid, shards[i]);
+                finish(connections.get(i), "COMMIT PREPARED '" + gid + "'");
+                l.committed(gid, shards[i]);
+            });
+            markers.committed(gid, shards.clone());
         } catch (SQLException e) {
-            // Decided: the transaction will commit; recovery finishes what failed here.
+            // Committed all the same: recovery finds the committed marker and finishes the rest.
             LOG.warn(
-                    "COMMIT PREPARED {} failed; it stays decided in {} and is finished at the next recovery",
+                    "COMMIT PREPARED {} failed on a shard; the transaction is committed and recovery finishes it",
                     gid,
-                    log.file(),
                     e);
-            failure = e;
-        }
-        if (failure == null) {
-            log.done(txid);
         }
         metrics.twoPhase("committed");
     }
 
-    private void abort(List<Connection> all, boolean[] prepared, String gid) {
+    /** Whether the server answered with an error (so that participant's transaction is aborted), not an I/O failure. */
+    private static boolean answeredByServer(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && !state.startsWith("08") && !state.startsWith("57P");
+    }
+
+    /** Rolls every shard back; true when a prepared shard could not be rolled back. */
+    private static boolean abort(List<Connection> all, boolean[] prepared, String gid) {
+        boolean unknown = false;
         for (int i = 0; i < all.size(); i++) {
             Connection c = all.get(i);
             try {
@@ -144,9 +296,13 @@ public final class TwoPhaseCommit {
                     c.rollback();
                 }
             } catch (SQLException e) {
-                LOG.warn("rollback of {} failed; recovery will roll it back", gid, e);
+                if (prepared[i]) {
+                    unknown = true; // recovery may have committed it if the others had prepared after all
+                }
+                LOG.warn("rollback of {} failed; recovery will resolve it", gid, e);
             }
         }
+        return unknown;
     }
 
     /** Runs COMMIT/ROLLBACK PREPARED, which must run outside a transaction block, on the primary. */
@@ -170,58 +326,27 @@ public final class TwoPhaseCommit {
     }
 
     /**
-     * Resolves this coordinator's prepared transactions on every shard: those with a logged
-     * decision are committed, the rest rolled back. Returns how many were resolved.
+     * Resolves in-doubt transactions now: this coordinator's (any age) and any coordinator's
+     * prepared at least the recovery age ago. Returns how many were resolved.
      */
-    public int recover(List<String> shardNames, List<DataSource> shards) throws SQLException {
-        Set<String> committed;
+    public int recover() throws SQLException {
+        return recovery.run(true, settings.recoveryAge()).resolved();
+    }
+
+    /** Resolves every prepared Strata transaction at least {@code minAge} old, whatever its coordinator. */
+    public int recover(Duration minAge) throws SQLException {
+        return recovery.run(false, minAge).resolved();
+    }
+
+    /** Stops the background work (queued marker deletions are run once first). */
+    @Override
+    public void close() {
+        background.shutdownNow();
         try {
-            committed = log.committed();
-        } catch (IOException e) {
-            throw new SQLException(
-                    "Strata: cannot read the coordinator log " + log.file() + ": " + e.getMessage(), "58030", e);
+            background.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        int resolved = 0;
-        Set<String> unresolved = new HashSet<>();
-        for (int s = 0; s < shards.size(); s++) {
-            try (Connection c = shards.get(s).getConnection()) {
-                if (c.isWrapperFor(ReplicaSetConnection.class)) {
-                    c.unwrap(ReplicaSetConnection.class).setConsistency(Consistency.STRONG);
-                }
-                c.setAutoCommit(true);
-                List<String> gids = new ArrayList<>();
-                try (Statement st = c.createStatement();
-                        ResultSet rs = st.executeQuery("SELECT gid FROM pg_prepared_xacts WHERE database ="
-                                + " current_database() AND left(gid, "
-                                + gidPrefix().length() + ") = '"
-                                + gidPrefix() + "'")) {
-                    while (rs.next()) {
-                        gids.add(rs.getString(1));
-                    }
-                }
-                for (String gid : gids) {
-                    String txid = gid.substring(gidPrefix().length());
-                    boolean commit = committed.contains(txid);
-                    try (Statement st = c.createStatement()) {
-                        st.execute((commit ? "COMMIT PREPARED '" : "ROLLBACK PREPARED '") + gid + "'");
-                        resolved++;
-                        metrics.twoPhase(commit ? "recovered_commit" : "recovered_rollback");
-                        LOG.info(
-                                "recovered {} on {}: {}", gid, shardNames.get(s), commit ? "committed" : "rolled back");
-                    } catch (SQLException e) {
-                        LOG.warn("could not resolve {} on {}", gid, shardNames.get(s), e);
-                        if (commit) {
-                            unresolved.add(txid);
-                        }
-                    }
-                }
-            }
-        }
-        try {
-            log.compact(unresolved);
-        } catch (IOException e) {
-            LOG.warn("could not compact the coordinator log {}", log.file(), e);
-        }
-        return resolved;
+        markers.deleteCommitted();
     }
 }
