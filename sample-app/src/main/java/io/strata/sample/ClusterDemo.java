@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * The cluster mode: the embedded servers in this JVM, and {@code members} shop member processes on
  * loopback forming one Hazelcast cluster that shares the cluster cache tier, the invalidations and
  * the write-behind queue. Optionally one member is killed ({@code kill -9}) half-way; its in-doubt
- * two-phase transactions are then resolved from its coordinator log, the survivors drain the
+ * two-phase transactions are then resolved from the shards' commit markers, the survivors drain the
  * write-behind queue one after the other, and every write any member acknowledged is looked up in
  * PostgreSQL.
  */
@@ -93,10 +93,12 @@ final class ClusterDemo {
             MemberProcess killed = runWithProgress(options, out, members);
             if (killed != null) {
                 // A member that died between PREPARE and COMMIT leaves prepared transactions holding locks;
-                // its coordinator log says how each ends, and opening its coordinator id resolves them.
+                // the shards' commit markers say how each ends, and opening its coordinator id resolves them.
                 ShopDatabase.open(servers.shards(), killed.name, workDir, new SimpleMeterRegistry())
                         .close();
-                out.printf("  resolved %s's in-doubt two-phase transactions from its coordinator log%n", killed.name);
+                out.printf(
+                        "  resolved %s's in-doubt two-phase transactions from the shards' commit markers%n",
+                        killed.name);
             }
             List<Summary> parts = new ArrayList<>();
             for (MemberProcess m : members) {

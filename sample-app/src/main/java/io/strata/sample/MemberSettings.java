@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * @param products product ids are 1..products
  * @param threads workload threads
  * @param duration how long the workload runs
- * @param workDir where the coordinator log goes
+ * @param workDir this member's working directory
  */
 public record MemberSettings(
         String memberName,

@@ -36,15 +36,14 @@ final class ShopDatabase implements AutoCloseable {
 
     /**
      * Builds the data source over {@code shards}. {@code coordinatorId} names this JVM in
-     * two-phase commit; building resolves in-doubt transactions this id left in {@code workDir}'s
-     * coordinator log (which is how a crashed member's prepared transactions get finished).
+     * two-phase commit; building resolves in-doubt transactions from the commit markers the shards
+     * hold (which is how a crashed member's prepared transactions get finished).
      */
     static ShopDatabase open(List<ShardEndpoints> shards, String coordinatorId, Path workDir, MeterRegistry registry) {
         List<ReplicaSetDataSource> sets = new ArrayList<>();
         try {
             ShardingDataSource.Builder builder = ShardingDataSource.builder()
                     .coordinatorId(coordinatorId)
-                    .coordinatorLog(workDir.resolve("coordinator-" + coordinatorId + ".log"))
                     .meterRegistry(registry)
                     .closeShards(true);
             for (ShardEndpoints shard : shards) {

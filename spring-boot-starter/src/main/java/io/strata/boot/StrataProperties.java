@@ -342,7 +342,10 @@ public class StrataProperties {
         private @Nullable String policy;
         /** This JVM's coordinator id (distinct per JVM; default: the host name). */
         private @Nullable String coordinatorId;
-        /** The coordinator log file (must be durable). */
+        /**
+         * Deprecated: the coordinator log file of a Strata version before commit markers, read only to
+         * resolve the in-doubt transactions it decided. Two-phase commit keeps no local log now.
+         */
         private @Nullable String log;
 
         public @Nullable String getPolicy() {
