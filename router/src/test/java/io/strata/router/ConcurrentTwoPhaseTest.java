@@ -11,13 +11,9 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +80,7 @@ class ConcurrentTwoPhaseTest {
                     for (int i = 0; i < each; i++) {
                         try (Connection c = ds.getConnection()) {
                             c.setAutoCommit(false);
-                            insertPair(ds, c, thread * 1000L + i);
+                            FourShards.insertPair(ds, c, "ctp_pairs", thread * 1000L + i);
                             c.commit();
                         }
                     }
@@ -112,27 +108,10 @@ class ConcurrentTwoPhaseTest {
         } finally {
             pool.shutdownNow();
         }
-        Map<Long, Long> pairs = pairs();
+        Map<Long, Long> pairs = FourShards.pairs(topology, "ctp_pairs");
         assertThat(pairs).hasSize(threads * each);
         assertThat(pairs.values()).containsOnly(2L);
         assertThat(FourShards.preparedTransactions(topology)).isZero();
-    }
-
-    private static void insertPair(ShardingDataSource ds, Connection c, long pair) throws SQLException {
-        long a = pair * 2;
-        long b = pair * 2 + 1;
-        while (ds.shardMap().shardIndexOf(b, KeyType.LONG) == ds.shardMap().shardIndexOf(a, KeyType.LONG)) {
-            b += 1_000_000_000L;
-        }
-        // One statement takes both shards at once (all or none, in shard order); two statements
-        // would take them one at a time, and 16 threads over 4 permits could wait on each other.
-        try (PreparedStatement ps = c.prepareStatement("insert into ctp_pairs (id, pair) values (?, ?), (?, ?)")) {
-            ps.setLong(1, a);
-            ps.setLong(2, pair);
-            ps.setLong(3, b);
-            ps.setLong(4, pair);
-            ps.executeUpdate();
-        }
     }
 
     /** Commit markers left on every primary. */
@@ -147,21 +126,6 @@ class ConcurrentTwoPhaseTest {
             }
         }
         return n;
-    }
-
-    /** Rows per pair, read straight from every primary. */
-    private Map<Long, Long> pairs() throws SQLException {
-        Map<Long, Long> out = new HashMap<>();
-        for (PgShard s : topology.shards()) {
-            try (Connection c = s.primary().connect();
-                    Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery("select pair, count(*) from ctp_pairs group by pair")) {
-                while (rs.next()) {
-                    out.merge(rs.getLong(1), rs.getLong(2), Long::sum);
-                }
-            }
-        }
-        return out;
     }
 
     @Test
@@ -209,7 +173,7 @@ class ConcurrentTwoPhaseTest {
             assertThat(restarted.shards()).hasSize(4); // recovery ran while building
         }
         assertThat(FourShards.preparedTransactions(topology)).isZero();
-        Map<Long, Long> pairs = pairs();
+        Map<Long, Long> pairs = FourShards.pairs(topology, "ctp_pairs");
         assertThat(pairs.values())
                 .as("every transaction on both shards or on none")
                 .containsOnly(2L);

@@ -9,10 +9,13 @@ import io.strata.testkit.PgTopology;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -101,6 +104,43 @@ public final class FourShards implements BeforeAllCallback, ParameterResolver {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Inserts one two-phase "pair" into {@code table (id bigint, pair bigint)}: rows {@code pair*2}
+     * and {@code pair*2+1} (the second moved by 10^9 until it lives on another shard), both with
+     * column {@code pair}, in one statement, so one statement takes both shards at once (all or
+     * none, in shard order); two statements would take them one at a time, and many threads over
+     * few permits could wait on each other.
+     */
+    public static void insertPair(ShardingDataSource ds, Connection c, String table, long pair) throws SQLException {
+        long a = pair * 2;
+        long b = pair * 2 + 1;
+        while (ds.shardMap().shardIndexOf(b, KeyType.LONG) == ds.shardMap().shardIndexOf(a, KeyType.LONG)) {
+            b += 1_000_000_000L;
+        }
+        try (PreparedStatement ps = c.prepareStatement("insert into " + table + " (id, pair) values (?, ?), (?, ?)")) {
+            ps.setLong(1, a);
+            ps.setLong(2, pair);
+            ps.setLong(3, b);
+            ps.setLong(4, pair);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Rows per pair of {@code table}, read straight from every primary (2 = complete). */
+    public static Map<Long, Long> pairs(PgTopology topology, String table) throws SQLException {
+        Map<Long, Long> out = new HashMap<>();
+        for (PgShard s : topology.shards()) {
+            try (Connection c = s.primary().connect();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("select pair, count(*) from " + table + " group by pair")) {
+                while (rs.next()) {
+                    out.merge(rs.getLong(1), rs.getLong(2), Long::sum);
+                }
+            }
+        }
+        return out;
     }
 
     /** Writes a YAML configuration for the topology and returns its path. */

@@ -8,13 +8,9 @@ import io.strata.testkit.PgTopology;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -102,7 +98,7 @@ class SameCoordinatorIdTwoPhaseTest {
                         long pair = next.getAndIncrement();
                         try (Connection c = committer.getConnection()) {
                             c.setAutoCommit(false);
-                            insertPair(committer, c, pair);
+                            FourShards.insertPair(committer, c, "sci_pairs", pair);
                             c.commit();
                             acknowledged.add(pair);
                         } catch (SQLException e) {
@@ -131,7 +127,7 @@ class SameCoordinatorIdTwoPhaseTest {
             last.recover();
         }
         assertThat(FourShards.preparedTransactions(topology)).isZero();
-        Map<Long, Long> pairs = pairs();
+        Map<Long, Long> pairs = FourShards.pairs(topology, "sci_pairs");
         assertThat(pairs.values()).as("every pair on both shards or on none").containsOnly(2L);
         assertThat(pairs.keySet())
                 .as(
@@ -173,7 +169,7 @@ class SameCoordinatorIdTwoPhaseTest {
             Future<?> commit = pool.submit(() -> {
                 try (Connection c = committer.getConnection()) {
                     c.setAutoCommit(false);
-                    insertPair(committer, c, pair);
+                    FourShards.insertPair(committer, c, "sci_pairs", pair);
                     c.commit();
                 }
                 return null;
@@ -194,36 +190,7 @@ class SameCoordinatorIdTwoPhaseTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(pairs()).doesNotContainKey(pair);
+        assertThat(FourShards.pairs(topology, "sci_pairs")).doesNotContainKey(pair);
         assertThat(FourShards.preparedTransactions(topology)).isZero();
-    }
-
-    private static void insertPair(ShardingDataSource ds, Connection c, long pair) throws SQLException {
-        long a = pair * 2;
-        long b = pair * 2 + 1;
-        while (ds.shardMap().shardIndexOf(b, KeyType.LONG) == ds.shardMap().shardIndexOf(a, KeyType.LONG)) {
-            b += 1_000_000_000L;
-        }
-        try (PreparedStatement ps = c.prepareStatement("insert into sci_pairs (id, pair) values (?, ?), (?, ?)")) {
-            ps.setLong(1, a);
-            ps.setLong(2, pair);
-            ps.setLong(3, b);
-            ps.setLong(4, pair);
-            ps.executeUpdate();
-        }
-    }
-
-    private Map<Long, Long> pairs() throws SQLException {
-        Map<Long, Long> out = new HashMap<>();
-        for (PgShard s : topology.shards()) {
-            try (Connection c = s.primary().connect();
-                    Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery("select pair, count(*) from sci_pairs group by pair")) {
-                while (rs.next()) {
-                    out.merge(rs.getLong(1), rs.getLong(2), Long::sum);
-                }
-            }
-        }
-        return out;
     }
 }
