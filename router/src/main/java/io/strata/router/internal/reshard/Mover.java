@@ -492,15 +492,7 @@ public final class Mover {
             if (phase == Phase.SWITCHED) {
                 Fence.disown(source, tables, m.ranges(), switchEpoch);
                 CopyPhase.dropSubscription(target, source, m);
-                Sql.update(
-                        target,
-                        "DELETE FROM strata_meta.slot_fence WHERE reason = 'incoming' AND table_name = ANY(?)",
-                        target.createArrayOf(
-                                "text",
-                                tables.sharded().stream()
-                                        .map(MoverTables.Sharded::table)
-                                        .toArray()));
-                copy.dropKeepIncoming(target);
+                stopKeepingIncoming(target);
                 long t0 = System.nanoTime();
                 double leaseSeconds = settings.lease().toMillis() / 1000.0;
                 long waitNanos = settings.lease().plus(settings.maxClockSkew()).toNanos();
@@ -534,6 +526,19 @@ public final class Mover {
         }
     }
 
+    /** Lifts the target's 'incoming' fences of the sharded tables and drops its keep_incoming trigger. */
+    private void stopKeepingIncoming(Connection target) throws SQLException {
+        Sql.update(
+                target,
+                "DELETE FROM strata_meta.slot_fence WHERE reason = 'incoming' AND table_name = ANY(?)",
+                target.createArrayOf(
+                        "text",
+                        tables.sharded().stream()
+                                .map(MoverTables.Sharded::table)
+                                .toArray()));
+        copy.dropKeepIncoming(target);
+    }
+
     // ---------------------------------------------------------------- abort and resume
 
     /** Aborts every move of the plan that has not switched; switched moves are rolled forward instead. */
@@ -559,15 +564,7 @@ public final class Mover {
             CopyPhase.dropSubscription(target, source, m);
             CopyPhase.dropPublication(source, m);
             CopyPhase.deleteRows(target, tables, m.ranges(), broadcast, settings.deleteBatch(), settings.slots(), null);
-            Sql.update(
-                    target,
-                    "DELETE FROM strata_meta.slot_fence WHERE reason = 'incoming' AND table_name = ANY(?)",
-                    target.createArrayOf(
-                            "text",
-                            tables.sharded().stream()
-                                    .map(MoverTables.Sharded::table)
-                                    .toArray()));
-            copy.dropKeepIncoming(target);
+            stopKeepingIncoming(target);
             journal.advance(m.id(), phase, Phase.ABORTED);
             listener.phase(m.id(), Phase.ABORTED);
             log.info("move {}: aborted in {}", m.id(), phase);
