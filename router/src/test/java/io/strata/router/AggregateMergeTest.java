@@ -121,17 +121,7 @@ class AggregateMergeTest {
 
     @AfterAll
     void close() throws SQLException {
-        if (routed != null) {
-            try {
-                ResultRows.exec(routed, "drop table if exists a_vals");
-                ResultRows.exec(routed, "drop table if exists a_empty");
-                ResultRows.exec(routed, "drop table if exists a_num");
-            } finally {
-                routed.close();
-                plain.close();
-                router.close();
-            }
-        }
+        ResultRows.dropAndClose(routed, plain, router, List.of("a_vals", "a_empty", "a_num"));
     }
 
     /** A statement and whether the router may refuse it (SR state) instead of answering it. */

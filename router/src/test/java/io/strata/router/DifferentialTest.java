@@ -143,12 +143,13 @@ class DifferentialTest {
             }
         }
         for (Connection c : List.of(plain, routed)) {
-            insertAll(
+            ResultRows.insertAll(
                     c,
                     "insert into d_users (id, name, country, score, balance, created, active)"
                             + " values (?, ?, ?, ?, ?, ?, ?)",
                     users);
-            insertAll(c, "insert into d_orders (id, user_id, amount, status, qty) values (?, ?, ?, ?, ?)", orders);
+            ResultRows.insertAll(
+                    c, "insert into d_orders (id, user_id, amount, status, qty) values (?, ?, ?, ?, ?)", orders);
         }
         loadShardingSphereSchema(random);
         List<Object[]> events = new ArrayList<>();
@@ -156,7 +157,7 @@ class DifferentialTest {
             events.add(new Object[] {id, 1L + random.nextInt(50)});
         }
         for (Connection c : List.of(plain, routed)) {
-            insertAll(c, "insert into d_events (id, user_id) values (?, ?)", events);
+            ResultRows.insertAll(c, "insert into d_events (id, user_id) values (?, ?)", events);
         }
         FourShards.awaitReplicas(topology);
     }
@@ -218,27 +219,27 @@ class DifferentialTest {
             }
         }
         for (Connection c : List.of(plain, routed)) {
-            insertAll(
+            ResultRows.insertAll(
                     c,
                     "insert into t_merchant (merchant_id, country_id, merchant_name, business_code, telephone,"
                             + " creation_date) values (?, ?, ?, ?, ?, ?)",
                     merchants);
-            insertAll(
+            ResultRows.insertAll(
                     c,
                     "insert into t_product (product_id, product_name, category_id, price, status, creation_date)"
                             + " values (?, ?, ?, ?, ?, ?)",
                     products);
-            insertAll(
+            ResultRows.insertAll(
                     c,
                     "insert into t_user (user_id, user_name, password, email, telephone, creation_date)"
                             + " values (?, ?, ?, ?, ?, ?)",
                     users);
-            insertAll(
+            ResultRows.insertAll(
                     c,
                     "insert into t_order (order_id, user_id, status, merchant_id, remark, creation_date)"
                             + " values (?, ?, ?, ?, ?, ?)",
                     orders);
-            insertAll(
+            ResultRows.insertAll(
                     c,
                     "insert into t_order_item (item_id, order_id, user_id, product_id, quantity, creation_date)"
                             + " values (?, ?, ?, ?, ?, ?)",
@@ -250,31 +251,13 @@ class DifferentialTest {
         return java.sql.Date.valueOf(java.time.LocalDate.of(2026, 1, 1).plusDays(random.nextInt(300)));
     }
 
-    private static void insertAll(Connection c, String sql, List<Object[]> rows) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (Object[] row : rows) {
-                for (int i = 0; i < row.length; i++) {
-                    if (row[i] == null) {
-                        ps.setNull(i + 1, java.sql.Types.NULL);
-                    } else if (row[i] instanceof Long l) {
-                        ps.setLong(i + 1, l);
-                    } else if (row[i] instanceof Integer n) {
-                        ps.setInt(i + 1, n);
-                    } else {
-                        ps.setObject(i + 1, row[i]);
-                    }
-                }
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
-    }
-
     @AfterAll
     void close() throws SQLException {
-        if (routed != null) {
-            try {
-                for (String t : List.of(
+        ResultRows.dropAndClose(
+                routed,
+                plain,
+                router,
+                List.of(
                         "d_orders",
                         "d_users",
                         "d_countries",
@@ -284,15 +267,7 @@ class DifferentialTest {
                         "t_merchant",
                         "t_product",
                         "d_events",
-                        "d_empty")) {
-                    ResultRows.exec(routed, "drop table if exists " + t);
-                }
-            } finally {
-                routed.close();
-                plain.close();
-                router.close();
-            }
-        }
+                        "d_empty"));
     }
 
     /**

@@ -71,16 +71,7 @@ class FuzzFoundDefectsTest {
 
     @AfterAll
     void close() throws SQLException {
-        if (routed != null) {
-            try {
-                ResultRows.exec(routed, "drop table if exists r_a");
-                ResultRows.exec(routed, "drop table if exists r_b");
-            } finally {
-                routed.close();
-                plain.close();
-                router.close();
-            }
-        }
+        ResultRows.dropAndClose(routed, plain, router, List.of("r_a", "r_b"));
     }
 
     /**

@@ -81,11 +81,12 @@ class RandomQueryDifferentialTest {
         }
         Data data = new Data(new Random(20261130));
         for (Connection c : List.of(plain, routed)) {
-            insertAll(c, "insert into f_c (code, name, grp, rate) values (?, ?, ?, ?)", data.c);
-            insertAll(c, "insert into f_a (id, g, n, f, d, ts, t, b) values (?, ?, ?, ?, ?, ?, ?, ?)", data.a);
-            insertAll(c, "insert into f_b (id, a_id, qty, price, s, d) values (?, ?, ?, ?, ?, ?)", data.b);
-            insertAll(c, "insert into f_t (k, v, w, t, b) values (?, ?, ?, ?, ?)", data.t);
-            insertAll(c, "insert into f_tu (k, seq, amt) values (?, ?, ?)", data.tu);
+            ResultRows.insertAll(c, "insert into f_c (code, name, grp, rate) values (?, ?, ?, ?)", data.c);
+            ResultRows.insertAll(
+                    c, "insert into f_a (id, g, n, f, d, ts, t, b) values (?, ?, ?, ?, ?, ?, ?, ?)", data.a);
+            ResultRows.insertAll(c, "insert into f_b (id, a_id, qty, price, s, d) values (?, ?, ?, ?, ?, ?)", data.b);
+            ResultRows.insertAll(c, "insert into f_t (k, v, w, t, b) values (?, ?, ?, ?, ?)", data.t);
+            ResultRows.insertAll(c, "insert into f_tu (k, seq, amt) values (?, ?, ?)", data.tu);
         }
         FourShards.awaitReplicas(topology);
     }
@@ -166,35 +167,9 @@ class RandomQueryDifferentialTest {
         }
     }
 
-    private static void insertAll(Connection c, String sql, List<Object[]> rows) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (Object[] row : rows) {
-                for (int i = 0; i < row.length; i++) {
-                    if (row[i] == null) {
-                        ps.setNull(i + 1, java.sql.Types.NULL);
-                    } else {
-                        ps.setObject(i + 1, row[i]);
-                    }
-                }
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
-    }
-
     @AfterAll
     void close() throws SQLException {
-        if (routed != null) {
-            try {
-                for (String t : TABLES) {
-                    ResultRows.exec(routed, "drop table if exists " + t);
-                }
-            } finally {
-                routed.close();
-                plain.close();
-                router.close();
-            }
-        }
+        ResultRows.dropAndClose(routed, plain, router, List.of(TABLES));
     }
 
     /** Outcome counts of one run. */

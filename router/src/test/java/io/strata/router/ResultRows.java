@@ -1,6 +1,7 @@
 package io.strata.router;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -51,6 +52,47 @@ final class ResultRows {
     static void exec(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute(sql);
+        }
+    }
+
+    /** Inserts {@code rows} with one batch of {@code sql} (a Long or Integer bound as such, null as NULL). */
+    static void insertAll(Connection c, String sql, List<Object[]> rows) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (Object[] row : rows) {
+                for (int i = 0; i < row.length; i++) {
+                    if (row[i] == null) {
+                        ps.setNull(i + 1, java.sql.Types.NULL);
+                    } else if (row[i] instanceof Long l) {
+                        ps.setLong(i + 1, l);
+                    } else if (row[i] instanceof Integer n) {
+                        ps.setInt(i + 1, n);
+                    } else {
+                        ps.setObject(i + 1, row[i]);
+                    }
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /**
+     * A differential test's clean-up: drops {@code tables} through the routed connection, then
+     * closes it, the plain connection and the router; nothing when set-up never opened them.
+     */
+    static void dropAndClose(Connection routed, Connection plain, ShardingDataSource router, List<String> tables)
+            throws SQLException {
+        if (routed == null) {
+            return;
+        }
+        try {
+            for (String t : tables) {
+                exec(routed, "drop table if exists " + t);
+            }
+        } finally {
+            routed.close();
+            plain.close();
+            router.close();
         }
     }
 }
