@@ -90,16 +90,15 @@ final class ClusterDemo {
             out.printf(
                     "Running the workload for %d s with %d threads per member ...%n",
                     options.duration().toSeconds(), options.threads());
-            MemberProcess killed = runWithProgress(options, out, members);
-            if (killed != null) {
-                // A member that died between PREPARE and COMMIT leaves prepared transactions holding locks;
-                // the shards' commit markers say how each ends, and opening its coordinator id resolves them.
-                ShopDatabase.open(servers.shards(), killed.name, workDir, new SimpleMeterRegistry())
+            MemberProcess killed = runWithProgress(options, out, members, dead -> {
+                // A member that died between PREPARE and COMMIT leaves prepared transactions holding row
+                // locks the survivors wait on; the shards' commit markers say how each ends, and opening
+                // its coordinator id resolves them at once (safe while the others run).
+                ShopDatabase.open(servers.shards(), dead.name, workDir, new SimpleMeterRegistry())
                         .close();
                 out.printf(
-                        "  resolved %s's in-doubt two-phase transactions from the shards' commit markers%n",
-                        killed.name);
-            }
+                        "  resolved %s's in-doubt two-phase transactions from the shards' commit markers%n", dead.name);
+            });
             List<Summary> parts = new ArrayList<>();
             for (MemberProcess m : members) {
                 if (m != killed) {
@@ -171,9 +170,17 @@ final class ClusterDemo {
         }
     }
 
-    /** Shows one progress bar over all members; kills the chosen one half-way. Returns the killed member. */
+    /** What the demo does right after it killed a member. */
+    private interface OnKilled {
+        void killed(MemberProcess member) throws Exception;
+    }
+
+    /**
+     * Shows one progress bar over all members; kills the chosen one half-way and then runs
+     * {@code onKilled}. Returns the killed member.
+     */
     private static @Nullable MemberProcess runWithProgress(
-            DemoOptions options, PrintStream out, List<MemberProcess> members) throws InterruptedException {
+            DemoOptions options, PrintStream out, List<MemberProcess> members, OnKilled onKilled) throws Exception {
         ProgressBar bar = new ProgressBar(out, options.duration());
         long start = System.nanoTime();
         MemberProcess killed = null;
@@ -202,6 +209,7 @@ final class ClusterDemo {
                 out.printf(
                         "  killed %s (pid %d, kill -9) after %.1f s%n",
                         killed.name, killed.pid(), elapsed.toMillis() / 1000.0);
+                onKilled.killed(killed);
             }
             Thread.sleep(250);
         }
