@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import net.sf.jsqlparser.expression.Expression;
-import net.sf.jsqlparser.expression.ExpressionVisitorAdapter;
 import net.sf.jsqlparser.expression.operators.relational.EqualsTo;
 import net.sf.jsqlparser.expression.operators.relational.InExpression;
 import net.sf.jsqlparser.schema.Column;
@@ -286,7 +285,7 @@ final class Colocation {
             return out;
         }
         e.accept(
-                new ExpressionVisitorAdapter<Void>() {
+                new WholeExpressionVisitor<Void>() {
                     @Override
                     public <S> Void visit(ParenthesedSelect select, S context) {
                         out.add(select);

@@ -13,7 +13,6 @@ import net.sf.jsqlparser.expression.Alias;
 import net.sf.jsqlparser.expression.AnalyticExpression;
 import net.sf.jsqlparser.expression.AnalyticType;
 import net.sf.jsqlparser.expression.Expression;
-import net.sf.jsqlparser.expression.ExpressionVisitorAdapter;
 import net.sf.jsqlparser.expression.Function;
 import net.sf.jsqlparser.expression.JdbcParameter;
 import net.sf.jsqlparser.expression.LongValue;
@@ -1042,7 +1041,7 @@ final class MergeBuilder {
     }
 
     /** What an expression contains. */
-    static final class Finder extends ExpressionVisitorAdapter<Void> {
+    static final class Finder extends WholeExpressionVisitor<Void> {
         int aggregates;
         String otherAggregate;
         String orderedSet;

@@ -8,7 +8,6 @@ import java.util.Set;
 import net.sf.jsqlparser.JSQLParserException;
 import net.sf.jsqlparser.expression.AnyComparisonExpression;
 import net.sf.jsqlparser.expression.Expression;
-import net.sf.jsqlparser.expression.ExpressionVisitorAdapter;
 import net.sf.jsqlparser.expression.operators.relational.ExistsExpression;
 import net.sf.jsqlparser.expression.operators.relational.InExpression;
 import net.sf.jsqlparser.schema.Column;
@@ -216,7 +215,7 @@ public final class RecursivePlanning {
         for (Expression e : expressions) {
             if (e != null) {
                 e.accept(
-                        new ExpressionVisitorAdapter<Void>() {
+                        new WholeExpressionVisitor<Void>() {
                             @Override
                             public <S> Void visit(ParenthesedSelect select, S context) {
                                 scalars.add(select);

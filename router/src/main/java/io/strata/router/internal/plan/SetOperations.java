@@ -10,6 +10,7 @@ import net.sf.jsqlparser.expression.LongValue;
 import net.sf.jsqlparser.schema.Column;
 import net.sf.jsqlparser.statement.select.AllColumns;
 import net.sf.jsqlparser.statement.select.AllTableColumns;
+import net.sf.jsqlparser.statement.select.Fetch;
 import net.sf.jsqlparser.statement.select.Limit;
 import net.sf.jsqlparser.statement.select.OrderByElement;
 import net.sf.jsqlparser.statement.select.ParenthesedSelect;
@@ -186,9 +187,10 @@ final class SetOperations {
                 order.add(new MergeSpec.OrderKey(column, asc, nullsFirst));
             }
         }
-        if (sol.getFetch() != null) {
+        Fetch fetch = sol.getFetch();
+        if (fetch != null && fetch.toString().toUpperCase(Locale.ROOT).contains("TIES")) {
             throw new Planner.Rejected(
-                    "Strata: FETCH on a set operation across shards is not supported; use LIMIT." + Planner.HINT_HOWTO);
+                    "Strata: FETCH ... WITH TIES across shards is not supported." + Planner.HINT_HOWTO);
         }
         KeySource limit = null;
         KeySource offset = null;
@@ -204,11 +206,20 @@ final class SetOperations {
         if (sol.getOffset() != null) {
             offset = MergeBuilder.number(sol.getOffset().getOffset());
         }
+        if (fetch != null) {
+            // FETCH FIRST/NEXT [n] ROW(S) ONLY (jOOQ's and Hibernate's form of LIMIT): n defaults to 1.
+            Expression count = fetch.getExpression();
+            if (count == null && fetch.getFetchJdbcParameter() != null) {
+                count = fetch.getFetchJdbcParameter();
+            }
+            limit = count == null ? KeySource.literal(1L) : MergeBuilder.number(count);
+        }
         if (offset != null && limit == null) {
             limit = KeySource.literal(null);
         }
         sol.setLimit(null);
         sol.setOffset(null);
+        sol.setFetch(null);
         if (distinct) {
             sol.setOrderByElements(null);
         }

@@ -1,0 +1,246 @@
+package io.strata.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.testkit.PgTopology;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Regression tests for the defects the ORM differential tests ({@code orm-tests},
+ * {@code io.strata.orm.differential}) found, one test per defect, each statement compared with one
+ * plain PostgreSQL holding the same rows (values and each value's Java class).
+ */
+@ExtendWith(FourShards.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OrmFoundDefectsTest {
+
+    private static final String[] SCHEMA = {
+        "create table o_a (id bigint primary key, g int, t text)", "create table o_t (k text primary key, v int)",
+    };
+    private static final String[] ROWS = {
+        "insert into o_a (id, g, t) values (1, 5, ' alpha '), (2, -3, 'beta'), (3, null, null), (4, 12, 'alpha'),"
+                + " (5, 5, 'xx gamma xx'), (6, 7, '  '), (7, 1, 'zeta  '), (8, 2, 'delta')",
+        "insert into o_t (k, v) values ('alpha', 1), ('NULL', 2), (' x ', 3), ('a,b', 4), ('q\"q', 5), ('x', 6),"
+                + " ('beta', 7), ('gamma', 8), ('back\\slash', 9), ('', 10)",
+    };
+
+    private ShardingDataSource router;
+    private Connection plain;
+    private Connection routed;
+
+    @BeforeAll
+    void load(PgTopology topology) throws SQLException {
+        router = FourShards.router(
+                topology,
+                b -> b.table(TableRule.sharded("o_a", "id", KeyType.LONG))
+                        .table(TableRule.sharded("o_t", "k", KeyType.TEXT)));
+        try (Connection c = topology.shard(0).primary().connect();
+                Statement st = c.createStatement()) {
+            st.execute("drop database if exists ormreg");
+            st.execute("create database ormreg");
+        }
+        plain = java.sql.DriverManager.getConnection(topology.shard(0).primary().jdbcUrl("ormreg"), "postgres", "");
+        routed = router.getConnection();
+        ResultRows.exec(routed, "drop table if exists o_a");
+        ResultRows.exec(routed, "drop table if exists o_t");
+        for (Connection c : List.of(plain, routed)) {
+            for (String sql : SCHEMA) {
+                ResultRows.exec(c, sql);
+            }
+            for (String sql : ROWS) {
+                ResultRows.exec(c, sql);
+            }
+        }
+        FourShards.awaitReplicas(topology);
+    }
+
+    @AfterAll
+    void close() throws SQLException {
+        ResultRows.dropAndClose(routed, plain, router, List.of("o_a", "o_t"));
+    }
+
+    /**
+     * Defect 1: {@code trim(BOTH from x)} (how Hibernate 6 renders HQL's {@code trim}) made the
+     * planner throw a NullPointerException (JSqlParser's visitor adapter visits only TRIM's
+     * character), and an aggregate or subquery inside TRIM's FROM operand was never seen: {@code
+     * trim(both ' ' from max(t))} was not planned as an aggregate.
+     */
+    @Test
+    void trimOperandsArePlanned() throws SQLException {
+        same("select id, trim(both from t), trim(leading from t), trim(trailing 'x' from t) from o_a order by id");
+        same("select id from o_a where trim(both from t) = 'alpha' order by id");
+        // An aggregate inside TRIM's FROM operand is seen now: refused like any function over a merged
+        // aggregate (before, each shard's row came back: four rows for one).
+        for (String sql : List.of(
+                "select trim(both ' ' from max(t)) from o_a",
+                "select trim(trailing from min(t)) from o_a",
+                "select trim(leading ' ' from string_agg(t, ',' order by id)) from o_a where id < 6")) {
+            assertThat(rows(plain, sql)).hasSize(2);
+            assertThatThrownBy(() -> rows(routed, sql))
+                    .as(sql)
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("SR001"));
+        }
+        same("select trim(both from t) as tt, count(*) from o_a group by trim(both from t) order by tt nulls first");
+        same("select id, trim(both from (select o_t.k from o_t where o_t.k = ' x ')) from o_a where id = 4");
+    }
+
+    /**
+     * Defect 2: {@code key = ANY(?::bigint[])} with the array bound as its text form (jOOQ binds
+     * arrays that way: {@code setString(1, "{1,2}")}) was refused with 22023 although PostgreSQL
+     * answers it; the text is now read as PostgreSQL reads it, and what Strata cannot read exactly
+     * (several dimensions) is refused with SR002.
+     */
+    @Test
+    void anyArrayBoundAsTextIsRoutedByItsElements() throws SQLException {
+        same("select id, t from o_a where id = any(?::bigint[]) order by id", "{1, 4,NULL,7 }");
+        String untyped = "select id, t from o_a where id = any(?) order by id";
+        SQLException onPlain = catchSql(() -> rows(plain, untyped, "{2,3,8}"));
+        SQLException onStrata = catchSql(() -> rows(routed, untyped, "{2,3,8}"));
+        assertThat(onStrata.getSQLState()).isEqualTo(onPlain.getSQLState());
+        same("select count(*) from o_a where id = any(?::int8[])", "{}");
+        same(
+                "select k, v from o_t where k = any(?::text[]) order by v",
+                "{alpha,\"NULL\",\"a,b\",\"q\\\"q\",\" x \",NULL, beta ,back\\\\slash,\"\"}");
+        same("select k, v from o_t where k = any(?::text[]) order by v", "{\\NULL,x}");
+        String update = "update o_t set v = v + 100 where k = any(?::text[])";
+        String[] keys = {"{gamma,\" x \",\"NULL\"}"};
+        try (PreparedStatement p = plain.prepareStatement(update);
+                PreparedStatement r = routed.prepareStatement(update)) {
+            p.setString(1, keys[0]);
+            r.setString(1, keys[0]);
+            assertThat(r.executeUpdate()).isEqualTo(p.executeUpdate()).isEqualTo(3);
+        }
+        same("select k, v from o_t order by v");
+        for (String refused : List.of("{{1,2},{3,4}}", "[1:2]={1,2}", "{1,{2}}")) {
+            assertThatThrownBy(() -> rows(routed, "select id from o_a where id = any(?::bigint[])", refused))
+                    .as(refused)
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("SR002"));
+        }
+    }
+
+    /**
+     * Defect 3: a set operation paged with {@code FETCH FIRST/NEXT n ROWS ONLY} (how jOOQ and
+     * Hibernate 6 write LIMIT: {@code union ... offset ? rows fetch next ? rows only}) was refused
+     * with SR001 though a LIMIT on it is merged; FETCH is now merged like LIMIT (WITH TIES still
+     * refused).
+     */
+    @Test
+    void setOperationsPagedWithFetchAreMerged() throws SQLException {
+        same(
+                "select id from o_a where g > 0 union select id from o_a where t like 'a%' order by id"
+                        + " offset ? rows fetch next ? rows only",
+                1, 3);
+        same("select id, t from o_a union all select id, t from o_a where id < 3 order by 1 desc, 2"
+                + " fetch first 4 rows only");
+        same("select id from o_a where g > 0 union all select id from o_a where g is null order by id desc"
+                + " fetch first row only");
+        same("select id from o_a where g > 0 intersect select id from o_a where t is not null order by id"
+                + " offset 1 row fetch first 3 rows only");
+        same("(select id from o_a where g > 0) except (select id from o_a where t = 'beta') order by id"
+                + " fetch next 2 rows only");
+        assertThatThrownBy(() -> rows(
+                        routed,
+                        "select g from o_a union all select g from o_a order by 1 fetch first 2 rows with ties"))
+                .isInstanceOf(SQLException.class)
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("SR001"));
+    }
+
+    /**
+     * A probe, not a defect: every shape an ORM renders around a merged aggregate is answered as one
+     * database answers it, or refused with an SR state, never answered per shard.
+     */
+    @Test
+    void expressionsAroundMergedAggregatesAreExactOrRefused() throws SQLException {
+        for (String sql : List.of(
+                "select substring(max(t) from 1 for 2) from o_a",
+                "select substring(max(t), 1, 2) from o_a",
+                "select position('a' in max(t)) from o_a",
+                "select overlay(max(t) placing 'x' from 1 for 1) from o_a",
+                "select max(g)::text, cast(min(g) as text) from o_a",
+                "select coalesce(max(g), 0), nullif(max(g), 12), greatest(max(g), 0) from o_a",
+                "select case when max(g) > 3 then 'x' else 'y' end from o_a",
+                "select max(g) is null, max(g) in (12, 13), max(g) between 1 and 20 from o_a",
+                "select not (max(g) > 3), max(g) is distinct from 12 from o_a",
+                "select array[max(g)], max(g) = any(array[12]) from o_a",
+                "select t || max(g) from o_a group by t order by 1 nulls first",
+                "select concat(max(t), 'x'), lower(max(t)), max(t) like 'z%', max(t) ~ 'z' from o_a",
+                "select max(g) % 5, max(g) & 3, max(g) << 1, max(g) ^ 2, @ min(g), |/ max(g) from o_a",
+                "select interval '1 day' * max(g) from o_a",
+                "select extract(year from max(date '2026-01-01' + g)) from o_a",
+                "select json_build_object('m', max(g))::text from o_a",
+                "select max(g) + count(*) filter (where g > 0) from o_a",
+                "select exists (select 1 from o_t where o_t.v = max(o_a.g)) from o_a",
+                "select max(g) over () from o_a order by 1 limit 1",
+                "select count(*) from o_a having max(g) > 3 and min(t) < 'b'",
+                "select sum(g) / nullif(count(*), 0) from o_a")) {
+            sameOrRefused(sql);
+        }
+    }
+
+    /**
+     * Defect 5 (open, see /work/notes/ormcheck.md): an aggregate of the outer query written inside a
+     * subquery ({@code (select max(o_a.g))}: PostgreSQL assigns an aggregate to the level of the
+     * columns it reads) is not seen by the merge, so each shard's row comes back: four rows for one.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("ormcheck defect 5: outer aggregate inside a subquery answered per shard")
+    void anOuterAggregateInsideASubqueryIsMergedOrRefused() throws SQLException {
+        sameOrRefused("select (select max(o_a.g)) from o_a");
+        sameOrRefused("select (select max(o_a.g) from o_t where o_t.k = 'x') from o_a");
+    }
+
+    private void sameOrRefused(String sql) throws SQLException {
+        List<List<String>> expected = rows(plain, sql);
+        List<List<String>> actual;
+        try {
+            actual = rows(routed, sql);
+        } catch (SQLException e) {
+            assertThat(e.getSQLState()).as(sql + ": " + e.getMessage()).startsWith("SR");
+            return;
+        }
+        assertThat(actual).as(sql).isEqualTo(expected);
+    }
+
+    private interface SqlCall {
+        void run() throws SQLException;
+    }
+
+    private static SQLException catchSql(SqlCall call) {
+        try {
+            call.run();
+        } catch (SQLException e) {
+            return e;
+        }
+        throw new AssertionError("expected an SQLException");
+    }
+
+    private void same(String sql, Object... params) throws SQLException {
+        List<List<String>> expected = rows(plain, sql, params);
+        List<List<String>> actual = rows(routed, sql, params);
+        assertThat(actual).as(sql).isEqualTo(expected);
+    }
+
+    private static List<List<String>> rows(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return ResultRows.labelledRows(rs);
+            }
+        }
+    }
+}
