@@ -191,15 +191,29 @@ class OrmFoundDefectsTest {
     }
 
     /**
-     * Defect 5 (open, see /work/notes/ormcheck.md): an aggregate of the outer query written inside a
-     * subquery ({@code (select max(o_a.g))}: PostgreSQL assigns an aggregate to the level of the
-     * columns it reads) is not seen by the merge, so each shard's row comes back: four rows for one.
+     * Defect 5: an aggregate of the outer query written inside a subquery ({@code (select
+     * max(o_a.g))}: PostgreSQL assigns an aggregate to the level of the columns it reads) was not
+     * seen by the merge, so each shard's row came back: four rows for one. Now refused (SR001);
+     * a subquery's own aggregates (its columns, or unqualified ones) are unaffected.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("ormcheck defect 5: outer aggregate inside a subquery answered per shard")
-    void anOuterAggregateInsideASubqueryIsMergedOrRefused() throws SQLException {
-        sameOrRefused("select (select max(o_a.g)) from o_a");
-        sameOrRefused("select (select max(o_a.g) from o_t where o_t.k = 'x') from o_a");
+    void anOuterAggregateInsideASubqueryIsRefused() throws SQLException {
+        for (String sql : List.of(
+                "select (select max(o_a.g)) from o_a",
+                "select (select max(o_a.g) from o_t where o_t.k = 'x') from o_a",
+                "select exists (select 1 from o_t where o_t.k = 'x' and o_t.v < max(o_a.g)) from o_a",
+                "select (select (select sum(a.g) + 1)) from o_a a",
+                "select (select string_agg(o_a.t, ',' order by o_a.id) from o_t where o_t.k = 'x') from o_a")) {
+            assertThat(rows(plain, sql)).as(sql).hasSize(2);
+            assertThatThrownBy(() -> rows(routed, sql))
+                    .as(sql)
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("SR001"));
+        }
+        // A subquery's own aggregate (a key-pinned subquery), and one reading its own unqualified column.
+        same("select id, (select max(o_t.v) from o_t where o_t.k = 'x') from o_a order by id");
+        sameOrRefused("select id, (select count(*) from o_t where o_t.k = o_a.t) from o_a order by id");
+        same("select id, (select max(v) from o_t where o_t.k = 'beta') from o_a order by id");
     }
 
     private void sameOrRefused(String sql) throws SQLException {

@@ -140,6 +140,8 @@ final class MergeBuilder {
             }
             distinctOn = on.size();
         }
+        // An aggregate of this level written inside a subquery is invisible to the merge below.
+        OuterAggregates.check(ps);
         // GROUPING SETS / ROLLUP / CUBE first: nothing below may rewrite them into shard SQL.
         if (ps.getGroupBy() != null) {
             if (ps.getGroupBy().getGroupingSets() != null
