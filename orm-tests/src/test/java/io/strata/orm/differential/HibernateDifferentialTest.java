@@ -433,6 +433,52 @@ class HibernateDifferentialTest {
                 Object[].class,
                 "ids",
                 List.of(5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L));
+        hql(
+                "order by expressions not selected",
+                Order.ORDERED,
+                "select c.id from DCustomer c order by coalesce(c.balance, 0) desc, length(c.name),"
+                        + " case when c.city is null then 0 else 1 end, c.id",
+                Long.class);
+        hql(
+                "in uncorrelated grouped subquery",
+                Order.ORDERED,
+                "select c.id, c.balance from DCustomer c where c.balance in"
+                        + " (select max(c2.balance) from DCustomer c2 group by c2.tier) order by c.id",
+                Object[].class);
+        same(
+                "paged group by",
+                Order.ORDERED,
+                s -> s.createSelectionQuery(
+                                "select o.status, count(o), sum(o.total) from DOrder o group by o.status"
+                                        + " order by count(o) desc, o.status",
+                                Object[].class)
+                        .setFirstResult(1)
+                        .setMaxResults(2)
+                        .getResultList());
+        same(
+                "paged distinct",
+                Order.ORDERED,
+                s -> s.createSelectionQuery(
+                                "select distinct c.city from DCustomer c where c.city is not null order by c.city",
+                                String.class)
+                        .setFirstResult(1)
+                        .setMaxResults(2)
+                        .getResultList());
+        hql(
+                "correlated exists on key with aggregate",
+                Order.ORDERED,
+                "select c.id from DCustomer c where (select count(o) from DOrder o where o.customer = c) >= 4"
+                        + " order by c.id",
+                Long.class);
+        hql(
+                "group by date and case",
+                Order.ORDERED,
+                "select o.placed, case when o.total > 20 then 'big' else 'small' end, count(o) from DOrder o"
+                        + " where o.placed < :d group by o.placed, case when o.total > 20 then 'big' else 'small' end"
+                        + " order by o.placed, 2",
+                Object[].class,
+                "d",
+                LocalDate.of(2024, 4, 15));
     }
 
     @AfterEach

@@ -514,6 +514,15 @@ class JooqDifferentialTest {
                         .returning(A_ID, A_OWNER, A_BALANCE)
                         .fetch());
         write(
+                "selectDistinct paged",
+                Order.ORDERED,
+                c -> c.selectDistinct(A_CURRENCY, A_OWNER)
+                        .from(ACCOUNTS)
+                        .orderBy(A_CURRENCY, A_OWNER)
+                        .limit(4)
+                        .offset(3)
+                        .fetch());
+        write(
                 "update returning by keys",
                 Order.UNORDERED,
                 c -> c.update(ACCOUNTS)
@@ -593,6 +602,43 @@ class JooqDifferentialTest {
                                 .orderBy(E_ID)
                                 .fetch()
                                 .map(r -> Differential.row(r).toString())));
+    }
+
+    /**
+     * ormcheck defect 6 (open, execute/): jOOQ's {@code onConflictDoNothing().returning()} over
+     * several shards, in auto-commit, with a skipped (conflicting) row, is refused with SR001 when
+     * its rows are read, after the shards committed the other rows. A refused statement must have
+     * written nothing (or be answered as PostgreSQL answers it).
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("ormcheck defect 6: refused ON CONFLICT DO NOTHING RETURNING still wrote its rows")
+    void insertOnConflictDoNothingReturningOverShardsWritesNothingWhenRefused() {
+        Differential strict = new Differential();
+        try {
+            var outcome = strict.checkWrite(
+                    "insert on conflict do nothing returning",
+                    Order.ORDERED,
+                    () -> insertSkippingOne(strata),
+                    () -> insertSkippingOne(plain));
+            if (outcome == Differential.Outcome.REFUSED) {
+                assertThat(strata.fetchCount(ACCOUNTS, A_ID.between(61L, 63L))).isZero();
+            }
+        } finally {
+            for (DSLContext c : List.of(strata, plain)) {
+                c.deleteFrom(ACCOUNTS).where(A_ID.in(61L, 62L, 63L)).execute();
+            }
+        }
+    }
+
+    private static Object insertSkippingOne(DSLContext c) {
+        return c.insertInto(ACCOUNTS, A_ID, A_OWNER, A_BALANCE, A_CURRENCY)
+                .values(61L, "new-61", new BigDecimal("4.00"), "EUR")
+                .values(5L, "dup-5", new BigDecimal("5.00"), "EUR")
+                .values(62L, "new-62", new BigDecimal("6.00"), "USD")
+                .values(63L, "new-63", new BigDecimal("7.00"), "JPY")
+                .onConflictDoNothing()
+                .returning(A_ID, A_OWNER)
+                .fetch();
     }
 
     @Test
