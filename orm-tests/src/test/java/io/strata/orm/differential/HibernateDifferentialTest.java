@@ -481,6 +481,41 @@ class HibernateDifferentialTest {
                 LocalDate.of(2024, 4, 15));
     }
 
+    @Test
+    void locksAndEmptyPages() {
+        same(
+                "pessimistic lock scattered",
+                Order.ORDERED,
+                s -> s.createSelectionQuery("from DCustomer c where c.tier = 1 order by c.id", DCustomer.class)
+                        .setLockMode(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
+                        .getResultList());
+        same(
+                "pessimistic lock paged",
+                Order.ORDERED,
+                s -> s.createSelectionQuery("from DCustomer c where c.tier = 1 order by c.id", DCustomer.class)
+                        .setLockMode(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
+                        .setMaxResults(3)
+                        .getResultList());
+        same(
+                "pessimistic lock by key",
+                Order.ORDERED,
+                s -> List.of(s.find(DCustomer.class, 7L, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
+                        .describe()));
+        same(
+                "max results 0",
+                Order.ORDERED,
+                s -> s.createSelectionQuery("from DOrder o order by o.id", DOrder.class)
+                        .setMaxResults(0)
+                        .getResultList());
+        same(
+                "first result past the end",
+                Order.ORDERED,
+                s -> s.createSelectionQuery("from DOrder o order by o.id", DOrder.class)
+                        .setFirstResult(500)
+                        .setMaxResults(5)
+                        .getResultList());
+    }
+
     @AfterEach
     void everyCallAnsweredTheSame() {
         diff.assertNoDifferences();
@@ -681,6 +716,12 @@ class HibernateDifferentialTest {
                         .toList());
         hql("uuid in", Order.UNORDERED, "from DDevice d where d.id in :ids", DDevice.class, "ids", ids.subList(2, 9));
         hql("uuid all", Order.UNORDERED, "from DDevice d", DDevice.class);
+        hql("uuid ordered", Order.ORDERED, "from DDevice d order by d.id desc", DDevice.class);
+        hql(
+                "uuid paged",
+                Order.ORDERED,
+                "select d.id from DDevice d order by d.id offset 3 rows fetch first 5 rows only",
+                java.util.UUID.class);
         for (var e : cluster.rowsByShard("select id::text from orm_d_devices").entrySet()) {
             for (List<String> r : e.getValue()) {
                 assertThat(cluster.shardMap()

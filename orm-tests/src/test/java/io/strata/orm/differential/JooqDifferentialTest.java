@@ -492,6 +492,75 @@ class JooqDifferentialTest {
                         c.selectFrom(ACCOUNTS).where(A_ID.eq(19L)).fetchOne(),
                         c.fetchCount(ACCOUNTS),
                         c.selectCount().from(ENTRIES).where(E_NOTE.isNotNull()).fetchOne(0, Integer.class)));
+        same(
+                "limit 0",
+                Order.ORDERED,
+                c -> c.select(A_ID).from(ACCOUNTS).orderBy(A_ID).limit(0).fetch());
+        same(
+                "limit bound 0",
+                Order.ORDERED,
+                c -> c.select(A_ID)
+                        .from(ACCOUNTS)
+                        .orderBy(A_ID)
+                        .limit(DSL.val(0))
+                        .fetch());
+        same(
+                "offset past the end",
+                Order.ORDERED,
+                c -> c.select(A_ID)
+                        .from(ACCOUNTS)
+                        .orderBy(A_ID)
+                        .limit(5)
+                        .offset(500)
+                        .fetch());
+        same(
+                "in with null",
+                Order.ORDERED,
+                c -> c.select(A_ID)
+                        .from(ACCOUNTS)
+                        .where(A_ID.in(3L, null, 30L))
+                        .orderBy(A_ID)
+                        .fetch());
+        same(
+                "not in with null",
+                Order.ORDERED,
+                c -> c.select(A_ID)
+                        .from(ACCOUNTS)
+                        .where(A_ID.notIn(3L, null))
+                        .orderBy(A_ID)
+                        .fetch());
+        same(
+                "key typed as integer",
+                Order.ORDERED,
+                c -> c.select(A_ID, A_OWNER)
+                        .from(ACCOUNTS)
+                        .where(field(name("orm_dj_accounts", "id"), SQLDataType.INTEGER)
+                                .in(7, 8, 9))
+                        .orderBy(A_ID)
+                        .fetch());
+        same(
+                "key typed as string",
+                Order.ORDERED,
+                c -> c.select(A_ID)
+                        .from(ACCOUNTS)
+                        .where(A_ID.cast(SQLDataType.VARCHAR).eq("12"))
+                        .fetch());
+        same(
+                "order by boolean expression",
+                Order.ORDERED,
+                c -> c.select(A_ID, A_BALANCE.isNull())
+                        .from(ACCOUNTS)
+                        .orderBy(A_BALANCE.isNull().desc(), A_CURRENCY.eq("EUR"), A_ID)
+                        .limit(10)
+                        .fetch());
+        same(
+                "between keys",
+                Order.ORDERED,
+                c -> c.select(A_ID)
+                        .from(ACCOUNTS)
+                        .where(A_ID.between(5L, 9L).or(A_ID.eq(20L)))
+                        .orderBy(A_ID)
+                        .fetch());
     }
 
     private static org.jooq.Select<?> selectDistinctAccount() {
