@@ -54,6 +54,7 @@ class HibernateDifferentialTest {
               orm_d_savings: { sharded: id, type: bigint }
               orm_d_events: { sharded: id, type: bigint }
               orm_d_devices: { sharded: id, type: uuid }
+              orm_d_lines: { sharded: customer_id, type: bigint }
             """;
 
     static final int CUSTOMERS = 40;
@@ -71,7 +72,7 @@ class HibernateDifferentialTest {
                 TABLES,
                 "globalSequences: [orm_d_events_seq]\n",
                 "drop table if exists orm_d_customers, orm_d_customer_tags, orm_d_orders, orm_d_payments,"
-                        + " orm_d_accounts, orm_d_savings, orm_d_events, orm_d_devices cascade",
+                        + " orm_d_accounts, orm_d_savings, orm_d_events, orm_d_devices, orm_d_lines cascade",
                 "drop sequence if exists orm_d_events_seq");
         strata = factory(cluster.pool("hib-diff"));
         PGSimpleDataSource p = new PGSimpleDataSource();
@@ -107,7 +108,8 @@ class HibernateDifferentialTest {
                 DAccount.class,
                 DSavingsAccount.class,
                 DEvent.class,
-                DDevice.class)) {
+                DDevice.class,
+                DLine.class)) {
             cfg.addAnnotatedClass(c);
         }
         cfg.getProperties().put(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, dataSource);
@@ -514,6 +516,50 @@ class HibernateDifferentialTest {
                         .setFirstResult(500)
                         .setMaxResults(5)
                         .getResultList());
+    }
+
+    @Test
+    void compositeIdsWithTheShardKeyInside() {
+        List<DLine.Key> keys = new ArrayList<>();
+        for (int i = 0; i < 18; i++) {
+            keys.add(new DLine.Key((i * 5) % 13 + 1, i));
+        }
+        Function<Session, Object> write = s -> {
+            for (int i = 0; i < 18; i++) {
+                s.persist(new DLine((i * 5) % 13 + 1, i, new BigDecimal(i + ".25")));
+            }
+            s.flush();
+            s.find(DLine.class, keys.get(4)).setAmount(new BigDecimal("99.00"));
+            s.remove(s.find(DLine.class, keys.get(9)));
+            return List.of("written");
+        };
+        diff.check(
+                "composite writes",
+                Order.ORDERED,
+                () -> strata.fromTransaction(write::apply),
+                () -> plain.fromTransaction(write::apply));
+        same(
+                "composite find",
+                Order.ORDERED,
+                s -> keys.stream()
+                        .map(k -> {
+                            DLine l = s.find(DLine.class, k);
+                            return l == null ? "none" : l.describe();
+                        })
+                        .toList());
+        same(
+                "composite multiLoad",
+                Order.ORDERED,
+                s -> s.byMultipleIds(DLine.class).multiLoad(keys.subList(1, 15)).stream()
+                        .map(l -> l == null ? "none" : l.describe())
+                        .toList());
+        hql(
+                "composite tuple in",
+                Order.ORDERED,
+                "select l.customerId, l.lineNo, l.amount from DLine l where (l.customerId, l.lineNo) in"
+                        + " ((1, 0), (6, 1), (11, 2), (3, 3), (8, 4)) order by l.lineNo",
+                Object[].class);
+        hql("composite all", Order.ORDERED, "from DLine l order by l.customerId, l.lineNo", DLine.class);
     }
 
     @AfterEach
