@@ -504,6 +504,33 @@ class HibernateDifferentialTest {
                 s -> List.of(s.find(DCustomer.class, 7L, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
                         .describe()));
         same(
+                "result stream",
+                Order.ORDERED,
+                s -> s.createSelectionQuery("from DOrder o where o.total > 30 order by o.total, o.id", DOrder.class)
+                        .getResultStream()
+                        .map(DOrder::describe)
+                        .toList());
+        same("scroll", Order.ORDERED, s -> {
+            List<String> out = new ArrayList<>();
+            try (var scroll = s.createSelectionQuery(
+                            "from DOrder o where o.total > 30 order by o.total, o.id", DOrder.class)
+                    .scroll(org.hibernate.ScrollMode.FORWARD_ONLY)) {
+                while (scroll.next()) {
+                    out.add(scroll.get().describe());
+                }
+            }
+            return out;
+        });
+        same(
+                "native query positional",
+                Order.ORDERED,
+                s -> s.createNativeQuery(
+                                "select id, name, balance from orm_d_customers where id = any(?1) or city = ?2 order by id",
+                                Object[].class)
+                        .setParameter(1, new Long[] {2L, 9L, 33L})
+                        .setParameter(2, "Nice")
+                        .getResultList());
+        same(
                 "max results 0",
                 Order.ORDERED,
                 s -> s.createSelectionQuery("from DOrder o order by o.id", DOrder.class)

@@ -659,6 +659,67 @@ class JooqDifferentialTest {
                         .and(A_ID.eq(11L))
                         .and(E_ID.eq(E_ID))
                         .execute());
+        write(
+                "insert select keyed",
+                Order.ORDERED,
+                c -> c.insertInto(ENTRIES, E_ID, E_ACCOUNT, E_AMOUNT, E_NOTE)
+                        .select(select(E_ID.plus(5000), E_ACCOUNT, E_AMOUNT, inline("copy"))
+                                .from(ENTRIES)
+                                .where(E_ACCOUNT.eq(6L)))
+                        .execute());
+        write(
+                "insert select scattered",
+                Order.ORDERED,
+                c -> c.insertInto(ENTRIES, E_ID, E_ACCOUNT, E_AMOUNT, E_NOTE)
+                        .select(select(E_ID.plus(7000), E_ACCOUNT, E_AMOUNT, inline("copy2"))
+                                .from(ENTRIES)
+                                .where(E_AMOUNT.gt(new BigDecimal("38"))))
+                        .execute());
+        write(
+                "merge into",
+                Order.ORDERED,
+                c -> c.mergeInto(ACCOUNTS)
+                        .using(selectOne())
+                        .on(A_ID.eq(14L))
+                        .whenMatchedThenUpdate()
+                        .set(A_OWNER, "merged-14")
+                        .whenNotMatchedThenInsert(A_ID, A_OWNER, A_BALANCE, A_CURRENCY)
+                        .values(14L, "merged-14", BigDecimal.ONE, "EUR")
+                        .execute());
+        write(
+                "delete where key in subquery",
+                Order.ORDERED,
+                c -> c.deleteFrom(ACCOUNTS)
+                        .where(A_ID.in(select(E_ACCOUNT)
+                                .from(ENTRIES)
+                                .where(E_NOTE.eq("n3").and(E_AMOUNT.gt(new BigDecimal("36"))))))
+                        .execute());
+        write(
+                "update with correlated subquery on key",
+                Order.ORDERED,
+                c -> c.update(ACCOUNTS)
+                        .set(
+                                A_BALANCE,
+                                field(select(sum(E_AMOUNT)).from(ENTRIES).where(E_ACCOUNT.eq(A_ID))))
+                        .where(A_ID.in(15L, 17L, 21L))
+                        .execute());
+        same(
+                "lazy cursor with fetch size in a transaction",
+                Order.ORDERED,
+                c -> c.transactionResult(t -> {
+                    List<String> out = new ArrayList<>();
+                    try (var cursor = t.dsl()
+                            .select(E_ID, E_AMOUNT)
+                            .from(ENTRIES)
+                            .orderBy(E_AMOUNT.desc(), E_ID)
+                            .fetchSize(7)
+                            .fetchLazy()) {
+                        for (var r : cursor) {
+                            out.add(r.value1() + "/" + r.value2());
+                        }
+                    }
+                    return out;
+                }));
         same(
                 "everything after the writes",
                 Order.ORDERED,
