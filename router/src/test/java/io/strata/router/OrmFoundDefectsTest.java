@@ -269,6 +269,65 @@ class OrmFoundDefectsTest {
         }
     }
 
+    /** Probe: subqueries over a sharded table in every place a SELECT can hold one. */
+    @Test
+    void subqueriesAnywhereAreExactOrRefused() throws SQLException {
+        for (String sql : List.of(
+                "select id from o_a order by (select count(*) from o_t where o_t.v < o_a.g), id",
+                "select id from o_a order by id limit (select count(*) from o_t)",
+                "select id from o_a order by id offset (select count(*) from o_t where o_t.v > 5)",
+                "select id from o_a join lateral (select max(o_t.v) m from o_t where o_t.v > o_a.g) x on true order by id",
+                "select id from o_a where (select count(*) from o_t where o_t.v = o_a.g) > 0 order by id",
+                "select array(select o_t.v from o_t order by o_t.v) from o_a where id = 1",
+                "select id, (select string_agg(o_t.k, ',' order by o_t.k) from o_t) from o_a where id < 3 order by id",
+                "select id, case when exists (select 1 from o_t where o_t.v = 9) then 1 else 0 end from o_a order by id",
+                "select id from o_a where g between (select min(o_t.v) from o_t) and (select max(o_t.v) from o_t) order by id",
+                "select id from o_a where t = any (array(select o_t.k from o_t)) order by id",
+                "select id from o_a where g in (select o_t.v from o_t union select 1) order by id",
+                "select id from o_a where exists (select 1 from o_t where o_t.k = o_a.t) order by id",
+                "select id, cast((select max(o_t.v) from o_t) as text) from o_a order by id",
+                "select id from o_a group by id having max(g) < (select max(o_t.v) from o_t) order by id",
+                "select id, g from o_a where id = 4 and g < (select count(*) from o_t)",
+                "select (select count(*) from o_t) from o_a where id = 4",
+                "select id, (select count(*) from o_a b where b.g = o_a.g) from o_a order by id",
+                "select id from o_a where g > (select avg(b.g) from o_a b) order by id")) {
+            sameOrRefused(sql);
+        }
+    }
+
+    /** Probe: writes whose values come from a subquery over a sharded table. */
+    @Test
+    void writesWithSubqueriesAreExactOrRefused() throws SQLException {
+        List<String> writes = List.of(
+                "insert into o_a (id, g, t) values (300, (select max(o_t.v) from o_t), 'x')",
+                "insert into o_a (id, g, t) values (301, (select count(*) from o_a), 'y'), (302, 1, 'z')",
+                "insert into o_a (id, g, t) select 303, max(o_t.v), 'w' from o_t",
+                "update o_a set g = (select max(o_t.v) from o_t) where id = 4",
+                "update o_a set g = g + 1 where id = 5 and g < (select count(*) from o_t)",
+                "delete from o_a where id = 6 and exists (select 1 from o_t where o_t.v > 9)",
+                "insert into o_a (id, g, t) values (304, 1, 'v') on conflict (id) do update set g = (select count(*)"
+                        + " from o_t)");
+        try {
+            for (String sql : writes) {
+                int answered;
+                try (Statement st = routed.createStatement()) {
+                    answered = st.executeUpdate(sql);
+                } catch (SQLException e) {
+                    assertThat(e.getSQLState()).as(sql + ": " + e.getMessage()).startsWith("SR");
+                    continue; // refused: not run on the plain side either
+                }
+                try (Statement st = plain.createStatement()) {
+                    assertThat(answered).as(sql).isEqualTo(st.executeUpdate(sql));
+                }
+                same("select id, g, t from o_a where id in (4, 5, 6) or id >= 300 order by id");
+            }
+        } finally {
+            for (Connection c : List.of(plain, routed)) {
+                ResultRows.exec(c, "delete from o_a where id in (300, 301, 302, 303, 304)");
+            }
+        }
+    }
+
     private void sameOrRefused(String sql) throws SQLException {
         List<List<String>> expected = rows(plain, sql);
         List<List<String>> actual;

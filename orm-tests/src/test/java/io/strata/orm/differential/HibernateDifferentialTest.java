@@ -481,6 +481,12 @@ class HibernateDifferentialTest {
                 Object[].class,
                 "d",
                 LocalDate.of(2024, 4, 15));
+        hql(
+                "count filter with a subquery",
+                Order.ORDERED,
+                "select count(*) filter (where o.customer.id in (select c.id from DCustomer c where c.tier = 2)),"
+                        + " count(*) from DOrder o",
+                Object[].class);
     }
 
     @Test

@@ -561,6 +561,17 @@ class JooqDifferentialTest {
                         .where(A_ID.between(5L, 9L).or(A_ID.eq(20L)))
                         .orderBy(A_ID)
                         .fetch());
+        // Before the fix: the FILTER clause's subquery ran on each shard over that shard's accounts only.
+        same(
+                "count filter with a subquery",
+                Order.ORDERED,
+                c -> c.select(
+                                count().filterWhere(E_ACCOUNT.in(
+                                        select(A_ID).from(ACCOUNTS).where(A_BALANCE.gt(new BigDecimal("50"))))),
+                                count().filterWhere(E_ACCOUNT.eq(
+                                        any(select(A_ID).from(ACCOUNTS).where(A_CURRENCY.eq("USD"))))))
+                        .from(ENTRIES)
+                        .fetch());
     }
 
     private static org.jooq.Select<?> selectDistinctAccount() {
