@@ -295,6 +295,35 @@ class OrmFoundDefectsTest {
         }
     }
 
+    /** Probe: derived tables, CTEs and windows whose rows may span shards. */
+    @Test
+    void derivedTablesAndWindowsThatSpanShardsAreExactOrRefused() throws SQLException {
+        ResultRows.exec(plain, "insert into o_a (id, g, t) values (401, 5, 'dup'), (402, 5, 'dup'), (403, 7, 'dup')");
+        ResultRows.exec(routed, "insert into o_a (id, g, t) values (401, 5, 'dup'), (402, 5, 'dup'), (403, 7, 'dup')");
+        try {
+            for (String sql : List.of(
+                    "select count(*) from (select distinct g from o_a) x",
+                    "select count(*) from (select distinct g, t from o_a) x",
+                    "with d as (select distinct t from o_a) select count(*) from d",
+                    "select x.g, count(*) from (select distinct g, t from o_a) x group by x.g order by x.g nulls first",
+                    "select count(*) from (select distinct id, g from o_a) x",
+                    "select sum(x.n) from (select g, count(*) n from o_a group by g) x",
+                    "select id, sum(g) over w from o_a window w as (order by id) order by id",
+                    "select id, sum(g) over w from o_a window w as (partition by id) order by id",
+                    "select id, row_number() over w from o_a window w as (partition by t order by id) order by id",
+                    "with recursive r as (select id, g from o_a where id = 1 union select o_a.id, o_a.g from o_a"
+                            + " join r on o_a.id = r.g) select * from r order by id",
+                    "select g from o_a where id < 400 group by g having count(*) > 1 order by g",
+                    "select t, count(*) from o_a group by t having count(*) > 1 order by t")) {
+                sameOrRefused(sql);
+            }
+        } finally {
+            for (Connection c : List.of(plain, routed)) {
+                ResultRows.exec(c, "delete from o_a where id in (401, 402, 403)");
+            }
+        }
+    }
+
     /** Probe: writes whose values come from a subquery over a sharded table. */
     @Test
     void writesWithSubqueriesAreExactOrRefused() throws SQLException {
