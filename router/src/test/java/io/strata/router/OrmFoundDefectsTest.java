@@ -324,6 +324,37 @@ class OrmFoundDefectsTest {
         }
     }
 
+    /**
+     * Probe: result set metadata of merged results (what Hibernate's native queries and Spring's
+     * row mappers read to pick Java types) equals plain PostgreSQL's.
+     */
+    @Test
+    void metadataOfMergedResultsIsPostgresMetadata() throws SQLException {
+        for (String sql : List.of(
+                "select count(*), sum(g), avg(g), max(t), min(id), stddev(g), bool_and(g > 0) from o_a",
+                "select t, count(*) as n, avg(g) as a, sum(g) * 2 as s2, max(g) - min(g) as spread from o_a group by t"
+                        + " order by t nulls first",
+                "select count(distinct g), sum(distinct g), avg(distinct g) from o_a",
+                "select string_agg(t, ',' order by id) from o_a",
+                "select id, g from o_a order by g desc nulls last, id limit 3",
+                "select distinct g from o_a order by g nulls first")) {
+            assertThat(metadata(routed, sql)).as(sql).isEqualTo(metadata(plain, sql));
+        }
+    }
+
+    private static List<String> metadata(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql);
+                ResultSet rs = ps.executeQuery()) {
+            java.sql.ResultSetMetaData md = rs.getMetaData();
+            List<String> out = new java.util.ArrayList<>();
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+                out.add(md.getColumnLabel(i) + ":" + md.getColumnType(i) + ":" + md.getColumnTypeName(i) + ":"
+                        + md.getColumnClassName(i) + ":" + md.getPrecision(i) + ":" + md.getScale(i));
+            }
+            return out;
+        }
+    }
+
     /** Probe: writes whose values come from a subquery over a sharded table. */
     @Test
     void writesWithSubqueriesAreExactOrRefused() throws SQLException {
