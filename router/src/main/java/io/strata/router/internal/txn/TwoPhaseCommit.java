@@ -125,6 +125,8 @@ public final class TwoPhaseCommit implements AutoCloseable {
     private final ExecutorService finisher;
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile Listener listener = new Listener() {};
+    /** Tests only: leave a failed COMMIT PREPARED to recovery, as before the finish wait existed. */
+    private volatile boolean weakenedFinish;
 
     /**
      * A coordinator with its id (letters, digits, '-'), the shards, its executor, and the legacy
@@ -194,6 +196,11 @@ public final class TwoPhaseCommit implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             LOG.warn("periodic recovery of in-doubt two-phase transactions failed; it runs again", e);
         }
+    }
+
+    /** Tests only: a deliberately weakened commit that leaves a failed COMMIT PREPARED to recovery. */
+    void weakenFinish() {
+        weakenedFinish = true;
     }
 
     /** Installs a listener (tests). */
@@ -301,7 +308,11 @@ public final class TwoPhaseCommit implements AutoCloseable {
             });
             markers.committed(gid, shards.clone());
         } catch (SQLException e) {
-            finishElsewhere(gid, shards, finished, e);
+            if (weakenedFinish) {
+                LOG.warn("COMMIT PREPARED {} failed; left to recovery (weakened for a test)", gid, e);
+            } else {
+                finishElsewhere(gid, shards, finished, e);
+            }
         }
         metrics.twoPhase("committed");
     }
