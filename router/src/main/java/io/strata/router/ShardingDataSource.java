@@ -444,6 +444,7 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
         private @Nullable String coordinatorId;
         private @Nullable Path coordinatorLog;
         private Duration twoPhaseRecovery = TwoPhaseCommit.Settings.defaults().recoveryAge();
+        private Duration twoPhaseFinishWait = TwoPhaseCommit.Settings.defaults().finishWait();
         private long planCacheSize = 10_000;
         private @Nullable MeterRegistry meterRegistry;
         private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
@@ -798,6 +799,23 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
             return this;
         }
 
+        /**
+         * How long {@code commit()} waits, at most, when a participant's {@code COMMIT PREPARED}
+         * fails after every shard prepared (its server restarted, its connection broke), while
+         * fresh connections redo it (default 10 s). The transaction is committed either way; the
+         * wait is what makes its rows visible on that shard before {@code commit()} returns. Past
+         * it, {@code commit()} returns and the shard is finished in the background and by recovery
+         * (until then a read there misses the rows). Zero returns at once.
+         */
+        public Builder twoPhaseFinishWait(Duration wait) {
+            Objects.requireNonNull(wait, "twoPhaseFinishWait cannot be null");
+            if (wait.isNegative()) {
+                throw new IllegalArgumentException("twoPhaseFinishWait cannot be negative but was " + wait);
+            }
+            this.twoPhaseFinishWait = wait;
+            return this;
+        }
+
         /** Maximum cached route plans (default 10,000). */
         public Builder planCacheSize(long size) {
             if (size < 1) {
@@ -988,7 +1006,9 @@ public final class ShardingDataSource implements DataSource, AutoCloseable {
                         legacyLog,
                         metrics,
                         calls,
-                        TwoPhaseCommit.Settings.defaults().withRecoveryAge(twoPhaseRecovery));
+                        TwoPhaseCommit.Settings.defaults()
+                                .withRecoveryAge(twoPhaseRecovery)
+                                .withFinishWait(twoPhaseFinishWait));
             }
             String reported = url != null ? url : Driver.PREFIX + "builder:" + String.join(",", names);
             Router router = new Router(

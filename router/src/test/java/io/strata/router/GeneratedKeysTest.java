@@ -307,6 +307,68 @@ class GeneratedKeysTest {
         }
     }
 
+    /**
+     * Regression (found by the ORM differential check: jOOQ's {@code onConflictDoNothing().returning()}
+     * over several shards): the RETURNING rows' shortfall was only seen as they were read, after the
+     * auto-commit statement had committed, so the application got SR001 and the rows were written.
+     */
+    @Test
+    void aMultiShardInsertReturningThatSkippedRowsIsRefusedAndWritesNothing() throws SQLException {
+        try (Connection c = strong()) {
+            long[] u = onThreeShards(6000);
+            try (PreparedStatement ps =
+                    c.prepareStatement("insert into k_items (id, user_id, title) values (?, ?, 'dup') returning id")) {
+                ps.setLong(1, 6_000_001);
+                ps.setLong(2, u[1]);
+                ps.executeQuery().close();
+            }
+            String sql = "insert into k_items (id, user_id, title) values (?, ?, 'x'), (?, ?, 'y'), (?, ?, 'z')"
+                    + " on conflict do nothing returning id, title";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, 6_000_002);
+                ps.setLong(2, u[0]);
+                ps.setLong(3, 6_000_001);
+                ps.setLong(4, u[1]); // conflicts: skipped
+                ps.setLong(5, 6_000_003);
+                ps.setLong(6, u[2]);
+                assertThatThrownBy(ps::executeQuery)
+                        .isInstanceOf(SQLException.class)
+                        .satisfies(e ->
+                                assertThat(((SQLException) e).getSQLState()).isEqualTo("SR001"));
+            }
+            try (Statement st = c.createStatement()) { // the same through a plain statement
+                assertThatThrownBy(() -> st.executeQuery("insert into k_items (id, user_id, title) values"
+                                + " (6000004, " + u[0] + ", 'x'), (6000001, " + u[1] + ", 'y'), (6000005, " + u[2]
+                                + ", 'z') on conflict do nothing returning id"))
+                        .isInstanceOf(SQLException.class)
+                        .satisfies(e ->
+                                assertThat(((SQLException) e).getSQLState()).isEqualTo("SR001"));
+            }
+            // auto-commit: nothing of either statement was written
+            assertThat(onPrimary(u[0], 6_000_002)).isNull();
+            assertThat(onPrimary(u[2], 6_000_003)).isNull();
+            assertThat(onPrimary(u[0], 6_000_004)).isNull();
+            assertThat(onPrimary(u[2], 6_000_005)).isNull();
+            // without a conflict the rows come back in the statement's order, and are written
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, 6_000_006);
+                ps.setLong(2, u[2]);
+                ps.setLong(3, 6_000_007);
+                ps.setLong(4, u[0]);
+                ps.setLong(5, 6_000_008);
+                ps.setLong(6, u[1]);
+                List<Long> ids = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getLong(1));
+                    }
+                }
+                assertThat(ids).containsExactly(6_000_006L, 6_000_007L, 6_000_008L);
+            }
+            assertThat(onPrimary(u[0], 6_000_007)).isNotNull();
+        }
+    }
+
     @Test
     void databaseMetaDataGetConnectionReturnsTheLogicalConnection() throws SQLException {
         try (Connection c = router.getConnection()) {

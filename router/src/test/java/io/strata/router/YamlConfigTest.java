@@ -28,14 +28,14 @@ class YamlConfigTest {
                   countries: everywhere
                 unknownTables: { defaultShard: nowhere }
                 keylessWrites: sometimes
-                transactions: { policy: three-phase, coordinatorId: "bad id", recovery: soon }
+                transactions: { policy: three-phase, coordinatorId: "bad id", recovery: soon, finishWait: never }
                 consistency: psychic
                 colour: blue
                 """;
         assertThatThrownBy(() -> YamlConfig.parse(yaml, "test.yaml"))
                 .isInstanceOf(SQLException.class)
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"))
-                .hasMessageContaining("test.yaml has 18 errors")
+                .hasMessageContaining("test.yaml has 19 errors")
                 .hasMessageContaining("shards[0].pool.maximumPoolSize: must be in 1..10000 but was 0")
                 .hasMessageContaining("shards[0].pool.color: unknown key")
                 .hasMessageContaining("shards[1].name: duplicate shard name 'shard0'")
@@ -52,6 +52,7 @@ class YamlConfigTest {
                 .hasMessageContaining("transactions.policy: must be 'two-phase' or 'reject'")
                 .hasMessageContaining("transactions.coordinatorId: coordinatorId must match")
                 .hasMessageContaining("transactions.recovery: must be a duration")
+                .hasMessageContaining("transactions.finishWait: must be a duration")
                 .hasMessageContaining("consistency: consistency must be one of")
                 .hasMessageContaining("colour: unknown key");
     }

@@ -105,6 +105,13 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
     private @Nullable Node txNode;
     private boolean txWrote;
     private @Nullable Node pendingCapture;
+    /**
+     * Where this connection's own last commit lies (the primary's WAL position read after it), -1
+     * while it has written nothing, {@link ConsistencyToken#UNKNOWN_LSN} when that could not be
+     * read. Reads at every level honour it (a connection reads its own writes, as on one server).
+     */
+    private long ownLsn = -1;
+
     private @Nullable Node sticky;
     /** Whether the last pickRead took a turn in the primary's fallback bulkhead (to be ended). */
     private boolean fallbackTurn;
@@ -230,7 +237,7 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
             } finally {
                 endFallbackTurn();
             }
-            if (kind == StatementKind.WRITE && n.role == NodeRole.PRIMARY) {
+            if (kind == StatementKind.WRITE && n.role == NodeRole.PRIMARY && writesData()) {
                 txWrote = true;
             }
             return result;
@@ -238,7 +245,9 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         if (kind == StatementKind.WRITE) {
             Node p = writableNode();
             T result = execute(bind(p), kind, op);
-            pendingCapture = p;
+            if (writesData()) {
+                pendingCapture = p;
+            }
             return result;
         }
         Consistency c = effective(hint);
@@ -331,6 +340,16 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         }
     }
 
+    /**
+     * Whether the running statement may have written data: not a lone {@code SET} / {@code RESET} /
+     * {@code SET LOCAL} / {@code set_config(...)} with literals (sent to the primary or the open
+     * transaction's node to take effect, but writing nothing, so it neither needs a commit position
+     * captured nor sends this connection's reads to the primary).
+     */
+    private boolean writesData() {
+        return running != SessionSql.Effect.SESSION && running != SessionSql.Effect.LOCAL;
+    }
+
     private Consistency effective(@Nullable Consistency hint) {
         if (isolation == Connection.TRANSACTION_SERIALIZABLE) {
             // A hot standby refuses serializable mode ("cannot use serializable mode in a hot
@@ -362,15 +381,26 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
             return set.primary();
         }
         long required = -1;
+        boolean rywWait = false;
         if (c.level() == Consistency.Level.READ_YOUR_WRITES) {
             required = requiredLsn();
+            // An unknown commit LSN: no replica can be shown to hold the write, do not wait on one.
+            rywWait = required >= 0 && required != ConsistencyToken.UNKNOWN_LSN;
+        } else if (pendingCapture != null || ownLsn == ConsistencyToken.UNKNOWN_LSN) {
+            // This connection wrote and where its commit lies is not known (not captured yet: no
+            // query is spent on it here): only the primary is known to hold it. A weaker level
+            // bounds how stale other sessions' data may be, never hides the session's own writes.
+            return set.primary();
+        } else if (ownLsn >= 0) {
+            required = ownLsn; // a replica that has replayed this connection's writes, else the primary
         }
-        // An unknown commit LSN: no replica can be shown to hold the write, do not wait on one.
-        boolean rywWait = required >= 0 && required != ConsistencyToken.UNKNOWN_LSN;
         required = Math.max(required, floorLsn);
         Node n = router.chooseReplica(c, required, exclude, sticky);
         if (n == null && rywWait && !set.config().readYourWritesWait().isZero()) {
             n = waitForReplay(c, required, exclude);
+        }
+        if (n == null && ownLsn >= 0 && c.level() != Consistency.Level.READ_YOUR_WRITES) {
+            return set.primary(); // the session's own writes, not a replica shortage: no fallback turn
         }
         if (n == null) {
             endFallbackTurn();
@@ -476,7 +506,9 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(CAPTURE_SQL)) {
             rs.next();
-            token = token.resolved(set.name(), rs.getLong(1));
+            long lsn = rs.getLong(1);
+            token = token.resolved(set.name(), lsn);
+            ownLsn = lsn; // read after every earlier commit of this connection: at or past them all
             pendingCapture = null;
         } catch (SQLException e) {
             if (Faults.isConnectionFailure(e)) {
@@ -740,6 +772,7 @@ final class LogicalConnection extends UnsupportedConnection implements ReplicaSe
                 // the token would let a read-your-writes read take any replica (a stale read seen
                 // by the consistency checker when the primary froze right after an ack).
                 token = token.with(set.name(), ConsistencyToken.UNKNOWN_LSN);
+                ownLsn = ConsistencyToken.UNKNOWN_LSN;
                 pendingCapture = null;
                 LOG.warn(
                         "replica set {}: could not read the commit LSN ({}); read-your-writes reads of this set"

@@ -54,7 +54,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * retention: { every: 1h, batch: 10000 }   # background removal of expired intervals
  * unknownTables: reject            # or: { defaultShard: shard0 }
  * keylessWrites: reject            # or: all-shards
- * transactions: { policy: two-phase, coordinatorId: app-1, recovery: 30s }  # log: legacy gids only
+ * transactions: { policy: two-phase, coordinatorId: app-1, recovery: 30s, finishWait: 10s }  # log: legacy gids only
  * consistency: eventual            # eventual | read_your_writes | strong | bounded_staleness(2s)
  * planCacheSize: 10000
  * globalSequences: [orders_seq]    # live on sequenceShard; nextval/currval/setval route there
@@ -484,7 +484,7 @@ public final class YamlConfig {
         if (top.get("transactions") != null) {
             Map<String, Object> tx = map(top.get("transactions"), "transactions");
             if (tx != null) {
-                unknownKeys(tx, Set.of("policy", "coordinatorId", "log", "recovery"), "transactions");
+                unknownKeys(tx, Set.of("policy", "coordinatorId", "log", "recovery", "finishWait"), "transactions");
                 Object policy = tx.get("policy");
                 if (policy != null) {
                     if ("two-phase".equals(policy)) {
@@ -511,6 +511,10 @@ public final class YamlConfig {
                 Duration recovery = duration(tx.get("recovery"), "transactions.recovery");
                 if (recovery != null) {
                     builder.twoPhaseRecovery(recovery);
+                }
+                Duration finishWait = duration(tx.get("finishWait"), "transactions.finishWait");
+                if (finishWait != null) {
+                    builder.twoPhaseFinishWait(finishWait);
                 }
             }
         }

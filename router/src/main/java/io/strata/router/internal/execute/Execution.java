@@ -290,6 +290,9 @@ public final class Execution {
         Shot[] shots = n == 1 ? singleShots : new Shot[n];
         single.clear();
         boolean wantKeys = keys.requested() && write;
+        // A split multi-row INSERT ... RETURNING: each shard's rows are counted before anything is
+        // returned (or committed), since a piece that skipped rows cannot be put back in order.
+        boolean countRows = write && n > 1 && plan.returnsRows() && calls.get(0).rows() != null && !wantKeys;
         if (!write && n > 1 && plan.merge != null && (!plan.merge.order().isEmpty() || plan.merge.grouping())) {
             // Read (once, cached) how the shards order text before this statement takes its
             // connections: the check borrows its own, and must not wait behind ours.
@@ -331,7 +334,8 @@ public final class Execution {
                 shot.sql = sql;
                 shot.replicaSet = rs;
                 shots[i] = shot;
-                shot.statement = owner.physical(call.shard(), c, sql, params != null, keys);
+                shot.counted = countRows;
+                shot.statement = owner.physical(call.shard(), c, sql, params != null, keys, countRows);
                 connection.router.metrics.statement(kind, call.shard());
             }
             if (write && !connection.autoCommit) {
@@ -485,8 +489,10 @@ public final class Execution {
         ResultSet rows;
         long count = -1;
         ResultSet keys;
+        boolean counted;
 
         void clear() {
+            counted = false;
             call = null;
             sql = null;
             replicaSet = null;
@@ -509,6 +515,9 @@ public final class Execution {
             }
             if (hasRows) {
                 rows = statement.getResultSet();
+                if (counted) {
+                    checkReturnedRows(call, rows);
+                }
             } else {
                 if (call.rows() != null && keys.requested()) {
                     checkInsertedRows(call, statement.getLargeUpdateCount());
@@ -637,6 +646,28 @@ public final class Execution {
                     rs.setConsistency(connection.consistency());
                 }
             }
+        }
+    }
+
+    /**
+     * A piece of a split INSERT ... RETURNING that returned fewer rows than it carried (ON CONFLICT
+     * DO NOTHING skipped some) cannot have its rows matched to the statement's: refused before any
+     * row is returned, so that in auto-commit mode nothing is committed.
+     */
+    private static void checkReturnedRows(Call call, ResultSet rows) throws SQLException {
+        if (rows.getType() == ResultSet.TYPE_FORWARD_ONLY) {
+            return; // not countable ahead: OrderedResult refuses a shortfall as the rows are read
+        }
+        int returned = rows.last() ? rows.getRow() : 0;
+        rows.beforeFirst();
+        if (returned != call.rows().length) {
+            throw new SQLException(
+                    "Strata: shard piece of a multi-row INSERT ... RETURNING returned " + returned + " of its "
+                            + call.rows().length + " rows (ON CONFLICT DO NOTHING?), so the returned rows cannot be"
+                            + " matched to the statement's rows; the statement is refused (in auto-commit mode nothing"
+                            + " was written; in a transaction, roll it back). Insert such rows one shard at a time, or"
+                            + " without RETURNING.",
+                    OrderedResult.MISMATCH);
         }
     }
 

@@ -51,13 +51,31 @@ public class LogicalStatement extends UnsupportedStatement {
     /** The physical statement for a shard call, created on first use. */
     public Statement physical(int shard, Connection c, String sql, boolean prepared, Execution.Keys keys)
             throws SQLException {
+        return physical(shard, c, sql, prepared, keys, false);
+    }
+
+    /** A plain statement's physical statement whose results can be counted before they are read. */
+    private static final String COUNTED = "\u0000counted";
+
+    /**
+     * The physical statement for a shard call, created on first use; {@code counted}: its result
+     * sets are scrollable, so the rows a shard returned can be counted before any is read (a split
+     * INSERT ... RETURNING, checked before its auto-commit two-phase commit).
+     */
+    public Statement physical(
+            int shard, Connection c, String sql, boolean prepared, Execution.Keys keys, boolean counted)
+            throws SQLException {
         // A plain statement runs any SQL on one physical statement per shard: its key has no text.
-        String key = prepared ? sql : null;
+        String key = prepared ? sql : counted ? COUNTED : null;
         Statement st;
         synchronized (physical) {
             st = physical.find(shard, key);
             if (st == null || st.isClosed()) {
-                if (!prepared) {
+                if (counted && !prepared) {
+                    st = c.createStatement(ResultSet.TYPE_SCROLL_INSENSITIVE, ResultSet.CONCUR_READ_ONLY);
+                } else if (counted) {
+                    st = c.prepareStatement(sql, ResultSet.TYPE_SCROLL_INSENSITIVE, ResultSet.CONCUR_READ_ONLY);
+                } else if (!prepared) {
                     st = c.createStatement();
                 } else if (keys.columnIndexes() != null) {
                     st = c.prepareStatement(sql, keys.columnIndexes());

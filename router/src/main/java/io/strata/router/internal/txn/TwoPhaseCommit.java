@@ -9,11 +9,17 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -30,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * any failure rolls every shard back and the commit fails. (2) Once all n have prepared, the
  * transaction IS committed: that is the commit point, made durable by the shards' own WAL.
  * (3) {@code COMMIT PREPARED} on every shard, in parallel, each attempted whatever the others do;
- * a failure there is logged and finished by recovery, the caller still gets success. (4) The
+ * where it fails it is redone on fresh connections while the caller waits (bounded), so that on
+ * return the rows are visible on every shard that is up; recovery finishes what is still left. (4) The
  * markers are deleted later, off the critical path ({@link TxMarkers}).
  *
  * <p>Why it is safe: a participant's marker is visible (committed) only after its COMMIT PREPARED,
@@ -76,9 +83,13 @@ public final class TwoPhaseCommit implements AutoCloseable {
             Duration markerDeleteEvery,
             Duration markerHorizon,
             Duration lockTimeout,
-            Duration gidDeadline) {
+            Duration gidDeadline,
+            Duration finishWait) {
 
-        /** The defaults: recovery every 30 s for gids prepared 30 s ago, markers deleted every second. */
+        /**
+         * The defaults: recovery every 30 s for gids prepared 30 s ago, markers deleted every second,
+         * a commit waits up to 10 s for a participant whose COMMIT PREPARED failed.
+         */
         public static Settings defaults() {
             return new Settings(
                     Duration.ofSeconds(30),
@@ -86,12 +97,19 @@ public final class TwoPhaseCommit implements AutoCloseable {
                     Duration.ofSeconds(1),
                     Duration.ofHours(1),
                     Duration.ofMillis(200),
-                    Duration.ofSeconds(30));
+                    Duration.ofSeconds(30),
+                    Duration.ofSeconds(10));
         }
 
         /** These settings with recovery every {@code age} for gids prepared at least {@code age} ago. */
         public Settings withRecoveryAge(Duration age) {
-            return new Settings(age, age, markerDeleteEvery, markerHorizon, lockTimeout, gidDeadline);
+            return new Settings(age, age, markerDeleteEvery, markerHorizon, lockTimeout, gidDeadline, finishWait);
+        }
+
+        /** These settings with {@code commit} waiting at most {@code wait} for a failed COMMIT PREPARED to be redone. */
+        public Settings withFinishWait(Duration wait) {
+            return new Settings(
+                    recoveryAge, recoveryEvery, markerDeleteEvery, markerHorizon, lockTimeout, gidDeadline, wait);
         }
     }
 
@@ -99,11 +117,16 @@ public final class TwoPhaseCommit implements AutoCloseable {
     private final RouterMetrics metrics;
     private final ShardCalls calls;
     private final Settings settings;
+    private final List<String> shardNames;
+    private final List<DataSource> shardSources;
     private final TxMarkers markers;
     private final InDoubtRecovery recovery;
     private final ScheduledExecutorService background;
+    private final ExecutorService finisher;
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile Listener listener = new Listener() {};
+    /** Tests only: leave a failed COMMIT PREPARED to recovery, as before the finish wait existed. */
+    private volatile boolean weakenedFinish;
 
     /**
      * A coordinator with its id (letters, digits, '-'), the shards, its executor, and the legacy
@@ -121,11 +144,18 @@ public final class TwoPhaseCommit implements AutoCloseable {
         this.metrics = metrics;
         this.calls = calls;
         this.settings = settings;
+        this.shardNames = shardNames;
+        this.shardSources = shards;
         this.markers = new TxMarkers(shardNames, shards);
         this.recovery = new InDoubtRecovery(
                 coordinatorId, shardNames, shards, metrics, settings.lockTimeout(), settings.gidDeadline(), legacyLog);
         this.background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "strata-router-2pc-" + coordinatorId);
+            t.setDaemon(true);
+            return t;
+        });
+        this.finisher = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "strata-router-2pc-finish-" + coordinatorId);
             t.setDaemon(true);
             return t;
         });
@@ -168,6 +198,11 @@ public final class TwoPhaseCommit implements AutoCloseable {
         }
     }
 
+    /** Tests only: a deliberately weakened commit that leaves a failed COMMIT PREPARED to recovery. */
+    void weakenFinish() {
+        weakenedFinish = true;
+    }
+
     /** Installs a listener (tests). */
     public void listener(Listener listener) {
         this.listener = listener;
@@ -197,9 +232,11 @@ public final class TwoPhaseCommit implements AutoCloseable {
 
     /**
      * Commits the open transactions on {@code connections} (one per written shard, {@code shards}
-     * their indexes) atomically. On return the transaction is committed (every shard has prepared;
-     * a shard whose COMMIT PREPARED failed is finished by recovery). On an exception none has
-     * committed, except under SQLState 08007 (outcome unknown), which says so.
+     * their indexes) atomically. On return the transaction is committed (every shard has prepared)
+     * and visible on every shard, unless a shard's COMMIT PREPARED failed and could not be redone
+     * within {@link Settings#finishWait} (then it is finished in the background and by recovery).
+     * On an exception none has committed, except under SQLState 08007 (outcome unknown), which
+     * says so.
      */
     public void commit(int[] shards, List<Connection> connections) throws SQLException {
         byte[] bytes = new byte[12];
@@ -261,21 +298,107 @@ public final class TwoPhaseCommit implements AutoCloseable {
         }
         // Commit point: every participant prepared. Nothing local needs to be made durable.
         l.decided(gid);
+        boolean[] finished = new boolean[n];
         try {
             calls.runEvery(n, i -> {
                 l.beforeCommit(gid, shards[i]);
                 finish(connections.get(i), "COMMIT PREPARED '" + gid + "'");
+                finished[i] = true;
                 l.committed(gid, shards[i]);
             });
             markers.committed(gid, shards.clone());
         } catch (SQLException e) {
-            // Committed all the same: recovery finds the committed marker and finishes the rest.
-            LOG.warn(
-                    "COMMIT PREPARED {} failed on a shard; the transaction is committed and recovery finishes it",
-                    gid,
-                    e);
+            if (weakenedFinish) {
+                LOG.warn("COMMIT PREPARED {} failed; left to recovery (weakened for a test)", gid, e);
+            } else {
+                finishElsewhere(gid, shards, finished, e);
+            }
         }
         metrics.twoPhase("committed");
+    }
+
+    /**
+     * A participant's COMMIT PREPARED failed (its server restarted, its connection broke): the
+     * transaction is committed, but until that shard runs COMMIT PREPARED its rows stay invisible
+     * there (and locked). So the commit does not return yet: fresh connections from the shard's pool
+     * redo COMMIT PREPARED, and the caller waits up to {@link Settings#finishWait} for them. Past
+     * that the caller gets success (the transaction is committed) and the retries go on in the
+     * background until the recovery age, after which periodic recovery finishes it.
+     */
+    private void finishElsewhere(String gid, int[] shardIndexes, boolean[] finished, SQLException cause) {
+        List<Integer> left = new ArrayList<>();
+        for (int i = 0; i < finished.length; i++) {
+            if (!finished[i]) {
+                left.add(shardIndexes[i]);
+            }
+        }
+        LOG.warn(
+                "COMMIT PREPARED {} failed on {}; the transaction is committed, retrying it there on fresh connections",
+                gid,
+                names(left),
+                cause);
+        long deadline = System.nanoTime() + settings.recoveryAge().toNanos();
+        Future<?> done;
+        try {
+            done = finisher.submit(() -> {
+                redoCommitPrepared(gid, left, deadline);
+                markers.committed(gid, shardIndexes.clone());
+                return null;
+            });
+        } catch (RejectedExecutionException closed) {
+            return; // closing: recovery finishes it at the next start
+        }
+        try {
+            done.get(settings.finishWait().toMillis(), TimeUnit.MILLISECONDS);
+            metrics.twoPhase("finished_on_retry");
+        } catch (TimeoutException slow) {
+            LOG.warn(
+                    "{} is committed but {} has not run COMMIT PREPARED after {}: its rows there stay invisible"
+                            + " until it does (retried in the background, then by recovery)",
+                    gid,
+                    names(left),
+                    settings.finishWait());
+            metrics.twoPhase("finish_pending");
+        } catch (ExecutionException failed) {
+            LOG.warn("{} is committed; recovery finishes it on {}", gid, names(left), failed.getCause());
+            metrics.twoPhase("finish_pending");
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt(); // committed all the same; the retries go on
+        }
+    }
+
+    /** Runs COMMIT PREPARED {@code gid} on each of {@code left} until it succeeds or {@code deadline} passes. */
+    private void redoCommitPrepared(String gid, List<Integer> left, long deadline)
+            throws SQLException, InterruptedException {
+        String sql = "COMMIT PREPARED '" + checked(gid) + "'";
+        for (int s : left) {
+            long pause = 20;
+            while (true) {
+                try (Connection c = TxMarkers.primary(shardSources.get(s));
+                        Statement st = c.createStatement()) {
+                    st.execute(sql);
+                    break;
+                } catch (SQLException e) {
+                    if ("42704".equals(e.getSQLState())) {
+                        break; // no such prepared transaction: the first attempt did commit it, or recovery did
+                    }
+                    if (System.nanoTime() - deadline > 0) {
+                        throw e;
+                    }
+                }
+                Thread.sleep(pause); // the server is restarting: a pause between attempts, not a wait for an effect
+                pause = Math.min(pause * 2, 1_000);
+            }
+            LOG.info("{} committed on {} on a fresh connection", gid, shardNames.get(s));
+        }
+    }
+
+    private String names(List<Integer> indexes) {
+        List<String> out = new ArrayList<>();
+        for (int s : indexes) {
+            out.add(shardNames.get(s));
+        }
+        return String.join(", ", out);
     }
 
     /** Whether the server answered with an error (so that participant's transaction is aborted), not an I/O failure. */
@@ -341,6 +464,7 @@ public final class TwoPhaseCommit implements AutoCloseable {
     /** Stops the background work (queued marker deletions are run once first). */
     @Override
     public void close() {
+        finisher.shutdownNow();
         background.shutdownNow();
         try {
             background.awaitTermination(5, TimeUnit.SECONDS);
