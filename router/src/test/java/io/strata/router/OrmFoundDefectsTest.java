@@ -217,15 +217,14 @@ class OrmFoundDefectsTest {
     }
 
     /**
-     * Defect 6 (open, in execute/, reported to the lead: /work/notes/ormcheck.md): a multi-row
+     * Defect 6 (fixed on main by c81e7f7, in execute/; reported from /work/notes/ormcheck.md): a multi-row
      * {@code INSERT ... ON CONFLICT DO NOTHING RETURNING} split over shards, run with {@code
      * executeQuery} in auto-commit mode (jOOQ's {@code onConflictDoNothing().returning().fetch()}),
      * whose conflicting row was skipped, fails with SR001 at {@code next()}, after the shards
-     * committed: the other rows are written although the statement was refused (the README promises
-     * that in auto-commit mode nothing is written; the RETURN_GENERATED_KEYS path keeps it).
+     * committed: the other rows were written although the statement was refused (the README promises
+     * that in auto-commit mode nothing is written; the RETURN_GENERATED_KEYS path kept it).
      */
     @Test
-    @org.junit.jupiter.api.Disabled("ormcheck defect 6: refused ON CONFLICT DO NOTHING RETURNING still wrote its rows")
     void aRefusedInsertReturningWritesNothingInAutoCommit() throws SQLException {
         String sql = "insert into o_a (id, g, t) values (201, 1, 'x'), (1, 1, 'dup'), (202, 2, 'y'), (203, 3, 'z')"
                 + " on conflict do nothing returning id";

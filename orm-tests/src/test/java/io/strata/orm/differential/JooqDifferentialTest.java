@@ -746,13 +746,12 @@ class JooqDifferentialTest {
     }
 
     /**
-     * ormcheck defect 6 (open, execute/): jOOQ's {@code onConflictDoNothing().returning()} over
-     * several shards, in auto-commit, with a skipped (conflicting) row, is refused with SR001 when
-     * its rows are read, after the shards committed the other rows. A refused statement must have
-     * written nothing (or be answered as PostgreSQL answers it).
+     * ormcheck defect 6 (fixed on main by c81e7f7, execute/): jOOQ's {@code onConflictDoNothing().returning()} over
+     * several shards, in auto-commit, with a skipped (conflicting) row, was refused with SR001 when
+     * its rows were read, after the shards had committed the other rows. A refused statement must
+     * have written nothing (or be answered as PostgreSQL answers it).
      */
     @Test
-    @org.junit.jupiter.api.Disabled("ormcheck defect 6: refused ON CONFLICT DO NOTHING RETURNING still wrote its rows")
     void insertOnConflictDoNothingReturningOverShardsWritesNothingWhenRefused() {
         Differential strict = new Differential();
         try {
