@@ -354,6 +354,77 @@ class OrmFoundDefectsTest {
         }
     }
 
+    /**
+     * Defect 8: {@code id = ?} on a bigint key bound with a non-integral number ({@code
+     * setBigDecimal(4.5)}, {@code setDouble(4.5)}) failed with 22P02 "not a valid bigint shard key"
+     * where PostgreSQL compares numerically and answers (no row). Such a value now names no shard.
+     * With it, a probe of keys written or bound as other types than the key's (numeric literals,
+     * BigDecimal, double, short, BigInteger, strings): answered as PostgreSQL answers, or both fail
+     * (Strata with an SR state or PostgreSQL's own).
+     */
+    @Test
+    void keysOfOtherTypesRouteAsPostgresCompares() throws SQLException {
+        for (String sql : List.of(
+                "select id, t from o_a where id = 4.0",
+                "select id, t from o_a where id = 4.5",
+                "select id, t from o_a where id in (4.0, 5, 7.00) order by id",
+                "select id, t from o_a where id = '4'",
+                "select id, t from o_a where id = 4::numeric",
+                "select id, t from o_a where id = 4e0",
+                "select k from o_t where k = 'alpha'::varchar",
+                "select k from o_t where k = 'alpha '::char(6)")) {
+            sameOrBothFail(sql);
+        }
+        String byParam = "select id, t from o_a where id = ? order by id";
+        for (Object key : new Object[] {
+            new java.math.BigDecimal("4.0"),
+            new java.math.BigDecimal("4.5"),
+            4.0d,
+            4.5d,
+            4.0f,
+            (short) 4,
+            java.math.BigInteger.valueOf(4),
+            "4",
+            4L,
+            4
+        }) {
+            sameOrBothFail(byParam, key);
+        }
+        sameOrBothFail("select id, t from o_a where id in (?, ?) order by id", new java.math.BigDecimal("5.0"), 7.0d);
+        sameOrBothFail(
+                "select id, t from o_a where id in (?, ?, ?) order by id", 4.5d, 7L, new java.math.BigDecimal("1e30"));
+        sameOrBothFail("select id, t from o_a where id = any(?) order by id", (Object)
+                new java.math.BigDecimal[] {new java.math.BigDecimal("4.5"), new java.math.BigDecimal("5")});
+        sameOrBothFail("select id from o_a where id = ?", Double.NaN);
+        sameOrBothFail("select id from o_a where id = ?", java.math.BigInteger.TEN.pow(30));
+        sameOrBothFail("select k from o_t where k = ?", 7);
+    }
+
+    private void sameOrBothFail(String sql, Object... params) throws SQLException {
+        List<List<String>> expected;
+        try {
+            expected = rows(plain, sql, params);
+        } catch (SQLException onPlain) {
+            SQLException onStrata = catchSql(() -> rows(routed, sql, params));
+            if (!onStrata.getSQLState().startsWith("SR")) {
+                assertThat(onStrata.getSQLState())
+                        .as(sql + " " + java.util.Arrays.toString(params))
+                        .isEqualTo(onPlain.getSQLState());
+            }
+            return;
+        }
+        List<List<String>> actual;
+        try {
+            actual = rows(routed, sql, params);
+        } catch (SQLException e) {
+            assertThat(e.getSQLState())
+                    .as(sql + " " + java.util.Arrays.toString(params) + ": " + e.getMessage())
+                    .startsWith("SR");
+            return;
+        }
+        assertThat(actual).as(sql + " " + java.util.Arrays.toString(params)).isEqualTo(expected);
+    }
+
     /** Probe: writes whose values come from a subquery over a sharded table. */
     @Test
     void writesWithSubqueriesAreExactOrRefused() throws SQLException {

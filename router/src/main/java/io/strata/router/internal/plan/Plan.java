@@ -268,8 +268,8 @@ public final class Plan implements RoutePlan {
                 Object newKey = setKey == null ? null : setKey.values(params).get(0);
                 for (KeySource key : keys) {
                     for (Object v : key.values(params)) {
-                        if (v == null && insert == null && !isInsert) {
-                            continue; // key = NULL matches no row anywhere
+                        if ((v == null || matchesNoBigint(v)) && insert == null && !isInsert) {
+                            continue; // key = NULL (or = 4.5 on a bigint key) matches no row anywhere
                         }
                         int slot = slotIdKeys ? SlotIdRouting.slotOfId(v, map) : map.slotOf(v, keyType);
                         if (setKey != null) {
@@ -415,7 +415,7 @@ public final class Plan implements RoutePlan {
                 return calls; // reported as 07001 when bound
             }
             Object v = params[k.parameter() - 1].value();
-            if (v != null) {
+            if (v != null && !matchesNoBigint(v)) {
                 shardOf[k.parameter()] = shardOfValue(v, map);
             }
         }
@@ -453,6 +453,33 @@ public final class Plan implements RoutePlan {
                             : call);
         }
         return out;
+    }
+
+    /**
+     * A number bound for a bigint key that no bigint equals ({@code 4.5}, {@code 1e30}, NaN, bound as
+     * BigDecimal, BigInteger, double or float): PostgreSQL compares it numerically and matches no
+     * row, so it names no shard (it used to fail with 22P02 where PostgreSQL answers).
+     */
+    private boolean matchesNoBigint(Object v) {
+        if (keyType != KeyType.LONG || slotIdKeys) {
+            return false;
+        }
+        if (v instanceof java.math.BigDecimal bd) {
+            try {
+                bd.stripTrailingZeros().toBigIntegerExact().longValueExact();
+                return false;
+            } catch (ArithmeticException e) {
+                return true;
+            }
+        }
+        if (v instanceof java.math.BigInteger bi) {
+            return bi.bitLength() > 63;
+        }
+        if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            return !(d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 0x1p63);
+        }
+        return false;
     }
 
     private int shardOfValue(Object v, io.strata.router.ShardMap map) throws SQLException {
@@ -533,7 +560,7 @@ public final class Plan implements RoutePlan {
                 (Object[]) java.lang.reflect.Array.newInstance(all.getClass().getComponentType(), all.length);
         int n = 0;
         for (Object o : all) {
-            if (o != null && shardOfValue(o, map) == shard) {
+            if (o != null && !matchesNoBigint(o) && shardOfValue(o, map) == shard) {
                 mine[n++] = o;
             }
         }
