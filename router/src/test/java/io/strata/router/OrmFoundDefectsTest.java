@@ -425,6 +425,38 @@ class OrmFoundDefectsTest {
         assertThat(actual).as(sql + " " + java.util.Arrays.toString(params)).isEqualTo(expected);
     }
 
+    /** Probe: merged ORDER BY / DISTINCT / GROUP BY over computed values of several types. */
+    @Test
+    void mergedOrderingOfComputedValuesIsPostgresOrdering() throws SQLException {
+        for (String sql : List.of(
+                "select distinct g::numeric(10, 2) from o_a order by 1 nulls first",
+                "select distinct (g % 2 = 0) from o_a order by 1 nulls first",
+                "select id, g::float8 / 7 from o_a order by 2 desc nulls last, id",
+                "select t, count(*) from o_a group by t order by t desc nulls last",
+                "select upper(t) u, id from o_a order by u nulls first, id",
+                "select id from o_a order by t = 'alpha', id",
+                "select id, g from o_a order by abs(g) desc nulls last, id limit 4 offset 1",
+                "select date '2026-01-01' + g as d, id from o_a order by d nulls first, id",
+                "select g / 3.0 as x, id from o_a order by x nulls first, id",
+                "select g, count(*) from o_a group by g order by count(*) desc, g nulls first")) {
+            sameOrRefused(sql);
+        }
+    }
+
+    /**
+     * Finding 9 (open, for the lead to decide; /work/notes/ormcheck.md): {@code sum} and {@code avg}
+     * over {@code double precision} merged across shards differ from one database in the last
+     * digits (4.142857142857142 vs 4.142857142857143): float addition depends on the order rows are
+     * added in. The variance family over floats is refused for exactly that reason; sum/avg are
+     * not. PostgreSQL's own answer depends on its scan order (and parallel plans), so the choice is
+     * between refusing (SR001, cast to numeric) and documenting it.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("ormcheck finding 9: sum/avg over float8 across shards differ in the last digits")
+    void floatSumsAcrossShardsAreExactOrRefused() throws SQLException {
+        sameOrRefused("select sum(g::float8 / 7), avg(g::float8 / 7) from o_a");
+    }
+
     /** Probe: writes whose values come from a subquery over a sharded table. */
     @Test
     void writesWithSubqueriesAreExactOrRefused() throws SQLException {
