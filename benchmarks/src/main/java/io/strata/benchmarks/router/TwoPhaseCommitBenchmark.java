@@ -15,8 +15,14 @@ import io.strata.testkit.PgTopology;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
 /**
@@ -55,18 +61,22 @@ public final class TwoPhaseCommitBenchmark implements Benchmark {
                 PREPARE TRANSACTION` (all prepared = committed, nothing written or forced locally), then
                 COMMIT PREPARED on both in parallel; the markers are deleted in the background, in batches.
                 Baseline: the same two updates committed on a third PostgreSQL holding every row, through
-                HikariCP directly. Two runs, on fresh servers: PostgreSQL as the testkit runs it
+                HikariCP directly. By hand: PostgreSQL's own two-phase commit written with plain pgjdbc over
+                Strata's two pools (the same two updates, PREPARE TRANSACTION on both at once, COMMIT PREPARED on
+                both at once; no router, no recovery), bare and with the commit-marker insert Strata sends in
+                the PREPARE round trip: the bare ratio is what two-phase commit costs on these servers whatever
+                a client does, the difference between the two is what the marker costs. Two runs, on fresh servers: PostgreSQL as the testkit runs it
                 (`fsync=off`: no side flushes), and PostgreSQL with production durability (`fsync=on`,
                 `synchronous_commit=on`: like for like, every commit, PREPARE and COMMIT PREPARED flushes
                 its WAL). The previous version also forced a local coordinator log (about 170-210 us per
                 `fdatasync` on this machine's disk); its figures are below.
-                %d rounds of %.1f s per path (alternating) after a %.1f s warm-up; p50 over all rounds,
+                %d rounds of %.1f s per path (the four in turn, rotating) after a %.1f s warm-up; p50 over all rounds,
                 ops/s = median round.
 
                 #### PostgreSQL `fsync=off` (testkit default; nothing is flushed)
 
-                | threads | one database p50 (us) | Strata 2PC p50 (us) | latency ratio | one database tx/s | Strata 2PC tx/s | load avg (1 min) |
-                |---|---|---|---|---|---|---|
+                | threads | one database p50 (us) | Strata 2PC p50 (us) | by hand p50 (us) | by hand + marker p50 (us) | Strata ratio | by-hand ratio | by hand + marker ratio | one database tx/s | Strata 2PC tx/s | by hand tx/s | by hand + marker tx/s | load avg (1 min) |
+                |---|---|---|---|---|---|---|---|---|---|---|---|---|
                 %s
                 Commit markers (`strata.router.2pc.markers.deleted`, deleted in the background): %s
 
@@ -74,8 +84,8 @@ public final class TwoPhaseCommitBenchmark implements Benchmark {
 
                 #### PostgreSQL `fsync=on`, `synchronous_commit=on` (like for like: every side flushes)
 
-                | threads | one database p50 (us) | Strata 2PC p50 (us) | latency ratio | one database tx/s | Strata 2PC tx/s | load avg (1 min) |
-                |---|---|---|---|---|---|---|
+                | threads | one database p50 (us) | Strata 2PC p50 (us) | by hand p50 (us) | by hand + marker p50 (us) | Strata ratio | by-hand ratio | by hand + marker ratio | one database tx/s | Strata 2PC tx/s | by hand tx/s | by hand + marker tx/s | load avg (1 min) |
+                |---|---|---|---|---|---|---|---|---|---|---|---|---|
                 %s
                 Commit markers: %s
 
@@ -118,6 +128,9 @@ public final class TwoPhaseCommitBenchmark implements Benchmark {
                 p.execute("create table bench_accounts (id bigint primary key, v bigint not null)");
                 p.execute("insert into bench_accounts select g, 0 from generate_series(1, " + ROWS + ") g");
                 p.execute("vacuum analyze bench_accounts");
+                p.execute("create schema if not exists bench_hand");
+                p.execute("create table bench_hand.tx_markers (gid text primary key, aborted boolean not null default"
+                        + " false, at timestamptz not null default clock_timestamp())");
             }
             long[] a = onShard0.stream().mapToLong(Long::longValue).toArray();
             long[] b = onShard1.stream().mapToLong(Long::longValue).toArray();
@@ -125,6 +138,13 @@ public final class TwoPhaseCommitBenchmark implements Benchmark {
             String markers = "";
             List<Double> throughput = new ArrayList<>();
             double ratioAtOne = 0;
+            double floorAtOne = 0;
+            double markerAtOne = 0;
+            ExecutorService helpers = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "2pc-by-hand");
+                t.setDaemon(true);
+                return t;
+            });
             for (int threads : new int[] {1, 4, 16}) {
                 List<HikariDataSource> pools = new ArrayList<>();
                 for (int s = 0; s < 3; s++) {
@@ -140,38 +160,56 @@ public final class TwoPhaseCommitBenchmark implements Benchmark {
                 builder.shard("shard1", pools.get(1));
                 try (ShardingDataSource strata = builder.build()) {
                     DataSource single = pools.get(2);
-                    once(single, a, b, threads, WARMUP_NANOS);
-                    once(strata, a, b, threads, WARMUP_NANOS);
-                    org.HdrHistogram.Histogram one = new org.HdrHistogram.Histogram(3);
-                    org.HdrHistogram.Histogram two = new org.HdrHistogram.Histogram(3);
-                    List<Double> oneOps = new ArrayList<>();
-                    List<Double> twoOps = new ArrayList<>();
+                    // the paths: one database, Strata, PostgreSQL two-phase commit by hand (bare,
+                    // then with the same commit-marker insert Strata sends with each PREPARE)
+                    List<ClosedLoop.Operation> paths = List.of(
+                            random -> once(single, a, b, random),
+                            random -> once(strata, a, b, random),
+                            byHand(pools.get(0), pools.get(1), a, b, helpers, false),
+                            byHand(pools.get(0), pools.get(1), a, b, helpers, true));
+                    List<org.HdrHistogram.Histogram> latency = new ArrayList<>();
+                    List<List<Double>> ops = new ArrayList<>();
+                    for (ClosedLoop.Operation path : paths) {
+                        ClosedLoop.run(threads, WARMUP_NANOS, path);
+                        latency.add(new org.HdrHistogram.Histogram(3));
+                        ops.add(new ArrayList<>());
+                    }
                     for (int r = 0; r < ROUNDS; r++) {
-                        boolean singleFirst = r % 2 == 0;
-                        ClosedLoop.Result x = once(singleFirst ? single : strata, a, b, threads, ROUND_NANOS);
-                        ClosedLoop.Result y = once(singleFirst ? strata : single, a, b, threads, ROUND_NANOS);
-                        ClosedLoop.Result s1 = singleFirst ? x : y;
-                        ClosedLoop.Result s2 = singleFirst ? y : x;
-                        one.add(s1.latency());
-                        two.add(s2.latency());
-                        oneOps.add(s1.opsPerSecond());
-                        twoOps.add(s2.opsPerSecond());
+                        for (int k = 0; k < paths.size(); k++) { // in turn, each path first in some round
+                            int path = (r + k) % paths.size();
+                            ClosedLoop.Result x = ClosedLoop.run(threads, ROUND_NANOS, paths.get(path));
+                            latency.get(path).add(x.latency());
+                            ops.get(path).add(x.opsPerSecond());
+                            deleteHandMarkers(topology);
+                        }
                     }
-                    double p1 = one.getValueAtPercentile(50);
-                    double p2 = two.getValueAtPercentile(50);
-                    throughput.add(ClosedLoop.median(twoOps));
+                    double[] p50 = new double[paths.size()];
+                    for (int i = 0; i < p50.length; i++) {
+                        p50[i] = latency.get(i).getValueAtPercentile(50);
+                    }
+                    throughput.add(ClosedLoop.median(ops.get(1)));
                     if (threads == 1) {
-                        ratioAtOne = p2 / p1;
+                        ratioAtOne = p50[1] / p50[0];
+                        floorAtOne = p50[2] / p50[0];
+                        markerAtOne = p50[3] / p50[0];
                     }
-                    rows.append("| %d | %.0f | %.0f | **%.2fx** | %,.0f | %,.0f | %.2f |%n"
-                            .formatted(
-                                    threads,
-                                    p1,
-                                    p2,
-                                    p2 / p1,
-                                    ClosedLoop.median(oneOps),
-                                    ClosedLoop.median(twoOps),
-                                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+                    rows.append(
+                            "| %d | %.0f | %.0f | %.0f | %.0f | **%.2fx** | %.2fx | %.2fx | %,.0f | %,.0f | %,.0f | %,.0f | %.2f |%n"
+                                    .formatted(
+                                            threads,
+                                            p50[0],
+                                            p50[1],
+                                            p50[2],
+                                            p50[3],
+                                            p50[1] / p50[0],
+                                            p50[2] / p50[0],
+                                            p50[3] / p50[0],
+                                            ClosedLoop.median(ops.get(0)),
+                                            ClosedLoop.median(ops.get(1)),
+                                            ClosedLoop.median(ops.get(2)),
+                                            ClosedLoop.median(ops.get(3)),
+                                            ManagementFactory.getOperatingSystemMXBean()
+                                                    .getSystemLoadAverage()));
                     var committed = registry.find("strata.router.2pc")
                             .tag("outcome", "committed")
                             .counter();
@@ -189,16 +227,20 @@ public final class TwoPhaseCommitBenchmark implements Benchmark {
                     }
                 }
             }
+            helpers.shutdown();
             return new Measured(
                     rows.toString().strip(),
                     markers.isEmpty() ? "not measured (no such metric)" : markers.strip(),
-                    ("Goals (PostgreSQL fsync=%s): latency ratio at 1 thread %.2fx, goal <= 2x %s; Strata 2PC"
+                    ("Goals (PostgreSQL fsync=%s): latency ratio at 1 thread %.2fx, goal <= 2x %s (PostgreSQL's own"
+                                    + " two-phase commit by hand: %.2fx bare, %.2fx with the commit marker); Strata 2PC"
                                     + " throughput at 1 / 4 / 16 threads %,.0f / %,.0f / %,.0f tx/s, goal: grows with"
                                     + " threads %s.")
                             .formatted(
                                     fsync,
                                     ratioAtOne,
                                     ratioAtOne <= 2 ? "met" : "**NOT met**",
+                                    floorAtOne,
+                                    markerAtOne,
                                     throughput.get(0),
                                     throughput.get(1),
                                     throughput.get(2),
@@ -208,18 +250,67 @@ public final class TwoPhaseCommitBenchmark implements Benchmark {
         }
     }
 
-    private static ClosedLoop.Result once(DataSource ds, long[] a, long[] b, int threads, long nanos) throws Exception {
-        return ClosedLoop.run(threads, nanos, random -> {
-            try (Connection c = ds.getConnection()) {
-                c.setAutoCommit(false);
-                try (PreparedStatement ps = c.prepareStatement(SQL)) {
+    /**
+     * PostgreSQL's own two-phase commit written by hand with plain pgjdbc over the same pools: the
+     * same two updates, then PREPARE TRANSACTION on both shards in parallel (the second on a helper
+     * thread), then COMMIT PREPARED on both in parallel. No router, no commit marker, no recovery:
+     * what two-phase commit costs on these servers whatever the client does.
+     */
+    private static ClosedLoop.Operation byHand(
+            DataSource shard0, DataSource shard1, long[] a, long[] b, ExecutorService helpers, boolean marker) {
+        AtomicLong ids = new AtomicLong();
+        return random -> {
+            try (Connection x = shard0.getConnection();
+                    Connection y = shard1.getConnection()) {
+                x.setAutoCommit(false);
+                y.setAutoCommit(false);
+                try (PreparedStatement ps = x.prepareStatement(SQL);
+                        PreparedStatement qs = y.prepareStatement(SQL)) {
                     ps.setLong(1, a[random.nextInt(a.length)]);
                     ps.executeUpdate();
-                    ps.setLong(1, b[random.nextInt(b.length)]);
-                    ps.executeUpdate();
+                    qs.setLong(1, b[random.nextInt(b.length)]);
+                    qs.executeUpdate();
                 }
-                c.commit();
+                String gid = "bench_by_hand_" + ids.incrementAndGet();
+                String mark = marker ? "INSERT INTO bench_hand.tx_markers (gid) VALUES ('" + gid + "'); " : "";
+                bothAtOnce(x, y, mark + "PREPARE TRANSACTION '" + gid + "'", helpers);
+                x.setAutoCommit(true);
+                y.setAutoCommit(true);
+                bothAtOnce(x, y, "COMMIT PREPARED '" + gid + "'", helpers);
             }
+        };
+    }
+
+    private static void bothAtOnce(Connection x, Connection y, String sql, ExecutorService helpers) throws Exception {
+        Future<?> other = helpers.submit(() -> {
+            try (Statement st = y.createStatement()) {
+                st.execute(sql);
+            }
+            return null;
         });
+        try (Statement st = x.createStatement()) {
+            st.execute(sql);
+        }
+        other.get();
+    }
+
+    private static void once(DataSource ds, long[] a, long[] b, ThreadLocalRandom random) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(SQL)) {
+                ps.setLong(1, a[random.nextInt(a.length)]);
+                ps.executeUpdate();
+                ps.setLong(1, b[random.nextInt(b.length)]);
+                ps.executeUpdate();
+            }
+            c.commit();
+        }
+    }
+
+    /** Deletes the by-hand path's markers between rounds (Strata deletes its own in the background). */
+    private static void deleteHandMarkers(PgTopology topology) {
+        for (int s = 0; s < 2; s++) {
+            topology.shard(s).primary().execute("delete from bench_hand.tx_markers");
+        }
     }
 }
