@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,23 +48,9 @@ class FuzzFoundDefectsTest {
                 topology,
                 b -> b.table(TableRule.sharded("r_a", "id", KeyType.LONG))
                         .table(TableRule.sharded("r_b", "a_id", KeyType.LONG)));
-        try (Connection c = topology.shard(0).primary().connect();
-                Statement st = c.createStatement()) {
-            st.execute("drop database if exists fuzzreg");
-            st.execute("create database fuzzreg");
-        }
-        plain = java.sql.DriverManager.getConnection(topology.shard(0).primary().jdbcUrl("fuzzreg"), "postgres", "");
+        plain = ResultRows.plainDatabase(topology, "fuzzreg");
         routed = router.getConnection();
-        ResultRows.exec(routed, "drop table if exists r_a");
-        ResultRows.exec(routed, "drop table if exists r_b");
-        for (Connection c : List.of(plain, routed)) {
-            for (String sql : SCHEMA) {
-                ResultRows.exec(c, sql);
-            }
-            for (String sql : ROWS) {
-                ResultRows.exec(c, sql);
-            }
-        }
+        ResultRows.loadBoth(plain, routed, List.of("r_a", "r_b"), SCHEMA, ROWS);
         FourShards.awaitReplicas(topology);
     }
 

@@ -45,23 +45,9 @@ class OrmFoundDefectsTest {
                 topology,
                 b -> b.table(TableRule.sharded("o_a", "id", KeyType.LONG))
                         .table(TableRule.sharded("o_t", "k", KeyType.TEXT)));
-        try (Connection c = topology.shard(0).primary().connect();
-                Statement st = c.createStatement()) {
-            st.execute("drop database if exists ormreg");
-            st.execute("create database ormreg");
-        }
-        plain = java.sql.DriverManager.getConnection(topology.shard(0).primary().jdbcUrl("ormreg"), "postgres", "");
+        plain = ResultRows.plainDatabase(topology, "ormreg");
         routed = router.getConnection();
-        ResultRows.exec(routed, "drop table if exists o_a");
-        ResultRows.exec(routed, "drop table if exists o_t");
-        for (Connection c : List.of(plain, routed)) {
-            for (String sql : SCHEMA) {
-                ResultRows.exec(c, sql);
-            }
-            for (String sql : ROWS) {
-                ResultRows.exec(c, sql);
-            }
-        }
+        ResultRows.loadBoth(plain, routed, List.of("o_a", "o_t"), SCHEMA, ROWS);
         FourShards.awaitReplicas(topology);
     }
 

@@ -95,4 +95,37 @@ final class ResultRows {
             router.close();
         }
     }
+
+    /**
+     * A fresh plain database {@code name} on shard 0's primary, opened: the single-server copy a
+     * differential test compares the router with.
+     */
+    static Connection plainDatabase(io.strata.testkit.PgTopology topology, String name) throws SQLException {
+        io.strata.testkit.PgServer server = topology.shard(0).primary();
+        try (Connection c = server.connect();
+                java.sql.Statement st = c.createStatement()) {
+            st.execute("drop database if exists " + name);
+            st.execute("create database " + name);
+        }
+        return java.sql.DriverManager.getConnection(server.jdbcUrl(name), server.user(), "");
+    }
+
+    /**
+     * Drops {@code tables} through the router, then runs {@code schema} and {@code rows} on the
+     * plain copy and through the router alike.
+     */
+    static void loadBoth(Connection plain, Connection routed, List<String> tables, String[] schema, String[] rows)
+            throws SQLException {
+        for (String t : tables) {
+            exec(routed, "drop table if exists " + t);
+        }
+        for (Connection c : List.of(plain, routed)) {
+            for (String sql : schema) {
+                exec(c, sql);
+            }
+            for (String sql : rows) {
+                exec(c, sql);
+            }
+        }
+    }
 }

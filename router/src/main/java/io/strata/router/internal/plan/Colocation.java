@@ -279,7 +279,7 @@ final class Colocation {
     }
 
     /** The SELECTs directly inside an expression (not those nested deeper). */
-    private static List<Select> nestedSelects(Expression e) {
+    static List<Select> nestedSelects(Expression e) {
         List<Select> out = new ArrayList<>();
         if (e == null) {
             return out;

@@ -186,24 +186,7 @@ final class OuterAggregates {
     private static List<Select> subqueries(List<Expression> expressions) {
         List<Select> out = new ArrayList<>();
         for (Expression e : expressions) {
-            if (e == null) {
-                continue;
-            }
-            e.accept(
-                    new WholeExpressionVisitor<Void>() {
-                        @Override
-                        public <S> Void visit(ParenthesedSelect select, S context) {
-                            out.add(select);
-                            return null;
-                        }
-
-                        @Override
-                        public <S> Void visit(Select select, S context) {
-                            out.add(select);
-                            return null;
-                        }
-                    },
-                    null);
+            out.addAll(Colocation.nestedSelects(e));
         }
         return out;
     }
