@@ -1,5 +1,6 @@
 package io.strata.router.internal.plan;
 
+import io.strata.router.internal.SqlStates;
 import java.sql.Array;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -87,13 +88,8 @@ record KeySource(Object literal, int parameter, boolean array) {
             to--;
         }
         String t = text.substring(from, to);
-        SQLException refused = new SQLException(
-                "Strata: parameter " + parameter + " of key = ANY(?) is the text '" + abbreviate(t)
-                        + "', which Strata does not read as a one-dimensional array literal; bind a"
-                        + " java.sql.Array (Connection.createArrayOf) or a Java array instead",
-                "SR002");
         if (t.length() < 2 || t.charAt(0) != '{' || t.charAt(t.length() - 1) != '}') {
-            throw refused;
+            throw notAnArray(t, parameter);
         }
         List<String> out = new ArrayList<>();
         String body = t.substring(1, t.length() - 1);
@@ -125,7 +121,7 @@ record KeySource(Object literal, int parameter, boolean array) {
                     }
                 }
                 if (!closed) {
-                    throw refused;
+                    throw notAnArray(t, parameter);
                 }
                 while (i < n && isSpace(body.charAt(i))) {
                     i++;
@@ -135,11 +131,11 @@ record KeySource(Object literal, int parameter, boolean array) {
                 while (i < n && body.charAt(i) != ',') {
                     char c = body.charAt(i++);
                     if (c == '{' || c == '}' || c == '"') {
-                        throw refused;
+                        throw notAnArray(t, parameter);
                     }
                     if (c == '\\') {
                         if (i >= n) {
-                            throw refused;
+                            throw notAnArray(t, parameter);
                         }
                         element.append(body.charAt(i++));
                         lastKept = element.length();
@@ -153,7 +149,7 @@ record KeySource(Object literal, int parameter, boolean array) {
                 }
                 element.setLength(lastKept);
                 if (element.length() == 0) {
-                    throw refused; // an empty unquoted element is malformed in PostgreSQL too
+                    throw notAnArray(t, parameter); // an empty unquoted element is malformed in PostgreSQL too
                 }
             }
             String value = element.toString();
@@ -164,10 +160,19 @@ record KeySource(Object literal, int parameter, boolean array) {
                 return out;
             }
             if (body.charAt(i) != ',') {
-                throw refused;
+                throw notAnArray(t, parameter);
             }
             i++;
         }
+    }
+
+    /** The refusal of a text that is not a one-dimensional array literal (made only when thrown). */
+    private static SQLException notAnArray(String t, int parameter) {
+        return new SQLException(
+                "Strata: parameter " + parameter + " of key = ANY(?) is the text '" + abbreviate(t)
+                        + "', which Strata does not read as a one-dimensional array literal; bind a"
+                        + " java.sql.Array (Connection.createArrayOf) or a Java array instead",
+                SqlStates.NO_SHARD_KEY);
     }
 
     /** PostgreSQL's {@code scanner_isspace}: what its array input skips around elements. */
