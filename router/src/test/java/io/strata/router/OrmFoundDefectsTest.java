@@ -508,13 +508,6 @@ class OrmFoundDefectsTest {
     }
 
     private static List<List<String>> rows(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                return ResultRows.labelledRows(rs);
-            }
-        }
+        return ResultRows.query(c, sql, params);
     }
 }

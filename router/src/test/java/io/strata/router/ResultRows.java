@@ -48,6 +48,18 @@ final class ResultRows {
         return out;
     }
 
+    /** Runs {@code sql} prepared, with {@code params} bound by setObject: its labels, then its rows. */
+    static List<List<String>> query(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return labelledRows(rs);
+            }
+        }
+    }
+
     /** Runs one statement. */
     static void exec(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement()) {

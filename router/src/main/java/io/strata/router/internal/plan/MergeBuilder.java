@@ -110,10 +110,7 @@ final class MergeBuilder {
                     SqlStates.CANNOT_PARSE);
         }
         Fetch fetch = ps.getFetch();
-        if (fetch != null && fetch.toString().toUpperCase(Locale.ROOT).contains("TIES")) {
-            throw new Planner.Rejected(
-                    "Strata: FETCH ... WITH TIES across shards is not supported." + Planner.HINT_HOWTO);
-        }
+        refuseWithTies(fetch);
         if (ps.getForUpdateTable() != null || ps.getForMode() != null) {
             if (ps.getLimit() != null || fetch != null || ps.getOffset() != null) {
                 throw new Planner.Rejected("Strata: FOR UPDATE/SHARE with LIMIT/OFFSET across shards is not"
@@ -364,12 +361,7 @@ final class MergeBuilder {
             offset = number(ps.getOffset().getOffset());
         }
         if (fetch != null) {
-            // FETCH FIRST/NEXT [n] ROW(S) ONLY: n defaults to 1.
-            Expression count = fetch.getExpression();
-            if (count == null && fetch.getFetchJdbcParameter() != null) {
-                count = fetch.getFetchJdbcParameter();
-            }
-            limit = count == null ? KeySource.literal(1L) : number(count);
+            limit = fetchLimit(fetch);
         }
         if (offset != null && limit == null) {
             limit = KeySource.literal(null);
@@ -428,6 +420,23 @@ final class MergeBuilder {
                 having,
                 oneRow,
                 distinctOn);
+    }
+
+    /** FETCH ... WITH TIES keeps rows tied with the last one: no merge of per-shard rows reproduces it. */
+    static void refuseWithTies(Fetch fetch) throws Planner.Rejected {
+        if (fetch != null && fetch.toString().toUpperCase(Locale.ROOT).contains("TIES")) {
+            throw new Planner.Rejected(
+                    "Strata: FETCH ... WITH TIES across shards is not supported." + Planner.HINT_HOWTO);
+        }
+    }
+
+    /** The row count of FETCH FIRST/NEXT [n] ROW(S) ONLY (jOOQ's and Hibernate's LIMIT): n defaults to 1. */
+    static KeySource fetchLimit(Fetch fetch) throws Planner.Rejected {
+        Expression count = fetch.getExpression();
+        if (count == null && fetch.getFetchJdbcParameter() != null) {
+            count = fetch.getFetchJdbcParameter();
+        }
+        return count == null ? KeySource.literal(1L) : number(count);
     }
 
     static KeySource number(Expression e) throws Planner.Rejected {
@@ -614,6 +623,14 @@ final class MergeBuilder {
     static boolean isAggregate(Expression e) {
         String name = aggregateName(e);
         return name != null && MERGEABLE.contains(name);
+    }
+
+    /** True for the lower-case name of any aggregate PostgreSQL has, merged by Strata or not. */
+    static boolean isAggregateName(String name) {
+        return MERGEABLE.contains(name)
+                || VARIANCE.contains(name)
+                || STRING_AGG.equals(name)
+                || OTHER_AGGREGATES.contains(name);
     }
 
     private static boolean isDistinct(Expression e) {

@@ -127,10 +127,7 @@ final class OuterAggregates {
                         String name = function.getName() == null
                                 ? ""
                                 : function.getName().toLowerCase(Locale.ROOT);
-                        if (MergeBuilder.MERGEABLE.contains(name)
-                                || MergeBuilder.VARIANCE.contains(name)
-                                || MergeBuilder.STRING_AGG.equals(name)
-                                || MergeBuilder.OTHER_AGGREGATES.contains(name)) {
+                        if (MergeBuilder.isAggregateName(name)) {
                             out.add(function);
                             return null;
                         }

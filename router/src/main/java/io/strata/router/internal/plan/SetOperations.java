@@ -188,10 +188,7 @@ final class SetOperations {
             }
         }
         Fetch fetch = sol.getFetch();
-        if (fetch != null && fetch.toString().toUpperCase(Locale.ROOT).contains("TIES")) {
-            throw new Planner.Rejected(
-                    "Strata: FETCH ... WITH TIES across shards is not supported." + Planner.HINT_HOWTO);
-        }
+        MergeBuilder.refuseWithTies(fetch);
         KeySource limit = null;
         KeySource offset = null;
         Limit l = sol.getLimit();
@@ -207,12 +204,7 @@ final class SetOperations {
             offset = MergeBuilder.number(sol.getOffset().getOffset());
         }
         if (fetch != null) {
-            // FETCH FIRST/NEXT [n] ROW(S) ONLY (jOOQ's and Hibernate's form of LIMIT): n defaults to 1.
-            Expression count = fetch.getExpression();
-            if (count == null && fetch.getFetchJdbcParameter() != null) {
-                count = fetch.getFetchJdbcParameter();
-            }
-            limit = count == null ? KeySource.literal(1L) : MergeBuilder.number(count);
+            limit = MergeBuilder.fetchLimit(fetch);
         }
         if (offset != null && limit == null) {
             limit = KeySource.literal(null);
